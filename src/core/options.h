@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The one option table. Each row is a command-line option of systemd-nspawn (252's --help), a
+ * .nspawn settings-file key, or both. It drives getopt_long, --help (grouped like systemd's),
+ * the bash completion and man-page option lists (generated at build time by nspawn-gen), and
+ * the settings-file parser.
+ *
+ * A parser validates the value and stores it in struct settings. A value whose mechanism is not
+ * built yet is still validated, then the parser returns -EOPNOTSUPP; the front-end reports
+ * "Option --X is not supported yet." (or "FILE:LINE: Key= is not supported yet.") and exits 1.
+ */
+
+#include <stdbool.h>
+
+#include "settings.h"
+
+enum option_group {
+        GROUP_GENERAL,
+        GROUP_IMAGE,
+        GROUP_EXECUTION,
+        GROUP_IDENTITY,
+        GROUP_PROPERTIES,
+        GROUP_USERNS,
+        GROUP_NETWORKING,
+        GROUP_SECURITY,
+        GROUP_RESOURCES,
+        GROUP_INTEGRATION,
+        GROUP_MOUNTS,
+        GROUP_IO,
+        GROUP_CREDENTIALS,
+        _GROUP_MAX,
+};
+
+enum option_arg {
+        ARG_NONE,
+        ARG_REQUIRED,
+        ARG_OPTIONAL,
+};
+
+/* Where a value comes from: parsers sometimes differ (e.g. Capability= takes a space-separated
+ * list, --capability= a comma-separated one; a flag's key takes a boolean). */
+enum option_source {
+        SOURCE_CLI,
+        SOURCE_FILE,
+};
+
+struct option_def;
+/* value is NULL for ARG_NONE options given on the command line (and for ARG_OPTIONAL without
+ * value). Returns 0, -EINVAL (bad value), -EOPNOTSUPP (not built yet), -ENOMEM. On -EINVAL the
+ * parser may leave a short reason in *ret_reason (static string). */
+typedef int (*option_parser)(const struct option_def *o, enum option_source src, const char *value,
+                             struct settings *s, const char **ret_reason);
+
+struct option_def {
+        const char *name;      /* long option without "--", NULL for key-only rows */
+        char short_name;       /* 0 if none */
+        enum option_arg arg;
+        enum option_group group;
+        const char *metavar; /* for --help: "PATH", "NAME", ... */
+        const char *help;    /* one line, NULL: hidden from --help */
+        const char *section; /* .nspawn section ("Exec", "Files", "Network"), NULL if none */
+        const char *key;     /* .nspawn key, NULL if none */
+        enum setting_id setting;
+        option_parser parse;
+        const char *completion; /* values for bash completion: space-separated words, or
+                                   "@dirs", "@files", "@signals", "@caps", NULL */
+        int data;               /* parser-specific (e.g. the RLIMIT_* of a Limit*= key) */
+};
+
+extern const struct option_def option_table[];
+extern const size_t option_table_size;
+
+const char *option_group_to_string(enum option_group g);
+
+/* Look up a row by long name, short letter, or settings-file section/key (case-sensitive, as
+ * systemd). NULL if none. */
+const struct option_def *option_find_long(const char *name);
+const struct option_def *option_find_short(char c);
+const struct option_def *option_find_key(const char *section, const char *key);
+
+/*
+ * Parse argv into s (which must be settings_init()ed). Stops at the first non-option; what
+ * follows goes into s->parameters. Sets bits in s->set_mask.
+ * Returns 0 to run, 1 if the caller should exit 0 (--help/--version printed into ret_output),
+ * or a negative errno with *ret_error (malloc'ed) naming the option and the problem.
+ */
+struct option_result {
+        char *error;  /* "Option --foo: invalid value 'x': reason" */
+        char *output; /* --help / --version text */
+};
+int options_parse_argv(int argc, char *argv[], struct settings *s, struct option_result *ret);
+void option_result_done(struct option_result *r);
+
+/* The --help text, grouped like systemd-nspawn's. */
+char *options_help(const char *program_name);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The container's syscall filter: systemd-nspawn's default allow list (groups and single calls,
+ * some only with a capability), --system-call-filter additions and ~removals, plus what nspawn
+ * adds: io_uring_* and userfaultfd denied, ioctl(TIOCSTI/TIOCLINUX) denied comparing the low 32
+ * bits only, socket(AF_NETLINK, *, NETLINK_AUDIT) → EAFNOSUPPORT. Every local architecture.
+ *
+ * Compiling the policy with libseccomp costs tens of milliseconds, so the supervisor compiles it
+ * once into classic BPF programs and keeps them in a cache keyed by a hash of the policy
+ * (cache_dir, root-only). The child only calls seccomp(SECCOMP_SET_MODE_FILTER) with the ready
+ * programs: no libseccomp work after clone.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "settings.h"
+
+struct seccomp_program; /* one or more BPF programs, loaded in order */
+
+/* Parent side. caps = the capability set the payload keeps. cache_dir NULL: no cache. */
+int seccomp_program_prepare(const struct settings *s, uint64_t caps, const char *cache_dir,
+                            struct seccomp_program **ret);
+/* Child side: load the filters (needs CAP_SYS_ADMIN or no_new_privs). Async-signal-safe. */
+int seccomp_program_load(const struct seccomp_program *p);
+struct seccomp_program *seccomp_program_free(struct seccomp_program *p);
+
+/* Is NAME a syscall or @group known to the filter? (for validating --system-call-filter) */
+bool seccomp_name_valid(const char *name);
+
+/* The default cache directory: /var/cache/nspawn/seccomp. */
+#define SECCOMP_CACHE_DIR "/var/cache/nspawn/seccomp"

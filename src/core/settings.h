@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * One struct settings describes one container. The command line, .nspawn files and (later) OCI
+ * config.json all fill it through the option table (options.h). Each value belongs to a
+ * "setting" (enum setting_id); the struct records which settings a source set, so the merge can
+ * let the command line win (or the file, with --settings=override) per setting.
+ * After settings_merge() and settings_finalize() the struct is read-only for the rest of the run.
+ */
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "strv.h"
+
+enum start_mode {
+        START_PID1, /* the command runs as PID 1 */
+        START_PID2, /* -a: a stub init is PID 1, the command PID 2 */
+        START_BOOT, /* -b: init is PID 1 */
+        _START_MODE_MAX,
+};
+
+enum console_mode {
+        CONSOLE_AUTO, /* not chosen: interactive on a tty, read-only otherwise */
+        CONSOLE_INTERACTIVE,
+        CONSOLE_READ_ONLY,
+        CONSOLE_PASSIVE,
+        CONSOLE_PIPE,
+        CONSOLE_AUTOPIPE,
+        _CONSOLE_MODE_MAX,
+};
+
+enum settings_mode {
+        SETTINGS_YES,
+        SETTINGS_NO,
+        SETTINGS_TRUSTED,
+        SETTINGS_OVERRIDE,
+        _SETTINGS_MODE_MAX,
+};
+
+enum volatile_mode {
+        VOLATILE_NO,
+        VOLATILE_YES,
+        VOLATILE_STATE,
+        VOLATILE_OVERLAY,
+        _VOLATILE_MODE_MAX,
+};
+
+enum link_journal {
+        LINK_JOURNAL_NO,
+        LINK_JOURNAL_AUTO,
+        LINK_JOURNAL_GUEST,
+        LINK_JOURNAL_HOST,
+        LINK_JOURNAL_TRY_GUEST,
+        LINK_JOURNAL_TRY_HOST,
+        _LINK_JOURNAL_MAX,
+};
+
+enum resolv_conf {
+        RESOLV_CONF_OFF,
+        RESOLV_CONF_COPY_HOST,
+        RESOLV_CONF_COPY_STATIC,
+        RESOLV_CONF_COPY_UPLINK,
+        RESOLV_CONF_COPY_STUB,
+        RESOLV_CONF_REPLACE_HOST,
+        RESOLV_CONF_REPLACE_STATIC,
+        RESOLV_CONF_REPLACE_UPLINK,
+        RESOLV_CONF_REPLACE_STUB,
+        RESOLV_CONF_BIND_HOST,
+        RESOLV_CONF_BIND_STATIC,
+        RESOLV_CONF_BIND_UPLINK,
+        RESOLV_CONF_BIND_STUB,
+        RESOLV_CONF_DELETE,
+        RESOLV_CONF_AUTO,
+        _RESOLV_CONF_MAX,
+};
+
+enum timezone_mode {
+        TIMEZONE_OFF,
+        TIMEZONE_COPY,
+        TIMEZONE_BIND,
+        TIMEZONE_SYMLINK,
+        TIMEZONE_DELETE,
+        TIMEZONE_AUTO,
+        _TIMEZONE_MAX,
+};
+
+enum user_ns_mode {
+        USER_NS_NO,
+        USER_NS_FIXED,
+        USER_NS_PICK,
+        USER_NS_IDENTITY,
+        _USER_NS_MAX,
+};
+
+enum user_ns_ownership {
+        USER_NS_OWNERSHIP_OFF,
+        USER_NS_OWNERSHIP_CHOWN,
+        USER_NS_OWNERSHIP_MAP,
+        USER_NS_OWNERSHIP_AUTO,
+        _USER_NS_OWNERSHIP_MAX,
+};
+
+enum custom_mount_type {
+        CUSTOM_MOUNT_BIND,
+        CUSTOM_MOUNT_TMPFS,
+        CUSTOM_MOUNT_OVERLAY,
+        CUSTOM_MOUNT_INACCESSIBLE,
+        _CUSTOM_MOUNT_TYPE_MAX,
+};
+
+/* One --bind/--bind-ro/--tmpfs/--overlay/--overlay-ro/--inaccessible. */
+struct custom_mount {
+        enum custom_mount_type type;
+        bool read_only;
+        bool recursive;       /* bind: rbind (default) or norbind */
+        char *source;         /* bind: host path, "+path" (inside the root) or NULL (temporary dir) */
+        char *destination;    /* absolute path inside the container */
+        char *options;        /* tmpfs options, bind options as given */
+        char **lower;         /* overlay: lower dirs, top first; source is the upper dir (NULL:
+                                 temporary) */
+};
+
+enum setting_id {
+        SETTING_START_MODE, /* boot, as_pid2 and parameters */
+        SETTING_ENVIRONMENT,
+        SETTING_USER,
+        SETTING_CAPABILITY,
+        SETTING_AMBIENT_CAPABILITY,
+        SETTING_KILL_SIGNAL,
+        SETTING_PERSONALITY,
+        SETTING_MACHINE_ID,
+        SETTING_NETWORK,
+        SETTING_EXPOSE_PORTS,
+        SETTING_READ_ONLY,
+        SETTING_VOLATILE_MODE,
+        SETTING_CUSTOM_MOUNTS,
+        SETTING_WORKING_DIRECTORY,
+        SETTING_USERNS,
+        SETTING_NOTIFY_READY,
+        SETTING_PIVOT_ROOT,
+        SETTING_SYSCALL_FILTER,
+        SETTING_HOSTNAME,
+        SETTING_NO_NEW_PRIVILEGES,
+        SETTING_OOM_SCORE_ADJUST,
+        SETTING_CPU_AFFINITY,
+        SETTING_RESOLV_CONF,
+        SETTING_LINK_JOURNAL,
+        SETTING_TIMEZONE,
+        SETTING_EPHEMERAL,
+        SETTING_SUPPRESS_SYNC,
+        SETTING_BIND_USER,
+        SETTING_DIRECTORY,
+        SETTING_CONSOLE_MODE,
+        SETTING_CREDENTIALS,
+        SETTING_RLIMIT_FIRST,
+        SETTING_RLIMIT_LAST = SETTING_RLIMIT_FIRST + RLIMIT_NLIMITS - 1,
+        _SETTING_MAX,
+};
+
+#define SETTING_BIT(id) (UINT64_C(1) << (id))
+
+struct settings {
+        uint64_t set_mask; /* SETTING_BIT(id) for each setting this source assigned */
+
+        /* Image */
+        char *directory;
+        char *template_path;
+        char *image;
+        bool ephemeral;
+        bool read_only;
+        enum volatile_mode volatile_mode;
+        char *pivot_root_new;
+        char *pivot_root_old;
+
+        /* Execution */
+        enum start_mode start_mode;
+        char **parameters; /* the command (or init's arguments with -b) */
+        char *working_directory;
+        char **environment; /* NAME=VALUE, applied last */
+        char *user;
+        int kill_signal;  /* 0: default (SIGRTMIN+3 for -b, none otherwise) */
+        int notify_ready; /* -1 unset, 0, 1 */
+        int suppress_sync;
+
+        /* Identity */
+        char *machine;
+        char *hostname;
+        uint8_t uuid[16];
+        bool uuid_set;
+
+        /* Properties */
+        char *slice;
+        char **properties;
+        int register_mode; /* -1 auto, 0 no, 1 yes */
+        bool keep_unit;
+
+        /* User namespacing */
+        enum user_ns_mode userns_mode;
+        uint32_t uid_shift;
+        uint32_t uid_range;
+        enum user_ns_ownership userns_ownership;
+
+        /* Networking */
+        bool private_network;
+        bool network_veth;
+        char **network_veth_extra;
+        char **network_interfaces;
+        char **network_macvlan;
+        char **network_ipvlan;
+        char *network_bridge;
+        char *network_zone;
+        char *network_namespace_path;
+        char **expose_ports;
+
+        /* Security */
+        uint64_t caps_add;     /* --capability, on top of the default set */
+        uint64_t caps_drop;    /* --drop-capability */
+        uint64_t caps_ambient; /* --ambient-capability */
+        bool caps_all;         /* --capability=all */
+        int no_new_privileges; /* -1 unset */
+        char **syscall_allow;
+        char **syscall_deny;
+        char *selinux_context;
+        char *selinux_apifs_context;
+
+        /* Resources */
+        struct rlimit *rlimits[RLIMIT_NLIMITS];
+        int oom_score_adjust;
+        bool oom_score_adjust_set;
+        cpu_set_t *cpu_set;
+        size_t cpu_set_size;
+        unsigned long personality; /* PERSONALITY_INVALID (0xffffffff) when unset */
+
+        /* Integration */
+        enum resolv_conf resolv_conf;
+        enum timezone_mode timezone;
+        enum link_journal link_journal;
+        bool link_journal_try;
+
+        /* Mounts */
+        struct custom_mount *custom_mounts;
+        size_t n_custom_mounts;
+        char **bind_users;
+
+        /* Input/Output */
+        enum console_mode console_mode;
+
+        /* Credentials: "ID:VALUE" literals and "ID:PATH" loads, as given */
+        char **credentials_set;
+        char **credentials_load;
+
+        /* General */
+        bool quiet;
+        enum settings_mode settings_mode;
+        char *oci_bundle;
+        char *root_hash;
+        char *root_hash_sig;
+        char *verity_data;
+        char *image_policy;
+};
+
+#define PERSONALITY_INVALID 0xffffffffUL
+
+/* Fill s with the defaults (everything "unset"). */
+void settings_init(struct settings *s);
+void settings_done(struct settings *s);
+static inline void settings_donep(struct settings **s) {
+        if (*s)
+                settings_done(*s);
+}
+
+int custom_mount_add(struct settings *s, struct custom_mount *m); /* takes the strings of m */
+void custom_mount_free_contents(struct custom_mount *m);
+
+/*
+ * Move every setting the file assigned into dst unless dst (the command line) already assigned
+ * it, or the other way round with --settings=override. Settings the file may not set because it
+ * is not trusted are skipped; each skipped one is reported through the callback so the front-end
+ * can warn. The file struct is left with the moved fields cleared.
+ */
+typedef void (*settings_skip_cb)(enum setting_id id, void *userdata);
+void settings_merge(struct settings *dst, struct settings *file, bool trusted, bool override,
+                    settings_skip_cb on_skip, void *userdata);
+
+/* Which settings a file outside /etc and /run may not set (CVE-2026-40226 class). */
+bool setting_is_privileged(enum setting_id id);
+const char *setting_id_to_string(enum setting_id id);
+
+/* The kill signal in force: --kill-signal, or SIGRTMIN+3 with -b, or 0 for none. */
+int settings_kill_signal(const struct settings *s);
