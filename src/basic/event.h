@@ -7,6 +7,7 @@
  * loop to stop (the meaning is the module's), or a negative errno.
  */
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 

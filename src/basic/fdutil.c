@@ -1,1 +1,119 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "fdutil.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "macro.h"
+
+int msg_send(int sock, char type, const void *data, size_t size, int fd) {
+        struct iovec iov[2] = {
+                { .iov_base = &type, .iov_len = 1 },
+                { .iov_base = (void *) data, .iov_len = size },
+        };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = size > 0 ? 2 : 1 };
+
+        if (fd >= 0) {
+                mh.msg_control = &control;
+                mh.msg_controllen = sizeof(control.buf);
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return 0;
+}
+
+ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) {
+        char type = 0;
+        struct iovec iov[2] = {
+                { .iov_base = &type, .iov_len = 1 },
+                { .iov_base = buf, .iov_len = size },
+        };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = {
+                .msg_iov = iov,
+                .msg_iovlen = 2,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control.buf),
+        };
+        ssize_t n;
+
+        *ret_fd = -EBADF;
+        do
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        if (n == 0)
+                return 0;
+        *ret_type = type;
+        return n; /* type byte included: >= 1 */
+}
+
+int write_all(int fd, const void *buf, size_t size) {
+        const char *p = buf;
+        while (size > 0) {
+                ssize_t k = write(fd, p, size);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                size -= (size_t) k;
+        }
+        return 0;
+}
+
+int read_fd(int fd, char **ret, size_t max) {
+        _cleanup_free_ char *buf = malloc(max + 1);
+        if (!buf)
+                return -ENOMEM;
+        size_t n = 0;
+        while (n < max) {
+                ssize_t k = read(fd, buf + n, max - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        return (int) n;
+}
+
+int read_file_at(int dir_fd, const char *path, char **ret, size_t max) {
+        _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_fd(fd, ret, max);
+}
+
+int write_file_at(int dir_fd, const char *path, const char *contents, mode_t mode) {
+        _cleanup_close_ int fd =
+                openat(dir_fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+        if (fd < 0)
+                return -errno;
+        return write_all(fd, contents, strlen(contents));
+}

@@ -44,3 +44,33 @@ bool machine_name_is_valid(const char *s);
 bool path_is_absolute(const char *p);
 /* Absolute, no "." or ".." components, no "//", no trailing slash (except "/"). */
 bool path_is_normalized(const char *p);
+
+/* Additions used by the option parsers. */
+
+/* 1..65535. */
+int parse_port(const char *s, uint16_t *ret);
+/* Simplify in place: collapse "//", drop "." components and a trailing slash. Keeps "..". */
+char *path_simplify(char *p);
+/* Absolute (relative paths are taken from the current directory) and simplified. */
+int path_make_absolute_cwd(const char *p, char **ret);
+/* A single path component: not empty, not "." or "..", no "/", at most NAME_MAX. */
+bool filename_is_valid(const char *s);
+/* A network interface name: 1..15 printable chars, no "/", ":" or spaces, not all digits. */
+bool ifname_is_valid(const char *s);
+/* Environment variable names: [A-Za-z_][A-Za-z0-9_]*. Assignments: NAME=VALUE. */
+bool env_name_is_valid(const char *s);
+bool env_assignment_is_valid(const char *s);
+/* A user or group name (or numeric ID) that may be looked up: no "/", ":", whitespace or control
+ * characters, does not start with "-", not "." or "..", at most 256 chars. */
+bool user_name_is_valid(const char *s);
+
+/*
+ * Extract the next word from *p up to one of seps. A backslash takes the next character
+ * literally (so "\:" embeds a colon). Separators are not coalesced: "a::b" has an empty middle
+ * word. Returns 1 and the word, setting *p to the rest (NULL after the last word), or 0 if *p was
+ * NULL (no more words), or -ENOMEM / -EINVAL (trailing backslash).
+ */
+int extract_word(const char **p, const char *seps, char **ret);
+/* Split a shell-like list: whitespace-separated words, '…' and "…" quoting, backslash escapes.
+ * Unbalanced quotes are -EINVAL. */
+int split_quoted(const char *s, char ***ret);

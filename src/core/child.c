@@ -1,1 +1,322 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The container's PID 1 before it becomes the payload.
+ *
+ * Namespaces: we were cloned with new mount, PID, UTS, IPC and cgroup namespaces (and network
+ * with --private-network), still in the host's user namespace with full capabilities. We are
+ * PID 1 of the new PID namespace; the supervisor is our parent (outside it). Nothing here may
+ * return to main(): every failure is reported over the socket and ends in _exit().
+ */
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/keyctl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "caps.h"
+#include "console.h"
+#include "env.h"
+#include "fdutil.h"
+#include "macro.h"
+#include "mount.h"
+#include "parse.h"
+#include "spawn.h"
+#include "user.h"
+
+extern char **environ;
+
+struct child {
+        const struct spawn_params *p;
+        const struct settings *s;
+        int sock;
+        char *console_path; /* /dev/pts/N, NULL in pipe mode */
+        struct user_record user;
+        char **env;
+};
+
+_Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const char *fmt, ...) {
+        char msg[1024];
+        int err = -r;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg + sizeof(int), sizeof(msg) - sizeof(int), fmt, ap);
+        va_end(ap);
+        memcpy(msg, &err, sizeof(int));
+        (void) msg_send(c->sock, 'E', msg, sizeof(int) + strlen(msg + sizeof(int)) + 1, -EBADF);
+        _exit(EXIT_FAILURE);
+}
+
+/* Die with the supervisor: PR_SET_PDEATHSIG, then check it did not die before we asked. The
+ * supervisor is outside our PID namespace (getppid() is 0), so ask the socket instead. */
+static void child_bind_to_parent(struct child *c) {
+        struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                _exit(EXIT_FAILURE);
+        if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+                _exit(EXIT_FAILURE);
+}
+
+static void child_reset_signals(void) {
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+}
+
+static void child_setup_filesystem(struct child *c) {
+        struct mount_context m = MOUNT_CONTEXT_INIT;
+        char uuid[37];
+        int r;
+
+        uuid_format(c->p->uuid, uuid);
+        m.settings = c->s;
+        m.root = c->p->root;
+        m.uuid_string = uuid;
+        m.private_network = c->s->private_network;
+        m.tmpfs_tmp = c->p->tmpfs_tmp;
+        if ((r = mount_prepare(&m)) < 0 || (r = mount_pivot(&m)) < 0 || (r = mount_finish(&m)) < 0)
+                child_fail(c, r, "%s", m.error ? m.error : "Failed to set up the container's file system");
+        mount_context_done(&m);
+}
+
+/* --private-network: only lo, and it is up. */
+static void child_loopback_up(struct child *c) {
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                child_fail(c, negative_errno(), "Failed to look up the loopback interface: %m");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                child_fail(c, negative_errno(), "Failed to bring up the loopback interface: %m");
+}
+
+static void child_setup_console(struct child *c) {
+        _cleanup_close_ int master = -EBADF;
+        int r = console_allocate(&master, &c->console_path);
+        if (r < 0)
+                child_fail(c, r, "Failed to allocate the console pty: %s", strerror(-r));
+        /* /dev/console points at our pty, as systemd-nspawn does it. */
+        const char *rel = startswith(c->console_path, "/dev/");
+        (void) unlink("/dev/console");
+        if (symlink(rel ? rel : c->console_path, "/dev/console") < 0)
+                child_fail(c, negative_errno(), "Failed to create /dev/console: %m");
+        r = msg_send(c->sock, 'P', NULL, 0, master);
+        if (r < 0)
+                child_fail(c, r, "Failed to pass the console to the supervisor: %s", strerror(-r));
+}
+
+/* /run/host/notify: the guest's sd_notify() socket; the supervisor reads it. */
+static void child_setup_notify(struct child *c) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/host/notify" };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int one = 1;
+
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+                child_fail(c, negative_errno(), "Failed to create /run/host/notify: %m");
+        (void) chmod(sa.sun_path, 0222);
+        int r = msg_send(c->sock, 'N', NULL, 0, fd);
+        if (r < 0)
+                child_fail(c, r, "Failed to pass the notify socket to the supervisor: %s", strerror(-r));
+        r = mount_seal_run_host();
+        if (r < 0)
+                child_fail(c, r, "Failed to make /run/host read-only: %s", strerror(-r));
+}
+
+static void child_resolve_user(struct child *c) {
+        const char *user = c->s->user;
+        int r;
+
+        if (!user || streq(user, "root") || streq(user, "0")) {
+                c->user = (struct user_record) { .uid = 0, .gid = 0, .name = strdup("root"), .home = strdup("/root"),
+                                                 .shell = strdup("/bin/sh") };
+                if (!c->user.name || !c->user.home || !c->user.shell)
+                        child_fail(c, -ENOMEM, "Out of memory");
+                return;
+        }
+        r = user_resolve("/etc/passwd", "/etc/group", user, &c->user);
+        if (r == -ESRCH)
+                child_fail(c, r, "Failed to resolve user '%s' in the container: no such user", user);
+        if (r < 0)
+                child_fail(c, r, "Failed to resolve user '%s' in the container: %s", user, strerror(-r));
+        /* As systemd-nspawn: create the home directory if it is missing. */
+        if (mkdir(c->user.home, 0755) >= 0)
+                (void) chown(c->user.home, c->user.uid, c->user.gid);
+}
+
+static void child_apply_resources(struct child *c) {
+        const struct settings *s = c->s;
+
+        for (int i = 0; i < RLIMIT_NLIMITS; i++)
+                if (s->rlimits[i] && setrlimit(i, s->rlimits[i]) < 0)
+                        child_fail(c, negative_errno(), "Failed to set RLIMIT_%s: %m", rlimit_to_string(i));
+        if (s->oom_score_adjust_set) {
+                char buf[16];
+                snprintf(buf, sizeof buf, "%i", s->oom_score_adjust);
+                int r = write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, 0644);
+                if (r < 0)
+                        child_fail(c, r, "Failed to set the OOM score adjustment: %s", strerror(-r));
+        }
+        if (s->cpu_set && sched_setaffinity(0, s->cpu_set_size, s->cpu_set) < 0)
+                child_fail(c, negative_errno(), "Failed to set the CPU affinity: %m");
+        if (s->personality != PERSONALITY_INVALID && personality(s->personality) < 0)
+                child_fail(c, negative_errno(), "Failed to set the personality: %m");
+}
+
+/* Our own session keyring, so the host's keys are out of reach (keyctl is filtered later). */
+static void child_new_keyring(void) {
+        (void) syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0);
+}
+
+static void child_reset_loginuid(void) {
+        (void) write_file_at(AT_FDCWD, "/proc/self/loginuid", "4294967295", 0644);
+}
+
+static void child_build_env(struct child *c) {
+        c->env = strv_copy(c->p->environment);
+        if (!c->env)
+                child_fail(c, -ENOMEM, "Out of memory");
+        int r = env_finalize(&c->env, c->user.home, c->user.name, c->s->environment);
+        if (r < 0)
+                child_fail(c, r, "Failed to build the environment: %s", strerror(-r));
+}
+
+/* --chdir, else the user's home for an interactive shell, else "/". */
+static void child_chdir(struct child *c) {
+        const struct settings *s = c->s;
+        bool shell = s->start_mode != START_BOOT && strv_length(s->parameters) == 0;
+        const char *dir = s->working_directory ? s->working_directory : shell ? c->user.home : "/";
+
+        if (chdir(dir) < 0) {
+                if (s->working_directory)
+                        child_fail(c, negative_errno(), "Failed to change to working directory %s: %m", dir);
+                (void) chdir("/");
+        }
+}
+
+/* The last privileged steps, in the order that keeps each possible: the filter needs
+ * CAP_SYS_ADMIN, the user change needs CAP_SETUID, the capability drop comes last. */
+static void child_drop_privileges(struct child *c) {
+        const struct settings *s = c->s;
+        int r;
+
+        if (c->p->seccomp && (r = seccomp_program_load(c->p->seccomp)) < 0)
+                child_fail(c, r, "Failed to install the system call filter: %s", strerror(-r));
+        if (c->user.uid != 0 || c->user.gid != 0) {
+                r = caps_change_user(c->user.uid, c->user.gid, c->user.groups, c->user.n_groups);
+                if (r < 0)
+                        child_fail(c, r, "Failed to change to user %s: %s", c->user.name, strerror(-r));
+                /* A credential change clears the parent-death signal: set it again. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                        child_fail(c, negative_errno(), "Failed to set the parent death signal: %m");
+        } else if (setgroups(0, NULL) < 0)
+                child_fail(c, negative_errno(), "Failed to drop supplementary groups: %m");
+        r = caps_apply(c->p->caps, s->caps_ambient, c->user.uid == 0);
+        if (r < 0)
+                child_fail(c, r, "Failed to set capabilities: %s", strerror(-r));
+        if (s->no_new_privileges > 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                child_fail(c, negative_errno(), "Failed to set no_new_privs: %m");
+}
+
+static void child_exec_boot(struct child *c) {
+        static const char *const inits[] = { "/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/sbin/init" };
+        size_t n = strv_length(c->s->parameters);
+        _cleanup_free_ char **argv = calloc(n + 2, sizeof(char *));
+        if (!argv)
+                child_fail(c, -ENOMEM, "Out of memory");
+        for (size_t i = 0; i < n; i++)
+                argv[i + 1] = c->s->parameters[i];
+        for (size_t i = 0; i < ELEMENTSOF(inits); i++) {
+                argv[0] = (char *) inits[i];
+                execve(inits[i], argv, c->env);
+        }
+        child_fail(c, -ENOENT, "Failed to find an init in the container (tried %s, %s, %s).", inits[0], inits[1],
+                   inits[2]);
+}
+
+static void child_exec_payload(struct child *c) {
+        char **args = c->s->parameters;
+
+        if (c->s->start_mode == START_BOOT)
+                child_exec_boot(c);
+        environ = c->env;
+        if (args && args[0]) {
+                execvp(args[0], args);
+                child_fail(c, negative_errno(), "Failed to execute %s: %m", args[0]);
+        }
+        /* No command: the login shell, as systemd-nspawn. */
+        execv("/bin/bash", (char *[]) { (char *) "-bash", NULL });
+        execv("/bin/sh", (char *[]) { (char *) "-sh", NULL });
+        child_fail(c, negative_errno(), "Failed to execute a shell (/bin/bash, /bin/sh): %m");
+}
+
+/* --as-pid2: fork the payload as PID 2; PID 1 becomes the stub, executed from a sealed memfd so
+ * /proc/1/exe never leads to a host binary. */
+static void child_fork_stub(struct child *c) {
+        pid_t pid = fork();
+        if (pid < 0)
+                child_fail(c, negative_errno(), "Failed to fork the payload: %m");
+        if (pid == 0) {
+                if (c->console_path && console_attach_stdio(c->console_path) < 0)
+                        child_fail(c, negative_errno(), "Failed to attach to the console: %m");
+                if (!c->console_path)
+                        (void) setsid();
+                return;
+        }
+        char pidbuf[16];
+        snprintf(pidbuf, sizeof pidbuf, "%i", (int) pid);
+        char *argv[] = { (char *) "(sd-stubinit)", pidbuf, NULL };
+        char *envp[] = { (char *) "container=systemd-nspawn", NULL };
+        syscall(SYS_execveat, c->p->stub_fd, "", argv, envp, AT_EMPTY_PATH);
+        child_fail(c, negative_errno(), "Failed to execute the stub init: %m");
+}
+
+_Noreturn void child_main(const struct spawn_params *p, int sock) {
+        struct child c = { .p = p, .s = p->settings, .sock = sock };
+        const char *hostname = p->settings->hostname ? p->settings->hostname : p->settings->machine;
+
+        child_reset_signals();
+        child_bind_to_parent(&c);
+        if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+                child_fail(&c, negative_errno(), "Failed to set the hostname: %m");
+        child_setup_filesystem(&c);
+        if (p->settings->private_network)
+                child_loopback_up(&c);
+        if (p->console != CONSOLE_PIPE)
+                child_setup_console(&c);
+        child_setup_notify(&c);
+        child_reset_loginuid();
+        child_new_keyring();
+        child_resolve_user(&c);
+        child_build_env(&c);
+        child_chdir(&c);
+        child_apply_resources(&c);
+        child_drop_privileges(&c);
+        /* Nothing of the host may reach the payload: mark every fd but stdio close-on-exec. */
+        (void) syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (p->settings->start_mode == START_PID2)
+                child_fork_stub(&c); /* returns in PID 2 only */
+        else if (c.console_path && console_attach_stdio(c.console_path) < 0)
+                child_fail(&c, negative_errno(), "Failed to attach to the console: %m");
+        else if (!c.console_path)
+                (void) setsid();
+        child_exec_payload(&c);
+        _exit(EXIT_FAILURE);
+}

@@ -31,6 +31,14 @@ int console_attach_stdio(const char *slave_path);
 #define PTY_FORWARD_ESCAPE 1
 
 struct pty_forward;
+/*
+ * mode must be resolved: CONSOLE_INTERACTIVE, CONSOLE_READ_ONLY or CONSOLE_PASSIVE. The fds stay
+ * owned by the caller (close them after pty_forward_free()); master is made non-blocking, in_fd
+ * (interactive) and out_fd get O_NONBLOCK until free. in_fd/out_fd may be the same fd, may be
+ * -1, and may be regular files or /dev/null (epoll refuses those; they are read/written directly).
+ * The registered sources dispatch 0, PTY_FORWARD_ESCAPE (from then on) or a negative errno.
+ * Since out_fd may be a pipe, the caller should ignore SIGPIPE.
+ */
 int pty_forward_new(int epfd, int master, int in_fd, int out_fd, enum console_mode mode,
                     struct pty_forward **ret);
 /* Copy nspawn's terminal window size to the pty (on start and on SIGWINCH). */
@@ -39,4 +47,9 @@ void pty_forward_window_changed(struct pty_forward *f);
 void pty_forward_drain(struct pty_forward *f);
 /* Returns true once the user pressed the escape sequence. */
 bool pty_forward_escaped(const struct pty_forward *f);
+/*
+ * Put the user's terminal back (termios, blocking mode) as it was before pty_forward_new().
+ * Called by pty_forward_free(); async-signal-safe and repeatable, for fatal paths.
+ */
+void pty_forward_restore_terminal(const struct pty_forward *f);
 struct pty_forward *pty_forward_free(struct pty_forward *f);

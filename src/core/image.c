@@ -1,1 +1,82 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "image.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "chase.h"
+#include "fdutil.h"
+#include "macro.h"
+#include "parse.h"
+
+const char *const image_search_path[] = {
+        "/etc/machines", "/run/machines", "/var/lib/machines", "/var/lib/container",
+        "/usr/local/lib/machines", "/usr/lib/machines", NULL,
+};
+
+int image_find(const char *name, const char *const *search_path, char **ret_path) {
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        for (const char *const *d = search_path ? search_path : image_search_path; *d; d++) {
+                _cleanup_free_ char *p = NULL;
+                struct stat st;
+
+                if (asprintf(&p, "%s/%s", *d, name) < 0)
+                        return -ENOMEM;
+                if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                *ret_path = TAKE_PTR(p);
+                return 0;
+        }
+        return -ENOENT;
+}
+
+static bool exists_in_root(int root_fd, const char *path, bool want_dir) {
+        _cleanup_close_ int fd = chase_open(root_fd, path, O_PATH | O_CLOEXEC, 0);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return false;
+        return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+}
+
+int image_check_os_tree(int root_fd, bool boot, enum image_check *ret) {
+        const char *env = getenv("SYSTEMD_NSPAWN_CHECK_OS_RELEASE");
+
+        if (!exists_in_root(root_fd, "usr", true)) {
+                *ret = IMAGE_NO_USR;
+                return 0;
+        }
+        if (boot && !(env && parse_boolean(env) == 0) && !exists_in_root(root_fd, "etc/os-release", false) &&
+            !exists_in_root(root_fd, "usr/lib/os-release", false)) {
+                *ret = IMAGE_NO_OS_RELEASE;
+                return 0;
+        }
+        *ret = IMAGE_OK;
+        return 0;
+}
+
+int image_lock(const char *path, bool read_only) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : -errno;
+        return TAKE_FD(fd);
+}
+
+int image_read_machine_id(int root_fd, uint8_t ret[16]) {
+        _cleanup_close_ int fd = chase_open(root_fd, "etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+        if (fd < 0)
+                return fd == -ENOENT ? 0 : fd;
+
+        _cleanup_free_ char *s = NULL;
+        int r = read_fd(fd, &s, 64);
+        if (r < 0)
+                return r;
+        s[strcspn(s, "\n")] = 0;
+        if (strlen(s) != 32)
+                return 0;
+        return uuid_parse(s, ret) < 0 ? 0 : 1;
+}

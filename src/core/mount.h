@@ -14,23 +14,52 @@
  *      opened with RESOLVE_NO_SYMLINKS: an image whose /dev or /proc is a symlink is refused.
  */
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "settings.h"
 
 struct mount_context {
         const struct settings *settings;
-        const char *root;           /* host path of the tree */
-        const char *uuid_string;    /* dashed container UUID, for /run/host/container-uuid */
+        const char *root;        /* host path of the tree */
+        const char *uuid_string; /* dashed container UUID, for /run/host/container-uuid */
         bool private_network;
+        /* Set by the parent: a tmpfs on /tmp unless SYSTEMD_NSPAWN_TMPFS_TMP is false. */
+        bool tmpfs_tmp;
+        /* Mount cgroup2 on /sys/fs/cgroup: only when the child has its own cgroup namespace and
+         * sits in a cgroup of its own (else the host's hierarchy would be writable inside). */
+        bool cgroup2;
         /* filled by mount_prepare */
         int *detached_fds; /* one per custom mount (-EBADF if made later), then os-release */
         int os_release_fd;
         char *error;       /* malloc'ed message on failure: "Failed to mount tmpfs on /tmp: ..." */
+        bool have_net_tun; /* the host has /dev/net/tun (stat before pivot) */
+        int scratch_fd;    /* detached tmpfs for throw-away bind/overlay dirs, or -EBADF */
 };
 
+/* Initializer: mount_context_done() may be called on it even if mount_prepare() never ran. */
+#define MOUNT_CONTEXT_INIT                                                                                  \
+        { .os_release_fd = -EBADF, .scratch_fd = -EBADF }
+
+/* Before pivot (host side): propagation, bind of the tree, detached mounts of host sources,
+ * read-only tree, top-level mount points created (a symlinked /dev, /proc, /sys, /run or /tmp is
+ * refused here already). */
 int mount_prepare(struct mount_context *ctx);
+/* pivot_root into the tree and detach the old root. */
 int mount_pivot(struct mount_context *ctx);
+/* After pivot: API file systems, /dev, /run/host, /proc masks, custom mounts. Leaves /run/host
+ * writable so the caller can place the notify socket there. */
 int mount_finish(struct mount_context *ctx);
+/* Make /run/host (and everything below it) read-only. The child calls it after creating
+ * /run/host/notify (and anything else it puts there), before dropping privileges. */
+int mount_seal_run_host(void);
 void mount_context_done(struct mount_context *ctx);
+
+/* Custom mounts are applied in this order: by destination, component-wise (so a parent always
+ * precedes what is mounted below it), stable for equal destinations. Fills order[0..n). */
+void mount_custom_order(const struct custom_mount *m, size_t n, size_t *order);
+/* Component-wise path comparison ("/a/b" vs "/a-b" compares "a" with "a-b" first); repeated and
+ * trailing slashes are ignored. <0, 0, >0 like strcmp. */
+int mount_path_compare(const char *a, const char *b);

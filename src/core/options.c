@@ -1,1 +1,1562 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "options.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "config.h"
+#include "macro.h"
+#include "parse.h"
+#include "seccomp.h"
+#include "strv.h"
+
+/*
+ * Parsers. Each validates its whole value before it changes anything, then stores it, or returns
+ * -EOPNOTSUPP when the mechanism behind the value is not built yet. Values that ask for what
+ * nspawn already does by default ("no", "off") are accepted, so files and scripts that spell out
+ * the defaults keep working.
+ */
+
+#define FIELD_AT(s, off, type) (*(type *) ((uint8_t *) (s) + (off)))
+#define OFF(f) ((int) offsetof(struct settings, f))
+
+static bool is_help(enum option_source src, const char *value) {
+        return src == SOURCE_CLI && value && streq(value, "help");
+}
+
+/* A flag: no value on the command line means "yes"; a settings-file key takes a boolean. */
+static int flag_value(const char *value, const char **ret_reason) {
+        int b;
+
+        if (!value)
+                return 1;
+        b = parse_boolean(value);
+        if (b < 0)
+                *ret_reason = "expected a boolean";
+        return b;
+}
+
+static int parse_help(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        return OPTION_SHOW_HELP;
+}
+
+static int parse_version(const struct option_def *o, enum option_source src, const char *value,
+                         struct settings *s, const char **ret_reason) {
+        return OPTION_SHOW_VERSION;
+}
+
+/* --no-pager: nspawn never pages, so there is nothing to turn off. */
+static int parse_noop(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        return 0;
+}
+
+/* Options that take no value and whose mechanism is not built yet (-x, -U, --share-system). */
+static int parse_unsupported(const struct option_def *o, enum option_source src, const char *value,
+                             struct settings *s, const char **ret_reason) {
+        return -EOPNOTSUPP;
+}
+
+/* A bool field at offset data. */
+static int parse_bool(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+        if (b < 0)
+                return b;
+        FIELD_AT(s, o->data, bool) = b;
+        return 0;
+}
+
+/* An int field at offset data that holds -1 (unset), 0 or 1. */
+static int parse_tristate(const struct option_def *o, enum option_source src, const char *value,
+                          struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+        if (b < 0)
+                return b;
+        FIELD_AT(s, o->data, int) = b;
+        return 0;
+}
+
+/* A boolean whose "yes" is not built yet (--notify-ready=, --register=). The int field at offset
+ * data gets the "no". */
+static int parse_bool_no_only(const struct option_def *o, enum option_source src, const char *value,
+                              struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+        if (b < 0)
+                return b;
+        if (b)
+                return -EOPNOTSUPP;
+        FIELD_AT(s, o->data, int) = 0;
+        return 0;
+}
+
+/* -x / Ephemeral=: only "no" (in a file) is built. */
+static int parse_ephemeral(const struct option_def *o, enum option_source src, const char *value,
+                           struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+        if (b < 0)
+                return b;
+        if (b)
+                return -EOPNOTSUPP;
+        s->ephemeral = false;
+        return 0;
+}
+
+static int parse_settings_mode(const struct option_def *o, enum option_source src, const char *value,
+                               struct settings *s, const char **ret_reason) {
+        int b = parse_boolean(value);
+
+        if (b >= 0)
+                s->settings_mode = b ? SETTINGS_YES : SETTINGS_NO;
+        else if (streq(value, "trusted"))
+                s->settings_mode = SETTINGS_TRUSTED;
+        else if (streq(value, "override"))
+                s->settings_mode = SETTINGS_OVERRIDE;
+        else {
+                *ret_reason = "expected a boolean, \"trusted\" or \"override\"";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* ---- paths ---- */
+
+static int path_value(const char *value, char **ret, const char **ret_reason) {
+        if (isempty(value)) {
+                *ret_reason = "expected a path";
+                return -EINVAL;
+        }
+        return path_make_absolute_cwd(value, ret);
+}
+
+static int parse_directory(const struct option_def *o, enum option_source src, const char *value,
+                           struct settings *s, const char **ret_reason) {
+        char *p;
+        int r = path_value(value, &p, ret_reason);
+        if (r < 0)
+                return r;
+        free(s->directory);
+        s->directory = p;
+        return 0;
+}
+
+/* --template, --image, --oci-bundle, --verity-data, --network-namespace-path: not built yet. */
+static int parse_path_unsupported(const struct option_def *o, enum option_source src, const char *value,
+                                  struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *p = NULL;
+        int r = path_value(value, &p, ret_reason);
+        return r < 0 ? r : -EOPNOTSUPP;
+}
+
+static int parse_chdir(const struct option_def *o, enum option_source src, const char *value,
+                       struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *p = NULL;
+
+        if (!path_is_absolute(value)) {
+                *ret_reason = "not an absolute path";
+                return -EINVAL;
+        }
+        p = strdup(value);
+        if (!p)
+                return -ENOMEM;
+        path_simplify(p);
+        if (!path_is_normalized(p)) {
+                *ret_reason = "may not contain \"..\"";
+                return -EINVAL;
+        }
+        free(s->working_directory);
+        s->working_directory = TAKE_PTR(p);
+        return 0;
+}
+
+static int parse_pivot_root(const struct option_def *o, enum option_source src, const char *value,
+                            struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *new_root = NULL, *old_root = NULL;
+        const char *p = value;
+        int r;
+
+        r = extract_word(&p, ":", &new_root);
+        if (r > 0 && p)
+                r = extract_word(&p, ":", &old_root);
+        if (r < 0)
+                return r == -ENOMEM ? r : (*ret_reason = "bad escape", -EINVAL);
+        if (p || !path_is_absolute(new_root) || (!isempty(old_root) && !path_is_absolute(old_root))) {
+                *ret_reason = "expected NEW[:OLD], absolute paths";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+static bool hex_string_is_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n % 2)
+                return false;
+        for (; *s; s++)
+                if (!isxdigit((unsigned char) *s))
+                        return false;
+        return true;
+}
+
+static int parse_root_hash(const struct option_def *o, enum option_source src, const char *value,
+                           struct settings *s, const char **ret_reason) {
+        if (!hex_string_is_valid(value)) {
+                *ret_reason = "expected a hexadecimal hash";
+                return -EINVAL;
+        }
+        if (strlen(value) < 32) {
+                *ret_reason = "root hash must be at least 128 bit long";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+static int parse_root_hash_sig(const struct option_def *o, enum option_source src, const char *value,
+                               struct settings *s, const char **ret_reason) {
+        const char *b64 = startswith(value, "base64:");
+
+        if (b64) {
+                size_t n = strlen(b64);
+                if (n == 0 || n % 4 ||
+                    strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                "0123456789+/=") != n) {
+                        *ret_reason = "invalid base64";
+                        return -EINVAL;
+                }
+                return -EOPNOTSUPP;
+        }
+        return parse_path_unsupported(o, src, value, s, ret_reason);
+}
+
+/* ---- image modes ---- */
+
+static int parse_volatile(const struct option_def *o, enum option_source src, const char *value,
+                          struct settings *s, const char **ret_reason) {
+        int m;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        m = value ? volatile_mode_from_string(value) : VOLATILE_YES;
+        if (m < 0) {
+                *ret_reason = "expected no, yes, state or overlay";
+                return -EINVAL;
+        }
+        if (m != VOLATILE_NO)
+                return -EOPNOTSUPP;
+        s->volatile_mode = VOLATILE_NO;
+        return 0;
+}
+
+/* ---- execution ---- */
+
+/* -a / -b / ProcessTwo= / Boot=: data is the start mode the row selects. */
+static int parse_start_mode(const struct option_def *o, enum option_source src, const char *value,
+                            struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+
+        if (b < 0)
+                return b;
+        if (!b) {
+                if (s->start_mode == (enum start_mode) o->data)
+                        s->start_mode = START_PID1;
+                return 0;
+        }
+        if (s->start_mode != START_PID1 && s->start_mode != (enum start_mode) o->data) {
+                static const char *const conflict[2][2] = {
+                        /* [CLI/file][this row boots] */
+                        {"may not be combined with --boot", "may not be combined with --as-pid2"},
+                        {"may not be combined with Boot=", "may not be combined with ProcessTwo="},
+                };
+                *ret_reason = conflict[src == SOURCE_FILE][o->data == START_BOOT];
+                return -EINVAL;
+        }
+        s->start_mode = (enum start_mode) o->data;
+        return 0;
+}
+
+/* Parameters=: words appended; an empty value resets the list. */
+static int parse_parameters(const struct option_def *o, enum option_source src, const char *value,
+                            struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        r = split_quoted(value, &words);
+        if (r < 0)
+                return r == -ENOMEM ? r : (*ret_reason = "unbalanced quotes", r);
+        if (!words[0]) {
+                s->parameters = strv_free(s->parameters);
+                return 0;
+        }
+        STRV_FOREACH(w, words) {
+                r = strv_extend(&s->parameters, *w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* -E NAME=VALUE, or -E NAME: nspawn's own value of NAME, if it has one. */
+static int setenv_cli(const char *value, struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *assignment = NULL;
+        const char *own;
+
+        if (strchr(value, '=')) {
+                if (!env_assignment_is_valid(value)) {
+                        *ret_reason = "expected NAME=VALUE with a valid variable name";
+                        return -EINVAL;
+                }
+                return strv_env_set(&s->environment, value);
+        }
+        if (!env_name_is_valid(value)) {
+                *ret_reason = "not a valid variable name";
+                return -EINVAL;
+        }
+        own = getenv(value);
+        if (!own)
+                return 0;
+        if (asprintf(&assignment, "%s=%s", value, own) < 0)
+                return -ENOMEM;
+        return strv_env_set(&s->environment, assignment);
+}
+
+/* Environment=: a list of NAME=VALUE words; an empty value resets the list. */
+static int setenv_file(const char *value, struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        r = split_quoted(value, &words);
+        if (r < 0)
+                return r == -ENOMEM ? r : (*ret_reason = "unbalanced quotes", r);
+        STRV_FOREACH(w, words)
+        if (!env_assignment_is_valid(*w)) {
+                *ret_reason = "expected NAME=VALUE words with valid variable names";
+                return -EINVAL;
+        }
+        if (!words[0]) {
+                s->environment = strv_free(s->environment);
+                return 0;
+        }
+        STRV_FOREACH(w, words) {
+                r = strv_env_set(&s->environment, *w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_setenv(const struct option_def *o, enum option_source src, const char *value,
+                        struct settings *s, const char **ret_reason) {
+        return src == SOURCE_CLI ? setenv_cli(value, s, ret_reason) : setenv_file(value, s, ret_reason);
+}
+
+/* A string field at offset data, checked by a validity function; empty unsets. */
+static int string_set(struct settings *s, int offset, const char *value, bool (*valid)(const char *),
+                      const char *reason, const char **ret_reason) {
+        char *copy = NULL;
+
+        if (!isempty(value)) {
+                if (!valid(value)) {
+                        *ret_reason = reason;
+                        return -EINVAL;
+                }
+                copy = strdup(value);
+                if (!copy)
+                        return -ENOMEM;
+        }
+        free(FIELD_AT(s, offset, char *));
+        FIELD_AT(s, offset, char *) = copy;
+        return 0;
+}
+
+static int parse_user(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        return string_set(s, OFF(user), value, user_name_is_valid, "not a valid user name", ret_reason);
+}
+
+static int parse_machine(const struct option_def *o, enum option_source src, const char *value,
+                         struct settings *s, const char **ret_reason) {
+        return string_set(s, OFF(machine), value, machine_name_is_valid, "not a valid machine name",
+                          ret_reason);
+}
+
+static int parse_hostname(const struct option_def *o, enum option_source src, const char *value,
+                          struct settings *s, const char **ret_reason) {
+        return string_set(s, OFF(hostname), value, hostname_is_valid, "not a valid hostname", ret_reason);
+}
+
+static int parse_kill_signal(const struct option_def *o, enum option_source src, const char *value,
+                             struct settings *s, const char **ret_reason) {
+        int sig;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        sig = signal_from_string(value);
+        if (sig < 0) {
+                *ret_reason = "not a signal name or number";
+                return -EINVAL;
+        }
+        s->kill_signal = sig;
+        return 0;
+}
+
+/* ---- identity ---- */
+
+static int parse_uuid(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        uint8_t u[16];
+
+        if (uuid_parse(value, u) < 0) {
+                *ret_reason = value && *value && strspn(value, "0-") == strlen(value)
+                                      ? "the machine UUID may not be all zeroes"
+                                      : "not a valid UUID";
+                return -EINVAL;
+        }
+        memcpy(s->uuid, u, sizeof(u));
+        s->uuid_set = true;
+        return 0;
+}
+
+/* ---- properties ---- */
+
+static int parse_slice(const struct option_def *o, enum option_source src, const char *value,
+                       struct settings *s, const char **ret_reason) {
+        if (isempty(value) || strchr(value, '/') || !filename_is_valid(value)) {
+                *ret_reason = "not a valid slice name";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+static int parse_property(const struct option_def *o, enum option_source src, const char *value,
+                          struct settings *s, const char **ret_reason) {
+        const char *eq = strchr(value, '=');
+        if (!eq || eq == value) {
+                *ret_reason = "expected NAME=VALUE";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+/* ---- user namespacing ---- */
+
+static int userns_range_check(const char *value, const char **ret_reason) {
+        _cleanup_free_ char *base = NULL;
+        const char *colon = strchr(value, ':');
+        uint32_t shift, range = 0x10000;
+
+        base = colon ? strndup(value, (size_t) (colon - value)) : strdup(value);
+        if (!base)
+                return -ENOMEM;
+        if (parse_uint32(base, &shift) < 0 || (colon && parse_uint32(colon + 1, &range) < 0)) {
+                *ret_reason = "expected no, yes, pick, identity or UIDBASE[:NUIDS]";
+                return -EINVAL;
+        }
+        if (range == 0 || range > UINT32_MAX - shift) {
+                *ret_reason = "UID range cannot be empty or go beyond 4294967295";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_private_users(const struct option_def *o, enum option_source src, const char *value,
+                               struct settings *s, const char **ret_reason) {
+        int b, r;
+
+        if (!value)
+                return -EOPNOTSUPP; /* bare --private-users = yes */
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        b = parse_boolean(value);
+        if (b == 0) {
+                s->userns_mode = USER_NS_NO;
+                return 0;
+        }
+        if (b > 0 || streq(value, "pick") || streq(value, "identity"))
+                return -EOPNOTSUPP;
+        r = userns_range_check(value, ret_reason);
+        return r < 0 ? r : -EOPNOTSUPP;
+}
+
+static int parse_userns_ownership(const struct option_def *o, enum option_source src, const char *value,
+                                  struct settings *s, const char **ret_reason) {
+        int m;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        m = user_ns_ownership_from_string(value);
+        if (m < 0) {
+                *ret_reason = "expected off, chown, map or auto";
+                return -EINVAL;
+        }
+        if (m != USER_NS_OWNERSHIP_OFF)
+                return -EOPNOTSUPP;
+        s->userns_ownership = USER_NS_OWNERSHIP_OFF;
+        return 0;
+}
+
+/* --private-users-chown (obsolete) / PrivateUsersChown=: yes = ownership chown. */
+static int parse_userns_chown(const struct option_def *o, enum option_source src, const char *value,
+                              struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+        if (b < 0)
+                return b;
+        if (b)
+                return -EOPNOTSUPP;
+        s->userns_ownership = USER_NS_OWNERSHIP_OFF;
+        return 0;
+}
+
+/* ---- networking ---- */
+
+enum {
+        NET_PLAIN,
+        NET_PAIR,
+        NET_ZONE,
+        NET_KIND_MASK = 0x0f,
+        NET_LIST = 0x10, /* the settings-file key takes a space-separated list */
+};
+
+/* IF, or HOSTIF[:CONTAINERIF] for NET_PAIR, or a zone name that fits "vz-NAME". */
+static bool net_word_is_valid(const char *w, int kind) {
+        _cleanup_free_ char *first = NULL, *vz = NULL;
+        const char *colon = strchr(w, ':');
+
+        if (kind == NET_ZONE)
+                return asprintf(&vz, "vz-%s", w) >= 0 && ifname_is_valid(vz);
+        if (kind == NET_PLAIN || !colon)
+                return ifname_is_valid(w);
+        first = strndup(w, (size_t) (colon - w));
+        return first && ifname_is_valid(first) && ifname_is_valid(colon + 1);
+}
+
+/* The network options: one interface on the command line, a space-separated list in a file.
+ * data is the NET_* kind. None of them is built yet. */
+static int parse_network_list(const struct option_def *o, enum option_source src, const char *value,
+                              struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        int kind = o->data & NET_KIND_MASK;
+
+        /* No separators: the whole value is one word. */
+        r = strv_split(value, src == SOURCE_FILE && (o->data & NET_LIST) ? " \t" : "", &words);
+        if (r < 0)
+                return r;
+        if (!words[0] && src == SOURCE_CLI) {
+                *ret_reason = "expected an interface name";
+                return -EINVAL;
+        }
+        STRV_FOREACH(w, words)
+        if (!net_word_is_valid(*w, kind)) {
+                *ret_reason =
+                        kind == NET_ZONE ? "not a valid zone name" : "not a valid network interface name";
+                return -EINVAL;
+        }
+        return words[0] ? -EOPNOTSUPP : 0;
+}
+
+/* -n / VirtualEthernet=: only "no" (in a file) is built. */
+static int parse_veth(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        int b = flag_value(value, ret_reason);
+        if (b < 0)
+                return b;
+        if (b)
+                return -EOPNOTSUPP;
+        s->network_veth = false;
+        return 0;
+}
+
+/* [tcp|udp:]HOSTPORT[:CONTAINERPORT] */
+static int parse_expose_port(const struct option_def *o, enum option_source src, const char *value,
+                             struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *host = NULL;
+        const char *p, *colon;
+        uint16_t port;
+
+        p = startswith(value, "tcp:") ?: startswith(value, "udp:") ?: value;
+        colon = strchr(p, ':');
+        host = colon ? strndup(p, (size_t) (colon - p)) : strdup(p);
+        if (!host)
+                return -ENOMEM;
+        if (parse_port(host, &port) < 0 || (colon && parse_port(colon + 1, &port) < 0)) {
+                *ret_reason = "expected [tcp|udp:]HOSTPORT[:CONTAINERPORT], ports 1-65535";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+/* ---- security ---- */
+
+enum { CAPS_ADD, CAPS_DROP, CAPS_AMBIENT };
+
+/* --capability takes a comma-separated list, Capability= a space-separated one. */
+static int parse_capability(const struct option_def *o, enum option_source src, const char *value,
+                            struct settings *s, const char **ret_reason) {
+        uint64_t mask = 0;
+        bool all = false;
+        int r;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        r = capability_list_parse(value, src == SOURCE_CLI ? "," : " \t", &mask, &all);
+        if (r < 0) {
+                *ret_reason = "unknown capability";
+                return r;
+        }
+        switch (o->data) {
+        case CAPS_ADD:
+                s->caps_add |= mask;
+                s->caps_all = s->caps_all || all;
+                break;
+        case CAPS_DROP:
+                s->caps_drop = all ? UINT64_MAX : s->caps_drop | mask;
+                break;
+        case CAPS_AMBIENT:
+                if (all) {
+                        *ret_reason = "does not support the value all";
+                        return -EINVAL;
+                }
+                s->caps_ambient |= mask;
+                break;
+        }
+        return 0;
+}
+
+/* LIST or ~LIST (the "~" negates the whole list): names and @groups, space-separated. */
+static int parse_syscall_filter(const struct option_def *o, enum option_source src, const char *value,
+                                struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        bool deny = value[0] == '~';
+        int r;
+
+        r = strv_split(value + deny, " \t", &words);
+        if (r < 0)
+                return r;
+        if (!words[0] && src == SOURCE_FILE && !deny) { /* SystemCallFilter= resets */
+                s->syscall_allow = strv_free(s->syscall_allow);
+                s->syscall_deny = strv_free(s->syscall_deny);
+                return 0;
+        }
+        STRV_FOREACH(w, words)
+        if (!seccomp_name_valid(*w)) {
+                *ret_reason = "unknown system call or group";
+                return -EINVAL;
+        }
+        STRV_FOREACH(w, words) {
+                r = strv_extend(deny ? &s->syscall_deny : &s->syscall_allow, *w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_selinux(const struct option_def *o, enum option_source src, const char *value,
+                         struct settings *s, const char **ret_reason) {
+        if (isempty(value)) {
+                *ret_reason = "expected a security label";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+/* ---- resources ---- */
+
+static int rlimit_store(struct settings *s, int resource, const char *value, const char **ret_reason) {
+        struct rlimit rl, *p;
+        int r;
+
+        r = parse_rlimit_value(value, &rl);
+        if (r < 0) {
+                *ret_reason = "expected SOFT[:HARD], numbers or \"infinity\", SOFT not above HARD";
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        p = malloc(sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *p = rl;
+        free(s->rlimits[resource]);
+        s->rlimits[resource] = p;
+        s->set_mask |= SETTING_BIT(SETTING_RLIMIT_FIRST + resource);
+        return 0;
+}
+
+/* --rlimit=NAME=SOFT[:HARD] */
+static int parse_rlimit(const struct option_def *o, enum option_source src, const char *value,
+                        struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *name = NULL;
+        const char *eq;
+        int resource;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        eq = strchr(value, '=');
+        if (!eq) {
+                *ret_reason = "expected NAME=SOFT[:HARD]";
+                return -EINVAL;
+        }
+        name = strndup(value, (size_t) (eq - value));
+        if (!name)
+                return -ENOMEM;
+        resource = rlimit_from_string(name);
+        if (resource < 0) {
+                *ret_reason = "unknown resource limit";
+                return -EINVAL;
+        }
+        return rlimit_store(s, resource, eq + 1, ret_reason);
+}
+
+/* LimitNOFILE= etc.: data is the RLIMIT_*. */
+static int parse_limit_key(const struct option_def *o, enum option_source src, const char *value,
+                           struct settings *s, const char **ret_reason) {
+        return rlimit_store(s, o->data, value, ret_reason);
+}
+
+static int parse_oom_score_adjust(const struct option_def *o, enum option_source src, const char *value,
+                                  struct settings *s, const char **ret_reason) {
+        int v;
+
+        if (parse_int(value, &v) < 0 || v < -1000 || v > 1000) {
+                *ret_reason = "expected an integer from -1000 to 1000";
+                return -EINVAL;
+        }
+        s->oom_score_adjust = v;
+        s->oom_score_adjust_set = true;
+        return 0;
+}
+
+static int parse_cpu_affinity(const struct option_def *o, enum option_source src, const char *value,
+                              struct settings *s, const char **ret_reason) {
+        cpu_set_t *set;
+        size_t size;
+        int r;
+
+        r = parse_cpu_set(value, &set, &size);
+        if (r < 0) {
+                *ret_reason = r == -ERANGE ? "CPU index out of range (0-8191)"
+                                           : "expected a list of CPU indexes and ranges";
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        CPU_FREE(s->cpu_set);
+        s->cpu_set = set;
+        s->cpu_set_size = size;
+        return 0;
+}
+
+static int parse_personality(const struct option_def *o, enum option_source src, const char *value,
+                             struct settings *s, const char **ret_reason) {
+        unsigned long p;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        if (isempty(value) && src == SOURCE_FILE) {
+                s->personality = PERSONALITY_INVALID;
+                return 0;
+        }
+        if (personality_from_string(value, &p) < 0) {
+                *ret_reason = "unknown or unsupported personality";
+                return -EINVAL;
+        }
+        s->personality = p;
+        return 0;
+}
+
+/* ---- integration ---- */
+
+static int parse_resolv_conf(const struct option_def *o, enum option_source src, const char *value,
+                             struct settings *s, const char **ret_reason) {
+        int m;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        m = resolv_conf_from_string(value);
+        if (m < 0) {
+                *ret_reason = "unknown mode (see --resolv-conf=help)";
+                return -EINVAL;
+        }
+        if (m != RESOLV_CONF_OFF && m != RESOLV_CONF_AUTO)
+                return -EOPNOTSUPP;
+        s->resolv_conf = m;
+        return 0;
+}
+
+static int parse_timezone(const struct option_def *o, enum option_source src, const char *value,
+                          struct settings *s, const char **ret_reason) {
+        int m;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        m = timezone_mode_from_string(value);
+        if (m < 0) {
+                *ret_reason = "expected off, copy, bind, symlink, delete or auto";
+                return -EINVAL;
+        }
+        if (m != TIMEZONE_OFF && m != TIMEZONE_AUTO)
+                return -EOPNOTSUPP;
+        s->timezone = m;
+        return 0;
+}
+
+/* --link-journal=MODE; -j (no value) is try-guest. */
+static int parse_link_journal(const struct option_def *o, enum option_source src, const char *value,
+                              struct settings *s, const char **ret_reason) {
+        int m;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        m = link_journal_from_string(value ?: "try-guest");
+        if (m < 0) {
+                *ret_reason = "expected no, auto, guest, host, try-guest or try-host";
+                return -EINVAL;
+        }
+        if (m != LINK_JOURNAL_NO && m != LINK_JOURNAL_AUTO)
+                return -EOPNOTSUPP;
+        s->link_journal = m;
+        s->link_journal_try = false;
+        return 0;
+}
+
+/* ---- mounts ---- */
+
+#define MOUNT_DATA(type, ro) ((type) | ((ro) << 8))
+
+static int parse_mount(const struct option_def *o, enum option_source src, const char *value,
+                       struct settings *s, const char **ret_reason) {
+        struct custom_mount m;
+        int r;
+
+        r = custom_mount_parse(o->data & 0xff, o->data >> 8, value, &m, ret_reason);
+        if (r < 0)
+                return r;
+        r = custom_mount_add(s, &m);
+        custom_mount_free_contents(&m);
+        return r;
+}
+
+/* --bind-user=NAME, BindUser= (a space-separated list): not built yet. */
+static int parse_bind_user(const struct option_def *o, enum option_source src, const char *value,
+                           struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        r = strv_split(value, src == SOURCE_CLI ? "" : " \t", &words);
+        if (r < 0)
+                return r;
+        if (!words[0] && src == SOURCE_CLI) {
+                *ret_reason = "expected a user name";
+                return -EINVAL;
+        }
+        STRV_FOREACH(w, words)
+        if (!user_name_is_valid(*w)) {
+                *ret_reason = "not a valid user name";
+                return -EINVAL;
+        }
+        return words[0] ? -EOPNOTSUPP : 0;
+}
+
+/* ---- input/output ---- */
+
+/* --console=MODE; -P (no value) is pipe. */
+static int parse_console(const struct option_def *o, enum option_source src, const char *value,
+                         struct settings *s, const char **ret_reason) {
+        int m;
+
+        if (is_help(src, value))
+                return OPTION_LIST_VALUES;
+        m = console_mode_from_string(value ?: "pipe");
+        if (m < 0) {
+                *ret_reason = "expected interactive, read-only, passive, pipe or autopipe";
+                return -EINVAL;
+        }
+        s->console_mode = m;
+        return 0;
+}
+
+/* ---- credentials ---- */
+
+/* ID:VALUE / ID:PATH: not built yet. */
+static int parse_credential(const struct option_def *o, enum option_source src, const char *value,
+                            struct settings *s, const char **ret_reason) {
+        _cleanup_free_ char *id = NULL;
+        const char *colon = strchr(value, ':');
+
+        if (!colon) {
+                *ret_reason = "expected ID:VALUE";
+                return -EINVAL;
+        }
+        id = strndup(value, (size_t) (colon - value));
+        if (!id)
+                return -ENOMEM;
+        if (!filename_is_valid(id)) {
+                *ret_reason = "not a valid credential name";
+                return -EINVAL;
+        }
+        if (o->data == 1 && !colon[1]) {
+                *ret_reason = "expected ID:PATH";
+                return -EINVAL;
+        }
+        return -EOPNOTSUPP;
+}
+
+/* ---- the table ---- */
+
+#define OPT(n, sh, a, g, mv, h, sec, k, set, p, comp, d)                                                    \
+        {                                                                                                   \
+                .name = n, .short_name = sh, .arg = a, .group = g, .metavar = mv, .help = h,                \
+                .section = sec, .key = k, .setting = set, .parse = p, .completion = comp, .data = d,        \
+        }
+#define NONE ARG_NONE
+#define REQ ARG_REQUIRED
+#define OPTNL ARG_OPTIONAL
+#define NOSET _SETTING_INVALID
+#define LIMIT_KEY(k, r)                                                                                     \
+        OPT(NULL, 0, REQ, GROUP_RESOURCES, NULL, NULL, "Exec", k, SETTING_RLIMIT_FIRST + r,                 \
+            parse_limit_key, NULL, r)
+
+#define BOOLS "yes no"
+
+const struct option_def option_table[] = {
+        /* General */
+        OPT("help", 'h', NONE, GROUP_GENERAL, NULL, "Show this help", NULL, NULL, NOSET, parse_help, NULL,
+            0),
+        OPT("version", 0, NONE, GROUP_GENERAL, NULL, "Print version string", NULL, NULL, NOSET,
+            parse_version, NULL, 0),
+        OPT("quiet", 'q', NONE, GROUP_GENERAL, NULL, "Do not show status information", NULL, NULL, NOSET,
+            parse_bool, NULL, OFF(quiet)),
+        OPT("no-pager", 0, NONE, GROUP_GENERAL, NULL, "Do not pipe output into a pager", NULL, NULL, NOSET,
+            parse_noop, NULL, 0),
+        OPT("settings", 0, REQ, GROUP_GENERAL, "BOOLEAN", "Load additional settings from .nspawn file", NULL,
+            NULL, NOSET, parse_settings_mode, "yes no trusted override", 0),
+
+        /* Image */
+        OPT("directory", 'D', REQ, GROUP_IMAGE, "PATH", "Root directory for the container", NULL, NULL,
+            SETTING_DIRECTORY, parse_directory, "@dirs", 0),
+        OPT("template", 0, REQ, GROUP_IMAGE, "PATH",
+            "Initialize root directory from template directory, if missing", NULL, NULL, SETTING_DIRECTORY,
+            parse_path_unsupported, "@dirs", 0),
+        OPT("ephemeral", 'x', NONE, GROUP_IMAGE, NULL,
+            "Run container with snapshot of root directory, and remove it after exit", "Exec", "Ephemeral",
+            SETTING_EPHEMERAL, parse_ephemeral, NULL, 0),
+        OPT("image", 'i', REQ, GROUP_IMAGE, "PATH",
+            "Root file system disk image (or device node) for the container", NULL, NULL, SETTING_DIRECTORY,
+            parse_path_unsupported, "@files", 0),
+        OPT("oci-bundle", 0, REQ, GROUP_IMAGE, "PATH", "OCI bundle directory", NULL, NULL, SETTING_DIRECTORY,
+            parse_path_unsupported, "@dirs", 0),
+        OPT("read-only", 0, NONE, GROUP_IMAGE, NULL, "Mount the root directory read-only", "Files",
+            "ReadOnly", SETTING_READ_ONLY, parse_bool, NULL, OFF(read_only)),
+        OPT("volatile", 0, OPTNL, GROUP_IMAGE, "MODE", "Run the system in volatile mode", "Files",
+            "Volatile", SETTING_VOLATILE_MODE, parse_volatile, "no yes state overlay", 0),
+        OPT("root-hash", 0, REQ, GROUP_IMAGE, "HASH", "Specify verity root hash for root disk image", NULL,
+            NULL, NOSET, parse_root_hash, NULL, 0),
+        OPT("root-hash-sig", 0, REQ, GROUP_IMAGE, "SIG",
+            "Specify pkcs7 signature of root hash for verity as a DER encoded PKCS7, either as a "
+            "path to a file or as an ASCII base64 encoded string prefixed by 'base64:'",
+            NULL, NULL, NOSET, parse_root_hash_sig, "@files", 0),
+        OPT("verity-data", 0, REQ, GROUP_IMAGE, "PATH", "Specify hash device for verity", NULL, NULL, NOSET,
+            parse_path_unsupported, "@files", 0),
+        OPT("pivot-root", 0, REQ, GROUP_IMAGE, "PATH[:PATH]",
+            "Pivot root to given directory in the container", "Exec", "PivotRoot", SETTING_PIVOT_ROOT,
+            parse_pivot_root, NULL, 0),
+
+        /* Execution */
+        OPT("as-pid2", 'a', NONE, GROUP_EXECUTION, NULL,
+            "Maintain a stub init as PID1, invoke binary as PID2", "Exec", "ProcessTwo", SETTING_START_MODE,
+            parse_start_mode, NULL, START_PID2),
+        OPT("boot", 'b', NONE, GROUP_EXECUTION, NULL, "Boot up full system (i.e. invoke init)", "Exec",
+            "Boot", SETTING_START_MODE, parse_start_mode, NULL, START_BOOT),
+        OPT(NULL, 0, REQ, GROUP_EXECUTION, NULL, NULL, "Exec", "Parameters", SETTING_START_MODE,
+            parse_parameters, NULL, 0),
+        OPT("chdir", 0, REQ, GROUP_EXECUTION, "PATH", "Set working directory in the container", "Exec",
+            "WorkingDirectory", SETTING_WORKING_DIRECTORY, parse_chdir, NULL, 0),
+        OPT("setenv", 'E', REQ, GROUP_EXECUTION, "NAME[=VALUE]", "Pass an environment variable to PID 1",
+            "Exec", "Environment", SETTING_ENVIRONMENT, parse_setenv, NULL, 0),
+        OPT("user", 'u', REQ, GROUP_EXECUTION, "USER", "Run the command under specified user or UID", "Exec",
+            "User", SETTING_USER, parse_user, "@users", 0),
+        OPT("kill-signal", 0, REQ, GROUP_EXECUTION, "SIGNAL", "Select signal to use for shutting down PID 1",
+            "Exec", "KillSignal", SETTING_KILL_SIGNAL, parse_kill_signal, "@signals", 0),
+        OPT("notify-ready", 0, REQ, GROUP_EXECUTION, "BOOLEAN",
+            "Receive notifications from the child init process", "Exec", "NotifyReady", SETTING_NOTIFY_READY,
+            parse_bool_no_only, BOOLS, OFF(notify_ready)),
+        OPT("suppress-sync", 0, REQ, GROUP_EXECUTION, "BOOLEAN",
+            "Suppress any form of disk data synchronization", "Exec", "SuppressSync", SETTING_SUPPRESS_SYNC,
+            parse_tristate, BOOLS, OFF(suppress_sync)),
+
+        /* System Identity */
+        OPT("machine", 'M', REQ, GROUP_IDENTITY, "NAME", "Set the machine name for the container", NULL,
+            NULL, NOSET, parse_machine, NULL, 0),
+        OPT("hostname", 0, REQ, GROUP_IDENTITY, "NAME", "Override the hostname for the container", "Exec",
+            "Hostname", SETTING_HOSTNAME, parse_hostname, NULL, 0),
+        OPT("uuid", 0, REQ, GROUP_IDENTITY, "UUID", "Set a specific machine UUID for the container", "Exec",
+            "MachineID", SETTING_MACHINE_ID, parse_uuid, NULL, 0),
+
+        /* Properties */
+        OPT("slice", 'S', REQ, GROUP_PROPERTIES, "SLICE", "Place the container in the specified slice", NULL,
+            NULL, NOSET, parse_slice, NULL, 0),
+        OPT("property", 0, REQ, GROUP_PROPERTIES, "NAME=VALUE", "Set scope unit property", NULL, NULL, NOSET,
+            parse_property, NULL, 0),
+        OPT("register", 0, REQ, GROUP_PROPERTIES, "BOOLEAN", "Register container as machine", NULL, NULL,
+            NOSET, parse_bool_no_only, BOOLS, OFF(register_mode)),
+        OPT("keep-unit", 0, NONE, GROUP_PROPERTIES, NULL,
+            "Do not register a scope for the machine, reuse the service unit nspawn is running in", NULL,
+            NULL, NOSET, parse_bool, NULL, OFF(keep_unit)),
+
+        /* User Namespacing */
+        OPT("private-users", 0, OPTNL, GROUP_USERNS, "MODE",
+            "Run within user namespace: no, yes, pick, identity, or UIDBASE[:NUIDS]", "Exec", "PrivateUsers",
+            SETTING_USERNS, parse_private_users, "no yes pick identity", 0),
+        OPT("private-users-ownership", 0, REQ, GROUP_USERNS, "MODE",
+            "Adjust ('chown') or map ('map') OS tree ownership to private UID/GID range", "Files",
+            "PrivateUsersOwnership", SETTING_USERNS, parse_userns_ownership, "off chown map auto", 0),
+        OPT("private-users-chown", 0, NONE, GROUP_USERNS, NULL, NULL, "Files", "PrivateUsersChown",
+            SETTING_USERNS, parse_userns_chown, NULL, 0),
+        OPT(NULL, 'U', NONE, GROUP_USERNS, NULL,
+            "Equivalent to --private-users=pick and --private-users-ownership=auto", NULL, NULL,
+            SETTING_USERNS, parse_unsupported, NULL, 0),
+
+        /* Networking */
+        OPT("private-network", 0, NONE, GROUP_NETWORKING, NULL, "Disable network in container", "Network",
+            "Private", SETTING_NETWORK, parse_bool, NULL, OFF(private_network)),
+        OPT("network-interface", 0, REQ, GROUP_NETWORKING, "INTERFACE",
+            "Assign an existing network interface to the container", "Network", "Interface", SETTING_NETWORK,
+            parse_network_list, NULL, NET_PLAIN | NET_LIST),
+        OPT("network-macvlan", 0, REQ, GROUP_NETWORKING, "INTERFACE",
+            "Create a macvlan network interface based on an existing network interface to the "
+            "container",
+            "Network", "MACVLAN", SETTING_NETWORK, parse_network_list, NULL, NET_PLAIN | NET_LIST),
+        OPT("network-ipvlan", 0, REQ, GROUP_NETWORKING, "INTERFACE",
+            "Create an ipvlan network interface based on an existing network interface to the "
+            "container",
+            "Network", "IPVLAN", SETTING_NETWORK, parse_network_list, NULL, NET_PLAIN | NET_LIST),
+        OPT("network-veth", 'n', NONE, GROUP_NETWORKING, NULL,
+            "Add a virtual Ethernet connection between host and container", "Network", "VirtualEthernet",
+            SETTING_NETWORK, parse_veth, NULL, 0),
+        OPT("network-veth-extra", 0, REQ, GROUP_NETWORKING, "HOSTIF[:CONTAINERIF]",
+            "Add an additional virtual Ethernet link between host and container", "Network",
+            "VirtualEthernetExtra", SETTING_NETWORK, parse_network_list, NULL, NET_PAIR | NET_LIST),
+        OPT("network-bridge", 0, REQ, GROUP_NETWORKING, "INTERFACE",
+            "Add a virtual Ethernet connection to the container and attach it to an existing "
+            "bridge on the host",
+            "Network", "Bridge", SETTING_NETWORK, parse_network_list, NULL, NET_PLAIN),
+        OPT("network-zone", 0, REQ, GROUP_NETWORKING, "NAME",
+            "Similar, but attach the new interface to an automatically managed bridge interface", "Network",
+            "Zone", SETTING_NETWORK, parse_network_list, NULL, NET_ZONE),
+        OPT("network-namespace-path", 0, REQ, GROUP_NETWORKING, "PATH",
+            "Set network namespace to the one represented by the specified kernel namespace file "
+            "node",
+            NULL, NULL, SETTING_NETWORK, parse_path_unsupported, "@files", 0),
+        OPT("port", 'p', REQ, GROUP_NETWORKING, "[PROTOCOL:]HOSTPORT[:CONTAINERPORT]",
+            "Expose a container IP port on the host", "Network", "Port", SETTING_EXPOSE_PORTS,
+            parse_expose_port, NULL, 0),
+
+        /* Security */
+        OPT("capability", 0, REQ, GROUP_SECURITY, "CAP",
+            "In addition to the default, retain specified capability", "Exec", "Capability",
+            SETTING_CAPABILITY, parse_capability, "@caps", CAPS_ADD),
+        OPT("drop-capability", 0, REQ, GROUP_SECURITY, "CAP",
+            "Drop the specified capability from the default set", "Exec", "DropCapability",
+            SETTING_CAPABILITY, parse_capability, "@caps", CAPS_DROP),
+        OPT("ambient-capability", 0, REQ, GROUP_SECURITY, "CAP",
+            "Sets the specified capability for the started process. Not useful if booting a "
+            "machine.",
+            "Exec", "AmbientCapability", SETTING_AMBIENT_CAPABILITY, parse_capability, "@caps",
+            CAPS_AMBIENT),
+        OPT("no-new-privileges", 0, REQ, GROUP_SECURITY, "BOOLEAN",
+            "Set PR_SET_NO_NEW_PRIVS flag for container payload", "Exec", "NoNewPrivileges",
+            SETTING_NO_NEW_PRIVILEGES, parse_tristate, BOOLS, OFF(no_new_privileges)),
+        OPT("system-call-filter", 0, REQ, GROUP_SECURITY, "LIST|~LIST",
+            "Permit/prohibit specific system calls", "Exec", "SystemCallFilter", SETTING_SYSCALL_FILTER,
+            parse_syscall_filter, NULL, 0),
+        OPT("selinux-context", 'Z', REQ, GROUP_SECURITY, "SECLABEL",
+            "Set the SELinux security context to be used by processes in the container", NULL, NULL, NOSET,
+            parse_selinux, NULL, 0),
+        OPT("selinux-apifs-context", 'L', REQ, GROUP_SECURITY, "SECLABEL",
+            "Set the SELinux security context to be used by API/tmpfs file systems in the "
+            "container",
+            NULL, NULL, NOSET, parse_selinux, NULL, 0),
+
+        /* Resources */
+        OPT("rlimit", 0, REQ, GROUP_RESOURCES, "NAME=LIMIT", "Set a resource limit for the payload", NULL,
+            NULL, NOSET, parse_rlimit, "@rlimits", 0),
+        LIMIT_KEY("LimitCPU", RLIMIT_CPU),
+        LIMIT_KEY("LimitFSIZE", RLIMIT_FSIZE),
+        LIMIT_KEY("LimitDATA", RLIMIT_DATA),
+        LIMIT_KEY("LimitSTACK", RLIMIT_STACK),
+        LIMIT_KEY("LimitCORE", RLIMIT_CORE),
+        LIMIT_KEY("LimitRSS", RLIMIT_RSS),
+        LIMIT_KEY("LimitNOFILE", RLIMIT_NOFILE),
+        LIMIT_KEY("LimitAS", RLIMIT_AS),
+        LIMIT_KEY("LimitNPROC", RLIMIT_NPROC),
+        LIMIT_KEY("LimitMEMLOCK", RLIMIT_MEMLOCK),
+        LIMIT_KEY("LimitLOCKS", RLIMIT_LOCKS),
+        LIMIT_KEY("LimitSIGPENDING", RLIMIT_SIGPENDING),
+        LIMIT_KEY("LimitMSGQUEUE", RLIMIT_MSGQUEUE),
+        LIMIT_KEY("LimitNICE", RLIMIT_NICE),
+        LIMIT_KEY("LimitRTPRIO", RLIMIT_RTPRIO),
+        LIMIT_KEY("LimitRTTIME", RLIMIT_RTTIME),
+        OPT("oom-score-adjust", 0, REQ, GROUP_RESOURCES, "VALUE",
+            "Adjust the OOM score value for the payload", "Exec", "OOMScoreAdjust", SETTING_OOM_SCORE_ADJUST,
+            parse_oom_score_adjust, NULL, 0),
+        OPT("cpu-affinity", 0, REQ, GROUP_RESOURCES, "CPUS", "Adjust the CPU affinity of the container",
+            "Exec", "CPUAffinity", SETTING_CPU_AFFINITY, parse_cpu_affinity, NULL, 0),
+        OPT("personality", 0, REQ, GROUP_RESOURCES, "ARCH", "Pick personality for this container", "Exec",
+            "Personality", SETTING_PERSONALITY, parse_personality, "x86 x86-64", 0),
+
+        /* Integration */
+        OPT("resolv-conf", 0, REQ, GROUP_INTEGRATION, "MODE",
+            "Select mode of /etc/resolv.conf initialization", "Exec", "ResolvConf", SETTING_RESOLV_CONF,
+            parse_resolv_conf,
+            "off copy-host copy-static copy-uplink copy-stub replace-host replace-static "
+            "replace-uplink replace-stub bind-host bind-static bind-uplink bind-stub delete auto",
+            0),
+        OPT("timezone", 0, REQ, GROUP_INTEGRATION, "MODE", "Select mode of /etc/localtime initialization",
+            "Exec", "Timezone", SETTING_TIMEZONE, parse_timezone, "off copy bind symlink delete auto", 0),
+        OPT("link-journal", 0, REQ, GROUP_INTEGRATION, "MODE",
+            "Link up guest journal, one of no, auto, guest, host, try-guest, try-host", "Exec",
+            "LinkJournal", SETTING_LINK_JOURNAL, parse_link_journal, "no auto guest host try-guest try-host",
+            0),
+        OPT(NULL, 'j', NONE, GROUP_INTEGRATION, NULL, "Equivalent to --link-journal=try-guest", NULL, NULL,
+            SETTING_LINK_JOURNAL, parse_link_journal, NULL, 0),
+
+        /* Mounts */
+        OPT("bind", 0, REQ, GROUP_MOUNTS, "PATH[:PATH[:OPTIONS]]",
+            "Bind mount a file or directory from the host into the container", "Files", "Bind",
+            SETTING_CUSTOM_MOUNTS, parse_mount, "@files", MOUNT_DATA(CUSTOM_MOUNT_BIND, 0)),
+        OPT("bind-ro", 0, REQ, GROUP_MOUNTS, "PATH[:PATH[:OPTIONS]]",
+            "Similar, but creates a read-only bind mount", "Files", "BindReadOnly", SETTING_CUSTOM_MOUNTS,
+            parse_mount, "@files", MOUNT_DATA(CUSTOM_MOUNT_BIND, 1)),
+        OPT("inaccessible", 0, REQ, GROUP_MOUNTS, "PATH",
+            "Over-mount file node with inaccessible node to mask it", "Files", "Inaccessible",
+            SETTING_CUSTOM_MOUNTS, parse_mount, NULL, MOUNT_DATA(CUSTOM_MOUNT_INACCESSIBLE, 0)),
+        OPT("tmpfs", 0, REQ, GROUP_MOUNTS, "PATH:[OPTIONS]",
+            "Mount an empty tmpfs to the specified directory", "Files", "TemporaryFileSystem",
+            SETTING_CUSTOM_MOUNTS, parse_mount, NULL, MOUNT_DATA(CUSTOM_MOUNT_TMPFS, 0)),
+        OPT("overlay", 0, REQ, GROUP_MOUNTS, "PATH[:PATH...]:PATH",
+            "Create an overlay mount from the host to the container", "Files", "Overlay",
+            SETTING_CUSTOM_MOUNTS, parse_mount, "@dirs", MOUNT_DATA(CUSTOM_MOUNT_OVERLAY, 0)),
+        OPT("overlay-ro", 0, REQ, GROUP_MOUNTS, "PATH[:PATH...]:PATH",
+            "Similar, but creates a read-only overlay mount", "Files", "OverlayReadOnly",
+            SETTING_CUSTOM_MOUNTS, parse_mount, "@dirs", MOUNT_DATA(CUSTOM_MOUNT_OVERLAY, 1)),
+        OPT("bind-user", 0, REQ, GROUP_MOUNTS, "NAME", "Bind user from host to container", "Files",
+            "BindUser", SETTING_BIND_USER, parse_bind_user, "@users", 0),
+
+        /* Input/Output */
+        OPT("console", 0, REQ, GROUP_IO, "MODE",
+            "Select how stdin/stdout/stderr and /dev/console are set up for the container.", NULL, NULL,
+            SETTING_CONSOLE_MODE, parse_console, "interactive read-only passive pipe autopipe", 0),
+        OPT("pipe", 'P', NONE, GROUP_IO, NULL, "Equivalent to --console=pipe", NULL, NULL,
+            SETTING_CONSOLE_MODE, parse_console, NULL, 0),
+
+        /* Credentials */
+        OPT("set-credential", 0, REQ, GROUP_CREDENTIALS, "ID:VALUE",
+            "Pass a credential with literal value to container.", NULL, NULL, SETTING_CREDENTIALS,
+            parse_credential, NULL, 0),
+        OPT("load-credential", 0, REQ, GROUP_CREDENTIALS, "ID:PATH",
+            "Load credential to pass to container from file or AF_UNIX stream socket.", NULL, NULL,
+            SETTING_CREDENTIALS, parse_credential, NULL, 1),
+
+        /* Hidden: obsolete in systemd-nspawn 252, kept for compatibility. */
+        OPT("share-system", 0, NONE, GROUP_GENERAL, NULL, NULL, NULL, NULL, NOSET, parse_unsupported, NULL,
+            0),
+};
+
+const size_t option_table_size = ELEMENTSOF(option_table);
+
+/* ---- lookups ---- */
+
+static const char *const group_names[_GROUP_MAX] = {
+        [GROUP_GENERAL] = "", /* listed first, without a heading */
+        [GROUP_IMAGE] = "Image",
+        [GROUP_EXECUTION] = "Execution",
+        [GROUP_IDENTITY] = "System Identity",
+        [GROUP_PROPERTIES] = "Properties",
+        [GROUP_USERNS] = "User Namespacing",
+        [GROUP_NETWORKING] = "Networking",
+        [GROUP_SECURITY] = "Security",
+        [GROUP_RESOURCES] = "Resources",
+        [GROUP_INTEGRATION] = "Integration",
+        [GROUP_MOUNTS] = "Mounts",
+        [GROUP_IO] = "Input/Output",
+        [GROUP_CREDENTIALS] = "Credentials",
+};
+
+const char *option_group_to_string(enum option_group g) {
+        return g >= 0 && g < _GROUP_MAX ? group_names[g] : NULL;
+}
+
+const struct option_def *option_find_long(const char *name) {
+        if (!name)
+                return NULL;
+        for (size_t i = 0; i < option_table_size; i++)
+                if (option_table[i].name && streq(option_table[i].name, name))
+                        return &option_table[i];
+        return NULL;
+}
+
+const struct option_def *option_find_short(char c) {
+        if (c == 0)
+                return NULL;
+        for (size_t i = 0; i < option_table_size; i++)
+                if (option_table[i].short_name == c)
+                        return &option_table[i];
+        return NULL;
+}
+
+const struct option_def *option_find_key(const char *section, const char *key) {
+        if (!section || !key)
+                return NULL;
+        for (size_t i = 0; i < option_table_size; i++)
+                if (option_table[i].key && streq(option_table[i].section, section) &&
+                    streq(option_table[i].key, key))
+                        return &option_table[i];
+        return NULL;
+}
+
+const char *option_display_name(const struct option_def *o, char *buf, size_t size) {
+        if (o->name)
+                snprintf(buf, size, "--%s", o->name);
+        else if (o->short_name)
+                snprintf(buf, size, "-%c", o->short_name);
+        else
+                snprintf(buf, size, "%s=", o->key);
+        return buf;
+}
+
+int option_apply(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
+                 const char **ret_reason) {
+        const char *reason = NULL;
+        int r;
+
+        if (!o || !o->parse)
+                return -EINVAL;
+        /* Rows that take a value never see NULL from a settings file; guard the parsers anyway. */
+        if (!value && (o->arg == ARG_REQUIRED || src == SOURCE_FILE)) {
+                if (ret_reason)
+                        *ret_reason = "a value is required";
+                return -EINVAL;
+        }
+        r = o->parse(o, src, value, s, &reason);
+        if (r < 0 && ret_reason)
+                *ret_reason = reason;
+        if (r == 0 && o->setting >= 0)
+                s->set_mask |= SETTING_BIT(o->setting);
+        return r;
+}
+
+/* ---- output: values, version, help ---- */
+
+static int append(char **buf, size_t *len, const char *fmt, ...) _printf_(3, 4);
+static int append(char **buf, size_t *len, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        char *nb = realloc(*buf, *len + (size_t) n + 1);
+        if (!nb) {
+                free(s);
+                return -ENOMEM;
+        }
+        memcpy(nb + *len, s, (size_t) n + 1);
+        free(s);
+        *buf = nb;
+        *len += (size_t) n;
+        return 0;
+}
+
+static int values_append(char **buf, size_t *len, const char *completion) {
+        char b[16];
+        int r = 0;
+
+        if (streq(completion, "@signals")) {
+                for (int sig = 1; sig <= SIGRTMAX && r >= 0; sig++) {
+                        const char *n = signal_to_string(sig, b, sizeof(b));
+                        if (n)
+                                r = append(buf, len, "%s\n", n);
+                }
+        } else if (streq(completion, "@caps")) {
+                for (int cap = 0; cap <= capability_last_cap() && r >= 0; cap++) {
+                        const char *n = capability_to_name(cap);
+                        if (!n)
+                                continue;
+                        r = append(buf, len, "%s\n", n);
+                }
+        } else if (streq(completion, "@rlimits")) {
+                for (int i = 0; i < RLIMIT_NLIMITS && r >= 0; i++)
+                        r = append(buf, len, "%s\n", rlimit_to_string(i));
+        } else if (completion[0] != '@') {
+                _cleanup_strv_free_ char **words = NULL;
+                r = strv_split(completion, " ", &words);
+                STRV_FOREACH(w, words) {
+                        if (r < 0)
+                                break;
+                        r = append(buf, len, "%s\n", *w);
+                }
+        }
+        return r;
+}
+
+char *option_values_text(const struct option_def *o) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+
+        if (!o || !o->completion)
+                return NULL;
+        if (values_append(&buf, &len, o->completion) < 0)
+                return NULL;
+        return TAKE_PTR(buf);
+}
+
+char *options_version(void) {
+        char *s;
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP +LIBMOUNT -SELINUX -USERNS -NETWORK -IMAGE\n",
+                     NSPAWN_VERSION) < 0)
+                return NULL;
+        return s;
+}
+
+#define HELP_COLUMN 28
+#define HELP_WIDTH 79
+
+/* "  -D --directory=PATH", "     --volatile[=MODE]", "  -U" */
+static int option_spec(const struct option_def *o, char **ret) {
+        const char *arg_open = o->arg == ARG_OPTIONAL ? "[=" : "=",
+                   *arg_close = o->arg == ARG_OPTIONAL ? "]" : "";
+        char sh[4] = "   ";
+
+        if (o->short_name)
+                snprintf(sh, sizeof(sh), "-%c ", o->short_name);
+        if (!o->name)
+                return asprintf(ret, "  -%c", o->short_name) < 0 ? -ENOMEM : 0;
+        if (o->arg == ARG_NONE || !o->metavar)
+                return asprintf(ret, "  %s--%s", sh, o->name) < 0 ? -ENOMEM : 0;
+        return asprintf(ret, "  %s--%s%s%s%s", sh, o->name, arg_open, o->metavar, arg_close) < 0 ? -ENOMEM
+                                                                                                 : 0;
+}
+
+/* The help text, word-wrapped into the column right of the option spec. */
+static int help_append(char **buf, size_t *len, const char *help, size_t col) {
+        const char *p = help;
+        int r = 0;
+
+        while (*p && r >= 0) {
+                size_t room = HELP_WIDTH - HELP_COLUMN, n = strlen(p);
+                if (n > room) {
+                        n = room;
+                        while (n > 0 && p[n] != ' ')
+                                n--;
+                        if (n == 0)
+                                n = strcspn(p, " ");
+                }
+                r = append(buf, len, "%*s%.*s\n", (int) (HELP_COLUMN - col), "", (int) n, p);
+                col = 0;
+                p += n;
+                p += strspn(p, " ");
+        }
+        return r;
+}
+
+static int option_help_append(char **buf, size_t *len, const struct option_def *o) {
+        _cleanup_free_ char *spec = NULL;
+        int r;
+
+        r = option_spec(o, &spec);
+        if (r < 0)
+                return r;
+        r = append(buf, len, "%s", spec);
+        if (r < 0)
+                return r;
+        if (strlen(spec) >= HELP_COLUMN - 1) {
+                r = append(buf, len, "\n");
+                return r < 0 ? r : help_append(buf, len, o->help, 0);
+        }
+        return help_append(buf, len, o->help, strlen(spec));
+}
+
+char *options_help(const char *program_name) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        r = append(&buf, &len,
+                   "%s [OPTIONS...] [COMMAND [ARGUMENTS...]]\n\n"
+                   "Spawn a command or OS in a light-weight container.\n\n",
+                   program_name ?: "nspawn");
+        for (int g = 0; g < _GROUP_MAX && r >= 0; g++) {
+                if (g != GROUP_GENERAL)
+                        r = append(&buf, &len, "\n%s:\n", group_names[g]);
+                for (size_t i = 0; i < option_table_size && r >= 0; i++) {
+                        const struct option_def *o = &option_table[i];
+                        if ((int) o->group != g || !o->help || (!o->name && !o->short_name))
+                                continue;
+                        r = option_help_append(&buf, &len, o);
+                }
+        }
+        if (r < 0)
+                return NULL;
+        return TAKE_PTR(buf);
+}
+
+/* ---- argv ---- */
+
+#define LONG_VAL_BASE 0x100
+
+/* getopt_long's tables, built from the rows: "+" stops at the first non-option, ":" reports a
+ * missing argument as ':' so it can be told from an unknown option. */
+static int getopt_tables(struct option **ret_long, char **ret_short) {
+        _cleanup_free_ struct option *lo = calloc(option_table_size + 1, sizeof(struct option));
+        _cleanup_free_ char *sh = malloc(2 + 3 * option_table_size + 1);
+        size_t nl = 0, ns = 0;
+        static const int has_arg[] = {
+                [ARG_NONE] = no_argument,
+                [ARG_REQUIRED] = required_argument,
+                [ARG_OPTIONAL] = optional_argument,
+        };
+
+        if (!lo || !sh)
+                return -ENOMEM;
+        sh[ns++] = '+';
+        sh[ns++] = ':';
+        for (size_t i = 0; i < option_table_size; i++) {
+                const struct option_def *o = &option_table[i];
+                if (o->name)
+                        lo[nl++] =
+                                (struct option){o->name, has_arg[o->arg], NULL, (int) (LONG_VAL_BASE + i)};
+                if (o->short_name) {
+                        sh[ns++] = o->short_name;
+                        if (o->arg != ARG_NONE)
+                                sh[ns++] = ':';
+                        if (o->arg == ARG_OPTIONAL)
+                                sh[ns++] = ':';
+                }
+        }
+        sh[ns] = 0;
+        *ret_long = TAKE_PTR(lo);
+        *ret_short = TAKE_PTR(sh);
+        return 0;
+}
+
+static const struct option_def *row_for(int c) {
+        if (c >= LONG_VAL_BASE && (size_t) (c - LONG_VAL_BASE) < option_table_size)
+                return &option_table[c - LONG_VAL_BASE];
+        return c > 0 && c < 0x100 ? option_find_short((char) c) : NULL;
+}
+
+static int fail(struct option_result *ret, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail(struct option_result *ret, int r, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&ret->error, fmt, ap) < 0)
+                ret->error = NULL;
+        va_end(ap);
+        return r;
+}
+
+/* getopt's own errors: unknown option, missing argument, argument to a flag. */
+static int getopt_error(int c, char *argv[], struct option_result *ret) {
+        const struct option_def *o = row_for(optopt);
+        char name[64];
+
+        if (c == ':' && o)
+                return fail(ret, -EINVAL, "Option %s requires an argument.",
+                            option_display_name(o, name, sizeof(name)));
+        if (o && optopt >= LONG_VAL_BASE)
+                return fail(ret, -EINVAL, "Option %s does not take an argument.",
+                            option_display_name(o, name, sizeof(name)));
+        if (optopt > 0 && optopt < LONG_VAL_BASE)
+                return fail(ret, -EINVAL, "Unknown option '-%c'.", optopt);
+        return fail(ret, -EINVAL, "Unknown option '%.*s'.", (int) strcspn(argv[optind - 1], "="),
+                    argv[optind - 1]);
+}
+
+static int parser_error(const struct option_def *o, const char *value, int r, const char *reason,
+                        struct option_result *ret) {
+        char name[64];
+
+        option_display_name(o, name, sizeof(name));
+        /* Name the value when only some values are unsupported (--volatile=yes, --bind=…:idmap). */
+        if (r == -EOPNOTSUPP && value && (reason || (o->completion && o->completion[0] != '@')))
+                return fail(ret, r, "Option %s=%s is not supported yet.", name, value);
+        if (r == -EOPNOTSUPP)
+                return fail(ret, r, "Option %s is not supported yet.", name);
+        if (r == -ENOMEM)
+                return fail(ret, r, "Out of memory.");
+        if (!value)
+                return fail(ret, r, "Option %s: %s.", name, reason ?: strerror(-r));
+        if (reason)
+                return fail(ret, r, "Invalid value '%s' for %s: %s.", value, name, reason);
+        return fail(ret, r, "Invalid value '%s' for %s.", value, name);
+}
+
+/* --help, --version, VALUE=help: the text goes into ret->output. */
+static int output_result(const struct option_def *o, int what, const char *program,
+                         struct option_result *ret) {
+        if (what == OPTION_SHOW_HELP)
+                ret->output = options_help(program);
+        else if (what == OPTION_SHOW_VERSION)
+                ret->output = options_version();
+        else
+                ret->output = option_values_text(o);
+        return ret->output ? 1 : fail(ret, -ENOMEM, "Out of memory.");
+}
+
+int options_parse_argv(int argc, char *argv[], struct settings *s, struct option_result *ret) {
+        _cleanup_free_ struct option *longopts = NULL;
+        _cleanup_free_ char *shortopts = NULL;
+        const char *program;
+        int c, r;
+
+        *ret = (struct option_result){};
+        r = getopt_tables(&longopts, &shortopts);
+        if (r < 0)
+                return fail(ret, r, "Out of memory.");
+        program = argc > 0 && argv[0] ? (strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]) : NULL;
+
+        optind = 0; /* full re-initialisation of getopt's state: we may be called more than once */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+                const struct option_def *o;
+                const char *reason = NULL;
+
+                if (c == '?' || c == ':')
+                        return getopt_error(c, argv, ret);
+                o = row_for(c);
+                if (!o)
+                        return fail(ret, -EINVAL, "Unknown option.");
+                r = option_apply(o, SOURCE_CLI, optarg, s, &reason);
+                if (r > 0)
+                        return output_result(o, r, program, ret);
+                if (r < 0)
+                        return parser_error(o, optarg, r, reason, ret);
+        }
+
+        if (optind < argc) {
+                char **params = strv_copy(argv + optind);
+                if (!params)
+                        return fail(ret, -ENOMEM, "Out of memory.");
+                strv_free(s->parameters);
+                s->parameters = params;
+                s->set_mask |= SETTING_BIT(SETTING_START_MODE);
+        }
+        return 0;
+}
+
+void option_result_done(struct option_result *r) {
+        if (!r)
+                return;
+        free(r->error);
+        free(r->output);
+        *r = (struct option_result){};
+}

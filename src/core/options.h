@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "settings.h"
 
@@ -65,7 +66,8 @@ struct option_def {
         enum setting_id setting;
         option_parser parse;
         const char *completion; /* values for bash completion: space-separated words, or
-                                   "@dirs", "@files", "@signals", "@caps", NULL */
+                                   "@dirs", "@files", "@signals", "@caps", "@rlimits",
+                                   "@users", NULL */
         int data;               /* parser-specific (e.g. the RLIMIT_* of a Limit*= key) */
 };
 
@@ -95,3 +97,31 @@ void option_result_done(struct option_result *r);
 
 /* The --help text, grouped like systemd-nspawn's. */
 char *options_help(const char *program_name);
+
+/* ---- additions ---- */
+
+/*
+ * Positive parser results (command line only): the caller prints something and exits 0.
+ * OPTION_LIST_VALUES: the value was "help" (--kill-signal=help, --capability=help, …): print
+ * option_values_text(o).
+ */
+enum {
+        OPTION_LIST_VALUES = 1,
+        OPTION_SHOW_HELP = 2,
+        OPTION_SHOW_VERSION = 3,
+};
+
+/* Run the row's parser and, on success, record the row's setting in s->set_mask. Both front-ends
+ * (argv and .nspawn files) go through this. Parsers whose setting depends on the value (--rlimit)
+ * set their bit themselves; rows that belong to no setting have setting = _SETTING_INVALID. */
+int option_apply(const struct option_def *o, enum option_source src, const char *value,
+                 struct settings *s, const char **ret_reason);
+
+/* "--directory" or "-U" (short-only rows) or "Key=" (key-only rows), for messages. */
+const char *option_display_name(const struct option_def *o, char *buf, size_t size);
+
+/* The closed set of values of a row, one per line ("help" output). NULL if none or no memory. */
+char *option_values_text(const struct option_def *o);
+
+/* "nspawn VERSION\n" and a features line. */
+char *options_version(void);

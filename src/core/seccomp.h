@@ -14,7 +14,18 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* This header shadows libseccomp's <seccomp.h> for every file built with -I src/core. Pull the
+ * library's header in behind ours, so `#include <seccomp.h>` (angle brackets, as seccomp.c does)
+ * yields both. Found through the includer's own directory ("seccomp.h" from src/core), the
+ * include_next finds nothing new, which is fine: only seccomp.c needs libseccomp. */
+#if defined(__has_include_next)
+#if __has_include_next(<seccomp.h>)
+#include_next <seccomp.h>
+#endif
+#endif
 
 #include "settings.h"
 
@@ -26,6 +37,8 @@ int seccomp_program_prepare(const struct settings *s, uint64_t caps, const char 
 /* Child side: load the filters (needs CAP_SYS_ADMIN or no_new_privs). Async-signal-safe. */
 int seccomp_program_load(const struct seccomp_program *p);
 struct seccomp_program *seccomp_program_free(struct seccomp_program *p);
+/* The programs as one byte image (what the cache file holds): for tests and diagnostics. */
+const void *seccomp_program_image(const struct seccomp_program *p, size_t *ret_size);
 
 /* Is NAME a syscall or @group known to the filter? (for validating --system-call-filter) */
 bool seccomp_name_valid(const char *name);

@@ -1,1 +1,434 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The .nspawn parser. The syntax is systemd's unit-file INI dialect: "[Section]" headers,
+ * "Key=Value" assignments, "#" and ";" comments, whitespace around keys and values trimmed, and
+ * a line ending in an (unescaped) backslash continued on the next one. What each key means is
+ * not known here: the row of the option table for (section, key) parses the value, exactly as
+ * its command-line twin does. Trust is not decided here either: the parser fills a struct
+ * settings of its own and settings_merge() drops what an untrusted file may not set.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "options.h"
+#include "settings-file.h"
+#include "strv.h"
+
+#define WHITESPACE " \t\r\n"
+#define COMMENTS "#;"
+/* A logical line longer than this is a broken file, not configuration (systemd uses 1 MiB too). */
+#define LINE_MAX_BYTES (1024U * 1024U)
+
+static const char *const known_sections[] = { "Exec", "Files", "Network" };
+
+struct parse_state {
+        const char *path;
+        struct settings *s;
+        settings_file_warn_cb warn;
+        void *userdata;
+        char *error;         /* the first error, "PATH:LINE: ..." */
+        const char *section; /* one of known_sections, NULL before the first header */
+        bool skip_section;   /* inside an unknown or "X-" section: ignore its lines */
+};
+
+static void warn_at(struct parse_state *st, unsigned line, const char *fmt, ...) _printf_(3, 4);
+static void warn_at(struct parse_state *st, unsigned line, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        if (!st->warn)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (msg)
+                st->warn(st->path, line, msg, st->userdata);
+}
+
+/* Record the error message and return r, so callers can "return fail_at(...)". */
+static int fail_at(struct parse_state *st, unsigned line, int r, const char *fmt, ...) _printf_(4, 5);
+static int fail_at(struct parse_state *st, unsigned line, int r, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+
+        free(st->error);
+        if (!msg || asprintf(&st->error, "%s:%u: %s", st->path, line, msg) < 0)
+                st->error = NULL;
+        return r;
+}
+
+static char *strip(char *s) {
+        char *e;
+
+        s += strspn(s, WHITESPACE);
+        e = s + strlen(s);
+        while (e > s && strchr(WHITESPACE, e[-1]))
+                e--;
+        *e = 0;
+        return s;
+}
+
+static bool is_comment(const char *l) {
+        l += strspn(l, WHITESPACE);
+        return *l && strchr(COMMENTS, *l);
+}
+
+/* An odd number of trailing backslashes: the last one escapes the newline. */
+static bool ends_with_continuation(const char *l, size_t n) {
+        size_t k = 0;
+
+        while (k < n && l[n - 1 - k] == '\\')
+                k++;
+        return k % 2 == 1;
+}
+
+/*
+ * Empty values of list settings reset the list, as systemd's config_parse_strv() and friends do
+ * ("Environment=" forgets the Environment= lines above it). Where the key is the only one that
+ * feeds its setting, the setting also counts as not set by the file again, so an emptied list
+ * never overrides the command line under --settings=override.
+ */
+struct empty_reset {
+        const char *section;
+        const char *key;
+        void (*reset)(struct settings *s);
+        bool owns_setting;
+};
+
+static void reset_environment(struct settings *s) {
+        s->environment = strv_free(s->environment);
+}
+static void reset_parameters(struct settings *s) {
+        s->parameters = strv_free(s->parameters);
+}
+static void reset_interfaces(struct settings *s) {
+        s->network_interfaces = strv_free(s->network_interfaces);
+}
+static void reset_macvlan(struct settings *s) {
+        s->network_macvlan = strv_free(s->network_macvlan);
+}
+static void reset_ipvlan(struct settings *s) {
+        s->network_ipvlan = strv_free(s->network_ipvlan);
+}
+static void reset_veth_extra(struct settings *s) {
+        s->network_veth_extra = strv_free(s->network_veth_extra);
+}
+static void reset_bind_users(struct settings *s) {
+        s->bind_users = strv_free(s->bind_users);
+}
+static void reset_oom_score_adjust(struct settings *s) {
+        s->oom_score_adjust = 0;
+        s->oom_score_adjust_set = false;
+}
+static void reset_cpu_affinity(struct settings *s) {
+        free(s->cpu_set);
+        s->cpu_set = NULL;
+        s->cpu_set_size = 0;
+}
+
+static const struct empty_reset empty_resets[] = {
+        { "Exec", "Environment", reset_environment, true },
+        { "Exec", "Parameters", reset_parameters, false },
+        { "Exec", "OOMScoreAdjust", reset_oom_score_adjust, true },
+        { "Exec", "CPUAffinity", reset_cpu_affinity, true },
+        { "Files", "BindUser", reset_bind_users, true },
+        { "Network", "Interface", reset_interfaces, false },
+        { "Network", "MACVLAN", reset_macvlan, false },
+        { "Network", "IPVLAN", reset_ipvlan, false },
+        { "Network", "VirtualEthernetExtra", reset_veth_extra, false },
+};
+
+static const struct empty_reset *empty_reset_find(const char *section, const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(empty_resets); i++)
+                if (streq(empty_resets[i].section, section) && streq(empty_resets[i].key, key))
+                        return &empty_resets[i];
+        return NULL;
+}
+
+static int handle_section(struct parse_state *st, unsigned line, char *l) {
+        size_t n = strlen(l);
+        char *name;
+
+        if (n < 2 || l[n - 1] != ']')
+                return fail_at(st, line, -EBADMSG, "Invalid section header '%s'.", l);
+        l[n - 1] = 0;
+        name = strip(l + 1);
+
+        st->section = NULL;
+        st->skip_section = true;
+        for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+                if (streq(known_sections[i], name)) {
+                        st->section = known_sections[i];
+                        st->skip_section = false;
+                        return 0;
+                }
+
+        /* "X-" sections are for other programs (systemd's convention): ignored silently. */
+        if (!startswith(name, "X-"))
+                warn_at(st, line, "Unknown section [%s], ignoring.", name);
+        return 0;
+}
+
+/* Rows that belong to no setting (_SETTING_INVALID) have no bit. */
+static bool setting_valid(enum setting_id id) {
+        return (int) id >= 0 && id < _SETTING_MAX;
+}
+
+static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row,
+                       const char *key, const char *value) {
+        const char *reason = NULL;
+        int r;
+
+        r = row->parse(row, SOURCE_FILE, value, st->s, &reason);
+        if (r == -ENOMEM)
+                return fail_at(st, line, r, "Out of memory.");
+        /* As on the command line: name the value when only some values are not built
+         * (Ephemeral=yes, Bind=…:idmap), the key alone when none is. */
+        if (r == -EOPNOTSUPP && (reason || (row->completion && row->completion[0] != '@')))
+                return fail_at(st, line, r, "%s=%s is not supported yet.", key, value);
+        if (r == -EOPNOTSUPP)
+                return fail_at(st, line, r, "%s= is not supported yet.", key);
+        if (r < 0) {
+                if (!reason && r != -EINVAL)
+                        reason = strerror(-r);
+                if (reason)
+                        return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=: %s.", value,
+                                       key, reason);
+                return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=.", value, key);
+        }
+
+        /* The parser may have set the bit already; OR-ing it again keeps it one bit per row. */
+        if (setting_valid(row->setting))
+                st->s->set_mask |= SETTING_BIT(row->setting);
+        return 0;
+}
+
+static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
+        const struct option_def *row;
+        const struct empty_reset *reset;
+        char *eq, *key, *value;
+
+        /* Lines of ignored sections are not even checked: they may be another program's. */
+        if (st->skip_section)
+                return 0;
+        if (!st->section) {
+                warn_at(st, line, "Assignment outside of any section, ignoring.");
+                return 0;
+        }
+
+        eq = strchr(l, '=');
+        if (!eq)
+                return fail_at(st, line, -EBADMSG, "Missing '=' in '%s'.", l);
+        *eq = 0;
+        key = strip(l);
+        value = strip(eq + 1);
+        if (!*key)
+                return fail_at(st, line, -EBADMSG, "Missing key name before '='.");
+        if (startswith(key, "X-"))
+                return 0;
+
+        row = option_find_key(st->section, key);
+        if (!row || !row->parse) {
+                warn_at(st, line, "Unknown key '%s' in section [%s], ignoring.", key, st->section);
+                return 0;
+        }
+
+        reset = *value ? NULL : empty_reset_find(st->section, key);
+        if (reset) {
+                reset->reset(st->s);
+                if (reset->owns_setting && setting_valid(row->setting))
+                        st->s->set_mask &= ~SETTING_BIT(row->setting);
+                return 0;
+        }
+
+        return apply_value(st, line, row, key, value);
+}
+
+static int handle_line(struct parse_state *st, unsigned line, char *l) {
+        l = strip(l);
+        if (!*l || is_comment(l))
+                return 0;
+        if (*l == '[')
+                return handle_section(st, line, l);
+        return handle_assignment(st, line, l);
+}
+
+/*
+ * Read one logical line: physical lines joined where one ends in a backslash, which becomes a
+ * space (as in systemd). Comment lines are dropped, also inside a continuation. *line counts physical
+ * lines; *ret_first is the line the logical line starts on, the one messages name.
+ * Returns 1 with *ret (malloc'ed), 0 at end of file, negative errno on error.
+ */
+static int read_logical_line(struct parse_state *st, FILE *f, unsigned *line, unsigned *ret_first,
+                             char **ret) {
+        _cleanup_free_ char *buf = NULL, *joined = NULL;
+        size_t cap = 0, len = 0;
+        unsigned first = 0;
+
+        for (;;) {
+                ssize_t n;
+                char *add;
+
+                n = getline(&buf, &cap, f);
+                if (n < 0) {
+                        if (ferror(f))
+                                return fail_at(st, *line + 1, -EIO, "Read error.");
+                        break; /* EOF: a dangling continuation ends the file's last line */
+                }
+                ++*line;
+                if (memchr(buf, 0, (size_t) n))
+                        return fail_at(st, *line, -EBADMSG, "Line contains a NUL byte.");
+
+                while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                        buf[--n] = 0;
+                add = buf;
+                if (*line == 1 && startswith(add, "\xef\xbb\xbf")) /* UTF-8 byte order mark */
+                        add += 3, n -= 3;
+                /* Comment lines never continue, and are dropped inside a continuation. */
+                if (is_comment(add))
+                        continue;
+                if (first == 0)
+                        first = *line;
+
+                if (len + (size_t) n + 1 > LINE_MAX_BYTES)
+                        return fail_at(st, first, -ENOBUFS, "Line too long.");
+                char *p = realloc(joined, len + (size_t) n + 1);
+                if (!p)
+                        return fail_at(st, first, -ENOMEM, "Out of memory.");
+                joined = p;
+                memcpy(joined + len, add, (size_t) n + 1);
+                len += (size_t) n;
+
+                if (!ends_with_continuation(joined, len))
+                        break;
+                joined[len - 1] = ' ';
+        }
+
+        if (!joined)
+                return 0;
+        *ret_first = first;
+        *ret = TAKE_PTR(joined);
+        return 1;
+}
+
+int settings_file_parse(FILE *f, const char *path, struct settings *s, settings_file_warn_cb warn,
+                        void *userdata, char **ret_error) {
+        struct parse_state st = {
+                .path = path ?: "(settings)",
+                .s = s,
+                .warn = warn,
+                .userdata = userdata,
+        };
+        unsigned line = 0;
+        int r;
+
+        for (;;) {
+                _cleanup_free_ char *l = NULL;
+                unsigned first = 0;
+
+                r = read_logical_line(&st, f, &line, &first, &l);
+                if (r <= 0)
+                        break;
+                r = handle_line(&st, first, l);
+                if (r < 0)
+                        break;
+        }
+
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(st.error);
+        free(st.error);
+        return r < 0 ? r : 0;
+}
+
+/* A path's parent directory, ignoring trailing slashes: "/a/b/" → "/a", "b" → ".", "/" → NULL
+ * (the root directory has no "next to it"). */
+static int parent_dir(const char *p, char **ret) {
+        size_t n = strlen(p);
+        char *d;
+
+        while (n > 1 && p[n - 1] == '/')
+                n--;
+        if (n == 1 && p[0] == '/')
+                return 0;
+        while (n > 0 && p[n - 1] != '/')
+                n--;
+        while (n > 1 && p[n - 1] == '/')
+                n--;
+
+        d = n == 0 ? strdup(".") : strndup(p, n);
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 1;
+}
+
+/* 1 if DIR/NAME.nspawn exists (into *ret_path), 0 if not, negative errno on error. */
+static int probe(const char *dir, const char *machine, char **ret_path) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (asprintf(&p, "%s/%s.nspawn", dir, machine) < 0)
+                return -ENOMEM;
+        if (stat(p, &st) < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0;
+                return negative_errno();
+        }
+        *ret_path = TAKE_PTR(p);
+        return 1;
+}
+
+static int found(char *path, bool trusted, char **ret_path, bool *ret_trusted) {
+        if (ret_path)
+                *ret_path = path;
+        else
+                free(path);
+        if (ret_trusted)
+                *ret_trusted = trusted;
+        return 1;
+}
+
+int settings_file_find_in(const char *const *trusted_dirs, const char *machine,
+                          const char *image_dir, char **ret_path, bool *ret_trusted) {
+        _cleanup_free_ char *path = NULL, *parent = NULL;
+        int r;
+
+        /* The name becomes a file name: nothing that could climb out of the directory. */
+        if (isempty(machine) || strchr(machine, '/') || streq(machine, ".") || streq(machine, ".."))
+                return -EINVAL;
+
+        for (size_t i = 0; trusted_dirs && trusted_dirs[i]; i++) {
+                r = probe(trusted_dirs[i], machine, &path);
+                if (r != 0)
+                        return r < 0 ? r : found(TAKE_PTR(path), true, ret_path, ret_trusted);
+        }
+
+        if (isempty(image_dir))
+                return 0;
+        r = parent_dir(image_dir, &parent);
+        if (r <= 0)
+                return r;
+        r = probe(parent, machine, &path);
+        if (r <= 0)
+                return r;
+        return found(TAKE_PTR(path), false, ret_path, ret_trusted);
+}
+
+int settings_file_find(const char *machine, const char *image_dir, char **ret_path,
+                       bool *ret_trusted) {
+        static const char *const trusted[] = { "/etc/systemd/nspawn", "/run/systemd/nspawn", NULL };
+
+        return settings_file_find_in(trusted, machine, image_dir, ret_path, ret_trusted);
+}

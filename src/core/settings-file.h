@@ -27,3 +27,8 @@ int settings_file_parse(FILE *f, const char *path, struct settings *s, settings_
  */
 int settings_file_find(const char *machine, const char *image_dir, char **ret_path,
                        bool *ret_trusted);
+
+/* settings_file_find() with the trusted directories given (NULL-terminated, searched in order),
+ * so tests can point it at a scratch tree. */
+int settings_file_find_in(const char *const *trusted_dirs, const char *machine,
+                          const char *image_dir, char **ret_path, bool *ret_trusted);

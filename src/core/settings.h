@@ -9,6 +9,7 @@
  * After settings_merge() and settings_finalize() the struct is read-only for the rest of the run.
  */
 
+#include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -159,6 +160,7 @@ enum setting_id {
         SETTING_RLIMIT_FIRST,
         SETTING_RLIMIT_LAST = SETTING_RLIMIT_FIRST + RLIMIT_NLIMITS - 1,
         _SETTING_MAX,
+        _SETTING_INVALID = -EINVAL, /* option rows that belong to no setting (-M, --keep-unit …) */
 };
 
 #define SETTING_BIT(id) (UINT64_C(1) << (id))
@@ -292,3 +294,32 @@ const char *setting_id_to_string(enum setting_id id);
 
 /* The kill signal in force: --kill-signal, or SIGRTMIN+3 with -b, or 0 for none. */
 int settings_kill_signal(const struct settings *s);
+
+/* Additions for the option parsers and the front-end. */
+
+/* Cross-option checks after the merge (systemd-nspawn's verify_arguments()): 0, or -EINVAL with a
+ * malloc'ed message naming the options in *ret_error (if not NULL), e.g.
+ * "--ambient-capability= may not be combined with --boot.". */
+int settings_validate(const struct settings *s, char **ret_error);
+
+/*
+ * Parse a --bind/--bind-ro/--tmpfs/--overlay/--overlay-ro/--inaccessible value (or the matching
+ * .nspawn key) into *ret. -EINVAL with a static reason, -EOPNOTSUPP for bind options whose
+ * mechanism is not built (idmap, noidmap, rootidmap), -ENOMEM.
+ */
+int custom_mount_parse(enum custom_mount_type type, bool read_only, const char *spec,
+                       struct custom_mount *ret, const char **ret_reason);
+
+/* Enum <-> string, with systemd's spellings. from_string returns -EINVAL if unknown. */
+const char *console_mode_to_string(enum console_mode m);
+int console_mode_from_string(const char *s);
+const char *volatile_mode_to_string(enum volatile_mode m);
+int volatile_mode_from_string(const char *s); /* also accepts booleans */
+const char *link_journal_to_string(enum link_journal m);
+int link_journal_from_string(const char *s);
+const char *resolv_conf_to_string(enum resolv_conf m);
+int resolv_conf_from_string(const char *s);
+const char *timezone_mode_to_string(enum timezone_mode m);
+int timezone_mode_from_string(const char *s);
+const char *user_ns_ownership_to_string(enum user_ns_ownership m);
+int user_ns_ownership_from_string(const char *s);

@@ -1,1 +1,268 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The supervisor side of a container run: clone3, the child's start-up messages, then the event
+ * loop (console, signals, notify socket, PID 1's pidfd) until PID 1 is gone. See spawn.h.
+ */
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "console.h"
+#include "event.h"
+#include "fdutil.h"
+#include "macro.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct supervisor {
+        const struct spawn_params *p;
+        int epfd;
+        int pidfd;
+        struct pty_forward *pty;
+        int master; /* the console pty master, or -EBADF */
+        struct event_source signal_src;
+        struct event_source pidfd_src;
+        struct event_source notify_src;
+        int terminate_requests; /* SIGTERM/SIGINT received */
+        bool killed;            /* we SIGKILLed the container */
+        enum spawn_end end;
+};
+
+static pid_t clone_container(const struct spawn_params *p, int *ret_pidfd) {
+        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD;
+        int pidfd = -EBADF;
+
+        if (p->settings->private_network)
+                flags |= CLONE_NEWNET;
+        struct clone_args args = {
+                .flags = flags,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        if (pid > 0)
+                *ret_pidfd = pidfd;
+        return pid;
+}
+
+static int kill_container(struct supervisor *sv, int sig) {
+        if (syscall(SYS_pidfd_send_signal, sv->pidfd, sig, NULL, 0) < 0)
+                return errno == ESRCH ? 0 : -errno;
+        return 0;
+}
+
+/* SIGTERM/SIGINT: the first sends the kill signal if there is one; otherwise (or the second
+ * time) the container is killed. SIGWINCH resizes the console. */
+static int on_signal(struct event_source *src, uint32_t events) {
+        struct supervisor *sv = src->userdata;
+        struct signalfd_siginfo si;
+
+        if (read(src->fd, &si, sizeof(si)) != sizeof(si))
+                return 0;
+        if (si.ssi_signo == SIGWINCH) {
+                if (sv->pty)
+                        pty_forward_window_changed(sv->pty);
+                return 0;
+        }
+        if (si.ssi_signo != SIGTERM && si.ssi_signo != SIGINT)
+                return 0;
+        int ks = settings_kill_signal(sv->p->settings);
+        if (ks > 0 && sv->terminate_requests++ == 0) {
+                if (!sv->p->settings->quiet)
+                        fprintf(stderr, "Trying to halt container. Send SIGTERM again to trigger immediate "
+                                        "termination.\n");
+                return kill_container(sv, ks);
+        }
+        sv->end = SPAWN_TERMINATED;
+        sv->killed = true;
+        return kill_container(sv, SIGKILL);
+}
+
+static int on_pidfd(struct event_source *src, uint32_t events) {
+        return 1; /* PID 1 is gone: leave the loop */
+}
+
+/* sd_notify messages from the guest. READY=1 handling is the next step (--notify-ready); for
+ * now the datagrams are consumed so the guest never blocks. */
+static int on_notify(struct event_source *src, uint32_t events) {
+        char buf[4096];
+        while (recv(src->fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+                ;
+        return 0;
+}
+
+static int setup_signals(struct supervisor *sv, sigset_t *ret_old) {
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGPIPE);
+        if (sigprocmask(SIG_BLOCK, &mask, ret_old) < 0)
+                return -errno;
+        sigdelset(&mask, SIGCHLD);
+        sigdelset(&mask, SIGPIPE);
+        int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        sv->signal_src = (struct event_source) { .fd = fd, .dispatch = on_signal, .userdata = sv };
+        return event_add(sv->epfd, &sv->signal_src, EPOLLIN);
+}
+
+/* Read the child's start-up messages until EOF (the payload was executed) or an error. */
+static int receive_child_messages(struct supervisor *sv, int sock, char **ret_error) {
+        for (;;) {
+                char buf[1024 + sizeof(int)];
+                char type = 0;
+                int fd = -EBADF;
+                ssize_t n = msg_recv(sock, &type, buf, sizeof(buf) - 1, &fd);
+                if (n <= 0)
+                        return (int) n;
+                if (type == 'E' && n > (ssize_t) sizeof(int)) {
+                        int err;
+                        memcpy(&err, buf, sizeof(int));
+                        buf[n - 1] = 0;
+                        *ret_error = strdup(buf + sizeof(int));
+                        return err > 0 ? -err : -EIO;
+                }
+                if (type == 'P' && fd >= 0 && sv->master < 0) {
+                        sv->master = fd;
+                        int r = pty_forward_new(sv->epfd, fd, STDIN_FILENO, STDOUT_FILENO, sv->p->console,
+                                                &sv->pty);
+                        if (r < 0)
+                                return r;
+                } else if (type == 'N' && fd >= 0) {
+                        sv->notify_src = (struct event_source) { .fd = fd, .dispatch = on_notify, .userdata = sv };
+                        int r = event_add(sv->epfd, &sv->notify_src, EPOLLIN);
+                        if (r < 0)
+                                return r;
+                } else if (fd >= 0)
+                        close(fd);
+        }
+}
+
+static int event_loop(struct supervisor *sv) {
+        for (;;) {
+                struct epoll_event ev[16];
+                int n = epoll_wait(sv->epfd, ev, ELEMENTSOF(ev), -1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                for (int i = 0; i < n; i++) {
+                        struct event_source *src = ev[i].data.ptr;
+                        int r = src->dispatch(src, ev[i].events);
+                        if (r == PTY_FORWARD_ESCAPE && src != &sv->pidfd_src) {
+                                sv->end = SPAWN_ESCAPED;
+                                sv->killed = true;
+                                (void) kill_container(sv, SIGKILL);
+                        } else if (r > 0)
+                                return 0;
+                        else if (r < 0)
+                                return r;
+                }
+        }
+}
+
+static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
+        siginfo_t si = {};
+        while (waitid((idtype_t) P_PIDFD, (id_t) sv->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+        if (sv->killed) {
+                *ret = (struct spawn_result) { .end = sv->end, .status = SIGKILL };
+                return;
+        }
+        if (si.si_code == CLD_EXITED)
+                *ret = (struct spawn_result) { .end = SPAWN_EXITED, .status = si.si_status };
+        else
+                *ret = (struct spawn_result) { .end = SPAWN_SIGNALED, .status = si.si_status };
+}
+
+static void supervisor_done(struct supervisor *sv, const sigset_t *old_mask) {
+        sv->pty = pty_forward_free(sv->pty);
+        safe_close(sv->master);
+        safe_close(sv->notify_src.fd);
+        safe_close(sv->signal_src.fd);
+        safe_close(sv->pidfd);
+        safe_close(sv->epfd);
+        sigprocmask(SIG_SETMASK, old_mask, NULL);
+}
+
+int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error) {
+        struct supervisor sv = {
+                .p = p, .pidfd = -EBADF, .master = -EBADF, .signal_src.fd = -EBADF, .notify_src.fd = -EBADF,
+        };
+        _cleanup_close_ int sock_parent = -EBADF, sock_child = -EBADF;
+        sigset_t old_mask;
+        int r, pair[2];
+
+        sv.epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (sv.epfd < 0)
+                return -errno;
+        r = setup_signals(&sv, &old_mask);
+        if (r < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                r = r < 0 ? r : -errno;
+                supervisor_done(&sv, &old_mask);
+                return r;
+        }
+        sock_parent = pair[0];
+        sock_child = pair[1];
+
+        pid_t pid = clone_container(p, &sv.pidfd);
+        if (pid == 0) {
+                safe_close(sock_parent);
+                child_main(p, sock_child);
+        }
+        if (pid < 0) {
+                r = -errno;
+                if (asprintf(ret_error, "Failed to clone the container: %s", strerror(errno)) < 0)
+                        *ret_error = NULL;
+                supervisor_done(&sv, &old_mask);
+                return r;
+        }
+        sock_child = safe_close(sock_child);
+
+        r = receive_child_messages(&sv, sock_parent, ret_error);
+        if (r >= 0) {
+                sv.pidfd_src = (struct event_source) { .fd = sv.pidfd, .dispatch = on_pidfd, .userdata = &sv };
+                r = event_add(sv.epfd, &sv.pidfd_src, EPOLLIN);
+        }
+        if (r >= 0)
+                r = event_loop(&sv);
+        if (r < 0)
+                (void) kill_container(&sv, SIGKILL);
+        if (sv.pty)
+                pty_forward_drain(sv.pty);
+        collect_result(&sv, ret);
+        supervisor_done(&sv, &old_mask);
+        return r;
+}
+
+extern const char nspawn_stub_start[], nspawn_stub_end[];
+
+int stub_memfd(void) {
+        _cleanup_close_ int fd = memfd_create("nspawn-stubinit", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+        int r = write_all(fd, nspawn_stub_start, (size_t) (nspawn_stub_end - nspawn_stub_start));
+        if (r < 0)
+                return r;
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}

@@ -1,4 +1,310 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-int main(void) {
+
+/*
+ * nspawn's front-end: parse, prepare, run, report. The mechanisms live in the library; this file
+ * decides what is fatal and logs each error once.
+ */
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "caps.h"
+#include "console.h"
+#include "env.h"
+#include "fdutil.h"
+#include "image.h"
+#include "macro.h"
+#include "options.h"
+#include "parse.h"
+#include "seccomp.h"
+#include "settings-file.h"
+#include "settings.h"
+#include "spawn.h"
+
+#define EXIT_FORCE_RESTART 133
+
+_printf_(1, 2) static int log_error(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return -1;
+}
+
+static void warn_settings_file(const char *path, unsigned line, const char *message, void *userdata) {
+        if (line > 0)
+                fprintf(stderr, "%s:%u: %s\n", path, line, message);
+        else
+                fprintf(stderr, "%s: %s\n", path, message);
+}
+
+static void warn_untrusted(enum setting_id id, void *userdata) {
+        fprintf(stderr, "Ignoring %s setting, file %s is not trusted.\n", setting_id_to_string(id),
+                (const char *) userdata);
+}
+
+/* The machine name derived from the directory, as hostname_cleanup() does: valid characters only. */
+static char *machine_name_from_path(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return NULL;
+        const char *base = basename(copy);
+        char *name = calloc(1, 65);
+        size_t n = 0;
+        if (!name)
+                return NULL;
+        for (const char *c = base; *c && n < 64; c++)
+                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+                    *c == '_' || (*c == '.' && n > 0))
+                        name[n++] = *c;
+        if (n == 0) {
+                free(name);
+                return NULL;
+        }
+        return name;
+}
+
+static int determine_directory(struct settings *s) {
+        if (!s->directory && s->machine && !s->image) {
+                int r = image_find(s->machine, NULL, &s->directory);
+                if (r == -ENOENT)
+                        return log_error("No image for machine '%s'.", s->machine);
+                if (r < 0)
+                        return log_error("Failed to find image for machine '%s': %s", s->machine, strerror(-r));
+        }
+        if (!s->directory && !(s->directory = getcwd(NULL, 0)))
+                return log_error("Failed to determine the current directory: %m");
+
+        char *canonical = realpath(s->directory, NULL);
+        if (!canonical)
+                return log_error("Failed to resolve path %s: %m", s->directory);
+        free(s->directory);
+        s->directory = canonical;
+        if (streq(canonical, "/"))
+                return log_error("Spawning container on root directory is not supported. Refusing.");
+        if (!s->machine && !(s->machine = machine_name_from_path(canonical)))
+                return log_error("Failed to determine machine name automatically, please use -M.");
         return 0;
+}
+
+static int load_settings_file(struct settings *s) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *error = NULL;
+        bool trusted;
+        struct settings file;
+
+        if (s->settings_mode == SETTINGS_NO)
+                return 0;
+        int r = settings_file_find(s->machine, s->directory, &path, &trusted);
+        if (r < 0)
+                return log_error("Failed to look for %s.nspawn: %s", s->machine, strerror(-r));
+        if (r == 0)
+                return 0;
+
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return log_error("Failed to open %s: %m", path);
+        settings_init(&file);
+        r = settings_file_parse(f, path, &file, warn_settings_file, NULL, &error);
+        if (r < 0) {
+                settings_done(&file);
+                return log_error("%s", error ? error : "Failed to parse settings file.");
+        }
+        settings_merge(s, &file, trusted || s->settings_mode == SETTINGS_TRUSTED,
+                       s->settings_mode == SETTINGS_OVERRIDE, warn_untrusted, path);
+        settings_done(&file);
+        return 0;
+}
+
+static int check_tree(const struct settings *s, int root_fd) {
+        enum image_check check;
+        int r = image_check_os_tree(root_fd, s->start_mode == START_BOOT, &check);
+        if (r < 0)
+                return log_error("Failed to check %s: %s", s->directory, strerror(-r));
+        if (check == IMAGE_NO_USR)
+                return log_error("Directory %s doesn't look like it has an OS tree (/usr/ directory is missing). "
+                                 "Refusing.",
+                                 s->directory);
+        if (check == IMAGE_NO_OS_RELEASE)
+                return log_error("Directory %s doesn't look like an OS root directory (os-release file is "
+                                 "missing). Refusing.",
+                                 s->directory);
+        return 0;
+}
+
+/* The container UUID: an initialized /etc/machine-id in the image wins, then --uuid, then random. */
+static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16]) {
+        int r = image_read_machine_id(root_fd, uuid);
+        if (r > 0)
+                return 0;
+        if (s->uuid_set) {
+                memcpy(uuid, s->uuid, 16);
+                return 0;
+        }
+        r = uuid_random(uuid);
+        return r < 0 ? log_error("Failed to generate a container UUID: %s", strerror(-r)) : 0;
+}
+
+static enum console_mode determine_console(struct settings *s) {
+        enum console_mode m = console_mode_resolve(s->console_mode, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
+        if (m == CONSOLE_PIPE) {
+                if (s->console_mode == CONSOLE_PIPE && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+                        fprintf(stderr, "Console mode 'pipe' selected, but standard input/output are connected to "
+                                        "an interactive TTY. Most likely you want to use 'interactive' console "
+                                        "mode for proper interactivity and shell job control. Proceeding "
+                                        "anyway.\n");
+                s->quiet = true;
+        }
+        return m;
+}
+
+static int prepare_security(const struct settings *s, struct spawn_params *p,
+                            struct seccomp_program **ret_seccomp) {
+        uint64_t missing = 0;
+        p->caps = caps_compute(s, caps_current_bounding(), &missing);
+        if (missing && !s->quiet)
+                fprintf(stderr, "Some capabilities will not be set because they are not in the current bounding "
+                                "set.\n");
+        if ((s->caps_ambient & ~p->caps) != 0)
+                return log_error("Ambient capabilities must be a subset of the retained capabilities.");
+        int r = seccomp_program_prepare(s, p->caps, SECCOMP_CACHE_DIR, ret_seccomp);
+        if (r < 0)
+                return log_error("Failed to prepare the system call filter: %s", strerror(-r));
+        p->seccomp = *ret_seccomp;
+        return 0;
+}
+
+static int report_result(const struct settings *s, const struct spawn_result *res, bool *ret_reboot) {
+        const char *name = s->machine;
+        char buf[32];
+
+        *ret_reboot = false;
+        switch (res->end) {
+        case SPAWN_EXITED:
+                if (!s->quiet) {
+                        if (res->status == 0)
+                                fprintf(stderr, "Container %s exited successfully.\n", name);
+                        else
+                                fprintf(stderr, "Container %s failed with error code %i.\n", name, res->status);
+                }
+                return res->status == EXIT_FORCE_RESTART ? EXIT_FAILURE : res->status;
+        case SPAWN_SIGNALED:
+                if (res->status == SIGINT) {
+                        if (!s->quiet)
+                                fprintf(stderr, "Container %s has been shut down.\n", name);
+                        return EXIT_SUCCESS;
+                }
+                if (res->status == SIGHUP) {
+                        if (!s->quiet)
+                                fprintf(stderr, "Container %s is being rebooted.\n", name);
+                        *ret_reboot = !s->keep_unit;
+                        return EXIT_FORCE_RESTART;
+                }
+                _fallthrough_;
+        default:
+                if (!s->quiet)
+                        fprintf(stderr, "Container %s terminated by signal %s.\n", name,
+                                signal_to_string(res->status, buf, sizeof buf) + 3);
+                return EXIT_FAILURE;
+        }
+}
+
+static int run(struct settings *s, struct spawn_params *p) {
+        for (;;) {
+                struct spawn_result res = {};
+                _cleanup_free_ char *error = NULL;
+                bool reboot;
+
+                if (!s->quiet) {
+                        fprintf(stderr, "Spawning container %s on %s.\n", s->machine, s->directory);
+                        if (p->console == CONSOLE_INTERACTIVE)
+                                fprintf(stderr, "Press ^] three times within 1s to kill container.\n");
+                }
+                int r = container_run(p, &res, &error);
+                if (r < 0) {
+                        log_error("%s", error ? error : strerror(-r));
+                        return EXIT_FAILURE;
+                }
+                int code = report_result(s, &res, &reboot);
+                if (!reboot)
+                        return code;
+        }
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(settings_donep) struct settings *s = &(struct settings) {};
+        struct option_result opt = {};
+        struct spawn_params p = { .stub_fd = -EBADF };
+        struct seccomp_program *seccomp = NULL;
+        _cleanup_close_ int root_fd = -EBADF, lock_fd = -EBADF, stub_fd = -EBADF;
+        _cleanup_free_ char *host_os_release = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        const char *tmp_env = getenv("SYSTEMD_NSPAWN_TMPFS_TMP");
+        int r;
+
+        settings_init(s);
+        r = options_parse_argv(argc, argv, s, &opt);
+        if (opt.output)
+                fputs(opt.output, stdout);
+        if (r != 0) {
+                if (r < 0)
+                        log_error("%s", opt.error ? opt.error : strerror(-r));
+                option_result_done(&opt);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+        option_result_done(&opt);
+
+        if (determine_directory(s) < 0 || load_settings_file(s) < 0)
+                return EXIT_FAILURE;
+        _cleanup_free_ char *invalid = NULL;
+        if (settings_validate(s, &invalid) < 0)
+                return log_error("%s", invalid ? invalid : "Invalid settings."), EXIT_FAILURE;
+
+        root_fd = open(s->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return log_error("Failed to open %s: %m", s->directory), EXIT_FAILURE;
+        if (check_tree(s, root_fd) < 0)
+                return EXIT_FAILURE;
+        lock_fd = image_lock(s->directory, s->read_only);
+        if (lock_fd == -EBUSY)
+                return log_error("Directory tree %s is currently busy.", s->directory), EXIT_FAILURE;
+        if (lock_fd < 0)
+                return log_error("Failed to lock %s: %s", s->directory, strerror(-lock_fd)), EXIT_FAILURE;
+        if (determine_uuid(s, root_fd, p.uuid) < 0)
+                return EXIT_FAILURE;
+
+        p.settings = s;
+        p.root = s->directory;
+        p.console = determine_console(s);
+        p.tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
+        if (prepare_security(s, &p, &seccomp) < 0)
+                goto fail;
+        if (read_file_at(AT_FDCWD, "/etc/os-release", &host_os_release, 64 * 1024) < 0)
+                (void) read_file_at(AT_FDCWD, "/usr/lib/os-release", &host_os_release, 64 * 1024);
+        r = env_build_base(s, p.uuid, p.console, host_os_release, &env);
+        if (r < 0) {
+                log_error("Failed to build the environment: %s", strerror(-r));
+                goto fail;
+        }
+        p.environment = env;
+        if (s->start_mode == START_PID2) {
+                stub_fd = stub_memfd();
+                if (stub_fd < 0) {
+                        log_error("Failed to prepare the stub init: %s", strerror(-stub_fd));
+                        goto fail;
+                }
+                p.stub_fd = stub_fd;
+        }
+        r = run(s, &p);
+        seccomp_program_free(seccomp);
+        return r;
+fail:
+        seccomp_program_free(seccomp);
+        return EXIT_FAILURE;
 }

@@ -1,17 +1,537 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The .nspawn parser: syntax, error lines, warnings, empty-value resets, the search order and
+ * the trust split (through settings_merge). Runs against the real option table. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-static void test_placeholder(void **state) {
-        (void) state;
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "settings-file.h"
+#include "settings.h"
+#include "strv.h"
+
+struct warnings {
+        char **messages; /* "LINE: message" */
+};
+
+static void collect_warning(const char *path, unsigned line, const char *message, void *userdata) {
+        struct warnings *w = userdata;
+        char *m = NULL;
+
+        assert_non_null(path);
+        assert_int_not_equal(asprintf(&m, "%u: %s", line, message), -1);
+        assert_int_equal(strv_push(&w->messages, m), 0);
+}
+
+/* Parse text as the file "test.nspawn". Returns the parser's result. */
+static int parse_text(const char *text, struct settings *s, struct warnings *w, char **ret_error) {
+        _cleanup_fclose_ FILE *f = fmemopen((void *) text, strlen(text), "r");
+
+        assert_non_null(f);
+        return settings_file_parse(f, "test.nspawn", s, w ? collect_warning : NULL, w, ret_error);
+}
+
+/* Parse text that must fail; check the errno and the message prefix "test.nspawn:LINE: ". */
+static void expect_error(const char *text, int expected_r, const char *expected_message) {
+        struct settings s;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        settings_init(&s);
+        r = parse_text(text, &s, NULL, &error);
+        if (r != expected_r || !error || !streq(error, expected_message))
+                print_error("text: %s\n r=%d (want %d) error=%s\n want %s\n", text, r, expected_r,
+                            error ?: "(null)", expected_message);
+        assert_int_equal(r, expected_r);
+        assert_non_null(error);
+        assert_string_equal(error, expected_message);
+        settings_done(&s);
+}
+
+static void test_good_file(void **state) {
+        static const char text[] =
+                "# A comment\n"
+                "; another comment\n"
+                "\n"
+                "[Exec]\n"
+                "  Boot = yes  \n"
+                "Environment=A=1 B=2\n"
+                "Hostname=box\n"
+                "DropCapability=CAP_CHOWN\n"
+                "\n"
+                "[Files]\n"
+                "ReadOnly=yes\n"
+                "Bind=/srv/a:/mnt/a\n"
+                "[Network]\n"
+                "Private=yes\n";
+        struct settings s;
+        struct warnings w = {};
+
+        settings_init(&s);
+        assert_int_equal(parse_text(text, &s, &w, NULL), 0);
+        assert_null(w.messages);
+
+        assert_int_equal(s.start_mode, START_BOOT);
+        assert_string_equal(strv_env_get(s.environment, "A"), "1");
+        assert_string_equal(strv_env_get(s.environment, "B"), "2");
+        assert_string_equal(s.hostname, "box");
+        assert_true(s.caps_drop & (UINT64_C(1) << CAP_CHOWN));
+        assert_true(s.read_only);
+        assert_int_equal(s.n_custom_mounts, 1);
+        assert_string_equal(s.custom_mounts[0].source, "/srv/a");
+        assert_string_equal(s.custom_mounts[0].destination, "/mnt/a");
+        assert_true(s.private_network);
+
+        const uint64_t want = SETTING_BIT(SETTING_START_MODE) | SETTING_BIT(SETTING_ENVIRONMENT) |
+                              SETTING_BIT(SETTING_HOSTNAME) | SETTING_BIT(SETTING_CAPABILITY) |
+                              SETTING_BIT(SETTING_READ_ONLY) | SETTING_BIT(SETTING_CUSTOM_MOUNTS) |
+                              SETTING_BIT(SETTING_NETWORK);
+        assert_int_equal(s.set_mask, want);
+        settings_done(&s);
+}
+
+static void test_empty_file(void **state) {
+        struct settings s;
+
+        settings_init(&s);
+        assert_int_equal(parse_text("", &s, NULL, NULL), 0);
+        assert_int_equal(parse_text("\n\n# only comments\n   \n", &s, NULL, NULL), 0);
+        assert_int_equal(s.set_mask, 0);
+        settings_done(&s);
+}
+
+static void test_continuation(void **state) {
+        static const char text[] = "[Exec]\n"
+                                   "Environment=A=1 \\\n"
+                                   "# a comment inside the continuation is dropped\n"
+                                   "   B=2\\\n"
+                                   "C=3\n"
+                                   "Hostname=h\n";
+        struct settings s;
+
+        settings_init(&s);
+        assert_int_equal(parse_text(text, &s, NULL, NULL), 0);
+        assert_string_equal(strv_env_get(s.environment, "A"), "1");
+        assert_string_equal(strv_env_get(s.environment, "B"), "2");
+        assert_string_equal(strv_env_get(s.environment, "C"), "3");
+        assert_int_equal(strv_length(s.environment), 3);
+        assert_string_equal(s.hostname, "h");
+        settings_done(&s);
+}
+
+static void test_continuation_error_line(void **state) {
+        /* A value spread over lines 2-3 is reported at line 2, where its key is. */
+        expect_error("[Exec]\nBoot=ma\\\nybe\nHostname=x\n", -EINVAL,
+                     "test.nspawn:2: Invalid value 'ma ybe' for Boot=: "
+                     "expected a boolean.");
+}
+
+static void test_comment_does_not_continue(void **state) {
+        struct settings s;
+
+        settings_init(&s);
+        assert_int_equal(parse_text("[Exec]\n# comment \\\nHostname=h\n", &s, NULL, NULL), 0);
+        assert_string_equal(s.hostname, "h");
+        settings_done(&s);
+}
+
+static void test_errors(void **state) {
+        expect_error("[Exec]\n\nBoot=maybe\n", -EINVAL,
+                     "test.nspawn:3: Invalid value 'maybe' for Boot=: expected a boolean.");
+        expect_error("[Exec]\nHostname\n", -EBADMSG, "test.nspawn:2: Missing '=' in 'Hostname'.");
+        expect_error("[Exec]\n = x\n", -EBADMSG, "test.nspawn:2: Missing key name before '='.");
+        expect_error("[Exec\nBoot=yes\n", -EBADMSG, "test.nspawn:1: Invalid section header '[Exec'.");
+        expect_error("[Exec]\nBoot=yes\n[Files]\nReadOnly=yes\nVolatile=sometimes\n", -EINVAL,
+                     "test.nspawn:5: Invalid value 'sometimes' for Volatile=: expected no, yes, state or "
+                     "overlay.");
+        expect_error("[Exec]\nKillSignal=SIGFOO\n", -EINVAL,
+                     "test.nspawn:2: Invalid value 'SIGFOO' for KillSignal=: not a signal name or "
+                     "number.");
+}
+
+static void test_not_supported(void **state) {
+        /* A key none of whose values is built yet is named alone... */
+        expect_error("[Exec]\nHostname=a\n[Network]\nZone=z\n", -EOPNOTSUPP,
+                     "test.nspawn:4: Zone= is not supported yet.");
+        /* ...one with some values built names the value. */
+        expect_error("[Files]\nVolatile=no\nVolatile=state\n", -EOPNOTSUPP,
+                     "test.nspawn:3: Volatile=state is not supported yet.");
+        expect_error("[Files]\nBind=/a:/b:idmap\n", -EOPNOTSUPP,
+                     "test.nspawn:2: Bind=/a:/b:idmap is not supported yet.");
+}
+
+static void test_nul_byte(void **state) {
+        static const char text[] = "[Exec]\nHostname=a\0b\n";
+        _cleanup_fclose_ FILE *f = fmemopen((void *) text, sizeof(text) - 1, "r");
+        _cleanup_free_ char *error = NULL;
+        struct settings s;
+
+        assert_non_null(f);
+        settings_init(&s);
+        assert_int_equal(settings_file_parse(f, "x.nspawn", &s, NULL, NULL, &error), -EBADMSG);
+        assert_string_equal(error, "x.nspawn:2: Line contains a NUL byte.");
+        settings_done(&s);
+}
+
+static void test_line_too_long(void **state) {
+        const size_t n = 2 * 1024 * 1024;
+        _cleanup_free_ char *text = malloc(n + 32);
+        _cleanup_free_ char *error = NULL;
+        struct settings s;
+
+        assert_non_null(text);
+        strcpy(text, "[Exec]\n\nHostname=");
+        memset(text + strlen(text), 'a', n);
+        text[n + 16] = 0;
+        settings_init(&s);
+        assert_int_equal(parse_text(text, &s, NULL, &error), -ENOBUFS);
+        assert_string_equal(error, "test.nspawn:3: Line too long.");
+        settings_done(&s);
+}
+
+static void test_no_error_pointer(void **state) {
+        struct settings s;
+
+        /* ret_error may be NULL: the result alone must still say "failed". */
+        settings_init(&s);
+        assert_int_equal(parse_text("[Exec]\nBoot=maybe\n", &s, NULL, NULL), -EINVAL);
+        settings_done(&s);
+}
+
+static void test_unknown_is_warning(void **state) {
+        static const char text[] = "Hostname=outside\n"
+                                   "[Exec]\n"
+                                   "Foo=bar\n"
+                                   "X-Vendor=ignored silently\n"
+                                   "[Bogus]\n"
+                                   "Boot=maybe\n"
+                                   "[X-Mine]\n"
+                                   "Anything=goes\n"
+                                   "[Files]\n"
+                                   "ReadOnly=yes\n";
+        struct settings s;
+        struct warnings w = {};
+
+        settings_init(&s);
+        assert_int_equal(parse_text(text, &s, &w, NULL), 0);
+        assert_int_equal(strv_length(w.messages), 3);
+        assert_string_equal(w.messages[0], "1: Assignment outside of any section, ignoring.");
+        assert_string_equal(w.messages[1], "3: Unknown key 'Foo' in section [Exec], ignoring.");
+        assert_string_equal(w.messages[2], "5: Unknown section [Bogus], ignoring.");
+        assert_null(s.hostname);
+        assert_true(s.read_only);
+        assert_int_equal(s.set_mask, SETTING_BIT(SETTING_READ_ONLY));
+        strv_free(w.messages);
+        settings_done(&s);
+}
+
+static void test_keys_are_case_sensitive(void **state) {
+        struct settings s;
+        struct warnings w = {};
+
+        settings_init(&s);
+        assert_int_equal(parse_text("[exec]\nBoot=yes\n[Exec]\nboot=yes\n", &s, &w, NULL), 0);
+        assert_int_equal(strv_length(w.messages), 2);
+        assert_string_equal(w.messages[0], "1: Unknown section [exec], ignoring.");
+        assert_string_equal(w.messages[1], "4: Unknown key 'boot' in section [Exec], ignoring.");
+        assert_int_equal(s.set_mask, 0);
+        strv_free(w.messages);
+        settings_done(&s);
+}
+
+static void test_empty_resets_list(void **state) {
+        struct settings s;
+
+        settings_init(&s);
+        assert_int_equal(parse_text("[Exec]\nEnvironment=A=1\nEnvironment=\n", &s, NULL, NULL), 0);
+        assert_null(s.environment);
+        assert_int_equal(s.set_mask & SETTING_BIT(SETTING_ENVIRONMENT), 0);
+        settings_done(&s);
+
+        settings_init(&s);
+        assert_int_equal(
+                parse_text("[Exec]\nEnvironment=A=1\nEnvironment=\nEnvironment=B=2\n", &s, NULL, NULL),
+                0);
+        assert_null(strv_env_get(s.environment, "A"));
+        assert_string_equal(strv_env_get(s.environment, "B"), "2");
+        assert_true(s.set_mask & SETTING_BIT(SETTING_ENVIRONMENT));
+        settings_done(&s);
+}
+
+static void test_repeated_list_key_appends(void **state) {
+        struct settings s;
+
+        settings_init(&s);
+        assert_int_equal(parse_text("[Files]\nBind=/a\nBindReadOnly=/b:/c\n", &s, NULL, NULL), 0);
+        assert_int_equal(s.n_custom_mounts, 2);
+        assert_false(s.custom_mounts[0].read_only);
+        assert_true(s.custom_mounts[1].read_only);
+        settings_done(&s);
+}
+
+/* --- trust and merge --- */
+
+struct skipped {
+        uint64_t mask;
+};
+
+static void record_skip(enum setting_id id, void *userdata) {
+        struct skipped *sk = userdata;
+
+        sk->mask |= SETTING_BIT(id);
+}
+
+static const char privileged_text[] = "[Exec]\n"
+                                      "Hostname=filehost\n"
+                                      "Capability=CAP_NET_ADMIN\n"
+                                      "DropCapability=CAP_CHOWN\n"
+                                      "[Files]\n"
+                                      "Bind=/srv:/srv\n"
+                                      "[Network]\n"
+                                      "Private=yes\n";
+
+static void test_untrusted_file(void **state) {
+        struct settings cli, file;
+        struct skipped sk = {};
+
+        settings_init(&cli);
+        settings_init(&file);
+        assert_int_equal(parse_text(privileged_text, &file, NULL, NULL), 0);
+        settings_merge(&cli, &file, false, false, record_skip, &sk);
+
+        /* Privileged settings are dropped and reported... */
+        assert_int_equal(cli.n_custom_mounts, 0);
+        assert_int_equal(cli.caps_add, 0);
+        assert_false(cli.private_network);
+        assert_true(sk.mask & SETTING_BIT(SETTING_CUSTOM_MOUNTS));
+        assert_true(sk.mask & SETTING_BIT(SETTING_NETWORK));
+        /* ...harmless ones still apply, and dropping a capability always does. */
+        assert_string_equal(cli.hostname, "filehost");
+        assert_true(cli.caps_drop & (UINT64_C(1) << CAP_CHOWN));
+        assert_false(sk.mask & SETTING_BIT(SETTING_HOSTNAME));
+
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void test_trusted_file(void **state) {
+        struct settings cli, file;
+        struct skipped sk = {};
+
+        settings_init(&cli);
+        settings_init(&file);
+        assert_int_equal(parse_text(privileged_text, &file, NULL, NULL), 0);
+        settings_merge(&cli, &file, true, false, record_skip, &sk);
+
+        assert_int_equal(sk.mask, 0);
+        assert_int_equal(cli.n_custom_mounts, 1);
+        assert_true(cli.caps_add & (UINT64_C(1) << CAP_NET_ADMIN));
+        assert_true(cli.caps_drop & (UINT64_C(1) << CAP_CHOWN));
+        assert_true(cli.private_network);
+        assert_string_equal(cli.hostname, "filehost");
+
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void set_cli_hostname(struct settings *cli, const char *name) {
+        cli->hostname = strdup(name);
+        assert_non_null(cli->hostname);
+        cli->set_mask |= SETTING_BIT(SETTING_HOSTNAME);
+}
+
+static void test_cli_wins(void **state) {
+        struct settings cli, file;
+
+        settings_init(&cli);
+        settings_init(&file);
+        set_cli_hostname(&cli, "clihost");
+        assert_int_equal(parse_text("[Exec]\nHostname=filehost\nUser=daemon\n", &file, NULL, NULL), 0);
+        settings_merge(&cli, &file, true, false, NULL, NULL);
+        assert_string_equal(cli.hostname, "clihost");
+        assert_string_equal(cli.user, "daemon"); /* not set on the command line: the file's */
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void test_override(void **state) {
+        struct settings cli, file;
+
+        settings_init(&cli);
+        settings_init(&file);
+        set_cli_hostname(&cli, "clihost");
+        assert_int_equal(parse_text("[Exec]\nHostname=filehost\n", &file, NULL, NULL), 0);
+        settings_merge(&cli, &file, true, true, NULL, NULL);
+        assert_string_equal(cli.hostname, "filehost");
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void test_override_untrusted_still_guarded(void **state) {
+        struct settings cli, file;
+        struct skipped sk = {};
+
+        /* --settings=override makes the file win, but never lets an untrusted file add mounts. */
+        settings_init(&cli);
+        settings_init(&file);
+        assert_int_equal(parse_text(privileged_text, &file, NULL, NULL), 0);
+        settings_merge(&cli, &file, false, true, record_skip, &sk);
+        assert_int_equal(cli.n_custom_mounts, 0);
+        assert_false(cli.private_network);
+        assert_string_equal(cli.hostname, "filehost");
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+/* --- search order --- */
+
+static char scratch[] = "/tmp/test-settings-file-XXXXXX";
+
+static void touch(const char *rel) {
+        _cleanup_free_ char *p = NULL;
+        FILE *f;
+
+        assert_int_not_equal(asprintf(&p, "%s/%s", scratch, rel), -1);
+        f = fopen(p, "w");
+        assert_non_null(f);
+        fclose(f);
+}
+
+static void mkdir_rel(const char *rel) {
+        _cleanup_free_ char *p = NULL;
+
+        assert_int_not_equal(asprintf(&p, "%s/%s", scratch, rel), -1);
+        assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void unlink_rel(const char *rel) {
+        _cleanup_free_ char *p = NULL;
+
+        assert_int_not_equal(asprintf(&p, "%s/%s", scratch, rel), -1);
+        assert_int_equal(unlink(p), 0);
+}
+
+static void expect_found(const char *const *dirs, const char *image, const char *want_rel,
+                         bool want_trusted) {
+        _cleanup_free_ char *path = NULL, *want = NULL;
+        bool trusted = !want_trusted;
+
+        assert_int_equal(settings_file_find_in(dirs, "foo", image, &path, &trusted), 1);
+        assert_int_not_equal(asprintf(&want, "%s/%s", scratch, want_rel), -1);
+        assert_string_equal(path, want);
+        assert_int_equal(trusted, want_trusted);
+}
+
+static void test_find_order(void **state) {
+        _cleanup_free_ char *etc = NULL, *run = NULL, *image = NULL, *image_slash = NULL;
+        char *path = (char *) "untouched";
+        bool trusted = true;
+
+        assert_non_null(mkdtemp(scratch));
+        mkdir_rel("etc");
+        mkdir_rel("run");
+        mkdir_rel("machines");
+        mkdir_rel("machines/foo");
+        assert_int_not_equal(asprintf(&etc, "%s/etc", scratch), -1);
+        assert_int_not_equal(asprintf(&run, "%s/run", scratch), -1);
+        assert_int_not_equal(asprintf(&image, "%s/machines/foo", scratch), -1);
+        assert_int_not_equal(asprintf(&image_slash, "%s/machines/foo//", scratch), -1);
+        const char *const dirs[] = { etc, run, NULL };
+
+        /* Nothing anywhere: 0, out-parameters untouched. */
+        assert_int_equal(settings_file_find_in(dirs, "foo", image, &path, &trusted), 0);
+        assert_string_equal(path, "untouched");
+        assert_true(trusted);
+
+        touch("machines/foo.nspawn");
+        expect_found(dirs, image, "machines/foo.nspawn", false);
+        expect_found(dirs, image_slash, "machines/foo.nspawn", false);
+        touch("run/foo.nspawn");
+        expect_found(dirs, image, "run/foo.nspawn", true);
+        touch("etc/foo.nspawn");
+        expect_found(dirs, image, "etc/foo.nspawn", true);
+        unlink_rel("run/foo.nspawn");
+        expect_found(dirs, image, "etc/foo.nspawn", true);
+        unlink_rel("etc/foo.nspawn");
+
+        /* Another machine's file is not ours. */
+        assert_int_equal(settings_file_find_in(dirs, "bar", image, NULL, NULL), 0);
+        /* No image directory: only the trusted directories. */
+        assert_int_equal(settings_file_find_in(dirs, "foo", NULL, NULL, NULL), 0);
+        /* Names that would leave the directory are refused. */
+        assert_int_equal(settings_file_find_in(dirs, "../foo", image, NULL, NULL), -EINVAL);
+        assert_int_equal(settings_file_find_in(dirs, "", image, NULL, NULL), -EINVAL);
+
+        unlink_rel("machines/foo.nspawn");
+        assert_int_equal(rmdir(image), 0);
+        assert_int_equal(rmdir(etc), 0);
+        assert_int_equal(rmdir(run), 0);
+        *strrchr(image, '/') = 0;
+        assert_int_equal(rmdir(image), 0);
+        assert_int_equal(rmdir(scratch), 0);
+}
+
+static void test_find_root_image(void **state) {
+        /* -D /: there is no "next to the image"; nothing outside the trusted dirs is looked at. */
+        const char *const none[] = { NULL };
+
+        assert_int_equal(settings_file_find_in(none, "foo", "/", NULL, NULL), 0);
+        assert_int_equal(settings_file_find_in(none, "foo", "///", NULL, NULL), 0);
+}
+
+static void test_find_relative_image(void **state) {
+        const char *const none[] = { NULL };
+        _cleanup_free_ char *path = NULL;
+        char cwd[4096];
+        bool trusted = true;
+
+        /* A relative -D looks in its parent, "." for a plain name. */
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        assert_int_equal(chdir("/tmp"), 0);
+        FILE *f = fopen("/tmp/sfile-rel-test.nspawn", "w");
+        assert_non_null(f);
+        fclose(f);
+        assert_int_equal(settings_file_find_in(none, "sfile-rel-test", "image", &path, &trusted), 1);
+        assert_string_equal(path, "./sfile-rel-test.nspawn");
+        assert_false(trusted);
+        unlink("/tmp/sfile-rel-test.nspawn");
+        assert_int_equal(chdir(cwd), 0);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_placeholder),
+                cmocka_unit_test(test_good_file),
+                cmocka_unit_test(test_empty_file),
+                cmocka_unit_test(test_continuation),
+                cmocka_unit_test(test_continuation_error_line),
+                cmocka_unit_test(test_comment_does_not_continue),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_not_supported),
+                cmocka_unit_test(test_nul_byte),
+                cmocka_unit_test(test_line_too_long),
+                cmocka_unit_test(test_no_error_pointer),
+                cmocka_unit_test(test_unknown_is_warning),
+                cmocka_unit_test(test_keys_are_case_sensitive),
+                cmocka_unit_test(test_empty_resets_list),
+                cmocka_unit_test(test_repeated_list_key_appends),
+                cmocka_unit_test(test_untrusted_file),
+                cmocka_unit_test(test_trusted_file),
+                cmocka_unit_test(test_cli_wins),
+                cmocka_unit_test(test_override),
+                cmocka_unit_test(test_override_untrusted_still_guarded),
+                cmocka_unit_test(test_find_order),
+                cmocka_unit_test(test_find_root_image),
+                cmocka_unit_test(test_find_relative_image),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

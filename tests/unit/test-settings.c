@@ -5,13 +5,423 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static void test_placeholder(void **state) {
-        (void) state;
+#include <linux/capability.h>
+#include <signal.h>
+
+#include "caps.h"
+#include "macro.h"
+#include "settings.h"
+#include "strv.h"
+
+static void test_init_done(void **state) {
+        struct settings s;
+        struct custom_mount m = {.type = CUSTOM_MOUNT_TMPFS};
+
+        settings_init(&s);
+        assert_int_equal(s.set_mask, 0);
+        assert_int_equal(s.start_mode, START_PID1);
+        assert_int_equal(s.notify_ready, -1);
+        assert_int_equal(s.no_new_privileges, -1);
+        assert_int_equal(s.register_mode, -1);
+        assert_true(s.personality == PERSONALITY_INVALID);
+        assert_int_equal(s.resolv_conf, RESOLV_CONF_AUTO);
+        assert_int_equal(s.timezone, TIMEZONE_AUTO);
+        assert_int_equal(s.link_journal, LINK_JOURNAL_AUTO);
+        assert_int_equal(s.console_mode, CONSOLE_AUTO);
+
+        /* Fill owned fields; settings_done() frees them (ASan/valgrind would catch a leak) and
+         * leaves the struct initialised again. */
+        s.directory = strdup("/x");
+        assert_int_equal(strv_extend(&s.parameters, "a"), 0);
+        assert_int_equal(strv_extend(&s.syscall_deny, "@swap"), 0);
+        s.rlimits[RLIMIT_NOFILE] = calloc(1, sizeof(struct rlimit));
+        s.cpu_set = CPU_ALLOC(4);
+        m.destination = strdup("/tmp");
+        m.options = strdup("mode=0755");
+        assert_int_equal(custom_mount_add(&s, &m), 0);
+        assert_null(m.destination); /* ownership moved */
+        assert_int_equal(s.n_custom_mounts, 1);
+        s.set_mask = 5;
+
+        settings_done(&s);
+        assert_null(s.directory);
+        assert_null(s.parameters);
+        assert_null(s.custom_mounts);
+        assert_int_equal(s.n_custom_mounts, 0);
+        assert_int_equal(s.set_mask, 0);
+        assert_int_equal(s.notify_ready, -1);
+}
+
+static struct custom_mount parse_ok(enum custom_mount_type t, bool ro, const char *spec) {
+        struct custom_mount m = {};
+        const char *reason = NULL;
+
+        assert_int_equal(custom_mount_parse(t, ro, spec, &m, &reason), 0);
+        return m;
+}
+
+static void parse_fails(enum custom_mount_type t, const char *spec, int err) {
+        struct custom_mount m = {};
+        const char *reason = NULL;
+
+        assert_int_equal(custom_mount_parse(t, false, spec, &m, &reason), err);
+        if (err == -EINVAL)
+                assert_non_null(reason);
+}
+
+static void test_mount_bind(void **state) {
+        struct custom_mount m;
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "/a");
+        assert_string_equal(m.source, "/a");
+        assert_string_equal(m.destination, "/a");
+        assert_true(m.recursive);
+        assert_false(m.read_only);
+        assert_null(m.options);
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, true, "/a//b/:/c/d/:norbind");
+        assert_string_equal(m.source, "/a/b");
+        assert_string_equal(m.destination, "/c/d");
+        assert_string_equal(m.options, "norbind");
+        assert_false(m.recursive);
+        assert_true(m.read_only);
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "+/inside:/x:rbind");
+        assert_string_equal(m.source, "+/inside");
+        assert_string_equal(m.destination, "/x");
+        assert_true(m.recursive);
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "+/inside");
+        assert_string_equal(m.destination, "/inside");
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, ":/scratch"); /* throw-away source */
+        assert_null(m.source);
+        assert_string_equal(m.destination, "/scratch");
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "/with\\:colon:/dst");
+        assert_string_equal(m.source, "/with:colon");
+        custom_mount_free_contents(&m);
+
+        parse_fails(CUSTOM_MOUNT_BIND, "rel", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:rel", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_BIND, "", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b/../c", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:bogus", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:idmap", -EOPNOTSUPP);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:norbind,rootidmap", -EOPNOTSUPP);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:noidmap", -EOPNOTSUPP);
+}
+
+static void test_mount_tmpfs_inaccessible(void **state) {
+        struct custom_mount m;
+
+        m = parse_ok(CUSTOM_MOUNT_TMPFS, false, "/tmp/x");
+        assert_string_equal(m.destination, "/tmp/x");
+        assert_string_equal(m.options, "mode=0755");
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_TMPFS, false, "/run/x:mode=0700,size=1m");
+        assert_string_equal(m.options, "mode=0700,size=1m");
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_INACCESSIBLE, false, "/etc//shadow");
+        assert_string_equal(m.destination, "/etc/shadow");
+        assert_int_equal(m.type, CUSTOM_MOUNT_INACCESSIBLE);
+        custom_mount_free_contents(&m);
+
+        parse_fails(CUSTOM_MOUNT_TMPFS, "rel", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_INACCESSIBLE, "rel", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_INACCESSIBLE, "/a/../b", -EINVAL);
+}
+
+static void test_mount_overlay(void **state) {
+        struct custom_mount m;
+
+        /* Two paths: LOWER:UPPER, mounted at UPPER. */
+        m = parse_ok(CUSTOM_MOUNT_OVERLAY, false, "/lower:/upper");
+        assert_string_equal(m.source, "/upper");
+        assert_string_equal(m.destination, "/upper");
+        assert_int_equal(strv_length(m.lower), 1);
+        assert_string_equal(m.lower[0], "/lower");
+        custom_mount_free_contents(&m);
+
+        /* More: lowers (bottom first as given; stored top first), UPPER, DST. */
+        m = parse_ok(CUSTOM_MOUNT_OVERLAY, true, "/l1:/l2:/up:/dst");
+        assert_string_equal(m.source, "/up");
+        assert_string_equal(m.destination, "/dst");
+        assert_int_equal(strv_length(m.lower), 2);
+        assert_string_equal(m.lower[0], "/l2");
+        assert_string_equal(m.lower[1], "/l1");
+        assert_true(m.read_only);
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_OVERLAY, false, "/l1::/dst"); /* throw-away upper */
+        assert_null(m.source);
+        custom_mount_free_contents(&m);
+
+        m = parse_ok(CUSTOM_MOUNT_OVERLAY, false, "/l:+/up");
+        assert_string_equal(m.source, "+/up");
+        assert_string_equal(m.destination, "/up");
+        custom_mount_free_contents(&m);
+
+        parse_fails(CUSTOM_MOUNT_OVERLAY, "/a", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_OVERLAY, "/a:", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_OVERLAY, ":/b:/c", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_OVERLAY, "/a:rel", -EINVAL);
+        parse_fails(CUSTOM_MOUNT_OVERLAY, "/a:/b:rel", -EINVAL);
+}
+
+/* ---- merge ---- */
+
+static uint64_t skipped;
+
+static void on_skip(enum setting_id id, void *userdata) {
+        skipped |= SETTING_BIT(id);
+        (*(int *) userdata)++;
+}
+
+static void fill_file(struct settings *f) {
+        struct custom_mount m = {.type = CUSTOM_MOUNT_TMPFS};
+
+        settings_init(f);
+        f->hostname = strdup("fromfile");
+        f->user = strdup("fileuser");
+        f->caps_add = UINT64_C(1) << CAP_SYS_MODULE;
+        f->caps_drop = UINT64_C(1) << CAP_MKNOD;
+        assert_int_equal(strv_extend(&f->syscall_allow, "@obsolete"), 0);
+        assert_int_equal(strv_extend(&f->syscall_deny, "@swap"), 0);
+        m.destination = strdup("/x");
+        assert_int_equal(custom_mount_add(f, &m), 0);
+        f->rlimits[RLIMIT_NOFILE] = calloc(1, sizeof(struct rlimit));
+        f->private_network = true;
+        f->kill_signal = SIGUSR1;
+        f->set_mask = SETTING_BIT(SETTING_HOSTNAME) | SETTING_BIT(SETTING_USER) |
+                      SETTING_BIT(SETTING_CAPABILITY) | SETTING_BIT(SETTING_SYSCALL_FILTER) |
+                      SETTING_BIT(SETTING_CUSTOM_MOUNTS) |
+                      SETTING_BIT(SETTING_RLIMIT_FIRST + RLIMIT_NOFILE) | SETTING_BIT(SETTING_NETWORK) |
+                      SETTING_BIT(SETTING_KILL_SIGNAL);
+}
+
+static void test_merge_trusted(void **state) {
+        struct settings cli, file;
+        int n = 0;
+
+        settings_init(&cli);
+        cli.hostname = strdup("fromcli");
+        cli.set_mask = SETTING_BIT(SETTING_HOSTNAME);
+        fill_file(&file);
+
+        skipped = 0;
+        settings_merge(&cli, &file, true, false, on_skip, &n);
+        assert_int_equal(n, 0);
+        assert_string_equal(cli.hostname, "fromcli"); /* the command line wins */
+        assert_string_equal(file.hostname, "fromfile");
+        assert_string_equal(cli.user, "fileuser");
+        assert_null(file.user); /* moved */
+        assert_true(cli.caps_add == UINT64_C(1) << CAP_SYS_MODULE);
+        assert_true(cli.caps_drop == UINT64_C(1) << CAP_MKNOD);
+        assert_true(strv_contains(cli.syscall_allow, "@obsolete"));
+        assert_true(strv_contains(cli.syscall_deny, "@swap"));
+        assert_int_equal(cli.n_custom_mounts, 1);
+        assert_int_equal(file.n_custom_mounts, 0);
+        assert_non_null(cli.rlimits[RLIMIT_NOFILE]);
+        assert_null(file.rlimits[RLIMIT_NOFILE]);
+        assert_true(cli.private_network);
+        assert_int_equal(cli.kill_signal, SIGUSR1);
+        assert_true(cli.set_mask & SETTING_BIT(SETTING_USER));
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void test_merge_untrusted(void **state) {
+        struct settings cli, file;
+        int n = 0;
+
+        settings_init(&cli);
+        fill_file(&file);
+
+        skipped = 0;
+        settings_merge(&cli, &file, false, false, on_skip, &n);
+        /* Applied from anywhere. */
+        assert_string_equal(cli.hostname, "fromfile");
+        assert_string_equal(cli.user, "fileuser");
+        assert_int_equal(cli.kill_signal, SIGUSR1);
+        /* Partly privileged: only the drops and the deny list. */
+        assert_true(cli.caps_add == 0);
+        assert_true(cli.caps_drop == UINT64_C(1) << CAP_MKNOD);
+        assert_null(cli.syscall_allow);
+        assert_true(strv_contains(cli.syscall_deny, "@swap"));
+        /* Privileged: not applied. */
+        assert_int_equal(cli.n_custom_mounts, 0);
+        assert_null(cli.rlimits[RLIMIT_NOFILE]);
+        assert_false(cli.private_network);
+        assert_int_equal(n, 5);
+        assert_true(skipped == (SETTING_BIT(SETTING_CAPABILITY) | SETTING_BIT(SETTING_SYSCALL_FILTER) |
+                                SETTING_BIT(SETTING_CUSTOM_MOUNTS) | SETTING_BIT(SETTING_NETWORK) |
+                                SETTING_BIT(SETTING_RLIMIT_FIRST + RLIMIT_NOFILE)));
+        assert_false(cli.set_mask & SETTING_BIT(SETTING_NETWORK));
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void test_merge_override(void **state) {
+        struct settings cli, file;
+        struct custom_mount m = {.type = CUSTOM_MOUNT_INACCESSIBLE};
+
+        settings_init(&cli);
+        cli.hostname = strdup("fromcli");
+        m.destination = strdup("/cli");
+        assert_int_equal(custom_mount_add(&cli, &m), 0);
+        cli.set_mask = SETTING_BIT(SETTING_HOSTNAME) | SETTING_BIT(SETTING_CUSTOM_MOUNTS);
+        fill_file(&file);
+
+        settings_merge(&cli, &file, true, true, NULL, NULL);
+        assert_string_equal(cli.hostname, "fromfile");
+        assert_int_equal(cli.n_custom_mounts, 1); /* the file's list replaces the command line's */
+        assert_string_equal(cli.custom_mounts[0].destination, "/x");
+        settings_done(&cli);
+        settings_done(&file);
+}
+
+static void test_privileged(void **state) {
+        const enum setting_id privileged[] = {
+                SETTING_CAPABILITY,   SETTING_AMBIENT_CAPABILITY, SETTING_MACHINE_ID,
+                SETTING_NETWORK,      SETTING_EXPOSE_PORTS,       SETTING_CUSTOM_MOUNTS,
+                SETTING_USERNS,       SETTING_SYSCALL_FILTER,     SETTING_OOM_SCORE_ADJUST,
+                SETTING_CPU_AFFINITY, SETTING_LINK_JOURNAL,       SETTING_EPHEMERAL,
+                SETTING_BIND_USER,    SETTING_PIVOT_ROOT,         SETTING_DIRECTORY,
+        };
+        const enum setting_id free_[] = {
+                SETTING_START_MODE,    SETTING_ENVIRONMENT,       SETTING_USER,
+                SETTING_KILL_SIGNAL,   SETTING_PERSONALITY,       SETTING_READ_ONLY,
+                SETTING_VOLATILE_MODE, SETTING_WORKING_DIRECTORY, SETTING_NOTIFY_READY,
+                SETTING_HOSTNAME,      SETTING_NO_NEW_PRIVILEGES, SETTING_RESOLV_CONF,
+                SETTING_TIMEZONE,      SETTING_SUPPRESS_SYNC,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(privileged); i++)
+                assert_true(setting_is_privileged(privileged[i]));
+        for (size_t i = 0; i < ELEMENTSOF(free_); i++)
+                assert_false(setting_is_privileged(free_[i]));
+        for (int r = 0; r < RLIMIT_NLIMITS; r++)
+                assert_true(setting_is_privileged(SETTING_RLIMIT_FIRST + r));
+}
+
+static void test_id_names(void **state) {
+        for (int i = 0; i < _SETTING_MAX; i++) {
+                const char *n = setting_id_to_string(i);
+                assert_non_null(n);
+                for (int j = 0; j < i; j++)
+                        assert_string_not_equal(n, setting_id_to_string(j));
+        }
+        assert_null(setting_id_to_string(_SETTING_MAX));
+        assert_null(setting_id_to_string(_SETTING_INVALID));
+        assert_true(_SETTING_MAX <= 64); /* set_mask is 64 bits */
+}
+
+static void test_kill_signal(void **state) {
+        struct settings s;
+
+        settings_init(&s);
+        assert_int_equal(settings_kill_signal(&s), 0);
+        s.start_mode = START_BOOT;
+        assert_int_equal(settings_kill_signal(&s), SIGRTMIN + 3);
+        s.kill_signal = SIGUSR2;
+        assert_int_equal(settings_kill_signal(&s), SIGUSR2);
+}
+
+static void validate_fails(struct settings *s, const char *needle) {
+        char *msg = NULL;
+
+        assert_int_equal(settings_validate(s, &msg), -EINVAL);
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, needle));
+        free(msg);
+}
+
+static void test_validate(void **state) {
+        struct settings s;
+        char *msg = NULL;
+
+        settings_init(&s);
+        assert_int_equal(settings_validate(&s, &msg), 0);
+        assert_null(msg);
+
+        s.caps_ambient = UINT64_C(1) << CAP_NET_RAW;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        s.start_mode = START_BOOT;
+        validate_fails(&s, "--ambient-capability");
+        s.start_mode = START_PID1;
+        s.caps_ambient = UINT64_C(1) << CAP_SYS_MODULE; /* not in the default set */
+        validate_fails(&s, "--ambient-capability");
+        s.caps_add = UINT64_C(1) << CAP_SYS_MODULE;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        s.caps_drop = UINT64_C(1) << CAP_SYS_MODULE;
+        validate_fails(&s, "--ambient-capability");
+        settings_done(&s);
+
+        assert_int_equal(strv_extend(&s.expose_ports, "80"), 0);
+        validate_fails(&s, "--port");
+        s.private_network = true;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        settings_done(&s);
+
+        s.network_bridge = strdup("br0");
+        s.network_zone = strdup("z");
+        validate_fails(&s, "--network-zone");
+        settings_done(&s);
+
+        s.template_path = strdup("/t");
+        validate_fails(&s, "--template");
+        s.machine = strdup("m");
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        settings_done(&s);
+
+        assert_int_equal(strv_extend(&s.bind_users, "u"), 0);
+        validate_fails(&s, "--bind-user");
+        settings_done(&s);
+}
+
+static void test_enum_strings(void **state) {
+        for (int m = CONSOLE_INTERACTIVE; m < _CONSOLE_MODE_MAX; m++)
+                assert_int_equal(console_mode_from_string(console_mode_to_string(m)), m);
+        assert_null(console_mode_to_string(CONSOLE_AUTO));
+        for (int m = 0; m < _VOLATILE_MODE_MAX; m++)
+                assert_int_equal(volatile_mode_from_string(volatile_mode_to_string(m)), m);
+        assert_int_equal(volatile_mode_from_string("false"), VOLATILE_NO);
+        assert_int_equal(volatile_mode_from_string("1"), VOLATILE_YES);
+        for (int m = 0; m < _LINK_JOURNAL_MAX; m++)
+                assert_int_equal(link_journal_from_string(link_journal_to_string(m)), m);
+        for (int m = 0; m < _RESOLV_CONF_MAX; m++)
+                assert_int_equal(resolv_conf_from_string(resolv_conf_to_string(m)), m);
+        for (int m = 0; m < _TIMEZONE_MAX; m++)
+                assert_int_equal(timezone_mode_from_string(timezone_mode_to_string(m)), m);
+        for (int m = 0; m < _USER_NS_OWNERSHIP_MAX; m++)
+                assert_int_equal(user_ns_ownership_from_string(user_ns_ownership_to_string(m)), m);
+        assert_int_equal(console_mode_from_string("bogus"), -EINVAL);
+        assert_int_equal(resolv_conf_from_string(NULL), -EINVAL);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_placeholder),
+                cmocka_unit_test(test_init_done),
+                cmocka_unit_test(test_mount_bind),
+                cmocka_unit_test(test_mount_tmpfs_inaccessible),
+                cmocka_unit_test(test_mount_overlay),
+                cmocka_unit_test(test_merge_trusted),
+                cmocka_unit_test(test_merge_untrusted),
+                cmocka_unit_test(test_merge_override),
+                cmocka_unit_test(test_privileged),
+                cmocka_unit_test(test_id_names),
+                cmocka_unit_test(test_kill_signal),
+                cmocka_unit_test(test_validate),
+                cmocka_unit_test(test_enum_strings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,87 @@
+# Thin wrapper over meson/ninja and the test scripts. Run as root on Debian 12.
+#   make deps    install the build and test packages that are missing
+#   make build   configure (once) and build in build/
+#   make demo    deps + build + a busybox root in build/demo-root, and a container in it
+#   make check   deps + build + unit tests (plain and ASan/UBSan) + integration tests;
+#                the last line is "N passed, N failed, N skipped"
+#   make clean   remove the build directories
+
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+# The binary under test; may carry options, e.g. NSPAWN="systemd-nspawn --register=no --keep-unit"
+NSPAWN ?= $(abspath $(BUILD))/nspawn
+
+PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
+	libseccomp-dev libcap-dev libmount-dev libblkid-dev libmnl-dev libnftables-dev \
+	libjansson-dev libarchive-dev libcurl4-openssl-dev libcmocka-dev \
+	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine
+
+.PHONY: all deps build demo check unit unit-asan integration clean
+
+all: build
+
+# Only what is missing is installed; the package lists are refreshed first when they are
+# missing or older than a day.
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:" $$missing; \
+		if [ -z "$$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then \
+			apt-get update -q || exit 1; \
+		fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing || exit 1; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: deps build
+	tests/rootfs/busybox.sh $(BUILD)/demo-root
+	$(NSPAWN) -D $(BUILD)/demo-root -M demo /bin/sh -c \
+		'echo "hostname: $$(hostname)"; echo "my PID: $$$$"; echo; ps; echo; mount'
+
+# Each test step appends "passed failed skipped" to $(BUILD)/check-counts; the last step adds
+# them up. Steps do not stop the run: everything is run and counted, then the exit code says.
+COUNTS = $(BUILD)/check-counts
+
+check: deps build
+	@rm -f $(COUNTS)
+	@$(MAKE) --no-print-directory unit unit-asan integration || true
+	@awk '{ p += $$1; f += $$2; s += $$3 } END { \
+		if (NR < 3) f += 3 - NR; \
+		printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' $(COUNTS)
+
+# meson's summary ("Ok:", "Fail:", ...) of one run -> "passed failed skipped" on $(COUNTS).
+MESON_COUNT = awk '/^Ok:/ { p += $$2 } /^(Fail|Timeout|Unexpected Pass):/ { f += $$NF } \
+	/^Expected Fail:/ { p += $$3 } /^Skipped:/ { s += $$2 } \
+	END { if (p + f + s == 0) f = 1; print p + 0, f + 0, s + 0 }'
+
+unit: build
+	@set -o pipefail; meson test -C $(BUILD) --suite unit --print-errorlogs 2>&1 | tee $(BUILD)/unit.log; \
+	$(MESON_COUNT) $(BUILD)/unit.log >> $(COUNTS)
+
+# The same unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+unit-asan:
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	@set -o pipefail; \
+	if ninja -C $(ASAN_BUILD) > $(ASAN_BUILD)/ninja.log 2>&1; then \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs 2>&1 | tee $(ASAN_BUILD)/unit.log; \
+		$(MESON_COUNT) $(ASAN_BUILD)/unit.log >> $(COUNTS); \
+	else \
+		tail -n 30 $(ASAN_BUILD)/ninja.log; echo "FAIL: the sanitizer build failed"; echo "0 1 0" >> $(COUNTS); \
+	fi
+
+integration: build
+	@BUILD=$(abspath $(BUILD)) NSPAWN="$(NSPAWN)" IT_RESULTS=$(abspath $(BUILD))/integration-results \
+		tests/run-integration.sh | sed '$$d'; \
+	sed 's/[a-z]*=//g' $(BUILD)/integration-results >> $(COUNTS) 2>/dev/null || echo "0 1 0" >> $(COUNTS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,131 @@
+#!/bin/bash
+# Start-up latency: how long it takes to run /bin/true in a fresh container, for nspawn and for
+# the runtimes it is compared with, on the same busybox root file system. See bench/README.md.
+#   bench/startup.sh [-n RUNS] [-r ROOT] [-b NSPAWN-BINARY]
+# Environment: BUILD (default <repo>/build), NSPAWN (default $BUILD/nspawn). Needs root.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+BUILD=${BUILD:-$repo/build}
+runs=50
+root=
+nspawn=${NSPAWN:-$BUILD/nspawn}
+
+while getopts n:r:b:h opt; do
+        case $opt in
+        n) runs=$OPTARG ;;
+        r) root=$OPTARG ;;
+        b) nspawn=$OPTARG ;;
+        *) sed -n '2,6p' "$0"; exit 2 ;;
+        esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "runs must be a positive number" >&2; exit 2; }
+[[ $(id -u) == 0 ]] || { echo "bench/startup.sh must run as root" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/nspawn-bench.XXXXXX)
+trap 'rm -rf --one-file-system "$work"' EXIT
+if [[ -z $root ]]; then
+        root=$BUILD/tests/rootfs-busybox
+        "$repo/tests/rootfs/busybox.sh" "$root" || exit 1
+fi
+root=$(cd "$root" && pwd)
+
+# ---- the contenders: name, then the command (an array literal, evaluated per run) ----
+names=() cmds=() inns=()
+add() { names+=("$1"); cmds+=("$2"); inns+=("${3:-}"); }
+have() { command -v "$1" >/dev/null; }
+
+read -r -a nspawn_cmd <<< "$nspawn"
+if have "${nspawn_cmd[0]}"; then
+        add "nspawn" "$(printf '%q ' "${nspawn_cmd[@]}") -q -D $(printf %q "$root") /bin/true"
+else
+        echo "note: $nspawn not found (build it: make build); skipped" >&2
+fi
+if have systemd-nspawn; then
+        add "systemd-nspawn $(systemd-nspawn --version | awk 'NR == 1 { print $2 }')" \
+            "systemd-nspawn --register=no --keep-unit -q -D $(printf %q "$root") /bin/true"
+fi
+if have crun; then
+        # A minimal OCI bundle over the same root: crun's default spec, no terminal, /bin/true.
+        # crun refuses hybrid cgroup hosts whose cgroup2 mount has controllers; there it runs in
+        # a private mount namespace (made once for all its runs) without that mount.
+        ns=
+        if [[ $(stat -f -c %T /sys/fs/cgroup) != cgroup2fs && -n $(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null) ]]; then
+                ns=hybrid
+        fi
+        mkdir -p "$work/bundle"
+        if ( cd "$work/bundle" && crun spec ) &&
+           sed -i -e 's/"terminal": true/"terminal": false/' \
+                  -e 's|^\(\s*\)"sh"$|\1"/bin/true"|' \
+                  -e "s|\"path\": \"rootfs\"|\"path\": \"$root\"|" "$work/bundle/config.json"; then
+                add "crun $(crun --version | awk 'NR == 1 { print $3 }')" \
+                    "crun run --bundle $(printf %q "$work/bundle") nspawn-bench-\$\$-\$i" "$ns"
+        else
+                echo "note: could not make an OCI bundle for crun; skipped" >&2
+        fi
+fi
+if have bwrap; then
+        add "bwrap $(bwrap --version | awk '{ print $2 }')" \
+            "bwrap --unshare-all --bind $(printf %q "$root") / --proc /proc --dev /dev /bin/true"
+fi
+if have unshare && have chroot; then
+        add "unshare (floor)" "unshare --fork --mount --pid --uts --ipc --mount-proc=$(printf %q "$root")/proc chroot $(printf %q "$root") /bin/true"
+fi
+[[ ${#names[@]} -gt 0 ]] || { echo "nothing to measure" >&2; exit 1; }
+
+# ---- measure ----
+# Timing uses bash's $EPOCHREALTIME (no extra process per sample); one sample = fork + the
+# whole container life + wait.
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+pct() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; print a[i] }'; }
+
+# measure CMD RUNS FILE: check CMD works, 3 warm-up runs, then RUNS samples (ms) into FILE.
+measure() {
+        local c=$1 runs=$2 out=$3 i=check t0 t1
+        eval "$c" < /dev/null > "$out.log" 2>&1 || { cat "$out.log"; return 1; }
+        for i in 1 2 3; do eval "$c" < /dev/null > /dev/null 2>&1; done
+        : > "$out"
+        for (( i = 0; i < runs; i++ )); do
+                t0=$EPOCHREALTIME
+                eval "$c" < /dev/null > /dev/null 2>&1
+                t1=$EPOCHREALTIME
+                awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >> "$out"
+        done
+}
+
+declare -A med p10 p90
+for k in "${!names[@]}"; do
+        n=${names[k]} c=${cmds[k]}
+        if [[ ${inns[k]} == hybrid ]]; then
+                unshare -m --propagation private bash -c "$(declare -f measure)
+                        umount -l /sys/fs/cgroup/unified && measure \"\$@\"" _ "$c" "$runs" "$work/samples" > "$work/err" 2>&1
+        else
+                measure "$c" "$runs" "$work/samples" > "$work/err" 2>&1
+        fi
+        if [[ $? != 0 ]]; then
+                echo "note: $n failed, skipped: $(head -c 300 "$work/err")" >&2
+                unset 'names[k]'
+                continue
+        fi
+        med[$k]=$(median < "$work/samples")
+        p10[$k]=$(pct 10 < "$work/samples")
+        p90[$k]=$(pct 90 < "$work/samples")
+        printf '  measured %-24s median %8.2f ms\n' "$n" "${med[$k]}" >&2
+done
+
+# ---- report: medians, spread, and ratios to the floor and to nspawn ----
+floor='' ours=''
+for k in "${!names[@]}"; do
+        [[ ${names[k]} == "unshare (floor)" ]] && floor=${med[$k]}
+        [[ ${names[k]} == nspawn ]] && ours=${med[$k]}
+done
+echo
+echo "Start-up latency of /bin/true, $runs runs each, root $root ($(nproc) CPUs, $(uname -r))"
+printf '%-24s %10s %10s %10s %10s %12s\n' runtime "median ms" "p10 ms" "p90 ms" "x floor" "x nspawn"
+for k in "${!names[@]}"; do
+        xf=- xn=-
+        [[ -n $floor ]] && xf=$(awk -v a="${med[$k]}" -v b="$floor" 'BEGIN { printf "%.1f", a / b }')
+        [[ -n $ours ]] && xn=$(awk -v a="${med[$k]}" -v b="$ours" 'BEGIN { printf "%.1f", a / b }')
+        printf '%-24s %10.2f %10.2f %10.2f %10s %12s\n' "${names[k]}" "${med[$k]}" "${p10[$k]}" "${p90[$k]}" "$xf" "$xn"
+done

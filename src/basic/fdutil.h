@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* File descriptor passing and small fd helpers. */
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Send a typed message (one byte type, payload, optional fd) over a SOCK_SEQPACKET socket. */
+int msg_send(int sock, char type, const void *data, size_t size, int fd);
+/* Receive one; *ret_fd is -EBADF if none came. Returns the payload size, 0 at EOF, or -errno. */
+ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd);
+
+/* Write a whole buffer (retrying on EINTR and partial writes). */
+int write_all(int fd, const void *buf, size_t size);
+/* Read at most max bytes of fd into a NUL-terminated malloc'ed string; returns the length. */
+int read_fd(int fd, char **ret, size_t max);
+/* Read a small file into a NUL-terminated malloc'ed string. */
+int read_file_at(int dir_fd, const char *path, char **ret, size_t max);
+/* Create/truncate a file at path (relative to dir_fd, no symlink followed) with contents. */
+int write_file_at(int dir_fd, const char *path, const char *contents, mode_t mode);

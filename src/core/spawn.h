@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The process model. The supervisor (nspawn) makes one clone3() with every namespace at once,
+ * so its only child is directly PID 1 of the container (no intermediate process):
+ *
+ *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
+ *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC|NEWCGROUP[|NEWNET]) → child = container PID 1
+ *          sets up the file system, pivots, console, identity, limits; then
+ *          seccomp → user → capabilities → exec of the payload / init / stub
+ *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
+ *
+ * Parent and child talk over a SOCK_SEQPACKET socketpair (close-on-exec in the child): the child
+ * sends the console master ('P'), the notify socket ('N') or a fatal error ('E': errno + text);
+ * EOF means the payload was executed.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seccomp.h"
+#include "settings.h"
+
+struct spawn_params {
+        const struct settings *settings; /* merged and validated */
+        const char *root;                /* absolute, canonical path of the tree */
+        uint8_t uuid[16];
+        uint64_t caps;                      /* the bounding/retained set */
+        const struct seccomp_program *seccomp;
+        enum console_mode console;          /* resolved: interactive, read-only, passive or pipe */
+        char **environment;                 /* base environment of the payload (see env.h) */
+        bool tmpfs_tmp;                     /* SYSTEMD_NSPAWN_TMPFS_TMP */
+        int stub_fd;                        /* sealed memfd of the --as-pid2 stub, or -EBADF */
+};
+
+enum spawn_end {
+        SPAWN_EXITED,      /* status = exit code of PID 1 */
+        SPAWN_SIGNALED,    /* status = the signal that killed PID 1 */
+        SPAWN_ESCAPED,     /* ^]^]^]: nspawn killed the container */
+        SPAWN_TERMINATED,  /* SIGTERM/SIGINT to nspawn without (or after) the kill signal */
+};
+
+struct spawn_result {
+        enum spawn_end end;
+        int status;
+};
+
+/* Run the container until PID 1 is gone. On setup failure returns a negative errno and a
+ * malloc'ed message (from the child or the supervisor) in *ret_error. */
+int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error);
+
+/* Child side (child.c). Never returns. sock: the child's end of the socketpair. */
+_Noreturn void child_main(const struct spawn_params *p, int sock);
+
+/* Create the sealed memfd holding the --as-pid2 stub. */
+int stub_memfd(void);
