@@ -55,7 +55,8 @@ check: deps build
 	@$(MAKE) --no-print-directory unit unit-asan integration || true
 	@awk '{ p += $$1; f += $$2; s += $$3 } END { \
 		if (NR < 3) f += 3 - NR; \
-		printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' $(COUNTS)
+		printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' $(COUNTS) > $(BUILD)/summary; \
+		rc=$$?; cat $(BUILD)/summary; exit $$rc
 
 # meson's summary ("Ok:", "Fail:", ...) of one run -> "passed failed skipped" on $(COUNTS).
 MESON_COUNT = awk '/^Ok:/ { p += $$2 } /^(Fail|Timeout|Unexpected Pass):/ { f += $$NF } \

@@ -269,21 +269,34 @@ static void child_exec_payload(struct child *c) {
 
 /* --as-pid2: fork the payload as PID 2; PID 1 becomes the stub, executed from a sealed memfd so
  * /proc/1/exe never leads to a host binary. */
+/* Mark every fd but stdio close-on-exec: nothing of the host may reach the payload. */
+static void child_close_fds(void) {
+        (void) syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+/* The console becomes the controlling terminal while we are still root (the pty is root's). */
+static void child_attach_console(struct child *c) {
+        if (!c->console_path)
+                (void) setsid();
+        else if (console_attach_stdio(c->console_path) < 0)
+                child_fail(c, negative_errno(), "Failed to attach to the console: %m");
+}
+
+/* --as-pid2: fork the payload as PID 2, which returns from here; PID 1 drops its privileges too
+ * and becomes the stub, executed from a sealed memfd so /proc/1/exe never leads to a host binary. */
 static void child_fork_stub(struct child *c) {
         pid_t pid = fork();
         if (pid < 0)
                 child_fail(c, negative_errno(), "Failed to fork the payload: %m");
-        if (pid == 0) {
-                if (c->console_path && console_attach_stdio(c->console_path) < 0)
-                        child_fail(c, negative_errno(), "Failed to attach to the console: %m");
-                if (!c->console_path)
-                        (void) setsid();
+        if (pid == 0)
                 return;
-        }
+
         char pidbuf[16];
         snprintf(pidbuf, sizeof pidbuf, "%i", (int) pid);
         char *argv[] = { (char *) "(sd-stubinit)", pidbuf, NULL };
         char *envp[] = { (char *) "container=systemd-nspawn", NULL };
+        child_drop_privileges(c);
+        child_close_fds();
         syscall(SYS_execveat, c->p->stub_fd, "", argv, envp, AT_EMPTY_PATH);
         child_fail(c, negative_errno(), "Failed to execute the stub init: %m");
 }
@@ -308,15 +321,11 @@ _Noreturn void child_main(const struct spawn_params *p, int sock) {
         child_build_env(&c);
         child_chdir(&c);
         child_apply_resources(&c);
-        child_drop_privileges(&c);
-        /* Nothing of the host may reach the payload: mark every fd but stdio close-on-exec. */
-        (void) syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (p->settings->start_mode == START_PID2)
                 child_fork_stub(&c); /* returns in PID 2 only */
-        else if (c.console_path && console_attach_stdio(c.console_path) < 0)
-                child_fail(&c, negative_errno(), "Failed to attach to the console: %m");
-        else if (!c.console_path)
-                (void) setsid();
+        child_attach_console(&c);
+        child_drop_privileges(&c);
+        child_close_fds();
         child_exec_payload(&c);
         _exit(EXIT_FAILURE);
 }

@@ -25,7 +25,7 @@
 /* A logical line longer than this is a broken file, not configuration (systemd uses 1 MiB too). */
 #define LINE_MAX_BYTES (1024U * 1024U)
 
-static const char *const known_sections[] = { "Exec", "Files", "Network" };
+static const char *const known_sections[] = {"Exec", "Files", "Network"};
 
 struct parse_state {
         const char *path;
@@ -139,15 +139,15 @@ static void reset_cpu_affinity(struct settings *s) {
 }
 
 static const struct empty_reset empty_resets[] = {
-        { "Exec", "Environment", reset_environment, true },
-        { "Exec", "Parameters", reset_parameters, false },
-        { "Exec", "OOMScoreAdjust", reset_oom_score_adjust, true },
-        { "Exec", "CPUAffinity", reset_cpu_affinity, true },
-        { "Files", "BindUser", reset_bind_users, true },
-        { "Network", "Interface", reset_interfaces, false },
-        { "Network", "MACVLAN", reset_macvlan, false },
-        { "Network", "IPVLAN", reset_ipvlan, false },
-        { "Network", "VirtualEthernetExtra", reset_veth_extra, false },
+        {"Exec", "Environment", reset_environment, true},
+        {"Exec", "Parameters", reset_parameters, false},
+        {"Exec", "OOMScoreAdjust", reset_oom_score_adjust, true},
+        {"Exec", "CPUAffinity", reset_cpu_affinity, true},
+        {"Files", "BindUser", reset_bind_users, true},
+        {"Network", "Interface", reset_interfaces, false},
+        {"Network", "MACVLAN", reset_macvlan, false},
+        {"Network", "IPVLAN", reset_ipvlan, false},
+        {"Network", "VirtualEthernetExtra", reset_veth_extra, false},
 };
 
 static const struct empty_reset *empty_reset_find(const char *section, const char *key) {
@@ -186,8 +186,8 @@ static bool setting_valid(enum setting_id id) {
         return (int) id >= 0 && id < _SETTING_MAX;
 }
 
-static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row,
-                       const char *key, const char *value) {
+static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row, const char *key,
+                       const char *value) {
         const char *reason = NULL;
         int r;
 
@@ -204,8 +204,8 @@ static int apply_value(struct parse_state *st, unsigned line, const struct optio
                 if (!reason && r != -EINVAL)
                         reason = strerror(-r);
                 if (reason)
-                        return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=: %s.", value,
-                                       key, reason);
+                        return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=: %s.", value, key,
+                                       reason);
                 return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=.", value, key);
         }
 
@@ -400,8 +400,8 @@ static int found(char *path, bool trusted, char **ret_path, bool *ret_trusted) {
         return 1;
 }
 
-int settings_file_find_in(const char *const *trusted_dirs, const char *machine,
-                          const char *image_dir, char **ret_path, bool *ret_trusted) {
+int settings_file_find_in(const char *const *trusted_dirs, const char *machine, const char *image_dir,
+                          char **ret_path, bool *ret_trusted) {
         _cleanup_free_ char *path = NULL, *parent = NULL;
         int r;
 
@@ -426,9 +426,8 @@ int settings_file_find_in(const char *const *trusted_dirs, const char *machine,
         return found(TAKE_PTR(path), false, ret_path, ret_trusted);
 }
 
-int settings_file_find(const char *machine, const char *image_dir, char **ret_path,
-                       bool *ret_trusted) {
-        static const char *const trusted[] = { "/etc/systemd/nspawn", "/run/systemd/nspawn", NULL };
+int settings_file_find(const char *machine, const char *image_dir, char **ret_path, bool *ret_trusted) {
+        static const char *const trusted[] = {"/etc/systemd/nspawn", "/run/systemd/nspawn", NULL};
 
         return settings_file_find_in(trusted, machine, image_dir, ret_path, ret_trusted);
 }

@@ -20,8 +20,16 @@ assert_contains "$OUT" "init is PID 1"
 assert_contains "$OUT" "Shutting down"
 
 action 'reboot'
-capture OUT nspawn -q -D "$root" -b
-assert_rc 133 "exit code after reboot"
+capture OUT nspawn -q -D "$root" -b --keep-unit
+assert_rc 133 "exit code after reboot with --keep-unit"
+
+# Without --keep-unit a reboot restarts the container in place: the first boot reboots, the
+# second (seeing the mark on the bind mount) powers off.
+mkdir -p "$T/r"
+action 'if [ -e /r/once ]; then echo second boot; poweroff; else touch /r/once; reboot; fi'
+capture OUT nspawn -q -D "$root" -b --bind="$T/r:/r"
+assert_rc 0 "exit code after reboot and poweroff"
+assert_contains "$OUT" "second boot"
 
 # Stopped from outside: SIGTERM to nspawn sends the kill signal to init.
 mkdir -p "$T/m"

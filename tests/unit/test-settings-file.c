@@ -59,21 +59,20 @@ static void expect_error(const char *text, int expected_r, const char *expected_
 }
 
 static void test_good_file(void **state) {
-        static const char text[] =
-                "# A comment\n"
-                "; another comment\n"
-                "\n"
-                "[Exec]\n"
-                "  Boot = yes  \n"
-                "Environment=A=1 B=2\n"
-                "Hostname=box\n"
-                "DropCapability=CAP_CHOWN\n"
-                "\n"
-                "[Files]\n"
-                "ReadOnly=yes\n"
-                "Bind=/srv/a:/mnt/a\n"
-                "[Network]\n"
-                "Private=yes\n";
+        static const char text[] = "# A comment\n"
+                                   "; another comment\n"
+                                   "\n"
+                                   "[Exec]\n"
+                                   "  Boot = yes  \n"
+                                   "Environment=A=1 B=2\n"
+                                   "Hostname=box\n"
+                                   "DropCapability=CAP_CHOWN\n"
+                                   "\n"
+                                   "[Files]\n"
+                                   "ReadOnly=yes\n"
+                                   "Bind=/srv/a:/mnt/a\n"
+                                   "[Network]\n"
+                                   "Private=yes\n";
         struct settings s;
         struct warnings w = {};
 
@@ -260,8 +259,7 @@ static void test_empty_resets_list(void **state) {
 
         settings_init(&s);
         assert_int_equal(
-                parse_text("[Exec]\nEnvironment=A=1\nEnvironment=\nEnvironment=B=2\n", &s, NULL, NULL),
-                0);
+                parse_text("[Exec]\nEnvironment=A=1\nEnvironment=\nEnvironment=B=2\n", &s, NULL, NULL), 0);
         assert_null(strv_env_get(s.environment, "A"));
         assert_string_equal(strv_env_get(s.environment, "B"), "2");
         assert_true(s.set_mask & SETTING_BIT(SETTING_ENVIRONMENT));
@@ -446,7 +444,7 @@ static void test_find_order(void **state) {
         assert_int_not_equal(asprintf(&run, "%s/run", scratch), -1);
         assert_int_not_equal(asprintf(&image, "%s/machines/foo", scratch), -1);
         assert_int_not_equal(asprintf(&image_slash, "%s/machines/foo//", scratch), -1);
-        const char *const dirs[] = { etc, run, NULL };
+        const char *const dirs[] = {etc, run, NULL};
 
         /* Nothing anywhere: 0, out-parameters untouched. */
         assert_int_equal(settings_file_find_in(dirs, "foo", image, &path, &trusted), 0);
@@ -483,14 +481,14 @@ static void test_find_order(void **state) {
 
 static void test_find_root_image(void **state) {
         /* -D /: there is no "next to the image"; nothing outside the trusted dirs is looked at. */
-        const char *const none[] = { NULL };
+        const char *const none[] = {NULL};
 
         assert_int_equal(settings_file_find_in(none, "foo", "/", NULL, NULL), 0);
         assert_int_equal(settings_file_find_in(none, "foo", "///", NULL, NULL), 0);
 }
 
 static void test_find_relative_image(void **state) {
-        const char *const none[] = { NULL };
+        const char *const none[] = {NULL};
         _cleanup_free_ char *path = NULL;
         char cwd[4096];
         bool trusted = true;
