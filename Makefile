@@ -15,7 +15,8 @@ NSPAWN ?= $(abspath $(BUILD))/nspawn
 PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
 	libseccomp-dev libcap-dev libmount-dev libblkid-dev libmnl-dev libnftables-dev \
 	libjansson-dev libarchive-dev libcurl4-openssl-dev libcmocka-dev \
-	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine
+	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine \
+	btrfs-progs attr
 
 .PHONY: all deps build demo check unit unit-asan integration clean
 

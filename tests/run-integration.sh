@@ -62,6 +62,16 @@ if ! "$here/rootfs/busybox.sh" "$ROOTFS" > "$logdir/rootfs.log" 2>&1; then
 fi
 export IT_RESULT_DIR=$logdir
 
+# The Debian images of the boot tests (tests/rootfs/debian.sh, minutes the first time): built
+# once per run, before the tests, so none spends its time limit on debootstrap; cached below
+# $BUILD between runs (rebuilt when debian.sh changes). A failed build fails those tests.
+export DEBIAN_IMAGES=${DEBIAN_IMAGES:-$BUILD/tests}
+for v in openrc systemd; do
+        [[ " ${tests[*]} " == *"/test-boot-$v.sh "* ]] && command -v debootstrap >/dev/null || continue
+        "$here/rootfs/debian.sh" "$v" "$DEBIAN_IMAGES/rootfs-debian-$v" > "$logdir/rootfs-debian-$v.log" 2>&1 ||
+                echo "NOTE could not build the Debian $v image: see $logdir/rootfs-debian-$v.log"
+done
+
 # A first run may create lasting state (lock and propagation directories, caches); do it once
 # here so that each test's host check sees only what that test leaves behind, and say what it was.
 snap() { find /run/systemd/nspawn /etc/systemd/nspawn /var/tmp -maxdepth 2 2>/dev/null | sort; }

@@ -27,9 +27,13 @@
 #include <sys/wait.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "console.h"
+#include "credentials.h"
 #include "env.h"
 #include "fdutil.h"
+#include "integration.h"
+#include "journal.h"
 #include "macro.h"
 #include "mount.h"
 #include "parse.h"
@@ -45,6 +49,8 @@ struct child {
         char *console_path; /* /dev/pts/N, NULL in pipe mode */
         struct user_record user;
         char **env;
+        struct integration_context integ;
+        struct journal_context journal;
 };
 
 _Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const char *fmt, ...) {
@@ -79,6 +85,64 @@ static void child_reset_signals(void) {
                         signal(sig, SIG_DFL);
 }
 
+/* Before pivot_root: what --resolv-conf, --timezone and --link-journal take from the host
+ * (contents, detached mounts, the host-side journal link). Nothing in the image is written here. */
+static void child_prepare_integration(struct child *c) {
+        int r = integration_prepare(c->s, &integration_host_default, &c->integ);
+        if (r < 0)
+                child_fail(c, r, "Failed to prepare /etc/resolv.conf and /etc/localtime: %s", strerror(-r));
+        r = journal_prepare(c->s, c->p->uuid, c->p->root, JOURNAL_HOST_DIR, "/etc/machine-id", &c->journal);
+        if (r < 0)
+                child_fail(c, r, "%s", c->journal.error ? c->journal.error : "Failed to link the journal");
+}
+
+static void child_send_warnings(struct child *c, char *const *warnings) {
+        STRV_FOREACH(w, warnings)
+                (void) msg_send(c->sock, 'W', *w, strlen(*w) + 1, -EBADF);
+}
+
+/* After pivot_root, in the container (a symlink of the image cannot lead to the host here):
+ * /etc/resolv.conf, /etc/localtime, the journal directory and /run/host/credentials. */
+static void child_setup_integration(struct child *c) {
+        _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r;
+
+        if (root_fd < 0)
+                child_fail(c, negative_errno(), "Failed to open /: %m");
+        r = integration_apply(&c->integ, root_fd);
+        child_send_warnings(c, c->integ.warnings);
+        if (r < 0)
+                child_fail(c, r, "Failed to set up /etc/resolv.conf and /etc/localtime: %s", strerror(-r));
+        r = journal_finish(&c->journal, root_fd);
+        child_send_warnings(c, c->journal.warnings);
+        if (r < 0)
+                child_fail(c, r, "%s", c->journal.error ? c->journal.error : "Failed to link the journal");
+        r = credentials_install(c->p->credentials, root_fd);
+        if (r < 0)
+                child_fail(c, r, "Failed to set up credentials in " CREDENTIALS_DIRECTORY ": %s", strerror(-r));
+        integration_context_done(&c->integ);
+        journal_context_done(&c->journal);
+}
+
+/* Wait until the supervisor has put us into the container's cgroups ('G'), then make the cgroup
+ * namespace: its root is where we are now, in every hierarchy (see place_container in spawn.c).
+ * EOF or anything else means the supervisor gave up. Called after mount_prepare(), which only
+ * opens host paths (no device is opened, nothing is forked), so the supervisor's cgroup work runs
+ * in parallel with it; everything after runs under the container's limits and device policy. */
+static void child_join_cgroup(struct child *c) {
+        char type = 0;
+        int fd = -EBADF;
+
+        if (!c->p->cgroup)
+                return;
+        ssize_t n = msg_recv(c->sock, &type, NULL, 0, &fd);
+        safe_close(fd);
+        if (n < 0 || type != 'G')
+                _exit(EXIT_FAILURE);
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                child_fail(c, negative_errno(), "Failed to create the cgroup namespace: %m");
+}
+
 static void child_setup_filesystem(struct child *c) {
         struct mount_context m = MOUNT_CONTEXT_INIT;
         char uuid[37];
@@ -90,7 +154,15 @@ static void child_setup_filesystem(struct child *c) {
         m.uuid_string = uuid;
         m.private_network = c->s->private_network;
         m.tmpfs_tmp = c->p->tmpfs_tmp;
-        if ((r = mount_prepare(&m)) < 0 || (r = mount_pivot(&m)) < 0 || (r = mount_finish(&m)) < 0)
+        m.root_overlay = c->p->root_overlay;
+        m.cgroup2 = cgroup_context_mode(c->p->cgroup) == CGROUP_UNIFIED;
+        m.cgroup = c->p->cgroup;
+        if ((r = mount_prepare(&m)) < 0)
+                child_fail(c, r, "%s", m.error ? m.error : "Failed to set up the container's file system");
+        child_prepare_integration(c); /* the host side, while the host is visible */
+        /* the supervisor set up our cgroups meanwhile; the cgroup mounts below need the namespace */
+        child_join_cgroup(c);
+        if ((r = mount_pivot(&m)) < 0 || (r = mount_finish(&m)) < 0)
                 child_fail(c, r, "%s", m.error ? m.error : "Failed to set up the container's file system");
         mount_context_done(&m);
 }
@@ -302,7 +374,8 @@ static void child_fork_stub(struct child *c) {
 }
 
 _Noreturn void child_main(const struct spawn_params *p, int sock) {
-        struct child c = { .p = p, .s = p->settings, .sock = sock };
+        struct child c = { .p = p, .s = p->settings, .sock = sock, .integ = INTEGRATION_CONTEXT_INIT,
+                           .journal = JOURNAL_CONTEXT_INIT };
         const char *hostname = p->settings->hostname ? p->settings->hostname : p->settings->machine;
 
         child_reset_signals();
@@ -310,6 +383,7 @@ _Noreturn void child_main(const struct spawn_params *p, int sock) {
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 child_fail(&c, negative_errno(), "Failed to set the hostname: %m");
         child_setup_filesystem(&c);
+        child_setup_integration(&c);
         if (p->settings->private_network)
                 child_loopback_up(&c);
         if (p->console != CONSOLE_PIPE)

@@ -66,6 +66,9 @@ int env_build_base(const struct settings *s, const uint8_t uuid[16], enum consol
             (term && (r = env_setf(&env, "TERM", term)) < 0) ||
             (s->start_mode != START_BOOT && (r = env_setf(&env, "LANG", "C.UTF-8")) < 0))
                 return r;
+        if ((s->credentials_set || s->credentials_load) &&
+            (r = env_setf(&env, "CREDENTIALS_DIRECTORY", "/run/host/credentials")) < 0)
+                return r;
         if (host_os_release && (r = env_add_host_os_release(&env, host_os_release)) < 0)
                 return r;
         if (!env && !(env = calloc(1, sizeof(char *))))

@@ -67,7 +67,9 @@ int image_lock(const char *path, bool read_only) {
 }
 
 int image_read_machine_id(int root_fd, uint8_t ret[16]) {
-        _cleanup_close_ int fd = chase_open(root_fd, "etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+        /* O_NONBLOCK: the image may make this a FIFO or a tty, which must not hang us. */
+        _cleanup_close_ int fd =
+                chase_open(root_fd, "etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
         if (fd < 0)
                 return fd == -ENOENT ? 0 : fd;
 

@@ -24,9 +24,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "chase.h"
 #include "macro.h"
 #include "mount.h"
+#include "volatile.h"
 
 #define ATTR_NSDE (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 #define ATTR_RO_NSDE (MOUNT_ATTR_RDONLY | ATTR_NSDE)
@@ -324,6 +326,18 @@ static int run_host_setup(struct mount_context *ctx, int fd) {
         return 0;
 }
 
+/* /sys/fs/cgroup on a legacy or hybrid host: the hierarchies below the fresh tmpfs (cgroup.c),
+ * then the tmpfs itself read-only, as systemd-nspawn 252. */
+static int cgroup_v1_setup(struct mount_context *ctx, int fd) {
+        int r = cgroup_mount_v1(ctx->cgroup, fd);
+        if (r < 0)
+                return mount_fail(ctx, r, "Failed to mount the cgroup hierarchies on /sys/fs/cgroup: %s", strerror(-r));
+        r = set_attrs(fd, 0, MOUNT_ATTR_RDONLY | ATTR_NSDE);
+        if (r < 0)
+                return mount_fail(ctx, r, "Failed to make /sys/fs/cgroup read-only: %s", strerror(-r));
+        return 0;
+}
+
 /* ---- the table of API file systems ---------------------------------------------------------- */
 
 enum {
@@ -333,6 +347,7 @@ enum {
         MNT_TMPFS_TMP = 1 << 3,   /* not with SYSTEMD_NSPAWN_TMPFS_TMP=0 */
         MNT_CGROUP2 = 1 << 4,     /* only when ctx->cgroup2 */
         MNT_FSMOUNT = 1 << 5,     /* made with fsmount: there is no /proc/self/fd to name the target yet */
+        MNT_CGROUP1 = 1 << 6,     /* only on a legacy or hybrid cgroup host (ctx->cgroup) */
 };
 
 /*
@@ -373,6 +388,8 @@ static const struct api_mount api_mounts[] = {
          * --private-network */
         {"sysfs", "/sys", "sysfs", ATTR_RO_NSDE, NULL, MNT_MKDIR, NULL},
         {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_CGROUP2, NULL},
+        {"tmpfs", "/sys/fs/cgroup", "tmpfs", ATTR_NSDE, "mode=0755,size=4m,nr_inodes=1k", MNT_CGROUP1,
+         cgroup_v1_setup},
         {"tmpfs", "/dev", "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME,
          "mode=0755,size=4m,nr_inodes=64k", MNT_MKDIR, dev_setup},
         {"devpts", "/dev/pts", "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
@@ -400,6 +417,9 @@ static bool api_mount_wanted(const struct mount_context *ctx, const struct api_m
         if ((m->when & MNT_TMPFS_TMP) && !ctx->tmpfs_tmp)
                 return false;
         if ((m->when & MNT_CGROUP2) && !ctx->cgroup2)
+                return false;
+        if ((m->when & MNT_CGROUP1) && cgroup_context_mode(ctx->cgroup) != CGROUP_LEGACY &&
+            cgroup_context_mode(ctx->cgroup) != CGROUP_HYBRID)
                 return false;
         return true;
 }
@@ -853,6 +873,8 @@ static int top_mount_points_prepare(struct mount_context *ctx, int tree_fd) {
 
 int mount_prepare(struct mount_context *ctx) {
         size_t n = ctx->settings ? ctx->settings->n_custom_mounts : 0;
+        enum volatile_mode mode = ctx->settings ? ctx->settings->volatile_mode : VOLATILE_NO;
+        bool read_only = ctx->settings && (ctx->settings->read_only || volatile_tree_read_only(mode));
         _cleanup_close_ int tree_fd = -EBADF;
         struct stat st;
         int r;
@@ -873,11 +895,15 @@ int mount_prepare(struct mount_context *ctx) {
         /* The tree becomes a mount of its own (pivot_root needs one), with its submounts. */
         if (mount(ctx->root, ctx->root, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to bind mount %s on itself: %m", ctx->root);
+        /* --volatile and -x on a plain directory stack their root on top (volatile.h). */
+        r = volatile_mount_root(ctx->root, mode, ctx->root_overlay, &ctx->error);
+        if (r < 0)
+                return r;
         tree_fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (tree_fd < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to open %s: %m", ctx->root);
 
-        if (ctx->settings && ctx->settings->read_only) {
+        if (read_only) {
                 r = top_mount_points_prepare(ctx, tree_fd);
                 if (r < 0)
                         return r;
@@ -891,13 +917,13 @@ int mount_prepare(struct mount_context *ctx) {
         if (r < 0)
                 return r;
 
-        if (ctx->settings && ctx->settings->read_only) {
+        if (read_only) {
                 r = set_attrs(tree_fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY);
                 if (r < 0)
                         return mount_fail(ctx, r, "Failed to make %s read-only: %s", ctx->root,
                                           strerror(-r));
         }
-        return 0;
+        return volatile_mount_var(tree_fd, mode, &ctx->error);
 }
 
 int mount_pivot(struct mount_context *ctx) {

@@ -21,6 +21,8 @@
 
 #include "settings.h"
 
+struct cgroup_context;
+
 struct mount_context {
         const struct settings *settings;
         const char *root;        /* host path of the tree */
@@ -31,6 +33,12 @@ struct mount_context {
         /* Mount cgroup2 on /sys/fs/cgroup: only when the child has its own cgroup namespace and
          * sits in a cgroup of its own (else the host's hierarchy would be writable inside). */
         bool cgroup2;
+        /* Legacy or hybrid host (cgroup.h): a tmpfs on /sys/fs/cgroup with the container's view of
+         * each hierarchy, as systemd-nspawn 252; NULL or another mode: nothing. */
+        const struct cgroup_context *cgroup;
+        /* -x on a tree that is not a btrfs subvolume: an overlay with a tmpfs upper layer as root
+         * (volatile.h). */
+        bool root_overlay;
         /* filled by mount_prepare */
         int *detached_fds; /* one per custom mount (-EBADF if made later), then os-release */
         int os_release_fd;

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "config.h"
+#include "credentials.h"
 #include "macro.h"
 #include "parse.h"
 #include "seccomp.h"
@@ -86,28 +88,13 @@ static int parse_tristate(const struct option_def *o, enum option_source src, co
         return 0;
 }
 
-/* A boolean whose "yes" is not built yet (--notify-ready=, --register=). The int field at offset
- * data gets the "no". */
-static int parse_bool_no_only(const struct option_def *o, enum option_source src, const char *value,
-                              struct settings *s, const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
-        if (b < 0)
-                return b;
-        if (b)
-                return -EOPNOTSUPP;
-        FIELD_AT(s, o->data, int) = 0;
-        return 0;
-}
-
-/* -x / Ephemeral=: only "no" (in a file) is built. */
+/* -x / Ephemeral=: a btrfs snapshot or an overlay of the tree (src/core/ephemeral.c). */
 static int parse_ephemeral(const struct option_def *o, enum option_source src, const char *value,
                            struct settings *s, const char **ret_reason) {
         int b = flag_value(value, ret_reason);
         if (b < 0)
                 return b;
-        if (b)
-                return -EOPNOTSUPP;
-        s->ephemeral = false;
+        s->ephemeral = b;
         return 0;
 }
 
@@ -149,7 +136,18 @@ static int parse_directory(const struct option_def *o, enum option_source src, c
         return 0;
 }
 
-/* --template, --image, --oci-bundle, --verity-data, --network-namespace-path: not built yet. */
+static int parse_template(const struct option_def *o, enum option_source src, const char *value,
+                          struct settings *s, const char **ret_reason) {
+        char *p;
+        int r = path_value(value, &p, ret_reason);
+        if (r < 0)
+                return r;
+        free(s->template_path);
+        s->template_path = p;
+        return 0;
+}
+
+/* --image, --oci-bundle, --verity-data, --network-namespace-path: not built yet. */
 static int parse_path_unsupported(const struct option_def *o, enum option_source src, const char *value,
                                   struct settings *s, const char **ret_reason) {
         _cleanup_free_ char *p = NULL;
@@ -249,9 +247,7 @@ static int parse_volatile(const struct option_def *o, enum option_source src, co
                 *ret_reason = "expected no, yes, state or overlay";
                 return -EINVAL;
         }
-        if (m != VOLATILE_NO)
-                return -EOPNOTSUPP;
-        s->volatile_mode = VOLATILE_NO;
+        s->volatile_mode = m;
         return 0;
 }
 
@@ -426,23 +422,31 @@ static int parse_uuid(const struct option_def *o, enum option_source src, const 
 
 /* ---- properties ---- */
 
+/* --slice=NAME: stored as a unit name ("foo" → "foo.slice"); cgroup.c turns it into a path. */
 static int parse_slice(const struct option_def *o, enum option_source src, const char *value,
                        struct settings *s, const char **ret_reason) {
-        if (isempty(value) || strchr(value, '/') || !filename_is_valid(value)) {
+        char *slice;
+        int r = cgroup_slice_normalize(value, &slice);
+
+        if (r == -EINVAL)
                 *ret_reason = "not a valid slice name";
-                return -EINVAL;
-        }
-        return -EOPNOTSUPP;
+        if (r < 0)
+                return r;
+        free(s->slice);
+        s->slice = slice;
+        return 0;
 }
 
+/* --property=NAME=VALUE: validated now (the name must be one nspawn writes itself, see
+ * cgroup-property.c), stored as given and parsed again by cgroup.c. */
 static int parse_property(const struct option_def *o, enum option_source src, const char *value,
                           struct settings *s, const char **ret_reason) {
-        const char *eq = strchr(value, '=');
-        if (!eq || eq == value) {
-                *ret_reason = "expected NAME=VALUE";
-                return -EINVAL;
-        }
-        return -EOPNOTSUPP;
+        struct cgroup_property p;
+        int r = cgroup_property_parse(value, &p, ret_reason);
+
+        if (r < 0)
+                return r == -EOPNOTSUPP ? -EINVAL : r;
+        return strv_extend(&s->properties, value);
 }
 
 /* ---- user namespacing ---- */
@@ -782,8 +786,6 @@ static int parse_resolv_conf(const struct option_def *o, enum option_source src,
                 *ret_reason = "unknown mode (see --resolv-conf=help)";
                 return -EINVAL;
         }
-        if (m != RESOLV_CONF_OFF && m != RESOLV_CONF_AUTO)
-                return -EOPNOTSUPP;
         s->resolv_conf = m;
         return 0;
 }
@@ -799,8 +801,6 @@ static int parse_timezone(const struct option_def *o, enum option_source src, co
                 *ret_reason = "expected off, copy, bind, symlink, delete or auto";
                 return -EINVAL;
         }
-        if (m != TIMEZONE_OFF && m != TIMEZONE_AUTO)
-                return -EOPNOTSUPP;
         s->timezone = m;
         return 0;
 }
@@ -817,10 +817,8 @@ static int parse_link_journal(const struct option_def *o, enum option_source src
                 *ret_reason = "expected no, auto, guest, host, try-guest or try-host";
                 return -EINVAL;
         }
-        if (m != LINK_JOURNAL_NO && m != LINK_JOURNAL_AUTO)
-                return -EOPNOTSUPP;
         s->link_journal = m;
-        s->link_journal_try = false;
+        s->link_journal_try = m == LINK_JOURNAL_TRY_GUEST || m == LINK_JOURNAL_TRY_HOST;
         return 0;
 }
 
@@ -882,28 +880,42 @@ static int parse_console(const struct option_def *o, enum option_source src, con
 
 /* ---- credentials ---- */
 
-/* ID:VALUE / ID:PATH: not built yet. */
+/* True if an ID:… entry of l names id. */
+static bool credential_listed(char *const *l, const char *id) {
+        size_t n = strlen(id);
+        STRV_FOREACH(i, l)
+                if (strncmp(*i, id, n) == 0 && (*i)[n] == ':')
+                        return true;
+        return false;
+}
+
+/* ID:VALUE (data 0) / ID:PATH (data 1), kept as given; the values are read by credentials_load()
+ * when the container starts. The escapes of a VALUE are checked here already. */
 static int parse_credential(const struct option_def *o, enum option_source src, const char *value,
                             struct settings *s, const char **ret_reason) {
-        _cleanup_free_ char *id = NULL;
-        const char *colon = strchr(value, ':');
+        _cleanup_free_ char *id = NULL, *data = NULL;
+        const char *rest;
+        size_t size;
+        int r;
 
-        if (!colon) {
-                *ret_reason = "expected ID:VALUE";
-                return -EINVAL;
-        }
-        id = strndup(value, (size_t) (colon - value));
-        if (!id)
-                return -ENOMEM;
-        if (!filename_is_valid(id)) {
-                *ret_reason = "not a valid credential name";
-                return -EINVAL;
-        }
-        if (o->data == 1 && !colon[1]) {
+        r = credential_split(value, &id, &rest, ret_reason);
+        if (r < 0)
+                return r;
+        if (o->data == 1 && !*rest) {
                 *ret_reason = "expected ID:PATH";
                 return -EINVAL;
         }
-        return -EOPNOTSUPP;
+        if (o->data == 0 && credential_unescape(rest, &data, &size) < 0) {
+                *ret_reason = "invalid escape sequence";
+                return -EINVAL;
+        }
+        if (data)
+                explicit_bzero(data, size);
+        if (credential_listed(s->credentials_set, id) || credential_listed(s->credentials_load, id)) {
+                *ret_reason = "duplicate credential";
+                return -EINVAL;
+        }
+        return strv_extend(o->data == 1 ? &s->credentials_load : &s->credentials_set, value);
 }
 
 /* ---- the table ---- */
@@ -941,7 +953,7 @@ const struct option_def option_table[] = {
             SETTING_DIRECTORY, parse_directory, "@dirs", 0),
         OPT("template", 0, REQ, GROUP_IMAGE, "PATH",
             "Initialize root directory from template directory, if missing", NULL, NULL, SETTING_DIRECTORY,
-            parse_path_unsupported, "@dirs", 0),
+            parse_template, "@dirs", 0),
         OPT("ephemeral", 'x', NONE, GROUP_IMAGE, NULL,
             "Run container with snapshot of root directory, and remove it after exit", "Exec", "Ephemeral",
             SETTING_EPHEMERAL, parse_ephemeral, NULL, 0),
@@ -984,7 +996,7 @@ const struct option_def option_table[] = {
             "Exec", "KillSignal", SETTING_KILL_SIGNAL, parse_kill_signal, "@signals", 0),
         OPT("notify-ready", 0, REQ, GROUP_EXECUTION, "BOOLEAN",
             "Receive notifications from the child init process", "Exec", "NotifyReady", SETTING_NOTIFY_READY,
-            parse_bool_no_only, BOOLS, OFF(notify_ready)),
+            parse_tristate, BOOLS, OFF(notify_ready)),
         OPT("suppress-sync", 0, REQ, GROUP_EXECUTION, "BOOLEAN",
             "Suppress any form of disk data synchronization", "Exec", "SuppressSync", SETTING_SUPPRESS_SYNC,
             parse_tristate, BOOLS, OFF(suppress_sync)),
@@ -1003,7 +1015,7 @@ const struct option_def option_table[] = {
         OPT("property", 0, REQ, GROUP_PROPERTIES, "NAME=VALUE", "Set scope unit property", NULL, NULL, NOSET,
             parse_property, NULL, 0),
         OPT("register", 0, REQ, GROUP_PROPERTIES, "BOOLEAN", "Register container as machine", NULL, NULL,
-            NOSET, parse_bool_no_only, BOOLS, OFF(register_mode)),
+            NOSET, parse_tristate, BOOLS, OFF(register_mode)),
         OPT("keep-unit", 0, NONE, GROUP_PROPERTIES, NULL,
             "Do not register a scope for the machine, reuse the service unit nspawn is running in", NULL,
             NULL, NOSET, parse_bool, NULL, OFF(keep_unit)),

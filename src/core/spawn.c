@@ -17,10 +17,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "console.h"
 #include "event.h"
 #include "fdutil.h"
 #include "macro.h"
+#include "notify.h"
+#include "registry.h"
 #include "spawn.h"
 
 #ifndef P_PIDFD
@@ -39,11 +42,17 @@ struct supervisor {
         int terminate_requests; /* SIGTERM/SIGINT received */
         bool killed;            /* we SIGKILLed the container */
         enum spawn_end end;
+        pid_t pid;              /* the container's PID 1, as we see it */
+        const char *notify_socket; /* our own $NOTIFY_SOCKET, or NULL */
 };
 
 static pid_t clone_container(const struct spawn_params *p, int *ret_pidfd) {
-        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD;
+        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
         int pidfd = -EBADF;
+
+        /* With cgroups the child makes its cgroup namespace itself once placed (place_container) */
+        if (!p->cgroup)
+                flags |= CLONE_NEWCGROUP;
 
         if (p->settings->private_network)
                 flags |= CLONE_NEWNET;
@@ -56,6 +65,38 @@ static pid_t clone_container(const struct spawn_params *p, int *ret_pidfd) {
         if (pid > 0)
                 *ret_pidfd = pidfd;
         return pid;
+}
+
+/*
+ * Put PID 1 into its cgroups, then let it go on ('G'). The cgroup namespace root is fixed, for
+ * every hierarchy, when the namespace is created: from the creator's cgroups at that moment. So
+ * the child must be in its own cgroups in all hierarchies before CLONE_NEWCGROUP happens.
+ * clone3's CLONE_INTO_CGROUP only places the child in one cgroup2 cgroup (and the namespace made by
+ * the same clone is rooted at the parent's cgroups, which copy_namespaces() sees); v1 hierarchies
+ * have no such flag at all. Simplest correct order: clone without CLONE_NEWCGROUP, write the pid
+ * into cgroup.procs of every hierarchy here, then the child (waiting for 'G') calls
+ * unshare(CLONE_NEWCGROUP). Until then the child only opens host paths for its mounts (in
+ * parallel with our mkdirs): it never forks, opens a device or runs guest code in our cgroups.
+ */
+static int place_container(struct supervisor *sv, int sock, char **ret_error) {
+        if (!sv->p->cgroup)
+                return 0;
+        /* created while the child prepares its mounts (it waits for 'G' before it needs them) */
+        char *error = NULL;
+        int r = cgroup_realize(sv->p->cgroup, &error);
+        if (r >= 0)
+                r = cgroup_attach(sv->p->cgroup, sv->pid, &error);
+        if (r == -ESRCH) /* the child failed already: its own message is waiting on the socket */
+                r = 0;
+        else if (r >= 0) {
+                (void) msg_send(sock, 'G', NULL, 0, -EBADF); /* if it is gone, the same */
+                (void) cgroup_guard(sv->p->cgroup);          /* best effort: see cgroup.h */
+        }
+        if (r < 0)
+                *ret_error = error;
+        else
+                free(error);
+        return r;
 }
 
 static int kill_container(struct supervisor *sv, int sig) {
@@ -95,13 +136,45 @@ static int on_pidfd(struct event_source *src, uint32_t events) {
         return 1; /* PID 1 is gone: leave the loop */
 }
 
-/* sd_notify messages from the guest. READY=1 handling is the next step (--notify-ready); for
- * now the datagrams are consumed so the guest never blocks. */
+/* sd_notify messages from the guest's PID 1 (with --as-pid2 from anything in the container):
+ * READY=1 and STATUS= go on to our own service manager. Other senders and datagrams without
+ * credentials are dropped; every pending datagram is consumed so the guest never blocks. */
 static int on_notify(struct event_source *src, uint32_t events) {
+        struct supervisor *sv = src->userdata;
         char buf[4096];
-        while (recv(src->fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-                ;
+        struct ucred uc;
+        ssize_t n;
+
+        while ((n = notify_recv(src->fd, buf, sizeof(buf), &uc)) != -EAGAIN) {
+                struct notify_message m = {};
+                _cleanup_free_ char *status = NULL;
+
+                if (n < 0 && n != -EMSGSIZE && n != -EINTR)
+                        return 0;
+                if (n < 0 || !notify_sender_allowed(uc.pid, sv->pid, sv->p->settings->start_mode == START_PID2))
+                        continue;
+                if (notify_parse(buf, &m) < 0)
+                        continue;
+                if (m.ready)
+                        (void) notify_send(sv->notify_socket, "READY=1\n");
+                if (m.status && asprintf(&status, "STATUS=Container running: %s", m.status) >= 0)
+                        (void) notify_send(sv->notify_socket, status);
+                notify_message_done(&m);
+        }
         return 0;
+}
+
+/* Tell our service manager the container runs: its leader, and READY=1 unless the guest is to say
+ * it (--notify-ready=yes). */
+static void notify_started(struct supervisor *sv) {
+        char msg[128];
+
+        if (!sv->notify_socket)
+                return;
+        snprintf(msg, sizeof msg, "STATUS=Container running.\nX_NSPAWN_LEADER_PID=%i", (int) sv->pid);
+        (void) notify_send(sv->notify_socket, msg);
+        if (sv->p->settings->notify_ready <= 0)
+                (void) notify_send(sv->notify_socket, "READY=1\n");
 }
 
 static int setup_signals(struct supervisor *sv, sigset_t *ret_old) {
@@ -145,6 +218,10 @@ static int receive_child_messages(struct supervisor *sv, int sock, char **ret_er
                                                 &sv->pty);
                         if (r < 0)
                                 return r;
+                } else if (type == 'W' && n > 0) {
+                        /* A warning of the set-up, which goes on (systemd-nspawn logs these too). */
+                        buf[n - 1] = 0;
+                        fprintf(stderr, "%s\n", buf);
                 } else if (type == 'N' && fd >= 0) {
                         sv->notify_src = (struct event_source) { .fd = fd, .dispatch = on_notify, .userdata = sv };
                         int r = event_add(sv->epfd, &sv->notify_src, EPOLLIN);
@@ -177,6 +254,17 @@ static int event_loop(struct supervisor *sv) {
                                 return r;
                 }
         }
+}
+
+/* The leader's PID is known now: the machine's record says who it is (the name was claimed by
+ * main before the clone, so this replaces our own record). Runs while the child sets up. */
+static int register_leader(struct supervisor *sv, char **ret_error) {
+        if (!sv->p->registry)
+                return 0;
+        int r = registry_set_leader(sv->p->registry, sv->pid);
+        if (r < 0 && asprintf(ret_error, "Failed to register machine: %s", strerror(-r)) < 0)
+                *ret_error = NULL;
+        return r;
 }
 
 static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
@@ -232,12 +320,21 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 r = -errno;
                 if (asprintf(ret_error, "Failed to clone the container: %s", strerror(errno)) < 0)
                         *ret_error = NULL;
+                (void) cgroup_destroy(p->cgroup);
                 supervisor_done(&sv, &old_mask);
                 return r;
         }
         sock_child = safe_close(sock_child);
+        sv.pid = pid;
+        sv.notify_socket = getenv("NOTIFY_SOCKET");
 
-        r = receive_child_messages(&sv, sock_parent, ret_error);
+        r = place_container(&sv, sock_parent, ret_error);
+        if (r >= 0)
+                r = register_leader(&sv, ret_error);
+        if (r >= 0)
+                r = receive_child_messages(&sv, sock_parent, ret_error);
+        if (r >= 0)
+                notify_started(&sv);
         if (r >= 0) {
                 sv.pidfd_src = (struct event_source) { .fd = sv.pidfd, .dispatch = on_pidfd, .userdata = &sv };
                 r = event_add(sv.epfd, &sv.pidfd_src, EPOLLIN);
@@ -249,6 +346,8 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         if (sv.pty)
                 pty_forward_drain(sv.pty);
         collect_result(&sv, ret);
+        /* PID 1 is gone: what is left in its cgroups is killed and they are removed */
+        (void) cgroup_destroy(p->cgroup);
         supervisor_done(&sv, &old_mask);
         return r;
 }

@@ -12,8 +12,9 @@
  *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
  *
  * Parent and child talk over a SOCK_SEQPACKET socketpair (close-on-exec in the child): the child
- * sends the console master ('P'), the notify socket ('N') or a fatal error ('E': errno + text);
- * EOF means the payload was executed.
+ * sends the console master ('P'), the notify socket ('N'), warnings ('W': text, printed by the
+ * supervisor; set-up goes on) or a fatal error ('E': errno + text); EOF means the payload was
+ * executed.
  */
 
 #include <stdbool.h>
@@ -21,6 +22,9 @@
 
 #include "seccomp.h"
 #include "settings.h"
+
+struct registry_entry;
+struct cgroup_context;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -32,6 +36,10 @@ struct spawn_params {
         char **environment;                 /* base environment of the payload (see env.h) */
         bool tmpfs_tmp;                     /* SYSTEMD_NSPAWN_TMPFS_TMP */
         int stub_fd;                        /* sealed memfd of the --as-pid2 stub, or -EBADF */
+        struct registry_entry *registry;    /* the machine's record: gets the leader PID (registry.h) */
+        const struct credentials *credentials; /* read by the supervisor (credentials.h), or NULL */
+        bool root_overlay;                  /* -x on a plain directory: overlay root (ephemeral.h) */
+        struct cgroup_context *cgroup;      /* the container's cgroups (cgroup.h), NULL: none */
 };
 
 enum spawn_end {

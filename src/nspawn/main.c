@@ -14,17 +14,23 @@
 #include <sys/stat.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "console.h"
+#include "credentials.h"
 #include "env.h"
+#include "ephemeral.h"
 #include "fdutil.h"
 #include "image.h"
 #include "macro.h"
+#include "notify.h"
 #include "options.h"
 #include "parse.h"
+#include "registry.h"
 #include "seccomp.h"
 #include "settings-file.h"
 #include "settings.h"
 #include "spawn.h"
+#include "volatile.h"
 
 #define EXIT_FORCE_RESTART 133
 
@@ -93,6 +99,70 @@ static int determine_directory(struct settings *s) {
         return 0;
 }
 
+/* --template: -x --template=T without -D means -x -D T; otherwise a missing -D directory (or
+ * /var/lib/machines/NAME with -M) is made from the template before anything looks at it. */
+static int populate_from_template(struct settings *s) {
+        if (!s->template_path)
+                return 0;
+        if (s->ephemeral && !s->directory) {
+                s->directory = TAKE_PTR(s->template_path);
+                return 0;
+        }
+        if (s->ephemeral || s->image)
+                return 0; /* settings_validate() refuses the combination */
+        if (!s->directory && s->machine && image_find(s->machine, NULL, &s->directory) == -ENOENT &&
+            asprintf(&s->directory, "/var/lib/machines/%s", s->machine) < 0)
+                return log_error("Out of memory.");
+        if (!s->directory)
+                return 0;
+
+        int r = template_populate(s->template_path, s->directory);
+        if (r == -EEXIST) {
+                if (!s->quiet)
+                        fprintf(stderr, "Directory %s already exists, not populating from template %s.\n",
+                                s->directory, s->template_path);
+                return 0;
+        }
+        if (r < 0)
+                return log_error("Couldn't create snapshot %s from %s: %s", s->directory, s->template_path,
+                                 strerror(-r));
+        if (!s->quiet)
+                fprintf(stderr, "Populated %s from template %s.\n", s->directory, s->template_path);
+        return 0;
+}
+
+/* -x: a snapshot (or, on a plain directory, an overlay made by the child) instead of the tree.
+ * The name gets a random suffix if it was derived from the directory (after the .nspawn file was
+ * looked up under the plain name). */
+static int prepare_ephemeral(struct settings *s, bool name_derived, struct ephemeral *e, struct spawn_params *p) {
+        if (name_derived) {
+                char *name;
+                int r = ephemeral_machine_name(s->machine, &name);
+                if (r < 0)
+                        return log_error("Failed to generate a machine name: %s", strerror(-r));
+                free(s->machine);
+                s->machine = name;
+        }
+        int r = ephemeral_setup(s->directory, e);
+        if (r == -EBUSY)
+                return log_error("Directory tree %s is currently busy.", s->directory);
+        if (r < 0)
+                return log_error("Failed to create a snapshot of %s: %s", s->directory, strerror(-r));
+        p->root = e->path;
+        p->root_overlay = e->overlay;
+        return 0;
+}
+
+static int check_volatile(const struct settings *s, int root_fd) {
+        int r = volatile_check_tree(root_fd, s->volatile_mode);
+        if (r < 0)
+                return log_error("Failed to check %s: %s", s->directory, strerror(-r));
+        if (r == 0)
+                return log_error("Sorry, --volatile=yes mode is not supported with OS images that have not "
+                                 "merged /bin/, /sbin/, /lib/, /lib64/ into /usr/.");
+        return 0;
+}
+
 static int load_settings_file(struct settings *s) {
         _cleanup_free_ char *path = NULL;
         _cleanup_free_ char *error = NULL;
@@ -149,6 +219,29 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
         }
         r = uuid_random(uuid);
         return r < 0 ? log_error("Failed to generate a container UUID: %s", strerror(-r)) : 0;
+}
+
+/* Claim the machine's name in the registry before anything of the container exists, so that a
+ * name in use fails the start with nothing to undo; the record gets the leader's PID after the
+ * clone (spawn.c) and is removed when main returns. A record left by a SIGKILLed nspawn is
+ * removed here. The registry is written whatever --register= says: nspawnctl needs it. */
+static int claim_machine(const struct settings *s, const struct spawn_params *p, struct registry_entry **ret) {
+        struct machine_record rec = {
+                .name = s->machine,
+                .class = (char *) "container",
+                .service = (char *) "nspawn",
+                .root = s->directory,
+                .supervisor = getpid(),
+                .start_mode = s->start_mode,
+        };
+        memcpy(rec.uuid, p->uuid, sizeof rec.uuid);
+        int r = registry_claim(REGISTRY_DIR, &rec, ret);
+        if (r == -EEXIST)
+                return log_error("Machine '%s' already exists.", s->machine);
+        if (r < 0)
+                return log_error("Failed to register machine %s in %s: %s", s->machine, REGISTRY_DIR,
+                                 strerror(-r));
+        return 0;
 }
 
 static enum console_mode determine_console(struct settings *s) {
@@ -232,6 +325,8 @@ static int run(struct settings *s, struct spawn_params *p) {
                         return EXIT_FAILURE;
                 }
                 int code = report_result(s, &res, &reboot);
+                (void) notify_send(getenv("NOTIFY_SOCKET"),
+                                   reboot ? "STOPPING=1\nSTATUS=Restarting..." : "STOPPING=1\nSTATUS=Terminating...");
                 if (!reboot)
                         return code;
         }
@@ -241,7 +336,13 @@ int main(int argc, char *argv[]) {
         _cleanup_(settings_donep) struct settings *s = &(struct settings) {};
         struct option_result opt = {};
         struct spawn_params p = { .stub_fd = -EBADF };
+        _cleanup_(ephemeral_donep) struct ephemeral ephemeral = EPHEMERAL_INIT;
+        _cleanup_(registry_releasep) struct registry_entry *registry = NULL;
+        _cleanup_(cgroup_context_freep) struct cgroup_context *cgroup = NULL;
+        _cleanup_free_ char *cg_error = NULL;
         struct seccomp_program *seccomp = NULL;
+        struct credentials creds = {};
+        _cleanup_free_ char *cred_error = NULL;
         _cleanup_close_ int root_fd = -EBADF, lock_fd = -EBADF, stub_fd = -EBADF;
         _cleanup_free_ char *host_os_release = NULL;
         _cleanup_strv_free_ char **env = NULL;
@@ -260,7 +361,8 @@ int main(int argc, char *argv[]) {
         }
         option_result_done(&opt);
 
-        if (determine_directory(s) < 0 || load_settings_file(s) < 0)
+        bool name_derived = !s->machine;
+        if (populate_from_template(s) < 0 || determine_directory(s) < 0 || load_settings_file(s) < 0)
                 return EXIT_FAILURE;
         _cleanup_free_ char *invalid = NULL;
         if (settings_validate(s, &invalid) < 0)
@@ -269,18 +371,27 @@ int main(int argc, char *argv[]) {
         root_fd = open(s->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return log_error("Failed to open %s: %m", s->directory), EXIT_FAILURE;
-        if (check_tree(s, root_fd) < 0)
+        if (check_tree(s, root_fd) < 0 || check_volatile(s, root_fd) < 0)
                 return EXIT_FAILURE;
-        lock_fd = image_lock(s->directory, s->read_only);
+        if (s->ephemeral && prepare_ephemeral(s, name_derived, &ephemeral, &p) < 0)
+                return EXIT_FAILURE;
+        /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
+         * state; volatile modes never write the image, so they share the tree like --read-only. */
+        lock_fd = s->ephemeral ? fcntl(ephemeral.lock_fd, F_DUPFD_CLOEXEC, 3)
+                               : image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
         if (lock_fd == -EBUSY)
                 return log_error("Directory tree %s is currently busy.", s->directory), EXIT_FAILURE;
         if (lock_fd < 0)
                 return log_error("Failed to lock %s: %s", s->directory, strerror(-lock_fd)), EXIT_FAILURE;
         if (determine_uuid(s, root_fd, p.uuid) < 0)
                 return EXIT_FAILURE;
+        if (claim_machine(s, &p, &registry) < 0)
+                return EXIT_FAILURE;
+        p.registry = registry;
 
         p.settings = s;
-        p.root = s->directory;
+        if (!p.root)
+                p.root = s->directory;
         p.console = determine_console(s);
         p.tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
         if (prepare_security(s, &p, &seccomp) < 0)
@@ -293,6 +404,19 @@ int main(int argc, char *argv[]) {
                 goto fail;
         }
         p.environment = env;
+        /* Credentials are read once, here, where the host is visible (the restart loop reuses them). */
+        r = credentials_load(s, &creds, &cred_error);
+        if (r < 0) {
+                log_error("%s", cred_error ? cred_error : strerror(-r));
+                goto fail;
+        }
+        p.credentials = &creds;
+        r = cgroup_context_new(s, &cgroup, &cg_error);
+        if (r < 0) {
+                log_error("%s", cg_error ? cg_error : strerror(-r));
+                goto fail;
+        }
+        p.cgroup = cgroup;
         if (s->start_mode == START_PID2) {
                 stub_fd = stub_memfd();
                 if (stub_fd < 0) {
@@ -303,8 +427,10 @@ int main(int argc, char *argv[]) {
         }
         r = run(s, &p);
         seccomp_program_free(seccomp);
+        credentials_done(&creds);
         return r;
 fail:
         seccomp_program_free(seccomp);
+        credentials_done(&creds);
         return EXIT_FAILURE;
 }

@@ -15,6 +15,7 @@
 # Concurrent callers for the same DEST wait on a lock (DEST.lock) and share one build.
 set -euo pipefail
 
+main() {
 variant=${1:?usage: $0 systemd|openrc DEST}
 dest=${2:?usage: $0 systemd|openrc DEST}
 case $variant in systemd|openrc) ;; *) echo "debian.sh: unknown variant '$variant'" >&2; exit 2 ;; esac
@@ -62,9 +63,11 @@ find_mirror() {
 mirror=${MIRROR:-$(find_mirror | head -n 1)}
 [[ -n $mirror ]] || { echo "debian.sh: no '$suite' mirror in /etc/apt/sources.list*; set MIRROR" >&2; exit 1; }
 
+# debootstrap takes the first alternative of a dependency: sysvinit-core's "sysv-rc | openrc"
+# brings sysv-rc, which conflicts with openrc (even with --exclude). apt replaces it afterwards.
 case $variant in
 systemd) include=systemd,systemd-sysv,dbus ;;
-openrc) include=sysvinit-core,openrc,util-linux ;;
+openrc) include=sysvinit-core,util-linux ;;
 esac
 
 start=$(date +%s)
@@ -83,6 +86,19 @@ echo "debian.sh: debootstrap --variant=minbase $suite ($variant: $include) from 
         echo "debian.sh: debootstrap failed:" >&2; tail -n 30 "$tmp.log" >&2; rm -f "$tmp.log"; exit 1
 }
 rm -f "$tmp.log"
+
+# apt-get in the image (chroot: same mirror, the image's own sources.list), services not started.
+chroot_apt_install() {
+        printf '#!/bin/sh\nexit 101\n' > "$tmp/usr/sbin/policy-rc.d"
+        chmod 0755 "$tmp/usr/sbin/policy-rc.d"
+        chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get -q -y --no-install-recommends \
+                install "$@" > "$tmp.log" 2>&1 || {
+                echo "debian.sh: apt-get install $* failed:" >&2; tail -n 30 "$tmp.log" >&2; rm -f "$tmp.log"; exit 1
+        }
+        rm -f "$tmp.log" "$tmp/usr/sbin/policy-rc.d"
+        chroot "$tmp" apt-get -q clean
+}
+[[ $variant == openrc ]] && chroot_apt_install openrc
 
 # ---- common configuration ----
 
@@ -105,7 +121,9 @@ neutralize() {
 for p in ifupdown isc-dhcp-client; do
         [[ ! -e $tmp/var/lib/dpkg/info/$p.list ]] || { echo "debian.sh: $p is installed" >&2; exit 1; }
 done
-: > "$tmp/etc/hostname"
+# No /etc/hostname: the guest keeps the name nspawn gives it (-M, --hostname); an empty file would
+# make sysvinit's hostname.sh fail.
+rm -f "$tmp/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$tmp/etc/hosts"
 chroot "$tmp" passwd -d root > /dev/null
 rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*_Packages
@@ -124,7 +142,9 @@ if [[ $variant == systemd ]]; then
              systemd-hwdb-update.service systemd-modules-load.service \
              systemd-sysctl.service systemd-random-seed.service \
              hwclock.service systemd-rfkill.service systemd-rfkill.socket \
-             systemd-backlight@.service systemd-pstore.service
+             systemd-backlight@.service systemd-pstore.service \
+             fstrim.service fstrim.timer e2scrub_all.timer e2scrub_all.service e2scrub_reap.service \
+             apt-daily.timer apt-daily-upgrade.timer
         # No gettys on virtual terminals; console-getty.service (started by the getty generator in
         # a container) serves /dev/console.
         rm -f "$tmp"/etc/systemd/system/getty.target.wants/getty@tty*.service
@@ -137,11 +157,13 @@ fi
 if [[ $variant == openrc ]]; then
         # umountroot remounts the tree's file system read-only for the whole host, umountfs and
         # umountnfs.sh unmount, hwclock.sh sets the host's clock from the RTC, checkroot.sh and
-        # checkfs.sh remount and fsck, mountall.sh mounts and swaps on, *-bootclean are harmless
-        # but slow. None has a job in a container.
+        # checkfs.sh remount and fsck, mountall.sh mounts and swaps on, mount-configfs mounts the
+        # host-global configfs, cgroups mounts a v1 hierarchy with a release agent (run on the
+        # host), brightness writes to backlight devices. None has a job in a container.
         neutralize umountroot umountfs umountnfs.sh hwclock.sh checkroot.sh checkroot-bootclean.sh \
                    checkfs.sh mountall.sh mountall-bootclean.sh mountnfs.sh mountnfs-bootclean.sh \
-                   mountkernfs.sh mountdevsubfs.sh procps kmod udev networking
+                   mountkernfs.sh mountdevsubfs.sh mount-configfs cgroups brightness procps kmod \
+                   udev networking
         # halt: no `-i` (downs every interface it can see), no `-h` (puts disks to standby).
         cat > "$tmp/etc/default/halt" <<'X'
 # Set by tests/rootfs/debian.sh: never touch interfaces or disks when halting a test container.
@@ -153,6 +175,8 @@ X
         # The console: agetty on /dev/console, respawned; no gettys on virtual terminals.
         sed -i -e '/^[0-9]*:[0-9]*:respawn:\/sbin\/getty/s/^/#/' -e '/^[^#].*:respawn:.*agetty/d' "$tmp/etc/inittab"
         echo 'c0:2345:respawn:/sbin/agetty --noclear -8 -L console 115200,38400,9600 linux' >> "$tmp/etc/inittab"
+        # SIGINT to init (ctrlaltdel; nspawn --kill-signal=SIGINT) powers the test container off.
+        sed -i 's|^ca:[0-9]*:ctrlaltdel:.*|ca:12345:ctrlaltdel:/sbin/shutdown -t1 -h -P now|' "$tmp/etc/inittab"
         # OpenRC: tell it where it runs, run services in parallel no, log nothing to the host.
         if [[ -f $tmp/etc/rc.conf ]]; then
                 sed -i -e 's/^#\?rc_sys=.*/rc_sys="systemd-nspawn"/' "$tmp/etc/rc.conf"
@@ -172,3 +196,7 @@ else
 fi
 tmp=
 echo "debian.sh: built $dest ($variant) in $(( $(date +%s) - start )) s"
+}
+
+# One line: bash has read it whole before main runs, so editing this file meanwhile is harmless.
+main "$@"; exit

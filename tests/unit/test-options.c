@@ -305,7 +305,6 @@ static void test_parse_execution(void **state) {
         parse_fails(-EINVAL, "--chdir", "--chdir=/a/../b", NULL);
         parse_fails(-EINVAL, "--setenv", "-E", "1FOO=x");
         parse_fails(-EINVAL, "--kill-signal", "--kill-signal=FOO", NULL);
-        parse_fails(-EOPNOTSUPP, "--notify-ready", "--notify-ready=yes", NULL);
         parse_fails(-EINVAL, "--suppress-sync", "--suppress-sync=maybe", NULL);
 }
 
@@ -334,7 +333,10 @@ static void test_parse_identity(void **state) {
         parse_fails(-EINVAL, "--machine", "-M", "a/b");
         parse_fails(-EINVAL, "--hostname", "--hostname=-foo", NULL);
         parse_fails(-EINVAL, "all zeroes", "--uuid=00000000-0000-0000-0000-000000000000", NULL);
-        parse_fails(-EOPNOTSUPP, "--register", "--register=yes", NULL);
+        PARSE_OK(&s, "--register=yes");
+        assert_int_equal(s.register_mode, 1);
+        settings_done(&s);
+        parse_fails(-EINVAL, "--register", "--register=bogus", NULL);
 }
 
 static void test_parse_security(void **state) {
@@ -401,6 +403,21 @@ static void test_parse_integration_io(void **state) {
         assert_int_equal(s.console_mode, CONSOLE_READ_ONLY);
         settings_done(&s);
 
+        PARSE_OK(&s, "-j", "--resolv-conf=bind-uplink", "--timezone=symlink", "--notify-ready=yes");
+        assert_int_equal(s.link_journal, LINK_JOURNAL_TRY_GUEST);
+        assert_true(s.link_journal_try);
+        assert_int_equal(s.resolv_conf, RESOLV_CONF_BIND_UPLINK);
+        assert_int_equal(s.timezone, TIMEZONE_SYMLINK);
+        assert_int_equal(s.notify_ready, 1);
+        settings_done(&s);
+
+        PARSE_OK(&s, "--link-journal=host", "--set-credential=a:x\\ny", "--load-credential=b:/p");
+        assert_int_equal(s.link_journal, LINK_JOURNAL_HOST);
+        assert_false(s.link_journal_try);
+        assert_string_equal(s.credentials_set[0], "a:x\\ny");
+        assert_string_equal(s.credentials_load[0], "b:/p");
+        settings_done(&s);
+
         PARSE_OK(&s, "--console=interactive", "-P");
         assert_int_equal(s.console_mode, CONSOLE_PIPE);
         assert_true(s.set_mask & SETTING_BIT(SETTING_CONSOLE_MODE));
@@ -415,10 +432,12 @@ static void test_parse_integration_io(void **state) {
         }
 
         parse_fails(-EINVAL, "--resolv-conf", "--resolv-conf=bogus", NULL);
-        parse_fails(-EOPNOTSUPP, "--resolv-conf=copy-host", "--resolv-conf=copy-host", NULL);
-        parse_fails(-EOPNOTSUPP, "--timezone=bind", "--timezone=bind", NULL);
-        parse_fails(-EOPNOTSUPP, "--link-journal=guest", "--link-journal=guest", NULL);
-        parse_fails(-EOPNOTSUPP, "-j", "-j", NULL);
+        parse_fails(-EINVAL, "--timezone", "--timezone=bogus", NULL);
+        parse_fails(-EINVAL, "--link-journal", "--link-journal=bogus", NULL);
+        parse_fails(-EINVAL, "--set-credential", "--set-credential=a/b:x", NULL);
+        parse_fails(-EINVAL, "--set-credential", "--set-credential=id:bad\\q", NULL);
+        parse_fails(-EINVAL, "--load-credential", "--load-credential=id", NULL);
+        parse_fails(-EINVAL, "duplicate credential", "--set-credential=id:a", "--load-credential=id:/p");
         parse_fails(-EINVAL, "--console", "--console=bogus", NULL);
 }
 
@@ -471,18 +490,12 @@ static void test_unsupported(void **state) {
         static const struct {
                 const char *good, *bad;
         } cases[] = {
-                {"--template=/t", "--template="},
-                {"-x", NULL},
                 {"--image=/i.raw", "--image="},
                 {"--oci-bundle=/b", "--oci-bundle="},
-                {"--volatile", "--volatile=bogus"},
-                {"--volatile=state", NULL},
                 {"--root-hash=0123456789abcdef0123456789abcdef", "--root-hash=abc"},
                 {"--root-hash-sig=base64:AAAA", "--root-hash-sig=base64:!!"},
                 {"--verity-data=/v", "--verity-data="},
                 {"--pivot-root=/new:/old", "--pivot-root=rel"},
-                {"--slice=foo.slice", "--slice=a/b"},
-                {"--property=CPUWeight=5", "--property=foo"},
                 {"-U", NULL},
                 {"--private-users-chown", NULL},
                 {"--network-interface=eth0", "--network-interface=eth0:foo"},
@@ -497,8 +510,6 @@ static void test_unsupported(void **state) {
                 {"-Zsystem_u:system_r:container_t:s0", "--selinux-context="},
                 {"-Lsystem_u:object_r:container_file_t:s0", "--selinux-apifs-context="},
                 {"--bind-user=alice", "--bind-user=a:b"},
-                {"--set-credential=id:value", "--set-credential=a/b:x"},
-                {"--load-credential=id:/path", "--load-credential=id"},
                 {"--share-system", NULL},
         };
 
@@ -519,9 +530,7 @@ static void test_unsupported(void **state) {
                 option_result_done(&res);
                 settings_done(&s);
         }
-        parse_fails(-EOPNOTSUPP, "Option --template is not supported yet.", "--template=/t", NULL);
         parse_fails(-EOPNOTSUPP, "Option -U is not supported yet.", "-U", NULL);
-        parse_fails(-EOPNOTSUPP, "Option --volatile=state is not supported yet.", "--volatile=state", NULL);
 }
 
 static void test_stop_at_first_non_option(void **state) {
@@ -659,7 +668,8 @@ static void test_file_source(void **state) {
 
         assert_int_equal(apply_key(&s, "Exec", "KillSignal", "help"), -EINVAL); /* no "help" in files */
         assert_int_equal(apply_key(&s, "Exec", "Ephemeral", "no"), 0);
-        assert_int_equal(apply_key(&s, "Exec", "Ephemeral", "yes"), -EOPNOTSUPP);
+        assert_int_equal(apply_key(&s, "Exec", "Ephemeral", "yes"), 0);
+        assert_true(s.ephemeral);
         assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "no"), 0);
 
         assert_int_equal(apply_key(&s, "Files", "ReadOnly", "yes"), 0);

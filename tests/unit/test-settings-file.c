@@ -163,8 +163,6 @@ static void test_not_supported(void **state) {
         expect_error("[Exec]\nHostname=a\n[Network]\nZone=z\n", -EOPNOTSUPP,
                      "test.nspawn:4: Zone= is not supported yet.");
         /* ...one with some values built names the value. */
-        expect_error("[Files]\nVolatile=no\nVolatile=state\n", -EOPNOTSUPP,
-                     "test.nspawn:3: Volatile=state is not supported yet.");
         expect_error("[Files]\nBind=/a:/b:idmap\n", -EOPNOTSUPP,
                      "test.nspawn:2: Bind=/a:/b:idmap is not supported yet.");
 }

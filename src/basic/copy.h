@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Copying and removing directory trees through file descriptors only (no path is resolved twice,
+ * no symlink is followed). Mount points below the top are not crossed: a mounted directory is
+ * copied as an empty directory and never entered by the removal.
+ */
+
+/*
+ * Copy the contents of the directory src_fd into the empty directory dst_fd, like `cp -a`:
+ * regular files (reflinked where the file system can), directories, symlinks, device nodes,
+ * fifos and sockets, with owner, mode, timestamps and extended attributes (ACLs and file
+ * capabilities included); hard links within the tree stay hard links. dst_fd itself gets
+ * src_fd's owner, mode, times and xattrs. Both fds: O_RDONLY|O_DIRECTORY.
+ */
+int copy_tree(int src_fd, int dst_fd);
+
+/* Remove everything below the directory dir_fd (O_RDONLY|O_DIRECTORY), not crossing mounts. */
+int rm_rf_children(int dir_fd);

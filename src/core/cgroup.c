@@ -1,0 +1,901 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The container's cgroups, cgroupfs backend: no systemd, the supervisor writes the cgroup file
+ * systems itself. See cgroup.h for the layout and the life cycle.
+ *
+ * Every hierarchy is reached through a directory fd of its root, and every path below it is
+ * relative: "/sys/fs/cgroup/<name>" by convention (checked with statfs), or — for a hierarchy we
+ * are in but that is not mounted there — a detached mount of it (fsopen/fsmount), so no
+ * hierarchy is ever skipped and mountinfo is never parsed.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "devices.h"
+#include "fdutil.h"
+#include "macro.h"
+#include "strv.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define MAX_PROPERTIES 32
+
+enum cgroup_backend {
+        CGROUP_BACKEND_CGROUPFS,
+        CGROUP_BACKEND_SCOPE, /* systemd: cgroup-scope.c (a build-time stub for now) */
+};
+
+struct hierarchy {
+        int id;            /* 0: cgroup2 */
+        char *controllers; /* "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+        char *own;         /* the supervisor's cgroup, relative to the root ("" = the root) */
+        int root_fd;       /* O_PATH directory of the hierarchy's root */
+        char *p;           /* the policy cgroup P, relative */
+        char *r;           /* the container's cgroup R (== p with --keep-unit) */
+        char *supervisor;  /* --keep-unit on cgroup2 with controllers: own/supervisor */
+        char *saved_subtree; /* own's cgroup.subtree_control before we enabled controllers */
+        bool realized;
+        ino_t p_ino, r_ino; /* identity of P and R, for the guard */
+};
+
+struct cgroup_context {
+        enum cgroup_mode mode;
+        enum cgroup_backend backend;
+        bool keep_unit;
+        struct hierarchy *h;
+        size_t n;
+        struct cgroup_property props[MAX_PROPERTIES];
+        size_t n_props;
+        struct device_policy devices;
+        /* A v1 devices hierarchy enforces the policy; else the cgroup2 device program does. (Both
+         * would work on a hybrid host; the program costs a verifier run per start.) */
+        bool devices_v1;
+        char *main_path;
+        pid_t guard_pid;  /* see cgroup_guard() */
+        int guard_fd;     /* its pipe; closed when we are done (or dead) */
+};
+
+static const char *const mode_names[] = {
+        [CGROUP_NONE] = "none", [CGROUP_LEGACY] = "legacy", [CGROUP_HYBRID] = "hybrid", [CGROUP_UNIFIED] = "unified",
+};
+
+const char *cgroup_mode_to_string(enum cgroup_mode m) {
+        return m >= 0 && m < (int) ELEMENTSOF(mode_names) ? mode_names[m] : NULL;
+}
+
+_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (ret_error && !*ret_error) {
+                va_start(ap, fmt);
+                if (vasprintf(ret_error, fmt, ap) < 0)
+                        *ret_error = NULL;
+                va_end(ap);
+        }
+        return r;
+}
+
+/* ---- small cgroupfs helpers ---- */
+
+/* Write a control file: no O_CREAT (a missing file is -ENOENT, not a new file). */
+static int cg_write(int dir_fd, const char *file, const char *value) {
+        _cleanup_close_ int fd = openat(dir_fd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = write(fd, value, strlen(value));
+        if (n < 0)
+                return -errno;
+        return (size_t) n == strlen(value) ? 0 : -EIO;
+}
+
+static int cg_read(int dir_fd, const char *file, char **ret) {
+        int r = read_file_at(dir_fd, file, ret, 64 * 1024);
+        return r < 0 ? r : 0;
+}
+
+static int cg_open(int root_fd, const char *path) {
+        int fd = openat(root_fd, isempty(path) ? "." : path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? -errno : fd;
+}
+
+static bool is_v2(const struct hierarchy *h) {
+        return h->id == 0;
+}
+
+static bool has_controller(const struct hierarchy *h, const char *ctrl) {
+        size_t l = strlen(ctrl);
+        for (const char *p = h->controllers; p && *p;) {
+                size_t k = strcspn(p, ",");
+                if (k == l && strncmp(p, ctrl, l) == 0)
+                        return true;
+                p += k + (p[k] == ',');
+        }
+        return false;
+}
+
+/* A detached mount of a cgroup hierarchy: cgroup2 (controllers NULL), a named v1 hierarchy
+ * ("name=systemd") or v1 controllers ("cpu,cpuacct"). In a cgroup namespace its root is the
+ * namespace's root. */
+static int cgroupfs_new(const char *controllers, unsigned attrs) {
+        _cleanup_close_ int fs = fsopen(controllers ? "cgroup" : "cgroup2", FSOPEN_CLOEXEC);
+        _cleanup_free_ char *copy = controllers ? strdup(controllers) : NULL;
+        char *save = NULL;
+
+        if (fs < 0)
+                return -errno;
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "cgroup", 0) < 0)
+                return -errno;
+        if (controllers && !copy)
+                return -ENOMEM;
+        for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+                const char *name = startswith(o, "name=");
+                int k = name ? fsconfig(fs, FSCONFIG_SET_FLAG, "none", NULL, 0) |
+                                       fsconfig(fs, FSCONFIG_SET_STRING, "name", name, 0)
+                             : fsconfig(fs, FSCONFIG_SET_FLAG, o, NULL, 0);
+                if (k < 0)
+                        return -errno;
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        int mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+        return mnt < 0 ? -errno : mnt;
+}
+
+/* ---- detection ---- */
+
+static enum cgroup_mode detect_mode(void) {
+        struct statfs fs;
+
+        if (statfs(CGROUP_ROOT, &fs) < 0)
+                return CGROUP_NONE;
+        if (fs.f_type == CGROUP2_SUPER_MAGIC)
+                return CGROUP_UNIFIED;
+        if (statfs(CGROUP_ROOT "/unified", &fs) >= 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+                return CGROUP_HYBRID;
+        return CGROUP_LEGACY;
+}
+
+/* The conventional mount point of a hierarchy, if it is a cgroup file system of the right
+ * version; else -ENOENT. */
+static int hierarchy_open_conventional(enum cgroup_mode mode, const struct hierarchy *h) {
+        char path[PATH_MAX];
+        struct statfs fs;
+        const char *name = startswith(h->controllers, "name=");
+
+        if (is_v2(h))
+                snprintf(path, sizeof path, "%s", mode == CGROUP_UNIFIED ? CGROUP_ROOT : CGROUP_ROOT "/unified");
+        else
+                snprintf(path, sizeof path, CGROUP_ROOT "/%s", name ? name : h->controllers);
+        int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -ENOENT;
+        if (fstatfs(fd, &fs) < 0 || fs.f_type != (is_v2(h) ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC)) {
+                close(fd);
+                return -ENOENT;
+        }
+        return fd;
+}
+
+static void hierarchy_done(struct hierarchy *h) {
+        free(h->controllers);
+        free(h->own);
+        free(h->p);
+        free(h->r);
+        free(h->supervisor);
+        free(h->saved_subtree);
+        safe_close(h->root_fd);
+}
+
+/* One line of /proc/self/cgroup: "ID:CONTROLLERS:/PATH". */
+static int hierarchy_parse(char *line, struct hierarchy *ret) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+        if (!c2 || c2[1] != '/')
+                return -EINVAL;
+        *c1 = *c2 = 0;
+        *ret = (struct hierarchy) { .id = atoi(line), .root_fd = -EBADF };
+        ret->controllers = strdup(c1 + 1);
+        ret->own = strdup(c2 + 2);
+        /* a deleted cgroup (" (deleted)") cannot get children */
+        if (!ret->controllers || !ret->own)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Every hierarchy we are in. cgroup2 ("0::") only counts where the host mounts it. */
+static int hierarchies_load(struct cgroup_context *c, char **ret_error) {
+        _cleanup_free_ char *buf = NULL;
+        char *save = NULL;
+        int r = cg_read(AT_FDCWD, "/proc/self/cgroup", &buf);
+
+        if (r < 0)
+                return fail(ret_error, r, "Failed to read /proc/self/cgroup: %s", strerror(-r));
+        for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                struct hierarchy h;
+
+                r = hierarchy_parse(l, &h);
+                if (r < 0 || (is_v2(&h) && !isempty(h.controllers))) {
+                        hierarchy_done(&h);
+                        if (r == -ENOMEM)
+                                return r;
+                        continue;
+                }
+                if (is_v2(&h) && c->mode != CGROUP_UNIFIED && c->mode != CGROUP_HYBRID) {
+                        hierarchy_done(&h);
+                        continue;
+                }
+                h.root_fd = hierarchy_open_conventional(c->mode, &h);
+                if (h.root_fd < 0 && !is_v2(&h))
+                        h.root_fd = cgroupfs_new(h.controllers, 0);
+                if (h.root_fd < 0) {
+                        r = fail(ret_error, h.root_fd, "Failed to open the cgroup hierarchy %s: %s",
+                                 isempty(h.controllers) ? "cgroup2" : h.controllers, strerror(-h.root_fd));
+                        hierarchy_done(&h);
+                        return r;
+                }
+                struct hierarchy *n = realloc(c->h, (c->n + 1) * sizeof(*n));
+                if (!n) {
+                        hierarchy_done(&h);
+                        return -ENOMEM;
+                }
+                c->h = n;
+                c->h[c->n++] = h;
+        }
+        return 0;
+}
+
+/* ---- paths ---- */
+
+static char *path_join2(const char *a, const char *b) {
+        char *s;
+        if (asprintf(&s, "%s%s%s", a, isempty(a) ? "" : "/", b) < 0)
+                return NULL;
+        return s;
+}
+
+/* Does the container need P/payload in this hierarchy, or may it live in P itself? payload/ is
+ * the fence for what is set on P: the device policy, limits, cgroup2 (device program, controllers
+ * delegated through P), and name=systemd, where systemd-nspawn has it too. Elsewhere (cpuacct,
+ * freezer, an unlimited memory …) it would only cost a mkdir per start. */
+static bool needs_payload(const struct cgroup_context *c, const struct hierarchy *h) {
+        if (is_v2(h) || has_controller(h, "devices") || streq(h->controllers, "name=systemd"))
+                return true;
+        for (size_t i = 0; i < c->n_props; i++) {
+                struct cgroup_write w[2];
+                size_t n = cgroup_property_writes(&c->props[i], false, w);
+                if (n > 0 && has_controller(h, w[0].controller))
+                        return true;
+        }
+        return false;
+}
+
+static int hierarchy_paths(struct cgroup_context *c, struct hierarchy *h, const char *base, bool want_supervisor) {
+        if (c->keep_unit) {
+                /* systemd-nspawn's create_subcgroup(): own/payload, and nspawn itself in
+                 * own/supervisor where cgroup2 forbids processes next to enabled controllers */
+                h->p = path_join2(h->own, "payload");
+                h->r = strdup(h->p ?: "");
+                if (want_supervisor && is_v2(h) && !isempty(h->own))
+                        h->supervisor = path_join2(h->own, "supervisor");
+        } else {
+                h->p = strdup(base);
+                h->r = needs_payload(c, h) ? path_join2(base, "payload") : strdup(base);
+        }
+        return h->p && h->r ? 0 : -ENOMEM;
+}
+
+static int context_paths(struct cgroup_context *c, const struct settings *s, char **ret_error) {
+        _cleanup_free_ char *slice = NULL, *slice_path = NULL, *scope = NULL, *base = NULL;
+        int r;
+
+        if (!c->keep_unit) {
+                r = cgroup_slice_normalize(s->slice ?: "machine", &slice);
+                if (r >= 0)
+                        r = cgroup_slice_path(slice, &slice_path);
+                if (r < 0)
+                        return fail(ret_error, r, "Invalid slice name '%s'.", s->slice ?: "machine");
+                r = cgroup_scope_name(s->machine, &scope);
+                if (r < 0)
+                        return fail(ret_error, r, "Machine name '%s' is not valid for a scope unit.", s->machine);
+                if (!(base = path_join2(slice_path, scope)))
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < c->n; i++) {
+                bool controllers = false;
+                if (c->keep_unit && c->mode == CGROUP_UNIFIED && is_v2(&c->h[i])) {
+                        _cleanup_free_ char *avail = NULL;
+                        _cleanup_close_ int fd = cg_open(c->h[i].root_fd, c->h[i].own);
+                        controllers = fd >= 0 && cg_read(fd, "cgroup.controllers", &avail) >= 0 &&
+                                      strspn(avail, " \n") < strlen(avail);
+                }
+                if ((r = hierarchy_paths(c, &c->h[i], base, controllers)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static struct hierarchy *main_hierarchy(const struct cgroup_context *c) {
+        for (size_t i = 0; i < c->n; i++)
+                if (is_v2(&c->h[i]))
+                        return &c->h[i];
+        for (size_t i = 0; i < c->n; i++)
+                if (streq(c->h[i].controllers, "name=systemd"))
+                        return &c->h[i];
+        return c->n > 0 ? &c->h[0] : NULL;
+}
+
+/* ---- the context ---- */
+
+static int context_properties(struct cgroup_context *c, const struct settings *s, char **ret_error) {
+        STRV_FOREACH(a, s->properties) {
+                const char *reason = NULL;
+                if (c->n_props >= MAX_PROPERTIES)
+                        return fail(ret_error, -E2BIG, "Too many --property= settings.");
+                int r = cgroup_property_parse(*a, &c->props[c->n_props], &reason);
+                if (r < 0)
+                        return fail(ret_error, r, "Invalid --property=%s: %s", *a, reason ?: strerror(-r));
+                c->n_props++;
+        }
+        return 0;
+}
+
+int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, char **ret_error) {
+        struct cgroup_context *c;
+        enum cgroup_mode mode = detect_mode();
+        int r;
+
+        *ret = NULL;
+        if (mode == CGROUP_NONE)
+                return 0;
+        if (s->keep_unit && s->slice)
+                return fail(ret_error, -EINVAL, "--slice= may not be combined with --keep-unit.");
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->mode = mode;
+        c->keep_unit = s->keep_unit;
+        c->guard_fd = -EBADF;
+        /* The systemd backend is a seam for now: cgroup_scope_available() is false in this build. */
+        c->backend = cgroup_scope_available() && !s->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
+        if ((r = context_properties(c, s, ret_error)) < 0 || (r = hierarchies_load(c, ret_error)) < 0 ||
+            (r = context_paths(c, s, ret_error)) < 0 || (r = device_policy_build(s, &c->devices)) < 0)
+                goto fail;
+        for (size_t i = 0; i < c->n; i++)
+                c->devices_v1 = c->devices_v1 || has_controller(&c->h[i], "devices");
+        struct hierarchy *m = main_hierarchy(c);
+        if (m && asprintf(&c->main_path, "/%s", m->r) < 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        *ret = c;
+        return 0;
+fail:
+        cgroup_context_free(c);
+        return r;
+}
+
+struct cgroup_context *cgroup_context_free(struct cgroup_context *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n; i++)
+                hierarchy_done(&c->h[i]);
+        free(c->h);
+        device_policy_done(&c->devices);
+        free(c->main_path);
+        safe_close(c->guard_fd);
+        free(c);
+        return NULL;
+}
+
+enum cgroup_mode cgroup_context_mode(const struct cgroup_context *c) {
+        return c ? c->mode : CGROUP_NONE;
+}
+
+const char *cgroup_context_path(const struct cgroup_context *c) {
+        return c ? c->main_path : NULL;
+}
+
+/* ---- removal ---- */
+
+/* SIGKILL every process listed in the cgroup (cgroup v1, or cgroup2 without cgroup.kill). */
+static void kill_listed(int dir_fd) {
+        _cleanup_free_ char *procs = NULL;
+        char *save = NULL;
+
+        if (cg_read(dir_fd, "cgroup.procs", &procs) < 0)
+                return;
+        for (char *l = strtok_r(procs, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                pid_t pid = (pid_t) atoi(l);
+                if (pid > 0)
+                        (void) kill(pid, SIGKILL);
+        }
+}
+
+static void sleep_ms(long ms) {
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+        nanosleep(&ts, NULL);
+}
+
+/*
+ * Remove the cgroup parent_fd/name and everything below it, deepest first (the guest may have
+ * made sub-cgroups). With kill, processes still in it are killed (they can only be leftovers:
+ * PID 1 is gone, and with it its PID namespace) and the removal retried for up to a second;
+ * without, a populated cgroup is -EBUSY.
+ */
+static int remove_tree(int parent_fd, const char *name, bool kill_procs) {
+        _cleanup_close_ int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        int r = 0;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        int dfd = dup(fd);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+                safe_close(dfd);
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+                        int k = remove_tree(fd, de->d_name, kill_procs);
+                        if (k < 0 && r == 0)
+                                r = k;
+                }
+        closedir(d);
+        if (r < 0)
+                return r;
+        for (int attempt = 0;; attempt++) {
+                if (unlinkat(parent_fd, name, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY || !kill_procs || attempt >= 1000)
+                        return -errno;
+                /* cgroup.kill (cgroup2, Linux 5.14) takes the whole subtree at once */
+                if (cg_write(fd, "cgroup.kill", "1") < 0)
+                        kill_listed(fd);
+                sleep_ms(1);
+        }
+}
+
+/* Remove the empty parents of path up to (not including) stop, e.g. machine.slice. A busy one
+ * (another container's) ends the walk. */
+static void remove_parents(int root_fd, const char *path, const char *stop) {
+        _cleanup_free_ char *p = strdup(path);
+        char *slash;
+
+        while (p && (slash = strrchr(p, '/'))) {
+                *slash = 0;
+                if (streq(p, stop) || unlinkat(root_fd, p, AT_REMOVEDIR) < 0)
+                        return;
+        }
+}
+
+/* Is w one of the whitespace-separated words of list? */
+static bool word_in(const char *list, const char *w) {
+        size_t l = strlen(w);
+        for (const char *p = list; (p = strstr(p, w)); p += l)
+                if ((p == list || strchr(" \n", p[-1])) && strchr(" \n", p[l]))
+                        return true;
+        return false;
+}
+
+/* Undo what --keep-unit changed on cgroup2: controllers we enabled for payload, nspawn's move
+ * to own/supervisor. */
+static void restore_supervisor(struct hierarchy *h) {
+        _cleanup_close_ int own = cg_open(h->root_fd, h->own);
+        char buf[32];
+
+        if (own < 0 || !h->supervisor)
+                return;
+        if (h->saved_subtree) {
+                _cleanup_free_ char *now = NULL;
+                char *save = NULL;
+                if (cg_read(own, "cgroup.subtree_control", &now) >= 0)
+                        for (char *w = strtok_r(now, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                                if (word_in(h->saved_subtree, w))
+                                        continue;
+                                snprintf(buf, sizeof buf, "-%s", w);
+                                (void) cg_write(own, "cgroup.subtree_control", buf);
+                        }
+                free(h->saved_subtree);
+                h->saved_subtree = NULL;
+        }
+        (void) cg_write(own, "cgroup.procs", "0");
+        (void) unlinkat(h->root_fd, h->supervisor, AT_REMOVEDIR);
+}
+
+/* ---- the guard: removal after a SIGKILLed supervisor ---- */
+
+/* The guard wakes up when the pipe's write end closes: we are done (then R and P are gone or
+ * belong to a new run, and it finds nothing of its own), or we died. */
+static void guard_release(struct cgroup_context *c) {
+        if (c->guard_pid <= 0)
+                return;
+        c->guard_fd = safe_close(c->guard_fd);
+        (void) waitpid(c->guard_pid, NULL, 0);
+        c->guard_pid = 0;
+}
+
+static ino_t dir_ino(int root_fd, const char *path) {
+        struct stat st;
+        return fstatat(root_fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ? 0 : st.st_ino;
+}
+
+/* Remove R and P of one hierarchy if they are still the ones we made (same inode: a new run of
+ * the same machine may have made new ones meanwhile). -EBUSY while the container still dies. */
+static int guard_remove(struct cgroup_context *c, struct hierarchy *h) {
+        bool ours = dir_ino(h->root_fd, h->p) == h->p_ino;
+        int r = 0;
+
+        if (ours && dir_ino(h->root_fd, h->r) == h->r_ino)
+                r = remove_tree(h->root_fd, h->r, true);
+        if (ours && r >= 0 && !streq(h->p, h->r))
+                r = remove_tree(h->root_fd, h->p, true);
+        if (ours && r >= 0 && !c->keep_unit)
+                remove_parents(h->root_fd, h->p, "");
+        return r;
+}
+
+_Noreturn static void guard_main(struct cgroup_context *c, int fd) {
+        sigset_t none;
+        char b;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) prctl(PR_SET_NAME, "nspawn-cgguard");
+        (void) setsid();
+        (void) chdir("/");
+        /* hold nothing of the supervisor's (its stdout may be a pipe someone waits on) */
+        for (int i = 0; i < 3 && null >= 0; i++)
+                (void) dup2(null, i);
+        for (int i = 3; i < 1024; i++) {
+                bool keep = i == fd;
+                for (size_t j = 0; j < c->n && !keep; j++)
+                        keep = i == c->h[j].root_fd;
+                if (!keep)
+                        (void) close(i);
+        }
+        while (read(fd, &b, 1) < 0 && errno == EINTR)
+                ;
+        /* PID 1 dies by PR_SET_PDEATHSIG with us; give it up to 10 s */
+        for (int attempt = 0; attempt < 100; attempt++) {
+                bool busy = false;
+                for (size_t i = 0; i < c->n; i++)
+                        if (c->h[i].realized && guard_remove(c, &c->h[i]) == -EBUSY)
+                                busy = true;
+                if (!busy)
+                        break;
+                sleep_ms(100);
+        }
+        _exit(EXIT_SUCCESS);
+}
+
+int cgroup_guard(struct cgroup_context *c) {
+        int pipefd[2];
+
+        if (!c || c->guard_pid > 0)
+                return 0;
+        for (size_t i = 0; i < c->n; i++) {
+                c->h[i].r_ino = dir_ino(c->h[i].root_fd, c->h[i].r);
+                c->h[i].p_ino = dir_ino(c->h[i].root_fd, c->h[i].p);
+        }
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(pipefd[1]);
+                guard_main(c, pipefd[0]);
+        }
+        close(pipefd[0]);
+        c->guard_pid = pid;
+        c->guard_fd = pipefd[1];
+        return 0;
+}
+
+int cgroup_destroy(struct cgroup_context *c) {
+        int r = 0;
+
+        if (!c)
+                return 0;
+        for (size_t i = 0; i < c->n; i++) {
+                struct hierarchy *h = &c->h[i];
+                if (!h->realized)
+                        continue;
+                int k = remove_tree(h->root_fd, h->r, true);
+                if (k >= 0 && !streq(h->p, h->r))
+                        k = remove_tree(h->root_fd, h->p, true);
+                if (k >= 0 && !c->keep_unit)
+                        remove_parents(h->root_fd, h->p, "");
+                restore_supervisor(h);
+                if (k < 0 && r == 0)
+                        r = k;
+                h->realized = false;
+        }
+        guard_release(c);
+        return r;
+}
+
+/* ---- creation ---- */
+
+/* A new v1 cpuset cgroup has no CPUs and no memory nodes, so no task could join it: copy the
+ * parent's (as cgroup.clone_children would). */
+static int cpuset_init(int parent_fd, int fd) {
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *mine = NULL, *theirs = NULL;
+                int r = cg_read(fd, files[i], &mine);
+                if (r < 0)
+                        return r;
+                if (strspn(mine, " \n") < strlen(mine))
+                        continue;
+                if ((r = cg_read(parent_fd, files[i], &theirs)) < 0 || (r = cg_write(fd, files[i], theirs)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* cgroup2: enable every controller the cgroup may pass on, one at a time (one that cannot be
+ * enabled, e.g. cpu next to realtime tasks, does not stop the others). */
+static void enable_controllers(int fd) {
+        _cleanup_free_ char *avail = NULL;
+        char *save = NULL, buf[64];
+
+        if (cg_read(fd, "cgroup.controllers", &avail) < 0)
+                return;
+        for (char *w = strtok_r(avail, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                snprintf(buf, sizeof buf, "+%s", w);
+                (void) cg_write(fd, "cgroup.subtree_control", buf);
+        }
+}
+
+/* mkdir of one level below parent_fd; returns its fd and whether it was new. */
+static int mkdir_level(int parent_fd, const char *name, bool *ret_new) {
+        *ret_new = mkdirat(parent_fd, name, 0755) >= 0;
+        if (!*ret_new && errno != EEXIST)
+                return -errno;
+        return cg_open(parent_fd, name);
+}
+
+/* Create the parents of path (slices, or own) level by level, preparing each new one. A parent
+ * removed by another nspawn between our mkdir and open is created again. Returns the fd of the
+ * last parent. */
+static int create_parents(const struct cgroup_context *c, const struct hierarchy *h, const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = cg_open(h->root_fd, "");
+        char *save = NULL, *next;
+
+        if (!copy)
+                return -ENOMEM;
+        if (fd < 0)
+                return fd;
+        char *slash = strrchr(copy, '/');
+        if (!slash)
+                return TAKE_FD(fd);
+        *slash = 0;
+        for (char *w = strtok_r(copy, "/", &save); w; w = next) {
+                bool created;
+                int child = -ENOENT;
+                next = strtok_r(NULL, "/", &save);
+                for (int attempt = 0; child == -ENOENT && attempt < 10; attempt++)
+                        child = mkdir_level(fd, w, &created);
+                if (child < 0)
+                        return child;
+                int r = 0;
+                if (created && has_controller(h, "cpuset"))
+                        r = cpuset_init(fd, child);
+                if (c->mode == CGROUP_UNIFIED && is_v2(h))
+                        enable_controllers(fd);
+                safe_close(fd);
+                fd = child;
+                if (r < 0)
+                        return r;
+        }
+        if (c->mode == CGROUP_UNIFIED && is_v2(h))
+                enable_controllers(fd);
+        return TAKE_FD(fd);
+}
+
+static int apply_properties(const struct cgroup_context *c, const struct hierarchy *h, int fd, char **ret_error) {
+        bool unified = c->mode == CGROUP_UNIFIED;
+
+        if (unified != is_v2(h))
+                return 0;
+        for (size_t i = 0; i < c->n_props; i++) {
+                struct cgroup_write w[2];
+                size_t n = cgroup_property_writes(&c->props[i], unified, w);
+                for (size_t j = 0; j < n; j++) {
+                        if (!unified && !has_controller(h, w[j].controller))
+                                break;
+                        int r = cg_write(fd, w[j].file, w[j].value);
+                        /* cgroup v1 blkio: only BFQ has a weight, under its own name */
+                        if (r == -ENOENT && c->props[i].id == CGROUP_IO_WEIGHT && !unified)
+                                r = cg_write(fd, "blkio.bfq.weight", w[j].value);
+                        if (r == -ENOENT)
+                                return fail(ret_error, r, "%s= is not supported here: the %s controller is not "
+                                            "available (no %s).", cgroup_property_name(c->props[i].id),
+                                            w[j].controller, w[j].file);
+                        if (r < 0)
+                                return fail(ret_error, r, "Failed to set %s= (%s: %s): %s",
+                                            cgroup_property_name(c->props[i].id), w[j].file, w[j].value,
+                                            strerror(-r));
+                }
+        }
+        return 0;
+}
+
+/* The limits and the device policy on P. */
+static int policy_apply(struct cgroup_context *c, struct hierarchy *h, int fd, char **ret_error) {
+        int r = apply_properties(c, h, fd, ret_error);
+        if (r < 0)
+                return r;
+        if (has_controller(h, "devices") && (r = device_policy_apply_v1(fd, &c->devices)) < 0)
+                return fail(ret_error, r, "Failed to apply the device policy (cgroup v1 devices): %s",
+                            strerror(-r));
+        if (is_v2(h) && !c->devices_v1 && (r = device_policy_apply_bpf(fd, &c->devices)) < 0)
+                return fail(ret_error, r, "Failed to attach the device policy program to the cgroup: %s",
+                            strerror(-r));
+        return 0;
+}
+
+/* --keep-unit on cgroup2: nspawn moves to own/supervisor so own may enable controllers for
+ * payload (no processes next to enabled controllers). */
+static int supervisor_move(struct hierarchy *h) {
+        _cleanup_close_ int own = cg_open(h->root_fd, h->own), sup = -EBADF;
+        bool created;
+        int r;
+
+        if (own < 0)
+                return own;
+        sup = mkdir_level(h->root_fd, h->supervisor, &created);
+        if (sup < 0)
+                return sup;
+        if ((r = cg_write(sup, "cgroup.procs", "0")) < 0)
+                return r;
+        if ((r = cg_read(own, "cgroup.subtree_control", &h->saved_subtree)) < 0)
+                return r;
+        enable_controllers(own);
+        return 0;
+}
+
+static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char **ret_error) {
+        _cleanup_close_ int parent = -EBADF, p = -EBADF, r_fd = -EBADF;
+        const char *what = isempty(h->controllers) ? "cgroup2" : h->controllers;
+        const char *base = strrchr(h->p, '/');
+        bool created;
+        int r;
+
+        if (h->supervisor && (r = supervisor_move(h)) < 0)
+                return fail(ret_error, r, "Failed to move nspawn to %s: %s", h->supervisor, strerror(-r));
+        parent = create_parents(c, h, h->p);
+        if (parent < 0)
+                return fail(ret_error, parent, "Failed to create the parents of cgroup /%s (%s): %s", h->p, what,
+                            strerror(-parent));
+        base = base ? base + 1 : h->p;
+        /* A leftover of this machine (its nspawn was killed): empty, so it can go; a populated
+         * one is a running container of the same name. */
+        r = remove_tree(parent, base, false);
+        if (r == -EBUSY)
+                return fail(ret_error, r, "Container %s is already running (cgroup /%s is in use).",
+                            base, h->p);
+        if (r < 0)
+                return fail(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s", h->p, what,
+                            strerror(-r));
+        p = mkdir_level(parent, base, &created);
+        if (p < 0)
+                return fail(ret_error, p, "Failed to create cgroup /%s (%s): %s", h->p, what, strerror(-p));
+        h->realized = true;
+        if (has_controller(h, "cpuset") && (r = cpuset_init(parent, p)) < 0)
+                return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->p, strerror(-r));
+        if ((r = policy_apply(c, h, p, ret_error)) < 0)
+                return r;
+        if (streq(h->p, h->r))
+                return 0;
+        if (c->mode == CGROUP_UNIFIED && is_v2(h))
+                enable_controllers(p);
+        r_fd = mkdir_level(p, "payload", &created);
+        if (r_fd < 0)
+                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what, strerror(-r_fd));
+        if (has_controller(h, "cpuset") && (r = cpuset_init(p, r_fd)) < 0)
+                return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r, strerror(-r));
+        return 0;
+}
+
+int cgroup_realize(struct cgroup_context *c, char **ret_error) {
+        if (!c)
+                return 0;
+        if (c->backend == CGROUP_BACKEND_SCOPE)
+                return fail(ret_error, -EOPNOTSUPP, "The systemd scope backend is not built.");
+        for (size_t i = 0; i < c->n; i++) {
+                int r = hierarchy_realize(c, &c->h[i], ret_error);
+                if (r < 0) {
+                        (void) cgroup_destroy(c);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
+        char buf[16];
+
+        if (!c)
+                return 0;
+        snprintf(buf, sizeof buf, "%i", (int) pid);
+        for (size_t i = 0; i < c->n; i++) {
+                struct hierarchy *h = &c->h[i];
+                _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
+                int r = fd < 0 ? fd : cg_write(fd, "cgroup.procs", buf);
+                if (r < 0)
+                        return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s", h->r,
+                                    isempty(h->controllers) ? "cgroup2" : h->controllers, strerror(-r));
+        }
+        return 0;
+}
+
+/* ---- inside the container ---- */
+
+static int mount_hierarchy(int dir_fd, const char *name, const char *controllers, bool read_only) {
+        unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (read_only ? MOUNT_ATTR_RDONLY : 0);
+        _cleanup_close_ int mnt = -EBADF;
+
+        if (mkdirat(dir_fd, name, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        mnt = cgroupfs_new(controllers, attrs);
+        if (mnt < 0)
+                return mnt;
+        if (move_mount(mnt, "", dir_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+int cgroup_mount_v1(const struct cgroup_context *c, int dir_fd) {
+        int r;
+
+        if (!c || (c->mode != CGROUP_LEGACY && c->mode != CGROUP_HYBRID))
+                return 0;
+        for (size_t i = 0; i < c->n; i++) {
+                const struct hierarchy *h = &c->h[i];
+                const char *name = startswith(h->controllers, "name=");
+
+                if (is_v2(h) || (name && !streq(name, "systemd")))
+                        continue;
+                /* controllers read-only, as systemd-nspawn 252; name=systemd is the guest's */
+                r = mount_hierarchy(dir_fd, name ?: h->controllers, h->controllers, !name);
+                if (r < 0)
+                        return r;
+                if (!name && strchr(h->controllers, ',')) {
+                        _cleanup_strv_free_ char **parts = NULL;
+                        if ((r = strv_split(h->controllers, ",", &parts)) < 0)
+                                return r;
+                        STRV_FOREACH(p, parts)
+                                if (symlinkat(h->controllers, dir_fd, *p) < 0 && errno != EEXIST)
+                                        return -errno;
+                }
+        }
+        if (c->mode == CGROUP_HYBRID)
+                return mount_hierarchy(dir_fd, "unified", NULL, false);
+        return 0;
+}

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * -x snapshots and --template (see ephemeral.h). Runs in the supervisor, on the host, before the
+ * container exists; the reaper is a child of the supervisor.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/btrfs.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "copy.h"
+#include "ephemeral.h"
+#include "macro.h"
+
+#define BTRFS_FIRST_FREE_OBJECTID 256 /* the inode number of every subvolume's root */
+#define SNAPSHOT_PREFIX ".#machine."
+#define TEMPLATE_PREFIX ".#template."
+#define HEX_SUFFIX_LEN 16
+
+/* ---- btrfs ---------------------------------------------------------------------------------- */
+
+bool btrfs_is_subvolume(int fd) {
+        struct statfs sfs;
+        struct stat st;
+
+        return fstatfs(fd, &sfs) >= 0 && sfs.f_type == BTRFS_SUPER_MAGIC && fstat(fd, &st) >= 0 &&
+               S_ISDIR(st.st_mode) && st.st_ino == BTRFS_FIRST_FREE_OBJECTID;
+}
+
+static int btrfs_name(char dst[BTRFS_SUBVOL_NAME_MAX + 1], const char *name) {
+        if (strlen(name) > BTRFS_SUBVOL_NAME_MAX)
+                return -ENAMETOOLONG;
+        strcpy(dst, name);
+        return 0;
+}
+
+static int btrfs_snapshot(int src_fd, int parent_fd, const char *name) {
+        struct btrfs_ioctl_vol_args_v2 a = {.fd = src_fd};
+        int r = btrfs_name(a.name, name);
+
+        if (r < 0)
+                return r;
+        return ioctl(parent_fd, BTRFS_IOC_SNAP_CREATE_V2, &a) < 0 ? negative_errno() : 0;
+}
+
+static int btrfs_subvol_create(int parent_fd, const char *name) {
+        struct btrfs_ioctl_vol_args_v2 a = {};
+        int r = btrfs_name(a.name, name);
+
+        if (r < 0)
+                return r;
+        return ioctl(parent_fd, BTRFS_IOC_SUBVOL_CREATE_V2, &a) < 0 ? negative_errno() : 0;
+}
+
+static int btrfs_destroy_one(int parent_fd, const char *name) {
+        struct btrfs_ioctl_vol_args_v2 a = {};
+        struct btrfs_ioctl_vol_args v1 = {};
+        int r = btrfs_name(a.name, name);
+
+        if (r < 0)
+                return r;
+        if (ioctl(parent_fd, BTRFS_IOC_SNAP_DESTROY_V2, &a) >= 0)
+                return 0;
+        if (errno != ENOTTY && errno != EOPNOTSUPP)
+                return negative_errno();
+        strncpy(v1.name, name, sizeof(v1.name) - 1); /* before Linux 5.7 */
+        return ioctl(parent_fd, BTRFS_IOC_SNAP_DESTROY, &v1) < 0 ? negative_errno() : 0;
+}
+
+static int btrfs_destroy(int parent_fd, const char *name);
+
+/* Destroy the subvolumes nested anywhere below dir_fd (the container may have made some). */
+static int btrfs_destroy_nested(int dir_fd) {
+        DIR *d;
+        int fd = dup(dir_fd), r = 0;
+
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                safe_close(fd);
+                return negative_errno();
+        }
+        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                _cleanup_close_ int sub = -EBADF;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                sub = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub < 0)
+                        continue;
+                r = btrfs_is_subvolume(sub) ? btrfs_destroy(dir_fd, de->d_name) : btrfs_destroy_nested(sub);
+        }
+        closedir(d);
+        return r;
+}
+
+/* Destroy a subvolume and the subvolumes below it. */
+static int btrfs_destroy(int parent_fd, const char *name) {
+        _cleanup_close_ int fd = -EBADF;
+        int r = btrfs_destroy_one(parent_fd, name);
+
+        if (r != -ENOTEMPTY)
+                return r;
+        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = btrfs_destroy_nested(fd);
+        return r < 0 ? r : btrfs_destroy_one(parent_fd, name);
+}
+
+/* A container's mount namespace may still be on its way out when its snapshot is destroyed (the
+ * kernel tears it down after the last process): retry while it says busy. */
+static int btrfs_destroy_wait(int parent_fd, const char *name, unsigned timeout_ms) {
+        for (unsigned waited = 0;; waited += 10) {
+                int r = btrfs_destroy(parent_fd, name);
+                if (r != -EBUSY || waited >= timeout_ms)
+                        return r == -ENOENT ? 0 : r;
+                nanosleep(&(struct timespec) {.tv_nsec = 10 * 1000 * 1000}, NULL);
+        }
+}
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+static int random_hex(char buf[HEX_SUFFIX_LEN + 1]) {
+        uint64_t v;
+
+        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+                return negative_errno();
+        snprintf(buf, HEX_SUFFIX_LEN + 1, "%016llx", (unsigned long long) v);
+        return 0;
+}
+
+static bool is_hex_suffix(const char *s) {
+        return strlen(s) == HEX_SUFFIX_LEN && strspn(s, "0123456789abcdef") == HEX_SUFFIX_LEN;
+}
+
+/* prefix + base (shortened so the name fits) + 16 hex digits. */
+static int temp_name(const char *prefix, const char *base, char **ret_prefix, char **ret_name) {
+        char hex[HEX_SUFFIX_LEN + 1];
+        int r = random_hex(hex);
+
+        if (r < 0)
+                return r;
+        if (asprintf(ret_prefix, "%s%.200s", prefix, base) < 0)
+                return -ENOMEM;
+        if (asprintf(ret_name, "%s%s", *ret_prefix, hex) < 0) {
+                free(*ret_prefix);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int ephemeral_machine_name(const char *name, char **ret) {
+        char hex[HEX_SUFFIX_LEN + 1];
+        int r = random_hex(hex);
+
+        if (r < 0)
+                return r;
+        /* 64 = HOST_NAME_MAX; "-" and the suffix take 17 */
+        return asprintf(ret, "%.47s-%s", name, hex) < 0 ? -ENOMEM : 0;
+}
+
+/* ---- locks and the sweep -------------------------------------------------------------------- */
+
+/* flock with a short patience: a sweep holds LOCK_EX on the tree only for a moment. */
+static int lock_wait(int fd, int op, unsigned timeout_ms) {
+        for (unsigned waited = 0;; waited += 10) {
+                if (flock(fd, op | LOCK_NB) >= 0)
+                        return 0;
+                if (errno != EWOULDBLOCK)
+                        return negative_errno();
+                if (waited >= timeout_ms)
+                        return -EBUSY;
+                nanosleep(&(struct timespec) {.tv_nsec = 10 * 1000 * 1000}, NULL);
+        }
+}
+
+/* systemd-nspawn keeps its lock in a file next to the snapshot, .#NAME.lck: a snapshot with one
+ * belongs to a systemd-nspawn and is never ours to sweep. */
+static bool has_systemd_lock(int parent_fd, const char *name) {
+        char lck[NAME_MAX + 16];
+
+        snprintf(lck, sizeof(lck), ".#%s.lck", name);
+        return faccessat(parent_fd, lck, F_OK, AT_SYMLINK_NOFOLLOW) >= 0;
+}
+
+int ephemeral_sweep(int parent_fd, const char *prefix) {
+        int fd = dup(parent_fd), removed = 0;
+        DIR *d;
+
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                safe_close(fd);
+                return negative_errno();
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                const char *rest = startswith(de->d_name, prefix);
+                _cleanup_close_ int snap = -EBADF;
+
+                if (!rest || !is_hex_suffix(rest) || has_systemd_lock(parent_fd, de->d_name))
+                        continue;
+                snap = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (snap < 0 || !btrfs_is_subvolume(snap) || flock(snap, LOCK_EX | LOCK_NB) < 0)
+                        continue; /* not a snapshot, or its owner (nspawn or reaper) is alive */
+                if (btrfs_destroy(parent_fd, de->d_name) >= 0)
+                        removed++;
+        }
+        closedir(d);
+        return removed;
+}
+
+/* ---- the reaper ----------------------------------------------------------------------------- */
+
+/* Keep only the pipe (as fd 3), the snapshot's directory (4) and its lock (5); stdio is
+ * /dev/null, so the reaper holds no terminal or pipe of the caller open. */
+static void reaper_close_fds(int pipe_fd, int parent_fd, int lock_fd) {
+        int keep[] = {pipe_fd, parent_fd, lock_fd};
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) /* out of the way of 3..5 first */
+                keep[i] = fcntl(keep[i], F_DUPFD, 16);
+        if (null >= 0)
+                for (int i = 0; i < 3; i++)
+                        (void) dup2(null, i);
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++)
+                (void) dup2(keep[i], 3 + (int) i);
+        (void) syscall(SYS_close_range, 6, ~0U, 0);
+}
+
+/* The reaper: outlives a SIGKILLed supervisor, destroys the snapshot when the pipe's write end
+ * (held by the supervisor only) is closed. Signals from the terminal or a process group do not
+ * reach it. */
+_Noreturn static void reaper_main(int pipe_fd, const struct ephemeral *e) {
+        static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
+                                      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
+        char c;
+
+        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                signal(ignored[i], SIG_IGN);
+        (void) setsid();
+        (void) prctl(PR_SET_NAME, "nspawn-reaper");
+        (void) chdir("/");
+        reaper_close_fds(pipe_fd, e->parent_fd, e->lock_fd);
+
+        while (read(3, &c, 1) < 0 && errno == EINTR)
+                ;
+        (void) btrfs_destroy_wait(4, e->name, 60 * 1000);
+        _exit(EXIT_SUCCESS);
+}
+
+static int reaper_start(struct ephemeral *e) {
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0) {
+                safe_close(p[0]);
+                safe_close(p[1]);
+                return negative_errno();
+        }
+        if (pid == 0) {
+                safe_close(p[1]);
+                reaper_main(p[0], e);
+        }
+        safe_close(p[0]);
+        e->reaper_fd = p[1];
+        e->reaper = pid;
+        return 0;
+}
+
+/* ---- -x ------------------------------------------------------------------------------------- */
+
+static bool is_mount_root(int fd) {
+        struct statx sx;
+
+        return statx(fd, "", AT_EMPTY_PATH, 0, &sx) >= 0 && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+               (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* Where the snapshot goes: next to the tree, or inside it if the tree is a mount point (as
+ * systemd-nspawn does). Sets parent_fd and returns the name prefix for the sweep. */
+static int snapshot_place(struct ephemeral *e, const char *directory, int src_fd, char **ret_prefix) {
+        _cleanup_free_ char *copy = strdup(directory), *copy2 = strdup(directory);
+        const char *base;
+
+        if (!copy || !copy2)
+                return -ENOMEM;
+        if (is_mount_root(src_fd)) {
+                e->parent_fd = fcntl(src_fd, F_DUPFD_CLOEXEC, 3);
+                base = "";
+        } else {
+                e->parent_fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                base = basename(copy2);
+        }
+        if (e->parent_fd < 0)
+                return negative_errno();
+        return temp_name(SNAPSHOT_PREFIX, base, ret_prefix, &e->name);
+}
+
+/* The snapshot, made while we hold LOCK_SH on the tree; locked before that is released. */
+static int snapshot_create(struct ephemeral *e, const char *directory, int src_fd) {
+        _cleanup_free_ char *prefix = NULL, *copy = strdup(directory);
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        r = snapshot_place(e, directory, src_fd, &prefix);
+        if (r < 0)
+                return r;
+        if (flock(src_fd, LOCK_EX | LOCK_NB) >= 0) /* nobody is setting up a snapshot: sweep */
+                (void) ephemeral_sweep(e->parent_fd, prefix);
+        r = lock_wait(src_fd, LOCK_SH, 1000);
+        if (r < 0)
+                return r;
+
+        r = btrfs_snapshot(src_fd, e->parent_fd, e->name);
+        if (r < 0)
+                return r;
+        e->lock_fd = openat(e->parent_fd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (e->lock_fd < 0 || flock(e->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                r = negative_errno();
+                (void) btrfs_destroy(e->parent_fd, e->name);
+                return r;
+        }
+        if (asprintf(&e->path, "%s/%s", is_mount_root(src_fd) ? directory : dirname(copy), e->name) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = reaper_start(e);
+        if (r < 0) {
+                (void) btrfs_destroy(e->parent_fd, e->name);
+                return r;
+        }
+        return 0;
+}
+
+static void ephemeral_reset(struct ephemeral *e) {
+        e->parent_fd = safe_close(e->parent_fd);
+        e->lock_fd = safe_close(e->lock_fd);
+        free(e->name);
+        free(e->path);
+        e->name = e->path = NULL;
+}
+
+int ephemeral_setup(const char *directory, struct ephemeral *ret) {
+        _cleanup_close_ int src_fd = -EBADF;
+        struct ephemeral e = EPHEMERAL_INIT;
+        int r;
+
+        src_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (src_fd < 0)
+                return negative_errno();
+
+        if (btrfs_is_subvolume(src_fd)) {
+                r = snapshot_create(&e, directory, src_fd);
+                if (r >= 0) {
+                        *ret = e; /* the tree's LOCK_SH goes with src_fd: the snapshot is ours */
+                        return 0;
+                }
+                ephemeral_reset(&e);
+                if (r == -EBUSY)
+                        return r;
+                (void) flock(src_fd, LOCK_UN); /* no snapshot here (read-only, quota ...): overlay */
+        }
+
+        /* The tree is the overlay's lower layer for the whole run: nobody may write it. */
+        r = lock_wait(src_fd, LOCK_SH, 1000);
+        if (r < 0)
+                return r;
+        e.overlay = true;
+        e.lock_fd = TAKE_FD(src_fd);
+        *ret = e;
+        return 0;
+}
+
+void ephemeral_done(struct ephemeral *e) {
+        if (e->name && e->parent_fd >= 0)
+                (void) btrfs_destroy_wait(e->parent_fd, e->name, 5000);
+        e->reaper_fd = safe_close(e->reaper_fd);
+        if (e->reaper > 0)
+                while (waitpid(e->reaper, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        e->reaper = 0;
+        ephemeral_reset(e);
+        e->overlay = false;
+}
+
+/* ---- --template ----------------------------------------------------------------------------- */
+
+/* Remove the half-made copy. */
+static void template_discard(int parent_fd, const char *name, bool subvolume) {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (subvolume && btrfs_destroy(parent_fd, name) >= 0)
+                return;
+        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+                (void) rm_rf_children(fd);
+        (void) unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+
+/* Copies of a killed nspawn: the directory lock is held while a copy is being made. */
+static void template_sweep(int parent_fd, const char *prefix) {
+        int fd = dup(parent_fd);
+        DIR *d;
+
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                safe_close(fd);
+                return;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                const char *rest = startswith(de->d_name, prefix);
+                _cleanup_close_ int t = -EBADF;
+
+                if (!rest || !is_hex_suffix(rest))
+                        continue;
+                t = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (t >= 0 && flock(t, LOCK_EX | LOCK_NB) >= 0)
+                        template_discard(parent_fd, de->d_name, btrfs_is_subvolume(t));
+        }
+        closedir(d);
+}
+
+static int template_copy(int tpl_fd, int parent_fd, const char *base) {
+        _cleanup_free_ char *prefix = NULL, *name = NULL;
+        _cleanup_close_ int dst = -EBADF;
+        bool subvolume;
+        int r;
+
+        r = temp_name(TEMPLATE_PREFIX, base, &prefix, &name);
+        if (r < 0)
+                return r;
+        template_sweep(parent_fd, prefix);
+
+        /* On btrfs the copy is a subvolume, so that -x can snapshot it later. */
+        subvolume = btrfs_subvol_create(parent_fd, name) >= 0;
+        if (!subvolume && mkdirat(parent_fd, name, 0700) < 0)
+                return negative_errno();
+        dst = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dst < 0 || flock(dst, LOCK_EX | LOCK_NB) < 0)
+                r = negative_errno();
+        if (r >= 0)
+                r = copy_tree(tpl_fd, dst);
+        if (r >= 0 && renameat2(parent_fd, name, parent_fd, base, RENAME_NOREPLACE) < 0)
+                r = negative_errno();
+        if (r < 0)
+                template_discard(parent_fd, name, subvolume);
+        return r;
+}
+
+int template_populate(const char *template_path, const char *directory) {
+        _cleanup_free_ char *pcopy = strdup(directory), *bcopy = strdup(directory);
+        _cleanup_close_ int tpl_fd = -EBADF, parent_fd = -EBADF;
+        struct stat st;
+        const char *base;
+        int r;
+
+        if (!pcopy || !bcopy)
+                return -ENOMEM;
+        if (fstatat(AT_FDCWD, directory, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+                return -EEXIST;
+        if (errno != ENOENT)
+                return negative_errno();
+        base = basename(bcopy);
+        tpl_fd = open(template_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tpl_fd < 0)
+                return negative_errno();
+        parent_fd = open(dirname(pcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0)
+                return negative_errno();
+
+        if (btrfs_is_subvolume(tpl_fd)) {
+                r = btrfs_snapshot(tpl_fd, parent_fd, base);
+                if (r >= 0 || r == -EEXIST)
+                        return r;
+        }
+        r = template_copy(tpl_fd, parent_fd, base);
+        return r == -EEXIST || r == -ENOTEMPTY ? -EEXIST : r;
+}

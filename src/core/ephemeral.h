@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * -x/--ephemeral and --template: throw-away and initial copies of a tree, never by copying it
+ * when the file system can do better.
+ *
+ * -x never copies. A tree that is a btrfs subvolume gets a snapshot next to it,
+ * PARENT/.#machine.NAME<16 hex> (inside it, .#machine.<16 hex>, if the tree is a mount point),
+ * as systemd-nspawn names it. Any other tree is run through an overlay whose upper layer lives
+ * on a tmpfs in the container's mount namespace (volatile.h): nothing on the host at all.
+ *
+ * A snapshot must not outlive nspawn, however nspawn ends:
+ *   - normal exit: ephemeral_done() destroys it;
+ *   - nspawn SIGKILLed: a small reaper process (forked at set-up, in its own session, signals
+ *     ignored) waits for EOF on a pipe whose only writer is nspawn, then destroys it;
+ *   - reaper SIGKILLed too: the snapshot is flock()ed by its owners (nspawn and reaper share the
+ *     lock); the next -x of the same tree destroys every .#machine.NAME<hex> sibling nobody holds.
+ * A sweep runs only while it holds LOCK_EX on the tree, and a creator holds LOCK_SH on the tree
+ * from before the snapshot exists until its lock is taken, so a sweep never sees an unlocked
+ * snapshot that is still being set up.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct ephemeral {
+        bool overlay;    /* not a subvolume (or no snapshot possible): the child overlays the tree */
+        char *path;      /* the snapshot's path (the container's root), NULL with overlay */
+        int parent_fd;   /* the directory holding the snapshot */
+        char *name;      /* the snapshot's name in it */
+        int lock_fd;     /* LOCK_EX on the snapshot; with overlay LOCK_SH on the tree (its lower layer) */
+        int reaper_fd;   /* write end of the reaper's pipe */
+        pid_t reaper;
+};
+
+#define EPHEMERAL_INIT                                                                                      \
+        { .parent_fd = -EBADF, .lock_fd = -EBADF, .reaper_fd = -EBADF }
+
+/* Set up -x for the tree at directory (absolute, canonical). -EBUSY if the tree is in use
+ * read-write by another container. */
+int ephemeral_setup(const char *directory, struct ephemeral *ret);
+/* Destroy the snapshot (if any), stop the reaper, release the lock. Safe on EPHEMERAL_INIT. */
+void ephemeral_done(struct ephemeral *e);
+
+/* The machine name of an ephemeral container: NAME-<16 hex>, NAME shortened so the result is a
+ * valid host name (at most 64 characters). */
+int ephemeral_machine_name(const char *name, char **ret);
+
+/* Destroy the stale snapshots in parent_fd: entries named prefix + 16 hex digits that are
+ * btrfs subvolumes and that nobody holds a lock on. Returns how many were removed. */
+int ephemeral_sweep(int parent_fd, const char *prefix);
+
+/* Is fd (a directory opened for reading) the root of a btrfs subvolume? */
+bool btrfs_is_subvolume(int fd);
+
+/*
+ * --template: create directory from template_path: a btrfs snapshot when both are on the same
+ * btrfs, else a copy (ownership, modes, times, xattrs, symlinks, device nodes, hard links),
+ * written to PARENT/.#template.NAME<16 hex> (a subvolume on btrfs) and renamed into place, so a
+ * failure leaves nothing behind. -EEXIST if directory exists (it is left alone).
+ */
+int template_populate(const char *template_path, const char *directory);
+
+static inline void ephemeral_donep(struct ephemeral *e) {
+        ephemeral_done(e);
+}

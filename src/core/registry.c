@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The machine registry under /run/nspawn/machines: record format, publication with a lock held
+ * for the supervisor's life, stale-record removal. See registry.h for the format and the rules.
+ */
+
+#include "registry.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fdutil.h"
+#include "macro.h"
+#include "parse.h"
+
+#define RECORD_MAX (64 * 1024)
+#define TEMP_PREFIX ".#"
+
+struct registry_entry {
+        int dir_fd;
+        int fd; /* the published record, locked */
+        struct machine_record rec;
+};
+
+static const char *const start_mode_table[_START_MODE_MAX] = {
+        [START_PID1] = "pid1",
+        [START_PID2] = "pid2",
+        [START_BOOT] = "boot",
+};
+
+const char *start_mode_to_registry_string(enum start_mode m) {
+        return m >= 0 && m < _START_MODE_MAX ? start_mode_table[m] : NULL;
+}
+
+void machine_record_done(struct machine_record *r) {
+        free(r->name);
+        free(r->class);
+        free(r->service);
+        free(r->root);
+        free(r->netif);
+        *r = (struct machine_record) {};
+}
+
+void machine_record_array_free(struct machine_record *a, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                machine_record_done(&a[i]);
+        free(a);
+}
+
+/* ---- format ---- */
+
+static void put_escaped(FILE *f, const char *key, const char *value) {
+        fprintf(f, "%s=", key);
+        for (const char *c = value ? value : ""; *c; c++) {
+                if (*c == '\\')
+                        fputs("\\\\", f);
+                else if (*c == '\n')
+                        fputs("\\n", f);
+                else
+                        fputc(*c, f);
+        }
+        fputc('\n', f);
+}
+
+int machine_record_format(const struct machine_record *r, char **ret) {
+        char *buf = NULL, id[33];
+        size_t size = 0;
+
+        if (!r->name || !start_mode_to_registry_string(r->start_mode))
+                return -EINVAL;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        uuid_format_plain(r->uuid, id);
+        put_escaped(f, "NAME", r->name);
+        fprintf(f, "ID=%s\n", id);
+        put_escaped(f, "CLASS", r->class);
+        put_escaped(f, "SERVICE", r->service);
+        put_escaped(f, "ROOT", r->root);
+        fprintf(f, "LEADER=%d\nSUPERVISOR=%d\nREALTIME=%llu\nSTART_MODE=%s\nNETIF=", (int) r->leader,
+                (int) r->supervisor, (unsigned long long) r->realtime_usec,
+                start_mode_to_registry_string(r->start_mode));
+        for (size_t i = 0; i < r->n_netif; i++)
+                fprintf(f, "%s%d", i > 0 ? " " : "", r->netif[i]);
+        fputc('\n', f);
+        if (ferror(f) || fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}
+
+/* ---- parse: one handler per key ---- */
+
+static int unescape(const char *v, char **ret) {
+        char *s = malloc(strlen(v) + 1), *o = s;
+        if (!s)
+                return -ENOMEM;
+        for (; *v; v++) {
+                if (*v == '\\' && v[1] == 'n')
+                        *o++ = '\n', v++;
+                else if (*v == '\\' && v[1] == '\\')
+                        *o++ = '\\', v++;
+                else
+                        *o++ = *v;
+        }
+        *o = 0;
+        *ret = s;
+        return 0;
+}
+
+static int set_string(struct machine_record *r, size_t off, const char *v) {
+        char **field = (char **) ((char *) r + off);
+        char *s;
+        int k = unescape(v, &s);
+        if (k < 0)
+                return k;
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+static int set_pid(struct machine_record *r, size_t off, const char *v) {
+        int pid;
+        if (parse_int(v, &pid) < 0 || pid < 0)
+                return -EBADMSG;
+        *(pid_t *) ((char *) r + off) = pid;
+        return 0;
+}
+
+static int set_u64(struct machine_record *r, size_t off, const char *v) {
+        char *end;
+        if (*v < '0' || *v > '9')
+                return -EBADMSG;
+        errno = 0;
+        unsigned long long u = strtoull(v, &end, 10);
+        if (*end || errno)
+                return -EBADMSG;
+        *(uint64_t *) ((char *) r + off) = u;
+        return 0;
+}
+
+static int set_uuid(struct machine_record *r, size_t off, const char *v) {
+        return uuid_parse(v, r->uuid) < 0 ? -EBADMSG : 0;
+}
+
+static int set_start_mode(struct machine_record *r, size_t off, const char *v) {
+        for (int m = 0; m < _START_MODE_MAX; m++)
+                if (streq(v, start_mode_table[m])) {
+                        r->start_mode = m;
+                        return 0;
+                }
+        return -EBADMSG;
+}
+
+static int set_netif(struct machine_record *r, size_t off, const char *v) {
+        _cleanup_free_ char *copy = strdup(v);
+        _cleanup_free_ int *l = NULL;
+        char *save = NULL;
+        size_t n = 0;
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                int ifindex;
+                if (parse_int(w, &ifindex) < 0 || ifindex <= 0)
+                        return -EBADMSG;
+                int *nl = realloc(l, (n + 1) * sizeof(int));
+                if (!nl)
+                        return -ENOMEM;
+                l = nl;
+                l[n++] = ifindex;
+        }
+        free(r->netif);
+        r->netif = TAKE_PTR(l);
+        r->n_netif = n;
+        return 0;
+}
+
+static const struct {
+        const char *key;
+        int (*set)(struct machine_record *r, size_t off, const char *value);
+        size_t off;
+} record_keys[] = {
+        { "NAME", set_string, offsetof(struct machine_record, name) },
+        { "ID", set_uuid, 0 },
+        { "CLASS", set_string, offsetof(struct machine_record, class) },
+        { "SERVICE", set_string, offsetof(struct machine_record, service) },
+        { "ROOT", set_string, offsetof(struct machine_record, root) },
+        { "LEADER", set_pid, offsetof(struct machine_record, leader) },
+        { "SUPERVISOR", set_pid, offsetof(struct machine_record, supervisor) },
+        { "REALTIME", set_u64, offsetof(struct machine_record, realtime_usec) },
+        { "START_MODE", set_start_mode, 0 },
+        { "NETIF", set_netif, 0 },
+};
+
+static int parse_line(struct machine_record *r, char *line) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+                return -EBADMSG;
+        *eq = 0;
+        for (size_t i = 0; i < ELEMENTSOF(record_keys); i++)
+                if (streq(line, record_keys[i].key))
+                        return record_keys[i].set(r, record_keys[i].off, eq + 1);
+        return 0; /* unknown keys: written by a newer version */
+}
+
+int machine_record_parse(const char *text, struct machine_record *ret) {
+        struct machine_record r = { .start_mode = START_PID1 };
+        _cleanup_free_ char *copy = strdup(text);
+        char *save = NULL;
+        int k = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *line = strtok_r(copy, "\n", &save); line && k >= 0; line = strtok_r(NULL, "\n", &save))
+                k = parse_line(&r, line);
+        if (k >= 0 && !(r.name && machine_name_is_valid(r.name)))
+                k = -EBADMSG;
+        if (k < 0) {
+                machine_record_done(&r);
+                return k;
+        }
+        *ret = r;
+        return 0;
+}
+
+/* ---- the directory ---- */
+
+/* Only our own (root's) directory, not writable by anyone else: another user must not be able
+ * to plant or remove records. */
+static int check_dir(int fd) {
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+                return -EPERM;
+        return 0;
+}
+
+/* Create each missing component of the absolute path dir with mode 0755, whatever the umask. */
+static int mkdir_parents_and_self(const char *dir) {
+        _cleanup_free_ char *p = strdup(dir);
+        if (!p)
+                return -ENOMEM;
+        if (p[0] != '/')
+                return -EINVAL;
+        for (char *slash = p + 1;; slash++) {
+                if (*slash != '/' && *slash != 0)
+                        continue;
+                char saved = *slash;
+                *slash = 0;
+                if (mkdir(p, 0755) == 0) {
+                        _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0 || fchmod(fd, 0755) < 0)
+                                return -errno;
+                } else if (errno != EEXIST)
+                        return -errno;
+                *slash = saved;
+                if (saved == 0)
+                        return 0;
+        }
+}
+
+static int registry_open_dir(const char *dir, bool create) {
+        if (create) {
+                int k = mkdir_parents_and_self(dir);
+                if (k < 0)
+                        return k;
+        }
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+        int k = check_dir(fd);
+        return k < 0 ? k : TAKE_FD(fd);
+}
+
+/* ---- liveness ---- */
+
+enum entry_state {
+        ENTRY_GONE,    /* no such entry */
+        ENTRY_REMOVED, /* it was stale and is removed now */
+        ENTRY_LIVE,    /* its supervisor holds the lock; *ret_fd is open on it */
+};
+
+/* Find out whether the supervisor of entry name lives; remove the entry if not. We hold the lock
+ * of the inode while comparing it to what name points to and unlinking it, so no two processes
+ * can both decide on the same inode, and a live record (always locked) is never removed.
+ * busy_tries: how often a busy lock is retried, 1 ms apart, since another process checking the
+ * same stale record holds its lock for a moment. */
+static int entry_check(int dir_fd, const char *name, unsigned busy_tries, int *ret_fd) {
+        for (unsigned attempt = 0; attempt < 64; attempt++) {
+                struct stat st, now;
+                _cleanup_close_ int fd =
+                        openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0)
+                        return errno == ENOENT ? ENTRY_GONE : -errno;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (!S_ISREG(st.st_mode))
+                        return -EBADMSG;
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                        if (errno != EWOULDBLOCK)
+                                return -errno;
+                        if (attempt + 1 < busy_tries) {
+                                usleep(1000);
+                                continue;
+                        }
+                        if (ret_fd)
+                                *ret_fd = TAKE_FD(fd);
+                        return ENTRY_LIVE;
+                }
+                if (fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+                        return errno == ENOENT ? ENTRY_GONE : -errno;
+                if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+                        continue; /* replaced by its supervisor since we opened it: look again */
+                if (unlinkat(dir_fd, name, 0) < 0)
+                        return errno == ENOENT ? ENTRY_GONE : -errno;
+                return ENTRY_REMOVED;
+        }
+        return -EBUSY;
+}
+
+static int read_record(int fd, const char *name, struct machine_record *ret) {
+        _cleanup_free_ char *text = NULL;
+        struct machine_record r;
+        int k = read_fd(fd, &text, RECORD_MAX);
+        if (k < 0)
+                return k;
+        k = machine_record_parse(text, &r);
+        if (k < 0)
+                return k;
+        if (!streq(r.name, name)) {
+                machine_record_done(&r);
+                return -EBADMSG;
+        }
+        *ret = r;
+        return 0;
+}
+
+/* ---- publishing ---- */
+
+static uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* The record as an anonymous file, locked before it ever gets a name. */
+static int record_fd_new(int dir_fd, const struct machine_record *rec) {
+        _cleanup_free_ char *text = NULL;
+        int k = machine_record_format(rec, &text);
+        if (k < 0)
+                return k;
+        _cleanup_close_ int fd = openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, 0644) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return -errno;
+        k = write_all(fd, text, strlen(text));
+        return k < 0 ? k : TAKE_FD(fd);
+}
+
+/* Give the anonymous file fd the name name; -EEXIST if it is taken. */
+static int record_fd_link(int fd, int dir_fd, const char *name) {
+        char proc[64];
+        if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) == 0)
+                return 0;
+        if (errno != ENOENT && errno != EPERM)
+                return -errno;
+        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without. */
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+}
+
+static int record_copy(const struct machine_record *from, struct machine_record *to) {
+        _cleanup_free_ char *text = NULL;
+        int k = machine_record_format(from, &text);
+        return k < 0 ? k : machine_record_parse(text, to);
+}
+
+/* Replace the published record by e->rec: linked under a temporary name (already locked), then
+ * renamed over it. */
+static int entry_publish(struct registry_entry *e) {
+        _cleanup_close_ int fd = record_fd_new(e->dir_fd, &e->rec);
+        if (fd < 0)
+                return fd;
+        for (int attempt = 0; attempt < 16; attempt++) {
+                char tmp[NAME_MAX + 1];
+                uint64_t rnd = 0;
+                if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) < 0)
+                        rnd = now_realtime_usec() ^ ((uint64_t) getpid() << 32) ^ (uint64_t) attempt;
+                snprintf(tmp, sizeof tmp, TEMP_PREFIX "%s.%016llx", e->rec.name, (unsigned long long) rnd);
+                int k = record_fd_link(fd, e->dir_fd, tmp);
+                if (k == -EEXIST)
+                        continue;
+                if (k < 0)
+                        return k;
+                if (renameat(e->dir_fd, tmp, e->dir_fd, e->rec.name) < 0) {
+                        k = -errno;
+                        (void) unlinkat(e->dir_fd, tmp, 0);
+                        return k;
+                }
+                safe_close(e->fd);
+                e->fd = TAKE_FD(fd);
+                return 0;
+        }
+        return -EEXIST;
+}
+
+static struct registry_entry *entry_free(struct registry_entry *e) {
+        if (!e)
+                return NULL;
+        safe_close(e->fd);
+        safe_close(e->dir_fd);
+        machine_record_done(&e->rec);
+        free(e);
+        return NULL;
+}
+
+int registry_claim(const char *dir, const struct machine_record *rec, struct registry_entry **ret) {
+        if (!rec->name || !machine_name_is_valid(rec->name))
+                return -EINVAL;
+        struct registry_entry *e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        *e = (struct registry_entry) { .dir_fd = -EBADF, .fd = -EBADF };
+        int k = record_copy(rec, &e->rec);
+        if (k >= 0)
+                k = e->dir_fd = registry_open_dir(dir, true);
+        if (k >= 0)
+                k = e->fd = record_fd_new(e->dir_fd, &e->rec);
+        for (int attempt = 0; k >= 0 && attempt < 16; attempt++) {
+                k = record_fd_link(e->fd, e->dir_fd, rec->name);
+                if (k != -EEXIST) {
+                        if (k >= 0) {
+                                *ret = e;
+                                return 0;
+                        }
+                        break;
+                }
+                k = entry_check(e->dir_fd, rec->name, 3, NULL);
+                if (k == ENTRY_LIVE)
+                        k = -EEXIST;
+                else if (k >= 0 && attempt == 15)
+                        k = -EBUSY;
+        }
+        entry_free(e);
+        return k;
+}
+
+int registry_set_leader(struct registry_entry *e, pid_t leader) {
+        pid_t old_leader = e->rec.leader;
+        uint64_t old_time = e->rec.realtime_usec;
+        e->rec.leader = leader;
+        e->rec.realtime_usec = now_realtime_usec();
+        int k = entry_publish(e);
+        if (k < 0) {
+                e->rec.leader = old_leader;
+                e->rec.realtime_usec = old_time;
+        }
+        return k;
+}
+
+int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n) {
+        int *copy = n > 0 ? malloc(n * sizeof(int)) : NULL;
+        if (n > 0 && !copy)
+                return -ENOMEM;
+        if (n > 0)
+                memcpy(copy, ifindex, n * sizeof(int));
+        int *old = e->rec.netif;
+        size_t old_n = e->rec.n_netif;
+        e->rec.netif = copy;
+        e->rec.n_netif = n;
+        int k = entry_publish(e);
+        if (k < 0) {
+                e->rec.netif = old;
+                e->rec.n_netif = old_n;
+                free(copy);
+        } else
+                free(old);
+        return k;
+}
+
+const struct machine_record *registry_entry_record(const struct registry_entry *e) {
+        return &e->rec;
+}
+
+struct registry_entry *registry_release(struct registry_entry *e) {
+        struct stat ours, now;
+        if (!e)
+                return NULL;
+        /* Unlink while still holding the lock, and only our own inode. */
+        if (fstat(e->fd, &ours) == 0 && fstatat(e->dir_fd, e->rec.name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+            ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
+                (void) unlinkat(e->dir_fd, e->rec.name, 0);
+        return entry_free(e);
+}
+
+/* ---- readers ---- */
+
+static bool is_temp_name(const char *name) {
+        return startswith(name, TEMP_PREFIX) != NULL;
+}
+
+static int cmp_records(const void *a, const void *b) {
+        return strcmp(((const struct machine_record *) a)->name, ((const struct machine_record *) b)->name);
+}
+
+/* Walk dir: every record and temporary is checked (stale ones removed); fn gets the live
+ * records' open fds. Returns the number of removed entries. */
+static int registry_walk(const char *dir, int (*fn)(int fd, const char *name, void *userdata), void *userdata) {
+        _cleanup_close_ int dir_fd = registry_open_dir(dir, false);
+        if (dir_fd == -ENOENT)
+                return 0;
+        if (dir_fd < 0)
+                return dir_fd;
+        int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (dup_fd < 0)
+                return -errno;
+        DIR *d = fdopendir(dup_fd);
+        if (!d) {
+                safe_close(dup_fd);
+                return -errno;
+        }
+        int removed = 0, k = 0;
+        for (struct dirent *de; k >= 0 && (de = readdir(d));) {
+                bool temp = is_temp_name(de->d_name);
+                if (!temp && !machine_name_is_valid(de->d_name))
+                        continue; /* ".", "..", and whatever we did not write */
+                _cleanup_close_ int fd = -EBADF;
+                int state = entry_check(dir_fd, de->d_name, temp ? 1 : 3, &fd);
+                if (state == ENTRY_REMOVED)
+                        removed++;
+                else if (state == ENTRY_LIVE && !temp && fn)
+                        k = fn(fd, de->d_name, userdata);
+                /* Errors on one entry (a foreign file) do not hide the others. */
+        }
+        closedir(d);
+        return k < 0 ? k : removed;
+}
+
+struct list_state {
+        struct machine_record *a;
+        size_t n;
+};
+
+static int list_one(int fd, const char *name, void *userdata) {
+        struct list_state *l = userdata;
+        struct machine_record r;
+        if (read_record(fd, name, &r) < 0)
+                return 0; /* unreadable or foreign: not ours to list */
+        struct machine_record *na = realloc(l->a, (l->n + 1) * sizeof(*na));
+        if (!na) {
+                machine_record_done(&r);
+                return -ENOMEM;
+        }
+        l->a = na;
+        l->a[l->n++] = r;
+        return 0;
+}
+
+int registry_list(const char *dir, struct machine_record **ret, size_t *ret_n) {
+        struct list_state l = {};
+        int k = registry_walk(dir, list_one, &l);
+        if (k < 0) {
+                machine_record_array_free(l.a, l.n);
+                return k;
+        }
+        if (l.n > 1)
+                qsort(l.a, l.n, sizeof(*l.a), cmp_records);
+        *ret = l.a;
+        *ret_n = l.n;
+        return 0;
+}
+
+int registry_get(const char *dir, const char *name, struct machine_record *ret) {
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        _cleanup_close_ int dir_fd = registry_open_dir(dir, false);
+        if (dir_fd < 0)
+                return dir_fd;
+        _cleanup_close_ int fd = -EBADF;
+        int state = entry_check(dir_fd, name, 3, &fd);
+        if (state < 0)
+                return state;
+        if (state != ENTRY_LIVE)
+                return -ENOENT;
+        return read_record(fd, name, ret);
+}
+
+int registry_gc(const char *dir) {
+        return registry_walk(dir, NULL, NULL);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The machine registry: one record per running container in REGISTRY_DIR (/run/nspawn/machines),
+ * for nspawnctl and for the next start of the same machine. It does not need systemd; when
+ * systemd-machined is there, nspawn registers with it as well (machined.h).
+ *
+ * Record file format — REGISTRY_DIR/NAME, mode 0644, one KEY=VALUE per line, keys in this order,
+ * unknown keys ignored by readers; in values "\" is written "\\" and a newline "\n":
+ *
+ *   NAME=foo                               machine name (also the file name)
+ *   ID=0123456789abcdef0123456789abcdef    container UUID, 32 lower-case hex digits
+ *   CLASS=container
+ *   SERVICE=nspawn
+ *   ROOT=/var/lib/machines/foo             root directory of the container, as seen by the host
+ *   LEADER=1234                            host PID of the container's PID 1; 0 while it is
+ *                                          being started (the name is claimed before the clone)
+ *   SUPERVISOR=1233                        PID of the nspawn process
+ *   REALTIME=1700000000000000              CLOCK_REALTIME µs when the current leader started
+ *   START_MODE=pid1|pid2|boot              how the container was started (default, -a, -b)
+ *   NETIF=12 13                            host-side interface indexes, space separated; empty
+ *                                          when the container has no interfaces of its own
+ *
+ * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life.
+ * A record is never changed in place: an update is a new, already locked, anonymous file
+ * (O_TMPFILE) that is linked under a ".#NAME.*" name and renamed over the record, so the file at
+ * NAME is locked at every moment while the supervisor lives. A record (or ".#" temporary) whose
+ * lock can be taken therefore belongs to a dead supervisor (SIGKILL) and is removed by whoever
+ * finds it: registry_list(), registry_get(), registry_gc() and registry_claim().
+ * Readers take the lock with LOCK_NB only and never wait. PIDs are those of the supervisor's PID
+ * namespace.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "settings.h"
+
+#define REGISTRY_DIR "/run/nspawn/machines"
+
+struct machine_record {
+        char *name;
+        uint8_t uuid[16];
+        char *class;   /* "container" */
+        char *service; /* "nspawn" */
+        char *root;
+        pid_t leader; /* 0: being started */
+        pid_t supervisor;
+        uint64_t realtime_usec;
+        enum start_mode start_mode;
+        int *netif; /* host ifindexes */
+        size_t n_netif;
+};
+
+void machine_record_done(struct machine_record *r);
+void machine_record_array_free(struct machine_record *a, size_t n);
+
+/* The record as file contents (see above) / parsed back. Parsing fails with -EBADMSG on a
+ * record without a valid NAME, an unparseable number or UUID. */
+int machine_record_format(const struct machine_record *r, char **ret);
+int machine_record_parse(const char *text, struct machine_record *ret);
+
+const char *start_mode_to_registry_string(enum start_mode m);
+
+/* The record of a running supervisor: open and locked until registry_release(). */
+struct registry_entry;
+
+/* Create dir (and its parents) if needed, owned by us and not writable by others (0755), and
+ * publish rec under rec->name. A stale record of the same name is removed first. Fails with
+ * -EEXIST when a live supervisor holds the name, -EINVAL for an invalid machine name, -EPERM
+ * when dir is not a directory owned by us that only we can write. */
+int registry_claim(const char *dir, const struct machine_record *rec, struct registry_entry **ret);
+
+/* Replace the published record atomically: a new leader (its REALTIME becomes now), new
+ * interfaces. */
+int registry_set_leader(struct registry_entry *e, pid_t leader);
+int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
+
+/* The record as published (owned by e). */
+const struct machine_record *registry_entry_record(const struct registry_entry *e);
+
+/* Remove the record and drop the lock. Returns NULL. */
+struct registry_entry *registry_release(struct registry_entry *e);
+static inline void registry_releasep(struct registry_entry **e) {
+        *e = registry_release(*e);
+}
+
+/* Live records, sorted by name; stale records met on the way are removed. A missing dir is an
+ * empty registry. */
+int registry_list(const char *dir, struct machine_record **ret, size_t *ret_n);
+
+/* The live record NAME: -ENOENT if there is none (a stale one is removed). */
+int registry_get(const char *dir, const char *name, struct machine_record *ret);
+
+/* Remove stale records and temporaries; returns how many were removed. */
+int registry_gc(const char *dir);

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "fdutil.h"
+#include "macro.h"
+#include "parse.h"
+#include "registry.h"
+
+/* Each test gets a fresh scratch directory; the registry lives in BASE/run/machines, which
+ * registry_claim() creates. */
+static char base[64], dir[128];
+
+static int setup(void **state) {
+        snprintf(base, sizeof base, "/tmp/test-registry.XXXXXX");
+        if (!mkdtemp(base))
+                return -1;
+        snprintf(dir, sizeof dir, "%s/run/machines", base);
+        return 0;
+}
+
+static int teardown(void **state) {
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct machine_record sample(const char *name) {
+        struct machine_record r = {
+                .name = (char *) name,
+                .class = (char *) "container",
+                .service = (char *) "nspawn",
+                .root = (char *) "/var/lib/machines/x",
+                .supervisor = getpid(),
+                .realtime_usec = 1700000000123456ULL,
+                .start_mode = START_BOOT,
+        };
+        assert_int_equal(uuid_parse("0123456789abcdef0123456789abcdef", r.uuid), 0);
+        return r;
+}
+
+static bool exists(const char *name) {
+        char p[256];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        return lstat(p, &st) == 0;
+}
+
+/* ---- format ---- */
+
+static void test_format_parse_round_trip(void **state) {
+        int netif[] = { 12, 7 };
+        struct machine_record r = sample("deb-1.x"), back;
+        _cleanup_free_ char *text = NULL, *again = NULL;
+
+        r.root = (char *) "/srv/odd\\dir\nwith newline=x";
+        r.leader = 4242;
+        r.netif = netif;
+        r.n_netif = 2;
+        assert_int_equal(machine_record_format(&r, &text), 0);
+        assert_non_null(strstr(text, "NAME=deb-1.x\nID=0123456789abcdef0123456789abcdef\nCLASS=container\n"
+                                     "SERVICE=nspawn\nROOT=/srv/odd\\\\dir\\nwith newline=x\nLEADER=4242\n"));
+        assert_non_null(strstr(text, "\nREALTIME=1700000000123456\nSTART_MODE=boot\nNETIF=12 7\n"));
+
+        assert_int_equal(machine_record_parse(text, &back), 0);
+        assert_string_equal(back.name, "deb-1.x");
+        assert_memory_equal(back.uuid, r.uuid, 16);
+        assert_string_equal(back.class, "container");
+        assert_string_equal(back.service, "nspawn");
+        assert_string_equal(back.root, r.root);
+        assert_int_equal(back.leader, 4242);
+        assert_int_equal(back.supervisor, getpid());
+        assert_true(back.realtime_usec == 1700000000123456ULL);
+        assert_int_equal(back.start_mode, START_BOOT);
+        assert_int_equal(back.n_netif, 2);
+        assert_int_equal(back.netif[0], 12);
+        assert_int_equal(back.netif[1], 7);
+        assert_int_equal(machine_record_format(&back, &again), 0);
+        assert_string_equal(again, text);
+        machine_record_done(&back);
+        assert_null(back.name);
+}
+
+static void test_start_modes_and_empty_netif(void **state) {
+        static const char *const names[] = { [START_PID1] = "pid1", [START_PID2] = "pid2", [START_BOOT] = "boot" };
+        for (int m = 0; m < _START_MODE_MAX; m++) {
+                struct machine_record r = sample("m"), back;
+                _cleanup_free_ char *text = NULL;
+                r.start_mode = m;
+                assert_string_equal(start_mode_to_registry_string(m), names[m]);
+                assert_int_equal(machine_record_format(&r, &text), 0);
+                assert_non_null(strstr(text, "\nNETIF=\n"));
+                assert_int_equal(machine_record_parse(text, &back), 0);
+                assert_int_equal(back.start_mode, m);
+                assert_int_equal(back.n_netif, 0);
+                assert_null(back.netif);
+                machine_record_done(&back);
+        }
+        assert_null(start_mode_to_registry_string(_START_MODE_MAX));
+}
+
+static void test_parse_errors(void **state) {
+        static const char *const bad[] = {
+                "ID=0123456789abcdef0123456789abcdef\n", /* no NAME */
+                "NAME=a/b\n",
+                "NAME=..\n",
+                "NAME=x\nLEADER=-1\n",
+                "NAME=x\nLEADER=12x\n",
+                "NAME=x\nID=xyz\n",
+                "NAME=x\nREALTIME=-5\n",
+                "NAME=x\nSTART_MODE=fly\n",
+                "NAME=x\nNETIF=1 zero\n",
+                "NAME=x\nno equals sign\n",
+        };
+        struct machine_record r;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                if (machine_record_parse(bad[i], &r) != -EBADMSG)
+                        fail_msg("accepted: %s", bad[i]);
+        /* Keys of a newer version are ignored. */
+        assert_int_equal(machine_record_parse("NAME=x\nFUTURE=1\nLEADER=5\n", &r), 0);
+        assert_int_equal(r.leader, 5);
+        machine_record_done(&r);
+}
+
+/* ---- claim, update, release ---- */
+
+static void test_claim_get_release(void **state) {
+        struct machine_record r = sample("alpha"), got;
+        struct registry_entry *e = NULL;
+        struct stat st;
+
+        assert_int_equal(registry_get(dir, "alpha", &got), -ENOENT); /* no directory yet */
+        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        assert_int_equal(stat(dir, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0755);
+        assert_true(exists("alpha"));
+        {
+                char p[256];
+                snprintf(p, sizeof p, "%s/alpha", dir);
+                assert_int_equal(stat(p, &st), 0);
+                assert_int_equal(st.st_mode & 07777, 0644);
+        }
+        assert_int_equal(registry_get(dir, "alpha", &got), 0);
+        assert_int_equal(got.leader, 0);
+        assert_int_equal(got.supervisor, getpid());
+        machine_record_done(&got);
+
+        /* A new leader replaces the record atomically; the lock goes with it. */
+        assert_int_equal(registry_set_leader(e, 777), 0);
+        assert_int_equal(registry_get(dir, "alpha", &got), 0);
+        assert_int_equal(got.leader, 777);
+        assert_true(got.realtime_usec > 1700000000123456ULL);
+        machine_record_done(&got);
+        int ifs[] = { 3 };
+        assert_int_equal(registry_set_netif(e, ifs, 1), 0);
+        assert_int_equal(registry_get(dir, "alpha", &got), 0);
+        assert_int_equal(got.n_netif, 1);
+        assert_int_equal(got.leader, 777);
+        machine_record_done(&got);
+        assert_int_equal(registry_entry_record(e)->leader, 777);
+
+        /* The same name again: refused, and the first record stays. */
+        struct registry_entry *e2 = NULL;
+        assert_int_equal(registry_claim(dir, &r, &e2), -EEXIST);
+        assert_null(e2);
+        assert_int_equal(registry_gc(dir), 0);
+        assert_true(exists("alpha"));
+
+        assert_null(registry_release(e));
+        assert_false(exists("alpha"));
+        assert_int_equal(registry_get(dir, "alpha", &got), -ENOENT);
+}
+
+static void test_list_sorted(void **state) {
+        const char *names[] = { "zeta", "beta", "mu" };
+        struct registry_entry *e[3];
+        struct machine_record *l = NULL;
+        size_t n = 99;
+
+        assert_int_equal(registry_list(dir, &l, &n), 0); /* missing directory: empty */
+        assert_int_equal(n, 0);
+        free(l);
+        for (int i = 0; i < 3; i++) {
+                struct machine_record r = sample(names[i]);
+                assert_int_equal(registry_claim(dir, &r, &e[i]), 0);
+        }
+        assert_int_equal(registry_list(dir, &l, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(l[0].name, "beta");
+        assert_string_equal(l[1].name, "mu");
+        assert_string_equal(l[2].name, "zeta");
+        machine_record_array_free(l, n);
+        for (int i = 0; i < 3; i++)
+                registry_release(e[i]);
+        assert_int_equal(registry_list(dir, &l, &n), 0);
+        assert_int_equal(n, 0);
+        free(l);
+}
+
+static void test_invalid_names_and_dirs(void **state) {
+        struct machine_record r = sample("a/b"), got;
+        struct registry_entry *e = NULL;
+        char bad[160];
+
+        assert_int_equal(registry_claim(dir, &r, &e), -EINVAL);
+        r.name = (char *) "..";
+        assert_int_equal(registry_claim(dir, &r, &e), -EINVAL);
+        assert_int_equal(registry_get(dir, "..", &got), -EINVAL);
+
+        /* A directory others can write, or a symlink, is not trusted. */
+        snprintf(bad, sizeof bad, "%s/open", base);
+        assert_int_equal(mkdir(bad, 0777), 0);
+        assert_int_equal(chmod(bad, 0777), 0);
+        r.name = (char *) "ok";
+        assert_int_equal(registry_claim(bad, &r, &e), -EPERM);
+        assert_int_equal(registry_gc(bad), -EPERM);
+        snprintf(bad, sizeof bad, "%s/link", base);
+        assert_int_equal(symlink("/tmp", bad), 0);
+        assert_int_equal(registry_claim(bad, &r, &e), -EPERM);
+        assert_null(e);
+}
+
+/* ---- stale records ---- */
+
+/* A child claims NAME, tells us, and waits to be killed: a supervisor that dies by SIGKILL. */
+static pid_t spawn_holder(const char *name) {
+        int p[2];
+        char c;
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct machine_record r = sample(name);
+                struct registry_entry *e = NULL;
+                r.supervisor = getpid();
+                c = registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0 ? 'y' : 'n';
+                (void) write(p[1], &c, 1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], &c, 1), 1);
+        close(p[0]);
+        assert_int_equal(c, 'y');
+        return pid;
+}
+
+static void kill_holder(pid_t pid) {
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static void test_stale_get(void **state) {
+        struct machine_record got;
+        pid_t pid = spawn_holder("victim");
+
+        /* While the holder lives its record is live, for everyone. */
+        assert_int_equal(registry_get(dir, "victim", &got), 0);
+        assert_int_equal(got.supervisor, pid);
+        assert_int_equal(got.leader, 1);
+        machine_record_done(&got);
+        assert_int_equal(registry_gc(dir), 0);
+
+        kill_holder(pid);
+        assert_true(exists("victim")); /* SIGKILL left the file behind … */
+        assert_int_equal(registry_get(dir, "victim", &got), -ENOENT);
+        assert_false(exists("victim")); /* … and the first reader removed it */
+}
+
+static void test_stale_list_gc_and_reclaim(void **state) {
+        struct machine_record *l = NULL, r = sample("b");
+        struct registry_entry *e = NULL;
+        size_t n;
+        pid_t a = spawn_holder("a"), b = spawn_holder("b"), c = spawn_holder("c");
+
+        kill_holder(a);
+        assert_int_equal(registry_list(dir, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(l[0].name, "b");
+        assert_string_equal(l[1].name, "c");
+        machine_record_array_free(l, n);
+        assert_false(exists("a"));
+
+        /* A stale temporary (SIGKILL between link and rename) and a stale record: gc counts both. */
+        char tmp[200];
+        snprintf(tmp, sizeof tmp, "%s/.#c.0000000000000001", dir);
+        assert_int_equal(write_file_at(AT_FDCWD, tmp, "NAME=c\n", 0644), 0);
+        kill_holder(c);
+        assert_int_equal(registry_gc(dir), 2);
+        assert_false(exists("c"));
+        assert_false(exists(".#c.0000000000000001"));
+        assert_true(exists("b"));
+
+        /* A new supervisor takes over the name of a dead one. */
+        assert_int_equal(registry_claim(dir, &r, &e), -EEXIST);
+        kill_holder(b);
+        assert_true(exists("b"));
+        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        assert_int_equal(registry_list(dir, &l, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(l[0].supervisor, getpid());
+        machine_record_array_free(l, n);
+        registry_release(e);
+}
+
+/* The record's fd is close-on-exec: a process the supervisor started (the container's payload)
+ * must not keep a dead supervisor's record alive. The holder forks and execs sleep, then dies. */
+static void test_lock_not_held_past_exec(void **state) {
+        struct machine_record got;
+        int p[2];
+        pid_t grandchild;
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct machine_record r = sample("exec");
+                struct registry_entry *e = NULL;
+                pid_t g = -1;
+                if (registry_claim(dir, &r, &e) == 0 && (g = fork()) == 0) {
+                        execl("/bin/sleep", "sleep", "30", (char *) NULL);
+                        _exit(127);
+                }
+                (void) write(p[1], &g, sizeof g);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], &grandchild, sizeof grandchild), sizeof grandchild);
+        close(p[0]);
+        assert_true(grandchild > 0);
+        usleep(100 * 1000); /* let it exec */
+        kill_holder(pid);
+        int r = registry_get(dir, "exec", &got);
+        kill(grandchild, SIGKILL); /* reparented to init (or a subreaper), which reaps it */
+        assert_int_equal(r, -ENOENT);
+        assert_false(exists("exec"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_format_parse_round_trip),
+                cmocka_unit_test(test_start_modes_and_empty_netif),
+                cmocka_unit_test(test_parse_errors),
+                cmocka_unit_test_setup_teardown(test_claim_get_release, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_list_sorted, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_invalid_names_and_dirs, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stale_get, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stale_list_gc_and_reclaim, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lock_not_held_past_exec, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
