@@ -798,8 +798,8 @@ static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char
          * one is a running container of the same name. */
         r = remove_tree(parent, base, false);
         if (r == -EBUSY)
-                return fail(ret_error, r, "Container %s is already running (cgroup /%s is in use).",
-                            base, h->p);
+                return fail(ret_error, r, "A container of this name is already running (its cgroup /%s is in use).",
+                            h->p);
         if (r < 0)
                 return fail(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s", h->p, what,
                             strerror(-r));

@@ -76,6 +76,28 @@ static void child_bind_to_parent(struct child *c) {
                 _exit(EXIT_FAILURE);
 }
 
+/* Close everything inherited from the supervisor (and from nspawn's caller) except stdio, our
+ * socket and the stub: nothing of the host may stay open in PID 1, where a process of the
+ * container could reach it through /proc/1/fd. */
+static void child_close_inherited(struct child *c) {
+        int keep[] = { c->sock, c->p->stub_fd };
+        int from = 3;
+
+        if (keep[0] > keep[1]) {
+                int t = keep[0];
+                keep[0] = keep[1];
+                keep[1] = t;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                if (keep[i] < from)
+                        continue;
+                if (keep[i] > from)
+                        (void) syscall(SYS_close_range, from, keep[i] - 1, 0);
+                from = keep[i] + 1;
+        }
+        (void) syscall(SYS_close_range, from, ~0U, 0);
+}
+
 static void child_reset_signals(void) {
         sigset_t all;
         sigemptyset(&all);
@@ -379,6 +401,7 @@ _Noreturn void child_main(const struct spawn_params *p, int sock) {
         const char *hostname = p->settings->hostname ? p->settings->hostname : p->settings->machine;
 
         child_reset_signals();
+        child_close_inherited(&c);
         child_bind_to_parent(&c);
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 child_fail(&c, negative_errno(), "Failed to set the hostname: %m");

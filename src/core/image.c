@@ -3,7 +3,11 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <linux/btrfs.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 
 #include "chase.h"
@@ -31,6 +35,23 @@ int image_find(const char *name, const char *const *search_path, char **ret_path
                 return 0;
         }
         return -ENOENT;
+}
+
+bool image_is_read_only(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct statvfs sv;
+        unsigned attr = 0;
+        uint64_t subvol_flags = 0;
+
+        if (startswith(path, "/usr/"))
+                return true;
+        if (fd < 0)
+                return false;
+        if (fstatvfs(fd, &sv) >= 0 && (sv.f_flag & ST_RDONLY))
+                return true;
+        if (ioctl(fd, FS_IOC_GETFLAGS, &attr) >= 0 && (attr & FS_IMMUTABLE_FL))
+                return true;
+        return ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &subvol_flags) >= 0 && (subvol_flags & BTRFS_SUBVOL_RDONLY);
 }
 
 static bool exists_in_root(int root_fd, const char *path, bool want_dir) {

@@ -13,6 +13,10 @@ extern const char *const image_search_path[];
  * list). Returns 0 and the malloc'ed path, or -ENOENT. */
 int image_find(const char *name, const char *const *search_path, char **ret_path);
 
+/* Is the image read-only as systemd's image discovery sees it: below /usr, on a read-only file
+ * system, immutable (chattr +i), or a read-only btrfs subvolume. */
+bool image_is_read_only(const char *path);
+
 enum image_check {
         IMAGE_OK,
         IMAGE_NO_USR,        /* no /usr: "doesn't look like it has an OS tree" */

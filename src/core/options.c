@@ -315,10 +315,10 @@ static int setenv_cli(const char *value, struct settings *s, const char **ret_re
                 *ret_reason = "not a valid variable name";
                 return -EINVAL;
         }
+        /* NAME alone passes nspawn's own value through; an unset NAME is passed empty, as
+         * systemd-nspawn 252 does. */
         own = getenv(value);
-        if (!own)
-                return 0;
-        if (asprintf(&assignment, "%s=%s", value, own) < 0)
+        if (asprintf(&assignment, "%s=%s", value, own ? own : "") < 0)
                 return -ENOMEM;
         return strv_env_set(&s->environment, assignment);
 }

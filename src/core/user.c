@@ -70,7 +70,10 @@ int user_resolve(const char *passwd_path, const char *group_path, const char *us
                 .home = strdup(isempty(pw->pw_dir) ? "/" : pw->pw_dir),
                 .shell = strdup(isempty(pw->pw_shell) ? "/bin/sh" : pw->pw_shell),
         };
-        int r = (!u.name || !u.home || !u.shell) ? -ENOMEM : load_groups(group_path, &u);
+        /* The primary group is a supplementary group too, as getent initgroups reports it. */
+        int r = (!u.name || !u.home || !u.shell) ? -ENOMEM : add_group(&u, u.gid);
+        if (r >= 0)
+                r = load_groups(group_path, &u);
         if (r < 0) {
                 user_record_done(&u);
                 return r;

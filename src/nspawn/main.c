@@ -83,6 +83,10 @@ static int determine_directory(struct settings *s) {
                         return log_error("No image for machine '%s'.", s->machine);
                 if (r < 0)
                         return log_error("Failed to find image for machine '%s': %s", s->machine, strerror(-r));
+                /* As systemd's image discovery: images below /usr, immutable or on read-only
+                 * storage run read-only. */
+                if (!s->ephemeral && image_is_read_only(s->directory))
+                        s->read_only = true;
         }
         if (!s->directory && !(s->directory = getcwd(NULL, 0)))
                 return log_error("Failed to determine the current directory: %m");
@@ -92,8 +96,15 @@ static int determine_directory(struct settings *s) {
                 return log_error("Failed to resolve path %s: %m", s->directory);
         free(s->directory);
         s->directory = canonical;
-        if (streq(canonical, "/"))
-                return log_error("Spawning container on root directory is not supported. Refusing.");
+        if (streq(canonical, "/")) {
+                /* The host's own tree only as a throw-away snapshot or a volatile root. */
+                if (!s->ephemeral && s->volatile_mode != VOLATILE_YES && s->volatile_mode != VOLATILE_STATE)
+                        return log_error("Spawning container on root directory is not supported. Refusing.");
+                char host[65] = {};
+                if (!s->machine && gethostname(host, sizeof host - 1) >= 0 && machine_name_is_valid(host) &&
+                    !(s->machine = strdup(host)))
+                        return log_error("Out of memory.");
+        }
         if (!s->machine && !(s->machine = machine_name_from_path(canonical)))
                 return log_error("Failed to determine machine name automatically, please use -M.");
         return 0;
@@ -316,8 +327,7 @@ static int run(struct settings *s, struct spawn_params *p) {
 
                 if (!s->quiet) {
                         fprintf(stderr, "Spawning container %s on %s.\n", s->machine, s->directory);
-                        if (p->console == CONSOLE_INTERACTIVE)
-                                fprintf(stderr, "Press ^] three times within 1s to kill container.\n");
+                        fprintf(stderr, "Press ^] three times within 1s to kill container.\n");
                 }
                 int r = container_run(p, &res, &error);
                 if (r < 0) {

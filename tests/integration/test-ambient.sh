@@ -30,7 +30,7 @@ assert_eq "$(field "$OUT" CapAmb)" "$(hex $(( (1 << 13) | 1 )))" "CapAmb of root
 if (( host & (1 << 25) )); then
         capture OUT nspawn -q -D "$ROOTFS" --ambient-capability=CAP_SYS_TIME /bin/true
         assert_rc 1 "--ambient-capability=CAP_SYS_TIME alone"
-        assert_contains "$(tr A-Z a-z < "$T/stderr")" "ambient" "message"
+        assert_contains "$(tr '[:upper:]' '[:lower:]' < "$T/stderr")" "ambient" "message"
         run_sh --ambient-capability=CAP_SYS_TIME --capability=CAP_SYS_TIME -- 'cat /proc/self/status'
         assert_rc 0
         assert_eq "$(field "$OUT" CapAmb)" "$(hex $(( 1 << 25 )))" "CapAmb with --capability=CAP_SYS_TIME"
@@ -38,8 +38,8 @@ fi
 
 capture OUT nspawn -q -D "$ROOTFS" -b --ambient-capability=CAP_NET_RAW
 assert_rc 1 "--ambient-capability with -b"
-assert_contains "$(tr A-Z a-z < "$T/stderr")" "ambient" "message"
-assert_contains "$(tr A-Z a-z < "$T/stderr")" "boot" "message"
+assert_contains "$(tr '[:upper:]' '[:lower:]' < "$T/stderr")" "ambient" "message"
+assert_contains "$(tr '[:upper:]' '[:lower:]' < "$T/stderr")" "boot" "message"
 
 capture OUT nspawn -q -D "$ROOTFS" --ambient-capability=all /bin/true
 assert_rc 1 "--ambient-capability=all"

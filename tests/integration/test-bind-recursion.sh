@@ -30,7 +30,7 @@ echo sub > "$T/src/sub/f"
 mkdir "$T/src/sub/deep"
 mount -t tmpfs it-deep "$T/src/sub/deep"
 echo deep > "$T/src/sub/deep/f"
-run() { echo "== \$1"; ${NSPAWN} -q -D "$IT_ROOT" "\$1" /bin/sh -c "\$2" < /dev/null 2>&1 | tr -d '\r'; }
+run() { echo "== \$1"; ${NSPAWN} -q -D "$IT_ROOT" "\$1" /bin/sh -c "\$2" < /dev/null 2>> "$T/nspawn.err" | tr -d '\r'; }
 run --bind="$T/src:/x" it-levels
 run --bind="$T/src:/x:rbind" it-levels
 run --bind="$T/src:/x:norbind" it-levels
@@ -72,11 +72,18 @@ ro:/x
 ro:/x/sub
 ro:/x/sub/deep" "--bind-ro=...:norbind"
 
-# On top of the container's own /tmp and /run tmpfs, with its submounts.
+# On top of the container's own /tmp and /run tmpfs, with its submounts; nothing in the image.
+src_fs=$(findmnt -n -o FSTYPE -T "$T/src")
 assert_eq "$(section "--bind=$T/src:/tmp/x")" "top
 deep
 /tmp tmpfs /
-/tmp/x ext4 /tmp
+/tmp/x $src_fs /tmp
 /tmp/x/sub tmpfs /tmp/x
-/tmp/x/sub/deep tmpfs /tmp/x/sub" "--bind=SRC:/tmp/x: contents and mounts below /tmp" ||
-        true
+/tmp/x/sub/deep tmpfs /tmp/x/sub" "--bind=SRC:/tmp/x: contents, and the mounts at and below /tmp"
+assert_eq "$(section "--bind-ro=$T/src:/run/x")" "top
+deep
+/run tmpfs /
+/run/x $src_fs /run
+/run/x/sub tmpfs /run/x
+/run/x/sub/deep tmpfs /run/x/sub" "--bind-ro=SRC:/run/x: contents, and the mounts at and below /run"
+[[ ! -e $IT_ROOT/tmp/x && ! -e $IT_ROOT/run/x ]] || fail "mount points were created in the image's /tmp or /run"

@@ -41,5 +41,6 @@ assert_rc 1 "unknown machine"
 assert_contains "$(cat "$T/stderr")" "No image for machine 'no-such-machine-$$'." "message"
 
 # Nothing is left next to the images (lock files and the like).
-rm -rf --one-file-system "$var/$name" "$usr/$name" "$usr/$name-usr"
-assert_eq "$(ls -A $var $usr | grep -F "$name")" "" "files named after the machine in $var and $usr afterwards"
+rm -rf --one-file-system "${var:?}/$name" "${usr:?}/$name" "$usr/$name-usr"
+left=$(find $var $usr -maxdepth 1 -name "*$name*")
+assert_eq "$left" "" "files named after the machine in $var and $usr afterwards"

@@ -39,7 +39,7 @@ fi
 refused() {
         capture OUT nspawn -q -D "$ROOTFS" "$1" /bin/true
         assert_rc 1 "$1"
-        assert_contains "$(tr A-Z a-z < "$T/stderr")" "$2" "message for $1"
+        assert_contains "$(tr '[:upper:]' '[:lower:]' < "$T/stderr")" "$2" "message for $1"
 }
 refused --rlimit=NOFILE=abc limit
 refused --rlimit=FROBNICATE=1 limit

@@ -86,7 +86,7 @@ C
 gcc -static -no-pie -O2 -o "$IT_ROOT/usr/bin/sc" "$T/sc.c" 2> "$T/gcc.log" ||
         skip "cannot build a static helper: $(head -n 3 "$T/gcc.log")"
 abis=(native x32)
-[[ $("$IT_ROOT/usr/bin/sc" getpid i386 2>/dev/null) == OK ]] && abis+=(i386) || log "no i386 emulation here"
+if [[ $("$IT_ROOT/usr/bin/sc" getpid i386 2>/dev/null) == OK ]]; then abis+=(i386); else log "no i386 emulation here"; fi
 
 # calls NSPAWN-OPTIONS... -- CALLS...: OUT = "CALL ABI RESULT" lines from inside the container.
 calls() {

@@ -72,6 +72,8 @@ esac
 
 start=$(date +%s)
 tmp=$(mktemp -d "$dest.tmp.XXXXXX")
+# mktemp made it 0700, and debootstrap keeps that: no service user could reach any file.
+chmod 0755 "$tmp"
 cleanup() { [[ -n ${tmp:-} && -d $tmp ]] && rm -rf --one-file-system "$tmp"; return 0; }
 trap cleanup EXIT
 
@@ -81,7 +83,9 @@ echo "debian.sh: debootstrap --variant=minbase $suite ($variant: $include) from 
 # The cache is shared between the variants: one debootstrap at a time may use it.
 (
         flock 8
-        debootstrap --variant=minbase --include="$include" --cache-dir="$cache" "$suite" "$tmp" "$mirror"
+        # In a private mount namespace: the /proc and /sys debootstrap mounts in the target never
+        # show on the host (where other tests compare mount tables) and go away with it.
+        unshare -m --propagation private debootstrap --variant=minbase --include="$include" --cache-dir="$cache" "$suite" "$tmp" "$mirror"
 ) 8> "$cache.lock" > "$tmp.log" 2>&1 || {
         echo "debian.sh: debootstrap failed:" >&2; tail -n 30 "$tmp.log" >&2; rm -f "$tmp.log"; exit 1
 }
@@ -91,7 +95,7 @@ rm -f "$tmp.log"
 chroot_apt_install() {
         printf '#!/bin/sh\nexit 101\n' > "$tmp/usr/sbin/policy-rc.d"
         chmod 0755 "$tmp/usr/sbin/policy-rc.d"
-        chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get -q -y --no-install-recommends \
+        unshare -m --propagation private chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get -q -y --no-install-recommends \
                 install "$@" > "$tmp.log" 2>&1 || {
                 echo "debian.sh: apt-get install $* failed:" >&2; tail -n 30 "$tmp.log" >&2; rm -f "$tmp.log"; exit 1
         }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -243,6 +244,9 @@ static pid_t spawn_holder(const char *name) {
                 struct machine_record r = sample(name);
                 struct registry_entry *e = NULL;
                 r.supervisor = getpid();
+                /* Never outlive a failed test (that would block the runner's pipe). */
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                alarm(60);
                 c = registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0 ? 'y' : 'n';
                 (void) write(p[1], &c, 1);
                 for (;;)
@@ -326,6 +330,8 @@ static void test_lock_not_held_past_exec(void **state) {
                 struct machine_record r = sample("exec");
                 struct registry_entry *e = NULL;
                 pid_t g = -1;
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                alarm(60);
                 if (registry_claim(dir, &r, &e) == 0 && (g = fork()) == 0) {
                         execl("/bin/sleep", "sleep", "30", (char *) NULL);
                         _exit(127);

@@ -125,7 +125,9 @@ static void test_defaults(void **state) {
         assert_int_equal(u.gid, 1002);
         assert_string_equal(u.home, "/");
         assert_string_equal(u.shell, "/bin/sh");
-        assert_int_equal(u.n_groups, 0);
+        /* The primary group is always among the supplementary groups (as getent initgroups). */
+        assert_int_equal(u.n_groups, 1);
+        assert_true(has_group(&u, 1002));
         user_record_done(&u);
 }
 
@@ -134,8 +136,10 @@ static void test_groups(void **state) {
         struct user_record u = {};
 
         assert_int_equal(user_resolve(f->passwd, f->group, "alice", &u), 0);
-        /* wheel (10, twice via the alias), audio (29, listed twice), staff (50): each once. */
-        assert_int_equal(u.n_groups, 3);
+        /* The primary group 1000, wheel (10, twice via the alias), audio (29, listed twice),
+         * staff (50): each once. */
+        assert_int_equal(u.n_groups, 4);
+        assert_true(has_group(&u, 1000));
         assert_true(has_group(&u, 10));
         assert_true(has_group(&u, 29));
         assert_true(has_group(&u, 50));
@@ -144,7 +148,7 @@ static void test_groups(void **state) {
         user_record_done(&u);
 
         assert_int_equal(user_resolve(f->passwd, f->group, "bob", &u), 0);
-        assert_int_equal(u.n_groups, 2);
+        assert_int_equal(u.n_groups, 3);
         assert_true(has_group(&u, 10));
         assert_true(has_group(&u, 44));
         user_record_done(&u);
@@ -156,8 +160,8 @@ static void test_missing_group_file(void **state) {
 
         assert_int_equal(user_resolve(f->passwd, f->missing, "alice", &u), 0);
         assert_string_equal(u.name, "alice");
-        assert_int_equal(u.n_groups, 0);
-        assert_null(u.groups);
+        assert_int_equal(u.n_groups, 1);
+        assert_true(has_group(&u, 1000));
         user_record_done(&u);
 }
 
