@@ -45,7 +45,7 @@ void machine_record_done(struct machine_record *r) {
         free(r->service);
         free(r->root);
         free(r->netif);
-        *r = (struct machine_record) {};
+        *r = (struct machine_record){};
 }
 
 void machine_record_array_free(struct machine_record *a, size_t n) {
@@ -189,16 +189,16 @@ static const struct {
         int (*set)(struct machine_record *r, size_t off, const char *value);
         size_t off;
 } record_keys[] = {
-        { "NAME", set_string, offsetof(struct machine_record, name) },
-        { "ID", set_uuid, 0 },
-        { "CLASS", set_string, offsetof(struct machine_record, class) },
-        { "SERVICE", set_string, offsetof(struct machine_record, service) },
-        { "ROOT", set_string, offsetof(struct machine_record, root) },
-        { "LEADER", set_pid, offsetof(struct machine_record, leader) },
-        { "SUPERVISOR", set_pid, offsetof(struct machine_record, supervisor) },
-        { "REALTIME", set_u64, offsetof(struct machine_record, realtime_usec) },
-        { "START_MODE", set_start_mode, 0 },
-        { "NETIF", set_netif, 0 },
+        {"NAME", set_string, offsetof(struct machine_record, name)},
+        {"ID", set_uuid, 0},
+        {"CLASS", set_string, offsetof(struct machine_record, class)},
+        {"SERVICE", set_string, offsetof(struct machine_record, service)},
+        {"ROOT", set_string, offsetof(struct machine_record, root)},
+        {"LEADER", set_pid, offsetof(struct machine_record, leader)},
+        {"SUPERVISOR", set_pid, offsetof(struct machine_record, supervisor)},
+        {"REALTIME", set_u64, offsetof(struct machine_record, realtime_usec)},
+        {"START_MODE", set_start_mode, 0},
+        {"NETIF", set_netif, 0},
 };
 
 static int parse_line(struct machine_record *r, char *line) {
@@ -213,7 +213,7 @@ static int parse_line(struct machine_record *r, char *line) {
 }
 
 int machine_record_parse(const char *text, struct machine_record *ret) {
-        struct machine_record r = { .start_mode = START_PID1 };
+        struct machine_record r = {.start_mode = START_PID1};
         _cleanup_free_ char *copy = strdup(text);
         char *save = NULL;
         int k = 0;
@@ -431,7 +431,7 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct reg
         struct registry_entry *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        *e = (struct registry_entry) { .dir_fd = -EBADF, .fd = -EBADF };
+        *e = (struct registry_entry){.dir_fd = -EBADF, .fd = -EBADF};
         int k = record_copy(rec, &e->rec);
         if (k >= 0)
                 k = e->dir_fd = registry_open_dir(dir, true);
@@ -516,7 +516,8 @@ static int cmp_records(const void *a, const void *b) {
 
 /* Walk dir: every record and temporary is checked (stale ones removed); fn gets the live
  * records' open fds. Returns the number of removed entries. */
-static int registry_walk(const char *dir, int (*fn)(int fd, const char *name, void *userdata), void *userdata) {
+static int registry_walk(const char *dir, int (*fn)(int fd, const char *name, void *userdata),
+                         void *userdata) {
         _cleanup_close_ int dir_fd = registry_open_dir(dir, false);
         if (dir_fd == -ENOENT)
                 return 0;

@@ -246,6 +246,9 @@ static int claim_machine(const struct settings *s, const struct spawn_params *p,
                 .start_mode = s->start_mode,
         };
         memcpy(rec.uuid, p->uuid, sizeof rec.uuid);
+        /* Also reclaim other machines' records left by SIGKILLed supervisors (ephemeral machines
+         * have random names, so their name is never started again); a readdir and a flock each. */
+        (void) registry_gc(REGISTRY_DIR);
         int r = registry_claim(REGISTRY_DIR, &rec, ret);
         if (r == -EEXIST)
                 return log_error("Machine '%s' already exists.", s->machine);

@@ -68,6 +68,7 @@ boot_console() {
         local secs=$1 log=$2 steps=$3
         shift 4
         python3 -c "$BOOT_CONSOLE_PY" "$secs" "$log" "$steps" "${NSPAWN_CMD[@]}" "$@" < /dev/null
+        # shellcheck disable=SC2034 # read by lib.sh's assert_rc
         RC=$?
         return 0
 }

@@ -74,7 +74,7 @@ start=$(date +%s)
 tmp=$(mktemp -d "$dest.tmp.XXXXXX")
 # mktemp made it 0700, and debootstrap keeps that: no service user could reach any file.
 chmod 0755 "$tmp"
-cleanup() { [[ -n ${tmp:-} && -d $tmp ]] && rm -rf --one-file-system "$tmp"; return 0; }
+cleanup() { [[ -n ${tmp:-} ]] && rm -rf --one-file-system "$tmp" "$tmp.log"; return 0; }
 trap cleanup EXIT
 
 cache=${DEBIAN_CACHE:-$parent/debootstrap-cache}

@@ -60,7 +60,7 @@ static bool exists(const char *name) {
 /* ---- format ---- */
 
 static void test_format_parse_round_trip(void **state) {
-        int netif[] = { 12, 7 };
+        int netif[] = {12, 7};
         struct machine_record r = sample("deb-1.x"), back;
         _cleanup_free_ char *text = NULL, *again = NULL;
 
@@ -69,8 +69,9 @@ static void test_format_parse_round_trip(void **state) {
         r.netif = netif;
         r.n_netif = 2;
         assert_int_equal(machine_record_format(&r, &text), 0);
-        assert_non_null(strstr(text, "NAME=deb-1.x\nID=0123456789abcdef0123456789abcdef\nCLASS=container\n"
-                                     "SERVICE=nspawn\nROOT=/srv/odd\\\\dir\\nwith newline=x\nLEADER=4242\n"));
+        assert_non_null(strstr(text,
+                               "NAME=deb-1.x\nID=0123456789abcdef0123456789abcdef\nCLASS=container\n"
+                               "SERVICE=nspawn\nROOT=/srv/odd\\\\dir\\nwith newline=x\nLEADER=4242\n"));
         assert_non_null(strstr(text, "\nREALTIME=1700000000123456\nSTART_MODE=boot\nNETIF=12 7\n"));
 
         assert_int_equal(machine_record_parse(text, &back), 0);
@@ -93,7 +94,8 @@ static void test_format_parse_round_trip(void **state) {
 }
 
 static void test_start_modes_and_empty_netif(void **state) {
-        static const char *const names[] = { [START_PID1] = "pid1", [START_PID2] = "pid2", [START_BOOT] = "boot" };
+        static const char *const names[] = {
+                [START_PID1] = "pid1", [START_PID2] = "pid2", [START_BOOT] = "boot"};
         for (int m = 0; m < _START_MODE_MAX; m++) {
                 struct machine_record r = sample("m"), back;
                 _cleanup_free_ char *text = NULL;
@@ -162,7 +164,7 @@ static void test_claim_get_release(void **state) {
         assert_int_equal(got.leader, 777);
         assert_true(got.realtime_usec > 1700000000123456ULL);
         machine_record_done(&got);
-        int ifs[] = { 3 };
+        int ifs[] = {3};
         assert_int_equal(registry_set_netif(e, ifs, 1), 0);
         assert_int_equal(registry_get(dir, "alpha", &got), 0);
         assert_int_equal(got.n_netif, 1);
@@ -183,7 +185,7 @@ static void test_claim_get_release(void **state) {
 }
 
 static void test_list_sorted(void **state) {
-        const char *names[] = { "zeta", "beta", "mu" };
+        const char *names[] = {"zeta", "beta", "mu"};
         struct registry_entry *e[3];
         struct machine_record *l = NULL;
         size_t n = 99;
