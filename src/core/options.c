@@ -17,8 +17,8 @@
 #include "credentials.h"
 #include "macro.h"
 #include "parse.h"
-#include "seccomp.h"
 #include "strv.h"
+#include "syscall-groups.h"
 
 /*
  * Parsers. Each validates its whole value before it changes anything, then stores it, or returns

@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "seccomp.h"
 #include "settings.h"
+#include "syscall-filter.h"
 
 struct registry_entry;
 struct cgroup_context;

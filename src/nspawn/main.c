@@ -26,10 +26,10 @@
 #include "options.h"
 #include "parse.h"
 #include "registry.h"
-#include "seccomp.h"
 #include "settings-file.h"
 #include "settings.h"
 #include "spawn.h"
+#include "syscall-filter.h"
 #include "volatile.h"
 
 #define EXIT_FORCE_RESTART 133

@@ -70,6 +70,9 @@ boot_console() {
         python3 -c "$BOOT_CONSOLE_PY" "$secs" "$log" "$steps" "${NSPAWN_CMD[@]}" "$@" < /dev/null
         # shellcheck disable=SC2034 # read by lib.sh's assert_rc
         RC=$?
+        if [[ $RC == 124 ]]; then
+                tr -d '\r' < "$log" | tail -n 40 | sed 's/^/# console: /' >&2
+        fi
         return 0
 }
 

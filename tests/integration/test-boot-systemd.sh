@@ -19,7 +19,7 @@ expected_failed=""
 # nspawn's own?
 container_has_own_cgroup() {
         local pid child mine theirs n=50 own=1
-        nspawn_bg "$T/probe" -q -M sd-probe -D "$ROOTFS" /bin/sleep 30
+        nspawn_bg "$T/probe" -q -M "sd-probe-$$" -D "$ROOTFS" /bin/sleep 30
         pid=$BG_PID
         while (( n-- > 0 )); do
                 child=$(pgrep -P "$pid" | head -n 1)
@@ -38,10 +38,12 @@ container_has_own_cgroup || skip "needs the container cgroup (the payload runs i
 image=$(boot_image systemd) || exit
 boot_root_copy "$image" "$T/systemd"
 root=$T/systemd
-guest=(-q -M sd-guest -D "$root" -b)
-login='expect sd-guest login: $
+# A name of its own: a concurrent run of this test elsewhere must not share the machine's cgroups.
+name=sd-$$
+guest=(-q -M "$name" -D "$root" -b)
+login="expect $name login: \$
 send root
-expect root@sd-guest:[^#]*# '
+expect root@$name:[^#]*# "
 
 # 1. Boot, state, journal, poweroff.
 cat > "$T/steps" <<X
@@ -93,7 +95,7 @@ boot_check_host "the systemd guest (reboot in place)"
 
 # 4. SIGTERM to nspawn: SIGRTMIN+3 to systemd, an orderly poweroff.
 cat > "$T/steps" <<X
-expect sd-guest login: $
+expect $name login: \$
 signal TERM
 X
 boot_console 90 "$T/console" "$T/steps" -- "${guest[@]}"

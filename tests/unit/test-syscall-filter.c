@@ -23,8 +23,9 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "seccomp.h"
 #include "strv.h"
+#include "syscall-filter.h"
+#include "syscall-groups.h"
 
 /*
  * The filter checks run in a forked child (a filter cannot be removed again). The child returns

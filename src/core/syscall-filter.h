@@ -11,21 +11,13 @@
  * once into classic BPF programs and keeps them in a cache keyed by a hash of the policy
  * (cache_dir, root-only). The child only calls seccomp(SECCOMP_SET_MODE_FILTER) with the ready
  * programs: no libseccomp work after clone.
+ *
+ * The tables and name lookups (seccomp_name_valid) are in syscall-groups.h, the cache in
+ * syscall-filter-cache.h.
  */
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* This header shadows libseccomp's <seccomp.h> for every file built with -I src/core. Pull the
- * library's header in behind ours, so `#include <seccomp.h>` (angle brackets, as seccomp.c does)
- * yields both. Found through the includer's own directory ("seccomp.h" from src/core), the
- * include_next finds nothing new, which is fine: only seccomp.c needs libseccomp. */
-#if defined(__has_include_next)
-#if __has_include_next(<seccomp.h>)
-#include_next <seccomp.h>
-#endif
-#endif
 
 #include "settings.h"
 
@@ -39,9 +31,6 @@ int seccomp_program_load(const struct seccomp_program *p);
 struct seccomp_program *seccomp_program_free(struct seccomp_program *p);
 /* The programs as one byte image (what the cache file holds): for tests and diagnostics. */
 const void *seccomp_program_image(const struct seccomp_program *p, size_t *ret_size);
-
-/* Is NAME a syscall or @group known to the filter? (for validating --system-call-filter) */
-bool seccomp_name_valid(const char *name);
 
 /* The default cache directory: /var/cache/nspawn/seccomp. */
 #define SECCOMP_CACHE_DIR "/var/cache/nspawn/seccomp"

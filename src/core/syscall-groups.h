@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The syscall tables behind the container's filter (src/core/syscall-filter.c) and the lookups in
+ * them: systemd's @groups (names and contents as of 252), systemd-nspawn's default allow list,
+ * the calls nspawn denies on top, the sync family, the local architectures; and the expansion of
+ * names (calls or @groups) into sets of syscall numbers in libseccomp's native numbering
+ * (pseudo numbers < 0 for calls the native architecture lacks).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Is NAME a syscall or @group known to the filter? (for validating --system-call-filter) */
+bool seccomp_name_valid(const char *name);
+
+/* The architectures whose calls the filter covers, native last. */
+const uint32_t *syscall_local_archs(size_t *ret_n);
+
+/* The capabilities that unlock entries of the default allow list. */
+uint64_t syscall_default_allow_caps(void);
+
+/* Feed every table to a hash step function (e.g. FNV-1a), in a fixed order: a changed table
+ * changes the result. */
+typedef uint64_t (*syscall_hash_fn)(uint64_t h, const void *data, size_t n);
+uint64_t syscall_tables_hash(uint64_t h, syscall_hash_fn step);
+
+/* A set of syscall numbers. Adding keeps insertion order until the set is sorted (and made
+ * unique) by a lookup or a subtraction. */
+struct nr_set {
+        int *v;
+        size_t n, allocated;
+        bool sorted;
+};
+
+void nr_set_done(struct nr_set *s);
+int nr_set_add(struct nr_set *s, int nr);
+int nr_set_add_all(struct nr_set *a, const struct nr_set *b);
+void nr_set_sort(struct nr_set *s);
+bool nr_set_contains(struct nr_set *s, int nr);
+/* Remove every member of b from a. */
+void nr_set_subtract(struct nr_set *a, struct nr_set *b);
+
+/* The user's names (--system-call-filter): each must be known (-EINVAL otherwise). */
+int syscall_set_add_strv(struct nr_set *s, char *const *names);
+/* Every syscall libseccomp knows on a local architecture. */
+int syscall_set_add_known(struct nr_set *s);
+/* The default allow list's entries that need no capability or one of caps. */
+int syscall_set_add_default_allow(struct nr_set *s, uint64_t caps);
+/* What nspawn denies beyond systemd-nspawn unless the user allows it. */
+int syscall_set_add_denied_extra(struct nr_set *s);
+/* The sync family (--suppress-sync makes these no-ops). */
+int syscall_set_add_sync(struct nr_set *s);
