@@ -375,8 +375,15 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
         c->guard_fd = -EBADF;
         /* The systemd backend is a seam for now: cgroup_scope_available() is false in this build. */
         c->backend = cgroup_scope_available() && !s->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
-        if ((r = context_properties(c, s, ret_error)) < 0 || (r = hierarchies_load(c, ret_error)) < 0 ||
-            (r = context_paths(c, s, ret_error)) < 0 || (r = device_policy_build(s, &c->devices)) < 0)
+        if ((r = context_properties(c, s, ret_error)) < 0 || (r = hierarchies_load(c, ret_error)) < 0)
+                goto fail;
+        /* --keep-unit means "stay below the unit that started us". Started from a hierarchy's root
+         * there is no unit: root/payload would be shared by every such nspawn, so the container
+         * gets its own machine-NAME.scope as without --keep-unit. */
+        struct hierarchy *own = main_hierarchy(c);
+        if (c->keep_unit && own && isempty(own->own))
+                c->keep_unit = false;
+        if ((r = context_paths(c, s, ret_error)) < 0 || (r = device_policy_build(s, &c->devices)) < 0)
                 goto fail;
         for (size_t i = 0; i < c->n; i++)
                 c->devices_v1 = c->devices_v1 || has_controller(&c->h[i], "devices");

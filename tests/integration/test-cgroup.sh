@@ -85,4 +85,15 @@ assert_rc 0
 for h in "${HIERS[@]}"; do
         [[ ! -e $h/cgt.slice ]] || fail "$h/cgt.slice remains"
 done
+
+# 6. --keep-unit started from inside a unit's cgroup: the container is that cgroup's payload/
+# (systemd-nspawn's layout), and the unit's cgroup is left as it was.
+unit=it-keep-unit-$$
+mkdir "$MAIN/$unit"
+at_exit "rmdir '$MAIN/$unit' 2>/dev/null"
+bash -c "echo \$\$ > '$MAIN/$unit/cgroup.procs'; exec $(printf '%q ' "${NSPAWN_CMD[@]}") -q --keep-unit -M '$M' -D '$ROOTFS' sleep 3" </dev/null >/dev/null 2>&1 &
+kpid=$!
+wait_for "grep -q . $MAIN/$unit/payload/cgroup.procs 2>/dev/null" 10 || fail "the container is not in $MAIN/$unit/payload"
+wait $kpid || fail "--keep-unit run failed"
+[[ -d $MAIN/$unit && ! -e $MAIN/$unit/payload ]] || fail "--keep-unit left $MAIN/$unit/payload behind"
 exit 0
