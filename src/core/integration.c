@@ -41,8 +41,12 @@ _printf_(2, 3) static void warn(struct integration_context *ctx, const char *fmt
 
 /* ---- decisions ---- */
 
+/* As systemd: /etc is writable unless the tree is read-only (--read-only, --volatile=state); the
+ * volatile yes/overlay modes put a writable layer over it. */
 bool integration_etc_writable(const struct settings *s) {
-        return !s->read_only || s->volatile_mode == VOLATILE_YES || s->volatile_mode == VOLATILE_OVERLAY;
+        if (s->volatile_mode == VOLATILE_YES || s->volatile_mode == VOLATILE_OVERLAY)
+                return true;
+        return !s->read_only && s->volatile_mode != VOLATILE_STATE;
 }
 
 enum resolv_conf resolv_conf_resolve(enum resolv_conf m, bool private_network, bool stub_listening,
