@@ -66,8 +66,10 @@ export IT_RESULT_DIR=$logdir
 # once per run, before the tests, so none spends its time limit on debootstrap; cached below
 # $BUILD between runs (rebuilt when debian.sh changes). A failed build fails those tests.
 export DEBIAN_IMAGES=${DEBIAN_IMAGES:-$BUILD/tests}
-for v in openrc systemd; do
-        [[ " ${tests[*]} " == *"/test-boot-$v.sh "* ]] && command -v debootstrap >/dev/null || continue
+for v in openrc systemd systemd-machined; do
+        t=test-boot-$v.sh
+        [[ $v == systemd-machined ]] && t=test-machined.sh
+        [[ " ${tests[*]} " == *"/$t "* ]] && command -v debootstrap >/dev/null || continue
         "$here/rootfs/debian.sh" "$v" "$DEBIAN_IMAGES/rootfs-debian-$v" > "$logdir/rootfs-debian-$v.log" 2>&1 ||
                 echo "NOTE could not build the Debian $v image: see $logdir/rootfs-debian-$v.log"
 done

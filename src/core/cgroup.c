@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,7 +41,7 @@
 
 enum cgroup_backend {
         CGROUP_BACKEND_CGROUPFS,
-        CGROUP_BACKEND_SCOPE, /* systemd: cgroup-scope.c (a build-time stub for now) */
+        CGROUP_BACKEND_SCOPE, /* systemd PID 1: P is a transient scope (cgroup-scope.c) */
 };
 
 struct hierarchy {
@@ -53,6 +54,7 @@ struct hierarchy {
         char *supervisor;  /* --keep-unit on cgroup2 with controllers: own/supervisor */
         char *saved_subtree; /* own's cgroup.subtree_control before we enabled controllers */
         bool realized;
+        bool systemd;      /* P is the systemd scope: only R is ours to create and remove */
         ino_t p_ino, r_ino; /* identity of P and R, for the guard */
 };
 
@@ -69,6 +71,9 @@ struct cgroup_context {
          * would work on a hybrid host; the program costs a verifier run per start.) */
         bool devices_v1;
         char *main_path;
+        char *machine, *slice_unit, *scope_unit; /* for the scope backend */
+        int kill_signal;
+        struct scope_unit *scope; /* started by us (not by machined) */
         pid_t guard_pid;  /* see cgroup_guard() */
         int guard_fd;     /* its pipe; closed when we are done (or dead) */
 };
@@ -187,7 +192,9 @@ static int hierarchy_open_conventional(enum cgroup_mode mode, const struct hiera
         int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -ENOENT;
-        if (fstatfs(fd, &fs) < 0 || fs.f_type != (is_v2(h) ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC)) {
+        /* read-only, e.g. a container's controllers (nested nspawn): a fresh mount of our own */
+        if (fstatfs(fd, &fs) < 0 || fs.f_type != (is_v2(h) ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC) ||
+            (fs.f_flags & ST_RDONLY)) {
                 close(fd);
                 return -ENOENT;
         }
@@ -317,6 +324,8 @@ static int context_paths(struct cgroup_context *c, const struct settings *s, cha
                         return fail(ret_error, r, "Machine name '%s' is not valid for a scope unit.", s->machine);
                 if (!(base = path_join2(slice_path, scope)))
                         return -ENOMEM;
+                c->slice_unit = TAKE_PTR(slice);
+                c->scope_unit = TAKE_PTR(scope);
         }
         for (size_t i = 0; i < c->n; i++) {
                 bool controllers = false;
@@ -373,8 +382,11 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
         c->mode = mode;
         c->keep_unit = s->keep_unit;
         c->guard_fd = -EBADF;
-        /* The systemd backend is a seam for now: cgroup_scope_available() is false in this build. */
-        c->backend = cgroup_scope_available() && !s->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
+        c->kill_signal = settings_kill_signal(s);
+        if (!(c->machine = strdup(s->machine ?: ""))) {
+                r = -ENOMEM;
+                goto fail;
+        }
         if ((r = context_properties(c, s, ret_error)) < 0 || (r = hierarchies_load(c, ret_error)) < 0)
                 goto fail;
         /* --keep-unit means "stay below the unit that started us". Started from a hierarchy's root
@@ -383,6 +395,9 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
         struct hierarchy *own = main_hierarchy(c);
         if (c->keep_unit && own && isempty(own->own))
                 c->keep_unit = false;
+        /* With systemd as PID 1 the scope is systemd's (it would not tolerate a foreign cgroup in its
+         * slices); --keep-unit stays inside the unit that runs us either way. */
+        c->backend = cgroup_scope_available() && !c->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
         if ((r = context_paths(c, s, ret_error)) < 0 || (r = device_policy_build(s, &c->devices)) < 0)
                 goto fail;
         for (size_t i = 0; i < c->n; i++)
@@ -407,6 +422,10 @@ struct cgroup_context *cgroup_context_free(struct cgroup_context *c) {
         free(c->h);
         device_policy_done(&c->devices);
         free(c->main_path);
+        free(c->machine);
+        free(c->slice_unit);
+        free(c->scope_unit);
+        c->scope = cgroup_scope_stop(c->scope);
         safe_close(c->guard_fd);
         free(c);
         return NULL;
@@ -552,6 +571,8 @@ static int guard_remove(struct cgroup_context *c, struct hierarchy *h) {
 
         if (ours && dir_ino(h->root_fd, h->r) == h->r_ino)
                 r = remove_tree(h->root_fd, h->r, true);
+        if (h->systemd) /* systemd removes its scope once it is empty */
+                return r;
         if (ours && r >= 0 && !streq(h->p, h->r))
                 r = remove_tree(h->root_fd, h->p, true);
         if (ours && r >= 0 && !c->keep_unit)
@@ -632,9 +653,9 @@ int cgroup_destroy(struct cgroup_context *c) {
                 if (!h->realized)
                         continue;
                 int k = remove_tree(h->root_fd, h->r, true);
-                if (k >= 0 && !streq(h->p, h->r))
+                if (k >= 0 && !streq(h->p, h->r) && !h->systemd)
                         k = remove_tree(h->root_fd, h->p, true);
-                if (k >= 0 && !c->keep_unit)
+                if (k >= 0 && !c->keep_unit && !h->systemd)
                         remove_parents(h->root_fd, h->p, "");
                 restore_supervisor(h);
                 if (k < 0 && r == 0)
@@ -642,6 +663,7 @@ int cgroup_destroy(struct cgroup_context *c) {
                 h->realized = false;
         }
         guard_release(c);
+        c->scope = cgroup_scope_stop(c->scope);
         return r;
 }
 
@@ -834,7 +856,7 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
         if (!c)
                 return 0;
         if (c->backend == CGROUP_BACKEND_SCOPE)
-                return fail(ret_error, -EOPNOTSUPP, "The systemd scope backend is not built.");
+                return 0; /* the scope needs PID 1: see cgroup_attach() */
         for (size_t i = 0; i < c->n; i++) {
                 int r = hierarchy_realize(c, &c->h[i], ret_error);
                 if (r < 0) {
@@ -845,11 +867,136 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
         return 0;
 }
 
+/* ---- the systemd scope backend (see cgroup.h) ---- */
+
+bool cgroup_context_uses_scope(const struct cgroup_context *c) {
+        return c && c->backend == CGROUP_BACKEND_SCOPE;
+}
+
+int cgroup_context_scope_spec(const struct cgroup_context *c, pid_t pid, struct scope_spec *ret) {
+        if (!cgroup_context_uses_scope(c) || !c->scope_unit)
+                return -EINVAL;
+        *ret = (struct scope_spec) {
+                .machine = c->machine, .scope = c->scope_unit, .slice = c->slice_unit, .pid = pid,
+                .kill_signal = c->kill_signal, .props = c->props, .n_props = c->n_props,
+                .devices = c->devices.rules, .n_devices = c->devices.n,
+        };
+        return 0;
+}
+
+/* The line of hierarchy h in a /proc/PID/cgroup text: its path without the leading "/". */
+static const char *proc_cgroup_path(char *text, const struct hierarchy *h) {
+        char *save = NULL;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 && atoi(l) == h->id && c2[1] == '/')
+                        return c2 + 2;
+        }
+        return NULL;
+}
+
+/* Is pid in the scope unit in the main hierarchy (systemd's view)? */
+static bool pid_in_scope(const struct cgroup_context *c, pid_t pid) {
+        _cleanup_free_ char *text = NULL;
+        char file[64];
+        struct hierarchy *m = main_hierarchy(c);
+        const char *path, *base;
+
+        snprintf(file, sizeof file, "/proc/%i/cgroup", (int) pid);
+        if (!m || cg_read(AT_FDCWD, file, &text) < 0 || !(path = proc_cgroup_path(text, m)))
+                return false;
+        base = strrchr(path, '/');
+        return streq(base ? base + 1 : path, c->scope_unit);
+}
+
+/* A hierarchy systemd put pid into its scope: P is that cgroup (systemd's path, whatever our
+ * slice path computation says), R = P/payload. */
+static int adopt_scope(struct hierarchy *h, const char *path) {
+        free(h->p);
+        free(h->r);
+        h->r = NULL;
+        if (!(h->p = strdup(path)) || !(h->r = path_join2(path, "payload")))
+                return -ENOMEM;
+        h->systemd = true;
+        return 0;
+}
+
+/* Delegated scope: payload/ below it, PID 1 into it, then P may pass its controllers on (a
+ * cgroup2 cgroup with processes cannot). */
+static int scope_payload(struct cgroup_context *c, struct hierarchy *h, pid_t pid, char **ret_error) {
+        _cleanup_close_ int p = cg_open(h->root_fd, h->p), r_fd = -EBADF;
+        const char *what = isempty(h->controllers) ? "cgroup2" : h->controllers;
+        char buf[16];
+        bool created;
+        int r;
+
+        if (p < 0)
+                return fail(ret_error, p, "Failed to open the scope's cgroup /%s (%s): %s", h->p, what, strerror(-p));
+        r_fd = mkdir_level(p, "payload", &created);
+        if (r_fd < 0)
+                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what, strerror(-r_fd));
+        h->realized = true;
+        if (has_controller(h, "cpuset") && (r = cpuset_init(p, r_fd)) < 0)
+                return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r, strerror(-r));
+        snprintf(buf, sizeof buf, "%i", (int) pid);
+        if ((r = cg_write(r_fd, "cgroup.procs", buf)) < 0)
+                return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s", h->r, what,
+                            strerror(-r));
+        if (c->mode == CGROUP_UNIFIED && is_v2(h))
+                enable_controllers(p);
+        return 0;
+}
+
+/* Start the scope with pid in it (unless machined's CreateMachine did), then payload/ in every
+ * hierarchy systemd placed pid in, and our own P and R in the v1 hierarchies it does not manage
+ * (no process of the container may stay in a v1 root). */
+static int scope_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
+        _cleanup_free_ char *text = NULL, *main_path = NULL;
+        struct scope_spec spec;
+        char file[64];
+        int r;
+
+        if (!pid_in_scope(c, pid)) {
+                if ((r = cgroup_context_scope_spec(c, pid, &spec)) < 0)
+                        return r;
+                if ((r = cgroup_scope_start(&spec, &c->scope, ret_error)) < 0)
+                        return r == -EOPNOTSUPP ? fail(ret_error, r, "The systemd scope backend is not built.") : r;
+        }
+        snprintf(file, sizeof file, "/proc/%i/cgroup", (int) pid);
+        if ((r = cg_read(AT_FDCWD, file, &text)) < 0)
+                return fail(ret_error, r, "Failed to read %s: %s", file, strerror(-r));
+        for (size_t i = 0; i < c->n; i++) {
+                struct hierarchy *h = &c->h[i];
+                _cleanup_free_ char *copy = strdup(text);
+                const char *path = copy ? proc_cgroup_path(copy, h) : NULL;
+                const char *base = path ? strrchr(path, '/') : NULL;
+
+                if (!copy)
+                        return -ENOMEM;
+                if (path && streq(base ? base + 1 : path, c->scope_unit)) {
+                        if ((r = adopt_scope(h, path)) < 0 || (r = scope_payload(c, h, pid, ret_error)) < 0)
+                                return r;
+                } else if ((r = hierarchy_realize(c, h, ret_error)) < 0)
+                        return r;
+        }
+        struct hierarchy *m = main_hierarchy(c);
+        if (m && asprintf(&main_path, "/%s", m->r) < 0)
+                return -ENOMEM;
+        free(c->main_path);
+        c->main_path = TAKE_PTR(main_path);
+        return 0;
+}
+
 int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
         char buf[16];
+        int r;
 
         if (!c)
                 return 0;
+        if (c->backend == CGROUP_BACKEND_SCOPE && (r = scope_attach(c, pid, ret_error)) < 0) {
+                (void) cgroup_destroy(c);
+                return r;
+        }
         snprintf(buf, sizeof buf, "%i", (int) pid);
         for (size_t i = 0; i < c->n; i++) {
                 struct hierarchy *h = &c->h[i];

@@ -129,9 +129,79 @@ int cgroup_mount_v1(const struct cgroup_context *c, int dir_fd);
 
 /* ---- systemd scope backend (cgroup-scope.c) ---- */
 
-/* True if nspawn was built with the systemd-scope backend and systemd runs as PID 1. */
+/*
+ * When systemd is PID 1 (and nspawn is built with sd-bus) the container's cgroup P is a transient
+ * scope unit, machine-NAME.scope in the slice, started by systemd (StartTransientUnit) or by
+ * systemd-machined (CreateMachine, machined.h) with the same properties as systemd-nspawn 252
+ * gives it. cgroup_attach() then creates R = P/payload below the delegated scope in each
+ * hierarchy systemd put PID 1 in, and the cgroupfs way (as above) in the v1 hierarchies systemd
+ * does not manage. systemd applies --property= and the device policy to the scope; on exit the
+ * scope empties once payload/ is gone and systemd removes it (CollectMode=inactive-or-failed).
+ */
+
+/* One property of the scope unit as it goes over D-Bus: a name and a typed value. */
+enum scope_value_type {
+        SCOPE_STRING, /* "s": str */
+        SCOPE_BOOL,   /* "b": u */
+        SCOPE_U64,    /* "t": u */
+        SCOPE_I32,    /* "i": u (a signal number) */
+        SCOPE_PIDS,   /* "au": one PID in u */
+        SCOPE_DEVICE, /* "a(ss)": one entry: the device in str, its access ("rwm") in access */
+        SCOPE_CPUS,   /* "ay": a CPU bitmask, from the kernel CPU list in str */
+};
+
+struct scope_property {
+        const char *name;
+        enum scope_value_type type;
+        uint64_t u;
+        char str[256];
+        char access[4];
+};
+
+/* Who starts the scope: systemd (StartTransientUnit, every property) or machined (CreateMachine:
+ * machined adds PIDs, Description, Delegate, CollectMode and AddRef itself). */
+enum scope_caller {
+        SCOPE_FOR_SYSTEMD,
+        SCOPE_FOR_MACHINED,
+};
+
+struct device_rule;
+
+/* What the scope is made of; the pointers belong to the caller (cgroup_context_scope_spec()). */
+struct scope_spec {
+        const char *machine;
+        const char *scope; /* "machine-NAME.scope" */
+        const char *slice; /* unit name, "machine.slice" by default */
+        pid_t pid;
+        int kill_signal; /* 0: none (then no KillSignal=/KillMode=) */
+        const struct cgroup_property *props;
+        size_t n_props;
+        const struct device_rule *devices;
+        size_t n_devices;
+};
+
+/* The property list, in systemd-nspawn 252's order: [PIDs, Description, Delegate, CollectMode,
+ * AddRef], Slice, DevicePolicy=closed, one DeviceAllow= per device rule that systemd can express
+ * (char-pts, /dev/char/MAJ:MIN, /dev/block/MAJ:MIN, /run/systemd/inaccessible/chr|blk),
+ * KillSignal= and KillMode=mixed with a kill signal, then the --property= settings. */
+int scope_properties_build(const struct scope_spec *spec, enum scope_caller who, struct scope_property **ret,
+                           size_t *ret_n);
+/* AllowedCPUs= over D-Bus is a bitmask, one bit per CPU, CPU 0 in bit 0 of byte 0. */
+int cpu_list_to_mask(const char *list, uint8_t **ret, size_t *ret_n);
+
+/* The backend in use: the container goes into a systemd scope. */
+bool cgroup_context_uses_scope(const struct cgroup_context *c);
+/* The scope spec of this container (pointers into c, valid as long as c). */
+int cgroup_context_scope_spec(const struct cgroup_context *c, pid_t pid, struct scope_spec *ret);
+
+/* True if nspawn was built with sd-bus and systemd runs as PID 1 (/run/systemd/system exists). */
 bool cgroup_scope_available(void);
-/* Ask systemd (StartTransientUnit) for scope_name in slice with pid in it and the properties;
- * returns the scope's cgroup path. The build-time stub returns -EOPNOTSUPP. */
-int cgroup_scope_start(const char *scope_name, const char *slice, pid_t pid, const struct cgroup_property *props,
-                       size_t n_props, char **ret_path);
+
+/* A started scope unit, held (AddRef=yes, Controller=) through our own bus connection. */
+struct scope_unit;
+/* StartTransientUnit of spec->scope and wait for its job; the build without sd-bus returns
+ * -EOPNOTSUPP. */
+int cgroup_scope_start(const struct scope_spec *spec, struct scope_unit **ret, char **ret_error);
+/* As systemd-nspawn's terminate_scope(): AbandonScope, KillUnit SIGKILL, UnrefUnit (errors
+ * ignored: the scope is usually gone already), then close the connection. Returns NULL. */
+struct scope_unit *cgroup_scope_stop(struct scope_unit *u);

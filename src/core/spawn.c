@@ -21,6 +21,7 @@
 #include "console.h"
 #include "event.h"
 #include "fdutil.h"
+#include "machined.h"
 #include "macro.h"
 #include "notify.h"
 #include "registry.h"
@@ -67,6 +68,11 @@ static pid_t clone_container(const struct spawn_params *p, int *ret_pidfd) {
         return pid;
 }
 
+static int register_machined(struct supervisor *sv, char **ret_error) {
+        const struct spawn_params *p = sv->p;
+        return machined_register(p->machined, p->settings->machine, p->uuid, p->root, sv->pid, p->cgroup, ret_error);
+}
+
 /*
  * Put PID 1 into its cgroups, then let it go on ('G'). The cgroup namespace root is fixed, for
  * every hierarchy, when the namespace is created: from the creator's cgroups at that moment. So
@@ -84,6 +90,9 @@ static int place_container(struct supervisor *sv, int sock, char **ret_error) {
         /* created while the child prepares its mounts (it waits for 'G' before it needs them) */
         char *error = NULL;
         int r = cgroup_realize(sv->p->cgroup, &error);
+        /* machined's CreateMachine makes the systemd scope with PID 1 in it (machined.h) */
+        if (r >= 0 && machined_creates_scope(sv->p->machined, sv->p->cgroup))
+                r = register_machined(sv, &error);
         if (r >= 0)
                 r = cgroup_attach(sv->p->cgroup, sv->pid, &error);
         if (r == -ESRCH) /* the child failed already: its own message is waiting on the socket */
@@ -259,9 +268,12 @@ static int event_loop(struct supervisor *sv) {
 /* The leader's PID is known now: the machine's record says who it is (the name was claimed by
  * main before the clone, so this replaces our own record). Runs while the child sets up. */
 static int register_leader(struct supervisor *sv, char **ret_error) {
+        int r = 0;
+        if (!machined_creates_scope(sv->p->machined, sv->p->cgroup) && (r = register_machined(sv, ret_error)) < 0)
+                return r;
         if (!sv->p->registry)
                 return 0;
-        int r = registry_set_leader(sv->p->registry, sv->pid);
+        r = registry_set_leader(sv->p->registry, sv->pid);
         if (r < 0 && asprintf(ret_error, "Failed to register machine: %s", strerror(-r)) < 0)
                 *ret_error = NULL;
         return r;
@@ -348,6 +360,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         collect_result(&sv, ret);
         /* PID 1 is gone: what is left in its cgroups is killed and they are removed */
         (void) cgroup_destroy(p->cgroup);
+        machined_unregister(p->machined);
         supervisor_done(&sv, &old_mask);
         return r;
 }

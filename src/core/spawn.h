@@ -25,6 +25,7 @@
 
 struct registry_entry;
 struct cgroup_context;
+struct machined;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -40,6 +41,7 @@ struct spawn_params {
         const struct credentials *credentials; /* read by the supervisor (credentials.h), or NULL */
         bool root_overlay;                  /* -x on a plain directory: overlay root (ephemeral.h) */
         struct cgroup_context *cgroup;      /* the container's cgroups (cgroup.h), NULL: none */
+        struct machined *machined;          /* systemd-machined registration (machined.h), NULL: none */
 };
 
 enum spawn_end {

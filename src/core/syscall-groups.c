@@ -342,7 +342,8 @@ void nr_set_sort(struct nr_set *s) {
 
         if (s->sorted)
                 return;
-        qsort(s->v, s->n, sizeof(int), cmp_int);
+        if (s->n > 0) /* v may be NULL when empty, which qsort must not get */
+                qsort(s->v, s->n, sizeof(int), cmp_int);
         for (size_t i = 0; i < s->n; i++)
                 if (k == 0 || s->v[k - 1] != s->v[i])
                         s->v[k++] = s->v[i];
@@ -352,7 +353,7 @@ void nr_set_sort(struct nr_set *s) {
 
 bool nr_set_contains(struct nr_set *s, int nr) {
         nr_set_sort(s);
-        return bsearch(&nr, s->v, s->n, sizeof(int), cmp_int) != NULL;
+        return s->n > 0 && bsearch(&nr, s->v, s->n, sizeof(int), cmp_int) != NULL;
 }
 
 void nr_set_subtract(struct nr_set *a, struct nr_set *b) {

@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "options.h"
 #include "parse.h"
+#include "machined.h"
 #include "registry.h"
 #include "settings-file.h"
 #include "settings.h"
@@ -352,6 +353,8 @@ int main(int argc, char *argv[]) {
         _cleanup_(ephemeral_donep) struct ephemeral ephemeral = EPHEMERAL_INIT;
         _cleanup_(registry_releasep) struct registry_entry *registry = NULL;
         _cleanup_(cgroup_context_freep) struct cgroup_context *cgroup = NULL;
+        _cleanup_(machined_freep) struct machined *machined = NULL;
+        _cleanup_free_ char *machined_error = NULL;
         _cleanup_free_ char *cg_error = NULL;
         struct seccomp_program *seccomp = NULL;
         struct credentials creds = {};
@@ -430,6 +433,12 @@ int main(int argc, char *argv[]) {
                 goto fail;
         }
         p.cgroup = cgroup;
+        r = machined_new(s, &machined, &machined_error);
+        if (r < 0) {
+                log_error("%s", machined_error ? machined_error : strerror(-r));
+                goto fail;
+        }
+        p.machined = machined;
         if (s->start_mode == START_PID2) {
                 stub_fd = stub_memfd();
                 if (stub_fd < 0) {

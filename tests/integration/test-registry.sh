@@ -75,7 +75,8 @@ assert_rc 3 "payload's exit code"
 capture OUT nspawn -q -D "$ROOTFS" -M "$name" /nonexistent
 assert_rc 1 "missing payload"
 capture OUT nspawn -q -D "$ROOTFS" -M "$name" --register=yes /bin/true
-assert_rc 0 "--register=yes without systemd-machined"
+# --register=yes insists on systemd-machined, as systemd-nspawn (test-machined.sh tests it there)
+[[ -d /run/systemd/system ]] || assert_rc 1 "--register=yes without systemd"
 [[ -z $(leftovers) ]] || fail "left in the registry: $(leftovers)"
 # --register=no only skips systemd-machined: nspawnctl still needs the record.
 start_bg --register=no

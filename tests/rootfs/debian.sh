@@ -2,6 +2,8 @@
 # Build a Debian bookworm test image with debootstrap (minbase) from the host's configured mirror.
 #   tests/rootfs/debian.sh VARIANT DEST
 #     VARIANT systemd: systemd, systemd-sysv, dbus
+#     VARIANT systemd-machined: the same plus systemd-container (systemd-machined, machinectl) and
+#       the libraries nspawn links, so a nested nspawn can run in the guest (test-machined.sh)
 #     VARIANT openrc:  OpenRC + sysvinit-core, agetty on the console, root without password
 # Environment: MIRROR (default: the bookworm "deb" URI of /etc/apt/sources.list*),
 #   DEBIAN_CACHE (debootstrap's .deb cache, default: DEST's directory/debootstrap-cache).
@@ -16,9 +18,9 @@
 set -euo pipefail
 
 main() {
-variant=${1:?usage: $0 systemd|openrc DEST}
-dest=${2:?usage: $0 systemd|openrc DEST}
-case $variant in systemd|openrc) ;; *) echo "debian.sh: unknown variant '$variant'" >&2; exit 2 ;; esac
+variant=${1:?usage: $0 systemd|systemd-machined|openrc DEST}
+dest=${2:?usage: $0 systemd|systemd-machined|openrc DEST}
+case $variant in systemd|systemd-machined|openrc) ;; *) echo "debian.sh: unknown variant '$variant'" >&2; exit 2 ;; esac
 [[ $(id -u) == 0 ]] || { echo "debian.sh: must run as root (debootstrap)" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "debian.sh: debootstrap is not installed" >&2; exit 1; }
 
@@ -67,6 +69,7 @@ mirror=${MIRROR:-$(find_mirror | head -n 1)}
 # brings sysv-rc, which conflicts with openrc (even with --exclude). apt replaces it afterwards.
 case $variant in
 systemd) include=systemd,systemd-sysv,dbus ;;
+systemd-machined) include=systemd,systemd-sysv,dbus,systemd-container,libseccomp2,libcap2,libmount1 ;;
 openrc) include=sysvinit-core,util-linux ;;
 esac
 
@@ -136,7 +139,7 @@ rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*_Packages
 
 mask() { local u; for u in "$@"; do ln -sfn /dev/null "$tmp/etc/systemd/system/$u"; done; }
 
-if [[ $variant == systemd ]]; then
+if [[ $variant == systemd || $variant == systemd-machined ]]; then
         # Nothing that touches the clock, the network or the host's hardware, even if a later
         # package pulls it in.
         mask systemd-timesyncd.service systemd-networkd.service systemd-networkd.socket \

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "guard.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "macro.h"
+
+static bool fd_kept(int fd, const int *keep, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (keep[i] == fd)
+                        return true;
+        return false;
+}
+
+/* Close every fd from 3 up except the kept ones (at most a few, so a scan is cheap). */
+static void close_all_but(const int *keep, size_t n, int pipe_fd) {
+        int max = pipe_fd;
+        for (size_t i = 0; i < n; i++)
+                max = MAX(max, keep[i]);
+        for (int fd = 3; fd <= max; fd++)
+                if (fd != pipe_fd && !fd_kept(fd, keep, n))
+                        (void) close(fd);
+        (void) syscall(SYS_close_range, max + 1, ~0U, 0);
+}
+
+_Noreturn static void guard_main(int pipe_fd, const char *name, const int *keep, size_t n, guard_fn fn,
+                                 void *userdata) {
+        static const int ignored[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
+                                       SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2 };
+        sigset_t none;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        char c;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                signal(ignored[i], SIG_IGN);
+        (void) setsid();
+        (void) prctl(PR_SET_NAME, name);
+        (void) chdir("/");
+        for (int i = 0; i < 3 && null >= 0; i++)
+                (void) dup2(null, i);
+        close_all_but(keep, n, pipe_fd);
+
+        while (read(pipe_fd, &c, 1) < 0 && errno == EINTR)
+                ;
+        fn(userdata);
+        _exit(EXIT_SUCCESS);
+}
+
+int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n_keep, guard_fn fn,
+                void *userdata) {
+        int p[2];
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                safe_close(p[0]);
+                safe_close(p[1]);
+                return r;
+        }
+        if (pid == 0) {
+                safe_close(p[1]);
+                guard_main(p[0], name, keep_fds, n_keep, fn, userdata);
+        }
+        safe_close(p[0]);
+        *g = (struct guard) { .pid = pid, .fd = p[1] };
+        return 0;
+}
+
+void guard_release(struct guard *g) {
+        g->fd = safe_close(g->fd);
+        if (g->pid > 0)
+                while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        g->pid = 0;
+}
