@@ -54,6 +54,7 @@ struct hierarchy {
         char *supervisor;  /* --keep-unit on cgroup2 with controllers: own/supervisor */
         char *saved_subtree; /* own's cgroup.subtree_control before we enabled controllers */
         bool realized;
+        bool in_unit;      /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
         bool systemd;      /* P is the systemd scope: only R is ours to create and remove */
         ino_t p_ino, r_ino; /* identity of P and R, for the guard */
 };
@@ -294,13 +295,16 @@ static bool needs_payload(const struct cgroup_context *c, const struct hierarchy
         return false;
 }
 
+/* --keep-unit: systemd-nspawn's create_subcgroup(), own/payload, and nspawn itself in
+ * own/supervisor where cgroup2 forbids processes next to enabled controllers. In a hierarchy where
+ * we run in the root there is no unit to stay in, and root/payload would be shared by every such
+ * nspawn: there the container gets the default layout. */
 static int hierarchy_paths(struct cgroup_context *c, struct hierarchy *h, const char *base, bool want_supervisor) {
-        if (c->keep_unit) {
-                /* systemd-nspawn's create_subcgroup(): own/payload, and nspawn itself in
-                 * own/supervisor where cgroup2 forbids processes next to enabled controllers */
+        h->in_unit = c->keep_unit && !isempty(h->own);
+        if (h->in_unit) {
                 h->p = path_join2(h->own, "payload");
                 h->r = strdup(h->p ?: "");
-                if (want_supervisor && is_v2(h) && !isempty(h->own))
+                if (want_supervisor && is_v2(h))
                         h->supervisor = path_join2(h->own, "supervisor");
         } else {
                 h->p = strdup(base);
@@ -313,17 +317,17 @@ static int context_paths(struct cgroup_context *c, const struct settings *s, cha
         _cleanup_free_ char *slice = NULL, *slice_path = NULL, *scope = NULL, *base = NULL;
         int r;
 
+        r = cgroup_slice_normalize(s->slice ?: "machine", &slice);
+        if (r >= 0)
+                r = cgroup_slice_path(slice, &slice_path);
+        if (r < 0)
+                return fail(ret_error, r, "Invalid slice name '%s'.", s->slice ?: "machine");
+        r = cgroup_scope_name(s->machine, &scope);
+        if (r < 0)
+                return fail(ret_error, r, "Machine name '%s' is not valid for a scope unit.", s->machine);
+        if (!(base = path_join2(slice_path, scope)))
+                return -ENOMEM;
         if (!c->keep_unit) {
-                r = cgroup_slice_normalize(s->slice ?: "machine", &slice);
-                if (r >= 0)
-                        r = cgroup_slice_path(slice, &slice_path);
-                if (r < 0)
-                        return fail(ret_error, r, "Invalid slice name '%s'.", s->slice ?: "machine");
-                r = cgroup_scope_name(s->machine, &scope);
-                if (r < 0)
-                        return fail(ret_error, r, "Machine name '%s' is not valid for a scope unit.", s->machine);
-                if (!(base = path_join2(slice_path, scope)))
-                        return -ENOMEM;
                 c->slice_unit = TAKE_PTR(slice);
                 c->scope_unit = TAKE_PTR(scope);
         }
@@ -389,12 +393,6 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
         }
         if ((r = context_properties(c, s, ret_error)) < 0 || (r = hierarchies_load(c, ret_error)) < 0)
                 goto fail;
-        /* --keep-unit means "stay below the unit that started us". Started from a hierarchy's root
-         * there is no unit: root/payload would be shared by every such nspawn, so the container
-         * gets its own machine-NAME.scope as without --keep-unit. */
-        struct hierarchy *own = main_hierarchy(c);
-        if (c->keep_unit && own && isempty(own->own))
-                c->keep_unit = false;
         /* With systemd as PID 1 the scope is systemd's (it would not tolerate a foreign cgroup in its
          * slices); --keep-unit stays inside the unit that runs us either way. */
         c->backend = cgroup_scope_available() && !c->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
@@ -575,7 +573,7 @@ static int guard_remove(struct cgroup_context *c, struct hierarchy *h) {
                 return r;
         if (ours && r >= 0 && !streq(h->p, h->r))
                 r = remove_tree(h->root_fd, h->p, true);
-        if (ours && r >= 0 && !c->keep_unit)
+        if (ours && r >= 0 && !h->in_unit)
                 remove_parents(h->root_fd, h->p, "");
         return r;
 }
@@ -655,7 +653,7 @@ int cgroup_destroy(struct cgroup_context *c) {
                 int k = remove_tree(h->root_fd, h->r, true);
                 if (k >= 0 && !streq(h->p, h->r) && !h->systemd)
                         k = remove_tree(h->root_fd, h->p, true);
-                if (k >= 0 && !c->keep_unit && !h->systemd)
+                if (k >= 0 && !h->in_unit && !h->systemd)
                         remove_parents(h->root_fd, h->p, "");
                 restore_supervisor(h);
                 if (k < 0 && r == 0)
