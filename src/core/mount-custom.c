@@ -65,6 +65,20 @@ void mount_custom_order(const struct custom_mount *m, size_t n, size_t *order) {
 
 /* ---- after pivot: attached in the container ---------------------------------------------- */
 
+/* A missing destination base in the directory pfd: a directory, or an empty file to bind a file
+ * on; opened without following a symlink. */
+static int custom_target_create(int pfd, const char *base, bool dir) {
+        if (dir) {
+                if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+        } else {
+                _cleanup_close_ int f = openat(pfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (f < 0)
+                        return negative_errno();
+        }
+        return chase_open_nofollow(pfd, base, O_PATH, 0);
+}
+
 /* The destination of a custom mount, resolved inside the container root (symlinks are
  * followed, but never out of the root: it is the only tree left after pivot_root). A missing one
  * is created, as a directory or an empty file to match the source. */
@@ -91,16 +105,7 @@ static int custom_target_open(int root_fd, const char *dest, bool dir) {
                 pfd = chase_mkdir_p(root_fd, parent, 0755);
         if (pfd < 0)
                 return pfd;
-
-        if (dir) {
-                if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
-        } else {
-                _cleanup_close_ int f = openat(pfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (f < 0)
-                        return negative_errno();
-        }
-        return chase_open_nofollow(pfd, base, O_PATH, 0);
+        return custom_target_create(pfd, base, dir);
 }
 
 static int custom_mount_make(struct mount_context *ctx, int root_fd, size_t i, int *ret_target) {

@@ -388,6 +388,19 @@ static int append(char **buf, size_t *len, const char *fmt, ...) {
         return 0;
 }
 
+/* A closed list of values, spelled out in the row's completion ("yes no"). */
+static int words_append(char **buf, size_t *len, const char *list) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r = strv_split(list, " ", &words);
+
+        STRV_FOREACH(w, words) {
+                if (r < 0)
+                        break;
+                r = append(buf, len, "%s\n", *w);
+        }
+        return r;
+}
+
 static int values_append(char **buf, size_t *len, const char *completion) {
         char b[16];
         int r = 0;
@@ -408,15 +421,8 @@ static int values_append(char **buf, size_t *len, const char *completion) {
         } else if (streq(completion, "@rlimits")) {
                 for (int i = 0; i < RLIMIT_NLIMITS && r >= 0; i++)
                         r = append(buf, len, "%s\n", rlimit_to_string(i));
-        } else if (completion[0] != '@') {
-                _cleanup_strv_free_ char **words = NULL;
-                r = strv_split(completion, " ", &words);
-                STRV_FOREACH(w, words) {
-                        if (r < 0)
-                                break;
-                        r = append(buf, len, "%s\n", *w);
-                }
-        }
+        } else if (completion[0] != '@')
+                r = words_append(buf, len, completion);
         return r;
 }
 
