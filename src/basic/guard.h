@@ -13,6 +13,7 @@
  * caller's open.
  */
 
+#include <errno.h>
 #include <stddef.h>
 #include <sys/types.h>
 

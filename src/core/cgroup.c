@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "guard.h"
 #include "devices.h"
 #include "fdutil.h"
 #include "macro.h"
@@ -75,8 +76,7 @@ struct cgroup_context {
         char *machine, *slice_unit, *scope_unit; /* for the scope backend */
         int kill_signal;
         struct scope_unit *scope; /* started by us (not by machined) */
-        pid_t guard_pid;  /* see cgroup_guard() */
-        int guard_fd;     /* its pipe; closed when we are done (or dead) */
+        struct guard guard; /* see cgroup_guard() */
 };
 
 static const char *const mode_names[] = {
@@ -385,7 +385,7 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
                 return -ENOMEM;
         c->mode = mode;
         c->keep_unit = s->keep_unit;
-        c->guard_fd = -EBADF;
+        c->guard = (struct guard) GUARD_INIT;
         c->kill_signal = settings_kill_signal(s);
         if (!(c->machine = strdup(s->machine ?: ""))) {
                 r = -ENOMEM;
@@ -424,7 +424,7 @@ struct cgroup_context *cgroup_context_free(struct cgroup_context *c) {
         free(c->slice_unit);
         free(c->scope_unit);
         c->scope = cgroup_scope_stop(c->scope);
-        safe_close(c->guard_fd);
+        guard_release(&c->guard);
         free(c);
         return NULL;
 }
@@ -546,16 +546,6 @@ static void restore_supervisor(struct hierarchy *h) {
 
 /* ---- the guard: removal after a SIGKILLed supervisor ---- */
 
-/* The guard wakes up when the pipe's write end closes: we are done (then R and P are gone or
- * belong to a new run, and it finds nothing of its own), or we died. */
-static void guard_release(struct cgroup_context *c) {
-        if (c->guard_pid <= 0)
-                return;
-        c->guard_fd = safe_close(c->guard_fd);
-        (void) waitpid(c->guard_pid, NULL, 0);
-        c->guard_pid = 0;
-}
-
 static ino_t dir_ino(int root_fd, const char *path) {
         struct stat st;
         return fstatat(root_fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ? 0 : st.st_ino;
@@ -578,67 +568,34 @@ static int guard_remove(struct cgroup_context *c, struct hierarchy *h) {
         return r;
 }
 
-_Noreturn static void guard_main(struct cgroup_context *c, int fd) {
-        sigset_t none;
-        char b;
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+/* In the guard, once we are done or dead: PID 1 dies by PR_SET_PDEATHSIG with us, so give the
+ * cgroups up to 10 s to empty. After a normal exit R and P are gone or belong to a new run, and
+ * the guard finds nothing of its own. */
+static void guard_cleanup(void *userdata) {
+        struct cgroup_context *c = userdata;
 
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        (void) prctl(PR_SET_NAME, "nspawn-cgguard");
-        (void) setsid();
-        (void) chdir("/");
-        /* hold nothing of the supervisor's (its stdout may be a pipe someone waits on) */
-        for (int i = 0; i < 3 && null >= 0; i++)
-                (void) dup2(null, i);
-        for (int i = 3; i < 1024; i++) {
-                bool keep = i == fd;
-                for (size_t j = 0; j < c->n && !keep; j++)
-                        keep = i == c->h[j].root_fd;
-                if (!keep)
-                        (void) close(i);
-        }
-        while (read(fd, &b, 1) < 0 && errno == EINTR)
-                ;
-        /* PID 1 dies by PR_SET_PDEATHSIG with us; give it up to 10 s */
         for (int attempt = 0; attempt < 100; attempt++) {
                 bool busy = false;
                 for (size_t i = 0; i < c->n; i++)
                         if (c->h[i].realized && guard_remove(c, &c->h[i]) == -EBUSY)
                                 busy = true;
                 if (!busy)
-                        break;
+                        return;
                 sleep_ms(100);
         }
-        _exit(EXIT_SUCCESS);
 }
 
 int cgroup_guard(struct cgroup_context *c) {
-        int pipefd[2];
+        int keep[c ? c->n + 1 : 1];
 
-        if (!c || c->guard_pid > 0)
+        if (!c || c->guard.pid > 0)
                 return 0;
         for (size_t i = 0; i < c->n; i++) {
                 c->h[i].r_ino = dir_ino(c->h[i].root_fd, c->h[i].r);
                 c->h[i].p_ino = dir_ino(c->h[i].root_fd, c->h[i].p);
+                keep[i] = c->h[i].root_fd;
         }
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid < 0) {
-                int r = -errno;
-                close(pipefd[0]);
-                close(pipefd[1]);
-                return r;
-        }
-        if (pid == 0) {
-                close(pipefd[1]);
-                guard_main(c, pipefd[0]);
-        }
-        close(pipefd[0]);
-        c->guard_pid = pid;
-        c->guard_fd = pipefd[1];
-        return 0;
+        return guard_start(&c->guard, "nspawn-cgguard", keep, c->n, guard_cleanup, c);
 }
 
 int cgroup_destroy(struct cgroup_context *c) {
@@ -660,7 +617,7 @@ int cgroup_destroy(struct cgroup_context *c) {
                         r = k;
                 h->realized = false;
         }
-        guard_release(c);
+        guard_release(&c->guard);
         c->scope = cgroup_scope_stop(c->scope);
         return r;
 }

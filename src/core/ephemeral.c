@@ -24,6 +24,7 @@
 
 #include "copy.h"
 #include "ephemeral.h"
+#include "guard.h"
 #include "macro.h"
 
 #define BTRFS_FIRST_FREE_OBJECTID 256 /* the inode number of every subvolume's root */
@@ -222,63 +223,16 @@ int ephemeral_sweep(int parent_fd, const char *prefix) {
 
 /* ---- the reaper ----------------------------------------------------------------------------- */
 
-/* Keep only the pipe (as fd 3), the snapshot's directory (4) and its lock (5); stdio is
- * /dev/null, so the reaper holds no terminal or pipe of the caller open. */
-static void reaper_close_fds(int pipe_fd, int parent_fd, int lock_fd) {
-        int keep[] = {pipe_fd, parent_fd, lock_fd};
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-        for (size_t i = 0; i < ELEMENTSOF(keep); i++) /* out of the way of 3..5 first */
-                keep[i] = fcntl(keep[i], F_DUPFD, 16);
-        if (null >= 0)
-                for (int i = 0; i < 3; i++)
-                        (void) dup2(null, i);
-        for (size_t i = 0; i < ELEMENTSOF(keep); i++)
-                (void) dup2(keep[i], 3 + (int) i);
-        (void) syscall(SYS_close_range, 6, ~0U, 0);
-}
-
-/* The reaper: outlives a SIGKILLed supervisor, destroys the snapshot when the pipe's write end
- * (held by the supervisor only) is closed. Signals from the terminal or a process group do not
- * reach it. */
-_Noreturn static void reaper_main(int pipe_fd, const struct ephemeral *e) {
-        static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
-                                      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
-        char c;
-
-        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
-                signal(ignored[i], SIG_IGN);
-        (void) setsid();
-        (void) prctl(PR_SET_NAME, "nspawn-reaper");
-        (void) chdir("/");
-        reaper_close_fds(pipe_fd, e->parent_fd, e->lock_fd);
-
-        while (read(3, &c, 1) < 0 && errno == EINTR)
-                ;
-        (void) btrfs_destroy_wait(4, e->name, 60 * 1000);
-        _exit(EXIT_SUCCESS);
+/* The reaper (a guard, see guard.h) destroys the snapshot once the supervisor is done or dead; it
+ * keeps the snapshot's directory and the lock, so the snapshot stays "owned" until it is gone. */
+static void reaper_cleanup(void *userdata) {
+        const struct ephemeral *e = userdata;
+        (void) btrfs_destroy_wait(e->parent_fd, e->name, 60 * 1000);
 }
 
 static int reaper_start(struct ephemeral *e) {
-        int p[2];
-        pid_t pid;
-
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return negative_errno();
-        pid = fork();
-        if (pid < 0) {
-                safe_close(p[0]);
-                safe_close(p[1]);
-                return negative_errno();
-        }
-        if (pid == 0) {
-                safe_close(p[1]);
-                reaper_main(p[0], e);
-        }
-        safe_close(p[0]);
-        e->reaper_fd = p[1];
-        e->reaper = pid;
-        return 0;
+        int keep[] = { e->parent_fd, e->lock_fd };
+        return guard_start(&e->reaper, "nspawn-reaper", keep, ELEMENTSOF(keep), reaper_cleanup, e);
 }
 
 /* ---- -x ------------------------------------------------------------------------------------- */
@@ -388,11 +342,7 @@ int ephemeral_setup(const char *directory, struct ephemeral *ret) {
 void ephemeral_done(struct ephemeral *e) {
         if (e->name && e->parent_fd >= 0)
                 (void) btrfs_destroy_wait(e->parent_fd, e->name, 5000);
-        e->reaper_fd = safe_close(e->reaper_fd);
-        if (e->reaper > 0)
-                while (waitpid(e->reaper, NULL, 0) < 0 && errno == EINTR)
-                        ;
-        e->reaper = 0;
+        guard_release(&e->reaper);
         ephemeral_reset(e);
         e->overlay = false;
 }

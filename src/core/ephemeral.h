@@ -24,18 +24,19 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "guard.h"
+
 struct ephemeral {
         bool overlay;    /* not a subvolume (or no snapshot possible): the child overlays the tree */
         char *path;      /* the snapshot's path (the container's root), NULL with overlay */
         int parent_fd;   /* the directory holding the snapshot */
         char *name;      /* the snapshot's name in it */
         int lock_fd;     /* LOCK_EX on the snapshot; with overlay LOCK_SH on the tree (its lower layer) */
-        int reaper_fd;   /* write end of the reaper's pipe */
-        pid_t reaper;
+        struct guard reaper; /* destroys the snapshot if nspawn is SIGKILLed */
 };
 
 #define EPHEMERAL_INIT                                                                                      \
-        { .parent_fd = -EBADF, .lock_fd = -EBADF, .reaper_fd = -EBADF }
+        { .parent_fd = -EBADF, .lock_fd = -EBADF, .reaper = GUARD_INIT }
 
 /* Set up -x for the tree at directory (absolute, canonical). -EBUSY if the tree is in use
  * read-write by another container. */
