@@ -84,7 +84,7 @@ After=default.target multi-user.target graphical.target
 # Type=simple: the boot is finished (systemd-analyze needs that) while this still runs.
 [Service]
 Type=simple
-ExecStart=/bin/sh -c 'systemctl is-system-running --wait; systemd-analyze time; echo; systemd-analyze critical-chain --no-pager; echo; systemd-analyze blame --no-pager | head -n 25; systemctl --no-block poweroff'
+ExecStart=/bin/sh -c 'systemctl is-system-running --wait; systemctl show -p UserspaceTimestampMonotonic -p FinishTimestampMonotonic; systemd-analyze time; echo; systemd-analyze critical-chain --no-pager; echo; systemd-analyze blame --no-pager | head -n 25; systemctl --no-block poweroff'
 StandardOutput=file:/root/bench-analyze.txt
 UNIT
 done
@@ -94,6 +94,8 @@ done
 #   ready:    NOTIFY_SOCKET is a datagram socket of ours; time until READY=1 arrives, then
 #             SIGTERM (the runtime sends SIGRTMIN+3: an orderly poweroff) and time until exit.
 #   poweroff: time until CMD exits.
+#   analyze:  as ready, but the guest powers off by itself; prints "T0_NS READY_NS EXIT_MS RC"
+#             (absolute CLOCK_MONOTONIC, which the guest shares: see -a).
 # Prints "READY_MS STOP_MS EXIT_MS RC" ("-" for what does not apply); exit 1 on a timeout.
 # Times are from just before the fork, on CLOCK_MONOTONIC.
 # shellcheck disable=SC2034 # used in sample's eval
@@ -102,7 +104,7 @@ import os, select, signal, socket, subprocess, sys, tempfile, time
 mode, timeout, log, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
 env = dict(os.environ)
 sock = None
-if mode == "ready":
+if mode in ("ready", "analyze"):
     path = os.path.join(tempfile.mkdtemp(dir=os.environ["BENCH_WORK"]), "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
     sock.bind(path)
@@ -120,7 +122,7 @@ if sock:
         if select.select([sock], [], [], 0.02)[0]:
             if b"READY=1" in sock.recv(4096).split(b"\n"):
                 ready = time.monotonic_ns()
-    if ready is not None and p.poll() is None:
+    if mode == "ready" and ready is not None and p.poll() is None:
         stop = time.monotonic_ns()
         p.send_signal(signal.SIGTERM)
 try:
@@ -138,7 +140,10 @@ end = time.monotonic_ns()
 if sock and ready is None:
     sys.stderr.write("no READY=1 before the runtime ended (exit code %d)\n" % rc)
     sys.exit(1)
-print(ms(t0, ready) if ready else "-", ms(stop, end) if stop else "-", ms(t0, end), rc)
+if mode == "analyze":
+    print(t0, ready, ms(t0, end), rc)
+else:
+    print(ms(t0, ready) if ready else "-", ms(stop, end) if stop else "-", ms(t0, end), rc)
 '
 export BENCH_WORK=$work
 
@@ -229,15 +234,47 @@ for m in "${metrics[@]}"; do
 done
 [[ -n $ours && -n $theirs ]] && echo "ratio = nspawn's median / systemd-nspawn's median"
 
-# ---- optional: what the guest's own systemd says about its boot under each runtime ----
+# ---- optional: where the time goes, from the guest's own clock ----
+# A few more boots each with bench-analyze.service: the guest's systemd records when it started
+# (UserspaceTimestampMonotonic) and finished its start-up (FinishTimestampMonotonic) on the same
+# CLOCK_MONOTONIC as our samples, so a boot splits into the runtime's start-up (fork to the
+# guest's init), the guest's own boot, and the way of READY=1 back to us.
 if [[ -n $analyze ]]; then
+        # split K: one analyze boot of contender K, its split appended to $work/K.split
+        split() {
+                local k=$1 line t0 ready us fin
+                rm -f "${roots[k]}/root/bench-analyze.txt"
+                line=$(eval "python3 -c \"\$BOOT_ONCE_PY\" analyze $timeout $work/$k.analyze.log ${cmds[k]} -D $(printf %q "${roots[k]}") -b --notify-ready=yes systemd.wants=bench-analyze.service" 2> "$work/$k.err") ||
+                        { echo "note: ${names[k]} (analyze): $(cat "$work/$k.err")" >&2; return 1; }
+                read -r t0 ready _ <<< "$line"
+                us=$(sed -n 's/^UserspaceTimestampMonotonic=//p' "${roots[k]}/root/bench-analyze.txt" 2>/dev/null)
+                fin=$(sed -n 's/^FinishTimestampMonotonic=//p' "${roots[k]}/root/bench-analyze.txt" 2>/dev/null)
+                [[ -n $us && -n $fin ]] || { echo "note: ${names[k]} (analyze): no timestamps from the guest" >&2; return 1; }
+                awk -v t0="$t0" -v r="$ready" -v u="$us" -v f="$fin" \
+                        'BEGIN { printf "%.3f %.3f %.3f %.3f\n", (u * 1000 - t0) / 1e6, (f - u) / 1e3, (r - f * 1000) / 1e6, (r - t0) / 1e6 }' >> "$work/$k.split"
+                cp "${roots[k]}/root/bench-analyze.txt" "$work/$k.analyze.txt"
+        }
+        for k in "${!names[@]}"; do : > "$work/$k.split"; done
+        for (( i = 1; i <= runs; i++ )); do
+                for k in "${!names[@]}"; do
+                        [[ ${ok[$k]} == 1 ]] && split "$k"
+                done
+        done
+        echo
+        printf '%-24s %20s %20s %20s %10s\n' "where the time goes" "start -> init ms" "init -> finished ms" "finished -> READY ms" "total ms"
         for k in "${!names[@]}"; do
                 [[ ${ok[$k]} == 1 ]] || continue
-                rm -f "${roots[k]}/root/bench-analyze.txt"
-                eval "${cmds[k]} -D $(printf %q "${roots[k]}") -b systemd.wants=bench-analyze.service" \
-                        < /dev/null > "$work/$k.analyze.log" 2>&1
+                printf '%-24s' "${names[k]}"
+                for f in 1 2 3 4; do
+                        printf ' %20.1f' "$(awk -v f=$f '{ print $f }' "$work/$k.split" | median)"
+                done
+                echo
+        done
+        echo "(medians of $runs boots each; the guest's systemd-analyze of the last boot follows)"
+        for k in "${!names[@]}"; do
+                [[ -f $work/$k.analyze.txt ]] || continue
                 echo
                 echo "== ${names[k]}: systemd-analyze in the guest =="
-                cat "${roots[k]}/root/bench-analyze.txt" 2>/dev/null || echo "(none: see the boot's output)"
+                grep -v Monotonic= "$work/$k.analyze.txt"
         done
 fi

@@ -346,113 +346,145 @@ static int run(struct settings *s, struct spawn_params *p) {
         }
 }
 
-int main(int argc, char *argv[]) {
-        _cleanup_(settings_donep) struct settings *s = &(struct settings) {};
-        struct option_result opt = {};
-        struct spawn_params p = { .stub_fd = -EBADF };
-        _cleanup_(ephemeral_donep) struct ephemeral ephemeral = EPHEMERAL_INIT;
-        _cleanup_(registry_releasep) struct registry_entry *registry = NULL;
-        _cleanup_(cgroup_context_freep) struct cgroup_context *cgroup = NULL;
-        _cleanup_(machined_freep) struct machined *machined = NULL;
-        _cleanup_free_ char *machined_error = NULL;
-        _cleanup_free_ char *cg_error = NULL;
-        struct seccomp_program *seccomp = NULL;
-        struct credentials creds = {};
-        _cleanup_free_ char *cred_error = NULL;
-        _cleanup_close_ int root_fd = -EBADF, lock_fd = -EBADF, stub_fd = -EBADF;
-        _cleanup_free_ char *host_os_release = NULL;
-        _cleanup_strv_free_ char **env = NULL;
-        const char *tmp_env = getenv("SYSTEMD_NSPAWN_TMPFS_TMP");
-        int r;
+/* Everything one nspawn owns, released by nspawn_done() on every path (the order matters: the
+ * machine's registrations and cgroups go before the tree's snapshot and lock). */
+struct nspawn {
+        struct settings settings;
+        struct spawn_params params;
+        struct ephemeral ephemeral;
+        struct registry_entry *registry;
+        struct cgroup_context *cgroup;
+        struct machined *machined;
+        struct seccomp_program *seccomp;
+        struct credentials creds;
+        char **env;
+        int root_fd, lock_fd, stub_fd;
+};
 
-        settings_init(s);
-        r = options_parse_argv(argc, argv, s, &opt);
+static void nspawn_done(struct nspawn *n) {
+        credentials_done(&n->creds);
+        seccomp_program_free(n->seccomp);
+        machined_free(n->machined);
+        cgroup_context_free(n->cgroup);
+        registry_release(n->registry);
+        safe_close(n->stub_fd);
+        safe_close(n->lock_fd);
+        safe_close(n->root_fd);
+        ephemeral_done(&n->ephemeral);
+        strv_free(n->env);
+        settings_done(&n->settings);
+}
+
+/* Log a library error once: its own message if it left one, else the errno's. */
+static int log_failure(int r, char *message) {
+        log_error("%s", message ? message : strerror(-r));
+        free(message);
+        return r;
+}
+
+/* Returns 0 to go on, 1 when --help/--version were printed, negative on error. */
+static int parse_command_line(int argc, char *argv[], struct settings *s) {
+        struct option_result opt = {};
+        int r = options_parse_argv(argc, argv, s, &opt);
+
         if (opt.output)
                 fputs(opt.output, stdout);
-        if (r != 0) {
-                if (r < 0)
-                        log_error("%s", opt.error ? opt.error : strerror(-r));
-                option_result_done(&opt);
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        }
+        if (r < 0)
+                log_error("%s", opt.error ? opt.error : strerror(-r));
         option_result_done(&opt);
+        return r;
+}
 
+/* The tree: template, location, settings file, checks, -x snapshot, lock, UUID. */
+static int prepare_image(struct nspawn *n) {
+        struct settings *s = &n->settings;
+        struct spawn_params *p = &n->params;
         bool name_derived = !s->machine;
-        if (populate_from_template(s) < 0 || determine_directory(s) < 0 || load_settings_file(s) < 0)
-                return EXIT_FAILURE;
-        _cleanup_free_ char *invalid = NULL;
-        if (settings_validate(s, &invalid) < 0)
-                return log_error("%s", invalid ? invalid : "Invalid settings."), EXIT_FAILURE;
+        char *error = NULL;
 
-        root_fd = open(s->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
-                return log_error("Failed to open %s: %m", s->directory), EXIT_FAILURE;
-        if (check_tree(s, root_fd) < 0 || check_volatile(s, root_fd) < 0)
-                return EXIT_FAILURE;
-        if (s->ephemeral && prepare_ephemeral(s, name_derived, &ephemeral, &p) < 0)
-                return EXIT_FAILURE;
+        if (populate_from_template(s) < 0 || determine_directory(s) < 0 || load_settings_file(s) < 0)
+                return -EINVAL;
+        if (settings_validate(s, &error) < 0)
+                return log_failure(-EINVAL, error);
+
+        n->root_fd = open(s->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (n->root_fd < 0)
+                return log_error("Failed to open %s: %m", s->directory);
+        if (check_tree(s, n->root_fd) < 0 || check_volatile(s, n->root_fd) < 0)
+                return -EINVAL;
+        if (s->ephemeral && prepare_ephemeral(s, name_derived, &n->ephemeral, p) < 0)
+                return -EINVAL;
         /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
          * state; volatile modes never write the image, so they share the tree like --read-only. */
-        lock_fd = s->ephemeral ? fcntl(ephemeral.lock_fd, F_DUPFD_CLOEXEC, 3)
-                               : image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
-        if (lock_fd == -EBUSY)
-                return log_error("Directory tree %s is currently busy.", s->directory), EXIT_FAILURE;
-        if (lock_fd < 0)
-                return log_error("Failed to lock %s: %s", s->directory, strerror(-lock_fd)), EXIT_FAILURE;
-        if (determine_uuid(s, root_fd, p.uuid) < 0)
-                return EXIT_FAILURE;
-        if (claim_machine(s, &p, &registry) < 0)
-                return EXIT_FAILURE;
-        p.registry = registry;
+        n->lock_fd = s->ephemeral ? fcntl(n->ephemeral.lock_fd, F_DUPFD_CLOEXEC, 3)
+                                  : image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
+        if (n->lock_fd == -EBUSY)
+                return log_error("Directory tree %s is currently busy.", s->directory);
+        if (n->lock_fd < 0)
+                return log_error("Failed to lock %s: %s", s->directory, strerror(-n->lock_fd));
+        return determine_uuid(s, n->root_fd, p->uuid);
+}
 
-        p.settings = s;
-        if (!p.root)
-                p.root = s->directory;
-        p.console = determine_console(s);
-        p.tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
-        if (prepare_security(s, &p, &seccomp) < 0)
-                goto fail;
+/* What the run needs from the host, gathered before anything of the container exists. */
+static int prepare_run(struct nspawn *n) {
+        struct settings *s = &n->settings;
+        struct spawn_params *p = &n->params;
+        const char *tmp_env = getenv("SYSTEMD_NSPAWN_TMPFS_TMP");
+        _cleanup_free_ char *host_os_release = NULL;
+        char *error = NULL;
+        int r;
+
+        if (claim_machine(s, p, &n->registry) < 0)
+                return -EEXIST;
+        p->registry = n->registry;
+        p->settings = s;
+        if (!p->root)
+                p->root = s->directory;
+        p->console = determine_console(s);
+        p->tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
+        if (prepare_security(s, p, &n->seccomp) < 0)
+                return -EINVAL;
         if (read_file_at(AT_FDCWD, "/etc/os-release", &host_os_release, 64 * 1024) < 0)
                 (void) read_file_at(AT_FDCWD, "/usr/lib/os-release", &host_os_release, 64 * 1024);
-        r = env_build_base(s, p.uuid, p.console, host_os_release, &env);
-        if (r < 0) {
-                log_error("Failed to build the environment: %s", strerror(-r));
-                goto fail;
-        }
-        p.environment = env;
+        r = env_build_base(s, p->uuid, p->console, host_os_release, &n->env);
+        if (r < 0)
+                return log_error("Failed to build the environment: %s", strerror(-r));
+        p->environment = n->env;
         /* Credentials are read once, here, where the host is visible (the restart loop reuses them). */
-        r = credentials_load(s, &creds, &cred_error);
-        if (r < 0) {
-                log_error("%s", cred_error ? cred_error : strerror(-r));
-                goto fail;
-        }
-        p.credentials = &creds;
-        r = cgroup_context_new(s, &cgroup, &cg_error);
-        if (r < 0) {
-                log_error("%s", cg_error ? cg_error : strerror(-r));
-                goto fail;
-        }
-        p.cgroup = cgroup;
-        r = machined_new(s, &machined, &machined_error);
-        if (r < 0) {
-                log_error("%s", machined_error ? machined_error : strerror(-r));
-                goto fail;
-        }
-        p.machined = machined;
+        if ((r = credentials_load(s, &n->creds, &error)) < 0)
+                return log_failure(r, error);
+        p->credentials = &n->creds;
+        if ((r = cgroup_context_new(s, &n->cgroup, &error)) < 0)
+                return log_failure(r, error);
+        p->cgroup = n->cgroup;
+        if ((r = machined_new(s, &n->machined, &error)) < 0)
+                return log_failure(r, error);
+        p->machined = n->machined;
         if (s->start_mode == START_PID2) {
-                stub_fd = stub_memfd();
-                if (stub_fd < 0) {
-                        log_error("Failed to prepare the stub init: %s", strerror(-stub_fd));
-                        goto fail;
-                }
-                p.stub_fd = stub_fd;
+                n->stub_fd = stub_memfd();
+                if (n->stub_fd < 0)
+                        return log_error("Failed to prepare the stub init: %s", strerror(-n->stub_fd));
+                p->stub_fd = n->stub_fd;
         }
-        r = run(s, &p);
-        seccomp_program_free(seccomp);
-        credentials_done(&creds);
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        struct nspawn n = {
+                .params.stub_fd = -EBADF,
+                .ephemeral = EPHEMERAL_INIT,
+                .root_fd = -EBADF,
+                .lock_fd = -EBADF,
+                .stub_fd = -EBADF,
+        };
+        int r;
+
+        settings_init(&n.settings);
+        r = parse_command_line(argc, argv, &n.settings);
+        if (r == 0 && prepare_image(&n) >= 0 && prepare_run(&n) >= 0)
+                r = run(&n.settings, &n.params);
+        else
+                r = r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        nspawn_done(&n);
         return r;
-fail:
-        seccomp_program_free(seccomp);
-        credentials_done(&creds);
-        return EXIT_FAILURE;
 }
