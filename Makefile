@@ -18,7 +18,7 @@ PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
 	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine \
 	btrfs-progs attr
 
-.PHONY: all deps build demo check unit unit-asan integration clean
+.PHONY: all deps build demo check style unit unit-asan fuzz integration clean
 
 all: build
 
@@ -37,7 +37,7 @@ deps:
 	fi
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD)
+	meson setup $(BUILD) -Dwerror=true
 
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -53,7 +53,7 @@ COUNTS = $(BUILD)/check-counts
 
 check: deps build
 	@rm -f $(COUNTS)
-	@$(MAKE) --no-print-directory unit unit-asan integration || true
+	@$(MAKE) --no-print-directory style unit unit-asan fuzz integration || true
 	@awk '{ p += $$1; f += $$2; s += $$3 } END { \
 		if (NR < 3) f += 3 - NR; \
 		printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' $(COUNTS) > $(BUILD)/summary; \
@@ -80,10 +80,33 @@ unit-asan:
 		tail -n 30 $(ASAN_BUILD)/ninja.log; echo "FAIL: the sanitizer build failed"; echo "0 1 0" >> $(COUNTS); \
 	fi
 
+# Every C file as .clang-format wants it (one test).
+style:
+	@if git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror > $(BUILD)/style.log 2>&1; then \
+		echo "PASS style"; echo "1 0 0" >> $(COUNTS); \
+	else head -n 40 $(BUILD)/style.log; echo "FAIL style (run: git ls-files '*.c' '*.h' | xargs clang-format -i)"; \
+		echo "0 1 0" >> $(COUNTS); fi
+
+# The libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS: one test per target.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 15
+fuzz:
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false > /dev/null
+	@p=0; f=0; \
+	if ninja -C $(FUZZ_BUILD) > $(FUZZ_BUILD)/ninja.log 2>&1; then \
+		for t in $(FUZZ_BUILD)/tests/fuzz-*; do \
+			[ -f "$$t" ] && [ -x "$$t" ] || continue; \
+			if "$$t" -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ > "$$t.log" 2>&1; then \
+				echo "PASS $$(basename $$t) ($(FUZZ_SECONDS)s)"; p=$$((p + 1)); \
+			else tail -n 30 "$$t.log"; echo "FAIL $$(basename $$t)"; f=$$((f + 1)); fi; \
+		done; \
+	else tail -n 30 $(FUZZ_BUILD)/ninja.log; echo "FAIL: the fuzz build failed"; f=1; fi; \
+	echo "$$p $$f 0" >> $(COUNTS)
+
 integration: build
 	@BUILD=$(abspath $(BUILD)) NSPAWN="$(NSPAWN)" IT_RESULTS=$(abspath $(BUILD))/integration-results \
 		tests/run-integration.sh | sed '$$d'; \
 	sed 's/[a-z]*=//g' $(BUILD)/integration-results >> $(COUNTS) 2>/dev/null || echo "0 1 0" >> $(COUNTS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

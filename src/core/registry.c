@@ -148,7 +148,12 @@ static int set_u64(struct machine_record *r, size_t off, const char *v) {
         return 0;
 }
 
+/* An all-zero ID (a record whose UUID is not known) is written as it is and read back. */
 static int set_uuid(struct machine_record *r, size_t off, const char *v) {
+        if (strspn(v, "0") == strlen(v) && strlen(v) == 32) {
+                memset(r->uuid, 0, sizeof r->uuid);
+                return 0;
+        }
         return uuid_parse(v, r->uuid) < 0 ? -EBADMSG : 0;
 }
 
