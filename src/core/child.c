@@ -44,6 +44,8 @@ extern char **environ;
 
 struct child {
         const struct spawn_params *p;
+        struct mount_context mnt; /* kept until /sys/fs/cgroup is mounted */
+        char uuid[37];            /* dashed, for mnt */
         const struct settings *s;
         int sock;
         char *console_path; /* /dev/pts/N, NULL in pipe mode */
@@ -148,9 +150,11 @@ static void child_setup_integration(struct child *c) {
 
 /* Wait until the supervisor has put us into the container's cgroups ('G'), then make the cgroup
  * namespace: its root is where we are now, in every hierarchy (see place_container in spawn.c).
- * EOF or anything else means the supervisor gave up. Called after mount_prepare(), which only
- * opens host paths (no device is opened, nothing is forked), so the supervisor's cgroup work runs
- * in parallel with it; everything after runs under the container's limits and device policy. */
+ * EOF or anything else means the supervisor gave up. Called as late as possible, just before the
+ * user change and exec: the supervisor's cgroup writes (the first one costs the kernel an RCU
+ * grace period, several milliseconds) overlap with our mounts, console and identity work. Until
+ * here only nspawn's own code runs, in the supervisor's cgroups; nothing of the guest runs before
+ * it is in its own cgroups, under its limits and device policy. */
 static void child_join_cgroup(struct child *c) {
         char type = 0;
         int fd = -EBADF;
@@ -166,27 +170,33 @@ static void child_join_cgroup(struct child *c) {
 }
 
 static void child_setup_filesystem(struct child *c) {
-        struct mount_context m = MOUNT_CONTEXT_INIT;
-        char uuid[37];
+        struct mount_context *m = &c->mnt;
         int r;
 
-        uuid_format(c->p->uuid, uuid);
-        m.settings = c->s;
-        m.root = c->p->root;
-        m.uuid_string = uuid;
-        m.private_network = c->s->private_network;
-        m.tmpfs_tmp = c->p->tmpfs_tmp;
-        m.root_overlay = c->p->root_overlay;
-        m.cgroup2 = cgroup_context_mode(c->p->cgroup) == CGROUP_UNIFIED;
-        m.cgroup = c->p->cgroup;
-        if ((r = mount_prepare(&m)) < 0)
-                child_fail(c, r, "%s", m.error ? m.error : "Failed to set up the container's file system");
+        uuid_format(c->p->uuid, c->uuid);
+        m->settings = c->s;
+        m->root = c->p->root;
+        m->uuid_string = c->uuid;
+        m->private_network = c->s->private_network;
+        m->tmpfs_tmp = c->p->tmpfs_tmp;
+        m->root_overlay = c->p->root_overlay;
+        m->cgroup2 = cgroup_context_mode(c->p->cgroup) == CGROUP_UNIFIED;
+        m->cgroup = c->p->cgroup;
+        if ((r = mount_prepare(m)) < 0)
+                child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         child_prepare_integration(c); /* the host side, while the host is visible */
-        /* the supervisor set up our cgroups meanwhile; the cgroup mounts below need the namespace */
+        if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
+                child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
+}
+
+/* Join the container's cgroups (see child_join_cgroup), then mount /sys/fs/cgroup as seen from
+ * its cgroup namespace. */
+static void child_setup_cgroup(struct child *c) {
         child_join_cgroup(c);
-        if ((r = mount_pivot(&m)) < 0 || (r = mount_finish(&m)) < 0)
-                child_fail(c, r, "%s", m.error ? m.error : "Failed to set up the container's file system");
-        mount_context_done(&m);
+        int r = mount_cgroup(&c->mnt);
+        if (r < 0)
+                child_fail(c, r, "%s", c->mnt.error ? c->mnt.error : "Failed to mount /sys/fs/cgroup");
+        mount_context_done(&c->mnt);
 }
 
 /* --private-network: only lo, and it is up. */
@@ -396,8 +406,8 @@ static void child_fork_stub(struct child *c) {
 }
 
 _Noreturn void child_main(const struct spawn_params *p, int sock) {
-        struct child c = { .p = p, .s = p->settings, .sock = sock, .integ = INTEGRATION_CONTEXT_INIT,
-                           .journal = JOURNAL_CONTEXT_INIT };
+        struct child c = { .p = p, .s = p->settings, .sock = sock, .mnt = MOUNT_CONTEXT_INIT,
+                           .integ = INTEGRATION_CONTEXT_INIT, .journal = JOURNAL_CONTEXT_INIT };
         const char *hostname = p->settings->hostname ? p->settings->hostname : p->settings->machine;
 
         child_reset_signals();
@@ -418,6 +428,7 @@ _Noreturn void child_main(const struct spawn_params *p, int sock) {
         child_build_env(&c);
         child_chdir(&c);
         child_apply_resources(&c);
+        child_setup_cgroup(&c);
         if (p->settings->start_mode == START_PID2)
                 child_fork_stub(&c); /* returns in PID 2 only */
         child_attach_console(&c);

@@ -319,13 +319,15 @@ int mount_pivot(struct mount_context *ctx) {
         return 0;
 }
 
-static int api_mounts_apply(struct mount_context *ctx, int root_fd) {
+/* The table's rows, either all but the cgroup ones (cgroups false) or only those. */
+static int api_mounts_apply(struct mount_context *ctx, int root_fd, bool cgroups) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(api_mounts); i++) {
-                if (!api_mount_wanted(ctx, &api_mounts[i]))
+                const struct api_mount *m = &api_mounts[i];
+                if (!!(m->when & (MNT_CGROUP1 | MNT_CGROUP2)) != cgroups || !api_mount_wanted(ctx, m))
                         continue;
-                r = api_mount_apply(ctx, root_fd, &api_mounts[i]);
+                r = api_mount_apply(ctx, root_fd, m);
                 if (r < 0)
                         return r;
         }
@@ -345,11 +347,19 @@ int mount_finish(struct mount_context *ctx) {
         if (root_fd < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to open /: %m");
 
-        r = api_mounts_apply(ctx, root_fd);
+        r = api_mounts_apply(ctx, root_fd, false);
         if (r < 0)
                 return r;
         /* Custom mounts last, on top of the API file systems (mount-custom.c). */
         return mount_custom_apply_all(ctx, root_fd);
+}
+
+int mount_cgroup(struct mount_context *ctx) {
+        _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root_fd < 0)
+                return mount_fail(ctx, negative_errno(), "Failed to open /: %m");
+        return api_mounts_apply(ctx, root_fd, true);
 }
 
 void mount_context_done(struct mount_context *ctx) {

@@ -60,6 +60,9 @@ int mount_pivot(struct mount_context *ctx);
 /* After pivot: API file systems, /dev, /run/host, /proc masks, custom mounts. Leaves /run/host
  * writable so the caller can place the notify socket there. */
 int mount_finish(struct mount_context *ctx);
+/* /sys/fs/cgroup, after mount_finish(), once the child is in its cgroups and has unshared its
+ * cgroup namespace (the mounts show the namespace's view). */
+int mount_cgroup(struct mount_context *ctx);
 /* Make /run/host (and everything below it) read-only. The child calls it after creating
  * /run/host/notify (and anything else it puts there), before dropping privileges. */
 int mount_seal_run_host(void);
