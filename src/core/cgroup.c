@@ -55,6 +55,7 @@ struct hierarchy {
         char *supervisor;  /* --keep-unit on cgroup2 with controllers: own/supervisor */
         char *saved_subtree; /* own's cgroup.subtree_control before we enabled controllers */
         bool realized;
+        bool entered;      /* PID 1 was cloned into R (CLONE_INTO_CGROUP): nothing to write */
         bool in_unit;      /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
         bool systemd;      /* P is the systemd scope: only R is ours to create and remove */
         ino_t p_ino, r_ino; /* identity of P and R, for the guard */
@@ -615,7 +616,7 @@ int cgroup_destroy(struct cgroup_context *c) {
                 restore_supervisor(h);
                 if (k < 0 && r == 0)
                         r = k;
-                h->realized = false;
+                h->realized = h->entered = false;
         }
         guard_release(&c->guard);
         c->scope = cgroup_scope_stop(c->scope);
@@ -813,6 +814,8 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
         if (c->backend == CGROUP_BACKEND_SCOPE)
                 return 0; /* the scope needs PID 1: see cgroup_attach() */
         for (size_t i = 0; i < c->n; i++) {
+                if (c->h[i].realized) /* cgroup_clone_fd() did it already */
+                        continue;
                 int r = hierarchy_realize(c, &c->h[i], ret_error);
                 if (r < 0) {
                         (void) cgroup_destroy(c);
@@ -820,6 +823,19 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
                 }
         }
         return 0;
+}
+
+int cgroup_clone_fd(struct cgroup_context *c, char **ret_error) {
+        if (!c || c->mode != CGROUP_UNIFIED || c->backend != CGROUP_BACKEND_CGROUPFS || c->n != 1)
+                return -EOPNOTSUPP;
+        int r = cgroup_realize(c, ret_error);
+        if (r < 0)
+                return r;
+        int fd = cg_open(c->h[0].root_fd, c->h[0].r);
+        if (fd < 0)
+                return fail(ret_error, fd, "Failed to open cgroup /%s: %s", c->h[0].r, strerror(-fd));
+        c->h[0].entered = true;
+        return fd;
 }
 
 /* ---- the systemd scope backend (see cgroup.h) ---- */
@@ -955,6 +971,8 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
         snprintf(buf, sizeof buf, "%i", (int) pid);
         for (size_t i = 0; i < c->n; i++) {
                 struct hierarchy *h = &c->h[i];
+                if (h->entered)
+                        continue;
                 _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
                 int r = fd < 0 ? fd : cg_write(fd, "cgroup.procs", buf);
                 if (r < 0)

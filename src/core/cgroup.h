@@ -111,6 +111,11 @@ const char *cgroup_context_path(const struct cgroup_context *c);
 int cgroup_realize(struct cgroup_context *c, char **ret_error);
 /* Supervisor, right after clone: move pid into R in every hierarchy. */
 int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error);
+/* On a host with cgroup2 only (cgroupfs backend): realize, and return an fd of the container's
+ * cgroup for clone3's CLONE_INTO_CGROUP, so PID 1 is born in it. Moving a process instead costs
+ * the kernel an RCU grace period (several ms) on the first move; cgroup v1 has no such way, so
+ * elsewhere this is -EOPNOTSUPP and cgroup_attach() writes cgroup.procs after the clone. */
+int cgroup_clone_fd(struct cgroup_context *c, char **ret_error);
 /* Supervisor, after PID 1 is gone (and on every failure path after realize): kill what is left
  * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent. */
 int cgroup_destroy(struct cgroup_context *c);

@@ -47,7 +47,7 @@ struct supervisor {
         const char *notify_socket; /* our own $NOTIFY_SOCKET, or NULL */
 };
 
-static pid_t clone_container(const struct spawn_params *p, int *ret_pidfd) {
+static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *ret_pidfd) {
         uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
         int pidfd = -EBADF;
 
@@ -58,9 +58,10 @@ static pid_t clone_container(const struct spawn_params *p, int *ret_pidfd) {
         if (p->settings->private_network)
                 flags |= CLONE_NEWNET;
         struct clone_args args = {
-                .flags = flags,
+                .flags = flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
+                .cgroup = cgroup_fd >= 0 ? (uint64_t) cgroup_fd : 0,
         };
         pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
         if (pid > 0)
@@ -323,7 +324,13 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sock_parent = pair[0];
         sock_child = pair[1];
 
-        pid_t pid = clone_container(p, &sv.pidfd);
+        /* cgroup2-only host: PID 1 is born in its cgroup (no migration to wait for, see cgroup.h) */
+        _cleanup_close_ int cgroup_fd = cgroup_clone_fd(p->cgroup, ret_error);
+        if (cgroup_fd < 0 && cgroup_fd != -EOPNOTSUPP) {
+                supervisor_done(&sv, &old_mask);
+                return cgroup_fd;
+        }
+        pid_t pid = clone_container(p, cgroup_fd, &sv.pidfd);
         if (pid == 0) {
                 safe_close(sock_parent);
                 child_main(p, sock_child);
