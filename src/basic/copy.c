@@ -25,9 +25,9 @@ struct link_entry {
 
 struct copy_ctx {
         int dst_root;
-        uint64_t mnt_id; /* the source root's mount: nothing below another mount is copied */
-        dev_t dev;       /* the same, where statx has no mount ID */
-        void *links;     /* tsearch tree of struct link_entry */
+        uint64_t mnt_id;     /* the source root's mount: nothing below another mount is copied */
+        dev_t dev;           /* the same, where statx has no mount ID */
+        void *links;         /* tsearch tree of struct link_entry */
         char path[PATH_MAX]; /* path of the current directory in the copy, relative to dst_root */
         size_t len;
 };
@@ -49,7 +49,8 @@ static void link_free(void *p) {
 static bool other_mount(const struct copy_ctx *c, int fd, const struct stat *st) {
         struct statx sx;
 
-        if (c->mnt_id != 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 && (sx.stx_mask & STATX_MNT_ID))
+        if (c->mnt_id != 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 &&
+            (sx.stx_mask & STATX_MNT_ID))
                 return sx.stx_mnt_id != c->mnt_id;
         return st->st_dev != c->dev;
 }
@@ -185,7 +186,8 @@ static int copy_hard_link(struct copy_ctx *c, int dst_dir, const char *name, con
         return 0;
 }
 
-static int copy_subdir(struct copy_ctx *c, int src_dir, int dst_dir, const char *name, const struct stat *st) {
+static int copy_subdir(struct copy_ctx *c, int src_dir, int dst_dir, const char *name,
+                       const struct stat *st) {
         _cleanup_close_ int s = -EBADF, d = -EBADF;
         size_t saved = c->len;
         int r;
@@ -292,13 +294,14 @@ int rm_rf_children(int dir_fd) {
                 if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         k = negative_errno();
                 else if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int sub = openat(dir_fd, de->d_name,
-                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        _cleanup_close_ int sub =
+                                openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub < 0)
                                 k = negative_errno();
                         else if (st.st_dev != top.st_dev)
                                 k = -EXDEV; /* a mount or a btrfs subvolume: not ours to walk */
-                        else if ((k = rm_rf_children(sub)) >= 0 && unlinkat(dir_fd, de->d_name, AT_REMOVEDIR) < 0)
+                        else if ((k = rm_rf_children(sub)) >= 0 &&
+                                 unlinkat(dir_fd, de->d_name, AT_REMOVEDIR) < 0)
                                 k = negative_errno();
                 } else if (unlinkat(dir_fd, de->d_name, 0) < 0)
                         k = negative_errno();

@@ -18,11 +18,11 @@ struct event_source {
 };
 
 static inline int event_add(int epfd, struct event_source *src, uint32_t events) {
-        struct epoll_event ev = { .events = events, .data.ptr = src };
+        struct epoll_event ev = {.events = events, .data.ptr = src};
         return epoll_ctl(epfd, EPOLL_CTL_ADD, src->fd, &ev) < 0 ? -errno : 0;
 }
 static inline int event_mod(int epfd, struct event_source *src, uint32_t events) {
-        struct epoll_event ev = { .events = events, .data.ptr = src };
+        struct epoll_event ev = {.events = events, .data.ptr = src};
         return epoll_ctl(epfd, EPOLL_CTL_MOD, src->fd, &ev) < 0 ? -errno : 0;
 }
 static inline void event_del(int epfd, struct event_source *src) {

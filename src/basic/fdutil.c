@@ -10,14 +10,14 @@
 
 int msg_send(int sock, char type, const void *data, size_t size, int fd) {
         struct iovec iov[2] = {
-                { .iov_base = &type, .iov_len = 1 },
-                { .iov_base = (void *) data, .iov_len = size },
+                {.iov_base = &type, .iov_len = 1},
+                {.iov_base = (void *) data, .iov_len = size},
         };
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } control = {};
-        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = size > 0 ? 2 : 1 };
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = size > 0 ? 2 : 1};
 
         if (fd >= 0) {
                 mh.msg_control = &control;
@@ -37,8 +37,8 @@ int msg_send(int sock, char type, const void *data, size_t size, int fd) {
 ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) {
         char type = 0;
         struct iovec iov[2] = {
-                { .iov_base = &type, .iov_len = 1 },
-                { .iov_base = buf, .iov_len = size },
+                {.iov_base = &type, .iov_len = 1},
+                {.iov_base = buf, .iov_len = size},
         };
         union {
                 struct cmsghdr h;

@@ -29,8 +29,8 @@ static void close_all_but(const int *keep, size_t n, int pipe_fd) {
 
 _Noreturn static void guard_main(int pipe_fd, const char *name, const int *keep, size_t n, guard_fn fn,
                                  void *userdata) {
-        static const int ignored[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
-                                       SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2 };
+        static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
+                                      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
         sigset_t none;
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         char c;
@@ -70,7 +70,7 @@ int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n
                 guard_main(p[0], name, keep_fds, n_keep, fn, userdata);
         }
         safe_close(p[0]);
-        *g = (struct guard) { .pid = pid, .fd = p[1] };
+        *g = (struct guard){.pid = pid, .fd = p[1]};
         return 0;
 }
 

@@ -22,7 +22,8 @@ struct guard {
         int fd; /* the pipe's write end */
 };
 
-#define GUARD_INIT { .pid = 0, .fd = -EBADF }
+#define GUARD_INIT                                                                                          \
+        { .pid = 0, .fd = -EBADF }
 
 typedef void (*guard_fn)(void *userdata);
 

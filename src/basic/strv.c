@@ -35,8 +35,8 @@ char **strv_copy(char *const *l) {
 
 bool strv_contains(char *const *l, const char *s) {
         STRV_FOREACH(i, l)
-                if (streq(*i, s))
-                        return true;
+        if (streq(*i, s))
+                return true;
         return false;
 }
 

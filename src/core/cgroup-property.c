@@ -24,7 +24,8 @@
 #define UNIT_NAME_MAX 255
 
 static bool unit_char_valid(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(":-_.\\", c);
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               strchr(":-_.\\", c);
 }
 
 /* systemd's slice_name_is_valid(): "-.slice", or a valid unit name whose prefix neither starts
@@ -65,8 +66,8 @@ int cgroup_slice_normalize(const char *name, char **ret) {
 /* Controller names: a cgroup named "<controller>.<anything>" could clash with a control file,
  * so systemd's cg_escape() prefixes such names (and "_…", ".…", "cgroup.…") with '_'. */
 static const char *const controller_names[] = {
-        "cpu",   "cpuacct", "cpuset",   "io",      "blkio",      "memory", "devices",
-        "pids",  "freezer", "net_cls",  "net_prio", "perf_event", "hugetlb", "rdma", "misc",
+        "cpu",     "cpuacct", "cpuset",   "io",         "blkio",   "memory", "devices", "pids",
+        "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma",   "misc",
 };
 
 static bool cg_needs_prefix(const char *p) {
@@ -78,7 +79,8 @@ static bool cg_needs_prefix(const char *p) {
         if (!dot)
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(controller_names); i++)
-                if (strlen(controller_names[i]) == (size_t) (dot - p) && strneq(p, controller_names[i], dot - p))
+                if (strlen(controller_names[i]) == (size_t) (dot - p) &&
+                    strneq(p, controller_names[i], dot - p))
                         return true;
         return false;
 }
@@ -92,7 +94,8 @@ static int path_append(char *buf, size_t size, size_t *len, const char *name, si
                 return -EINVAL;
         memcpy(tmp, name, n);
         tmp[n] = 0;
-        k = snprintf(buf + *len, size - *len, "%s%s%s", *len ? "/" : "", cg_needs_prefix(tmp) ? "_" : "", tmp);
+        k = snprintf(buf + *len, size - *len, "%s%s%s", *len ? "/" : "", cg_needs_prefix(tmp) ? "_" : "",
+                     tmp);
         if (k < 0 || (size_t) k >= size - *len)
                 return -ENAMETOOLONG;
         *len += (size_t) k;
@@ -164,7 +167,8 @@ static const struct property_def {
 } property_defs[_CGROUP_PROPERTY_MAX] = {
         [CGROUP_MEMORY_MAX] = {"MemoryMax", VALUE_BYTES, "memory.max", "memory", "memory.limit_in_bytes"},
         /* v1 has no throttling limit; the soft limit (reclaim target under pressure) is closest */
-        [CGROUP_MEMORY_HIGH] = {"MemoryHigh", VALUE_BYTES, "memory.high", "memory", "memory.soft_limit_in_bytes"},
+        [CGROUP_MEMORY_HIGH] = {"MemoryHigh", VALUE_BYTES, "memory.high", "memory",
+                                "memory.soft_limit_in_bytes"},
         [CGROUP_TASKS_MAX] = {"TasksMax", VALUE_TASKS, "pids.max", "pids", "pids.max"},
         [CGROUP_CPU_QUOTA] = {"CPUQuota", VALUE_PERCENT, "cpu.max", "cpu", "cpu.cfs_quota_us"},
         [CGROUP_CPU_WEIGHT] = {"CPUWeight", VALUE_WEIGHT, "cpu.weight", "cpu", "cpu.shares"},
@@ -175,10 +179,11 @@ static const struct property_def {
 /* Unit properties of systemd that nspawn does not write itself (yet): a distinct error, so the
  * user learns the name is right but the mechanism is missing. */
 static const char *const known_unsupported[] = {
-        "MemoryMin",     "MemoryLow", "MemorySwapMax", "CPUShares",   "StartupCPUWeight", "CPUQuotaPeriodSec",
-        "AllowedMemoryNodes", "IOReadBandwidthMax", "IOWriteBandwidthMax", "IODeviceWeight", "DeviceAllow",
-        "DevicePolicy",  "BlockIOWeight", "MemoryLimit", "Delegate",  "TasksAccounting",  "MemoryAccounting",
-        "CPUAccounting", "IOAccounting",
+        "MemoryMin",           "MemoryLow",         "MemorySwapMax",      "CPUShares",
+        "StartupCPUWeight",    "CPUQuotaPeriodSec", "AllowedMemoryNodes", "IOReadBandwidthMax",
+        "IOWriteBandwidthMax", "IODeviceWeight",    "DeviceAllow",        "DevicePolicy",
+        "BlockIOWeight",       "MemoryLimit",       "Delegate",           "TasksAccounting",
+        "MemoryAccounting",    "CPUAccounting",     "IOAccounting",
 };
 
 const char *cgroup_property_name(enum cgroup_property_id id) {
@@ -328,10 +333,12 @@ int cgroup_property_parse(const char *assignment, struct cgroup_property *ret, c
                         break;
         if (p.id == _CGROUP_PROPERTY_MAX) {
                 for (size_t i = 0; i < ELEMENTSOF(known_unsupported); i++)
-                        if (strlen(known_unsupported[i]) == l && strneq(assignment, known_unsupported[i], l)) {
-                                *ret_reason = "this unit property is not supported without systemd; supported: "
-                                              "MemoryMax, MemoryHigh, TasksMax, CPUQuota, CPUWeight, "
-                                              "AllowedCPUs, IOWeight";
+                        if (strlen(known_unsupported[i]) == l &&
+                            strneq(assignment, known_unsupported[i], l)) {
+                                *ret_reason =
+                                        "this unit property is not supported without systemd; supported: "
+                                        "MemoryMax, MemoryHigh, TasksMax, CPUQuota, CPUWeight, "
+                                        "AllowedCPUs, IOWeight";
                                 return -EOPNOTSUPP;
                         }
                 *ret_reason = "unknown property; supported: MemoryMax, MemoryHigh, TasksMax, CPUQuota, "
@@ -361,7 +368,8 @@ static void set_write(struct cgroup_write *w, const char *controller, const char
         snprintf(w->value, sizeof w->value, fmt, (unsigned long long) a, (unsigned long long) b);
 }
 
-static size_t writes_v2(const struct cgroup_property *p, const struct property_def *d, struct cgroup_write w[2]) {
+static size_t writes_v2(const struct cgroup_property *p, const struct property_def *d,
+                        struct cgroup_write w[2]) {
         const char *ctrl = d->v1_controller; /* the v2 controller is named alike, except io */
         bool inf = p->value == CGROUP_LIMIT_MAX;
 
@@ -388,7 +396,8 @@ static size_t writes_v2(const struct cgroup_property *p, const struct property_d
         return 1;
 }
 
-static size_t writes_v1(const struct cgroup_property *p, const struct property_def *d, struct cgroup_write w[2]) {
+static size_t writes_v1(const struct cgroup_property *p, const struct property_def *d,
+                        struct cgroup_write w[2]) {
         bool inf = p->value == CGROUP_LIMIT_MAX;
 
         switch (p->id) {

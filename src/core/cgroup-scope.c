@@ -28,7 +28,7 @@ static struct scope_property *prop_add(struct scope_property **a, size_t *n, con
                 return NULL;
         *a = p;
         p = &p[(*n)++];
-        *p = (struct scope_property) { .name = name, .type = type };
+        *p = (struct scope_property){.name = name, .type = type};
         return p;
 }
 
@@ -62,7 +62,8 @@ static bool device_allow_name(const struct device_rule *r, char *buf, size_t siz
         else if (r->major_lo == 0 && r->minor == 0)
                 snprintf(buf, size, "/run/systemd/inaccessible/%s", r->type == 'c' ? "chr" : "blk");
         else
-                snprintf(buf, size, "/dev/%s/%d:%d", r->type == 'c' ? "char" : "block", r->major_lo, r->minor);
+                snprintf(buf, size, "/dev/%s/%d:%d", r->type == 'c' ? "char" : "block", r->major_lo,
+                         r->minor);
         return true;
 }
 
@@ -115,7 +116,8 @@ static int prop_setting(struct scope_property **a, size_t *n, const struct cgrou
         return 0;
 }
 
-static int build(const struct scope_spec *spec, enum scope_caller who, struct scope_property **a, size_t *n) {
+static int build(const struct scope_spec *spec, enum scope_caller who, struct scope_property **a,
+                 size_t *n) {
         char description[128];
         int r;
 
@@ -134,8 +136,9 @@ static int build(const struct scope_spec *spec, enum scope_caller who, struct sc
         for (size_t i = 0; i < spec->n_devices; i++)
                 if ((r = prop_device(a, n, &spec->devices[i])) < 0)
                         return r;
-        if (spec->kill_signal > 0 && ((r = prop_u64(a, n, "KillSignal", SCOPE_I32, (uint64_t) spec->kill_signal)) < 0 ||
-                                      (r = prop_str(a, n, "KillMode", "mixed")) < 0))
+        if (spec->kill_signal > 0 &&
+            ((r = prop_u64(a, n, "KillSignal", SCOPE_I32, (uint64_t) spec->kill_signal)) < 0 ||
+             (r = prop_str(a, n, "KillMode", "mixed")) < 0))
                 return r;
         for (size_t i = 0; i < spec->n_props; i++)
                 if ((r = prop_setting(a, n, &spec->props[i])) < 0)
@@ -321,8 +324,9 @@ static int start_call(struct scope_unit *u, const struct scope_spec *spec, struc
 
         if ((r = scope_properties_build(spec, SCOPE_FOR_SYSTEMD, &props, &n)) < 0)
                 return r;
-        if ((r = sd_bus_message_new_method_call(u->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                                "org.freedesktop.systemd1.Manager", "StartTransientUnit")) < 0 ||
+        if ((r = sd_bus_message_new_method_call(
+                     u->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                     "org.freedesktop.systemd1.Manager", "StartTransientUnit")) < 0 ||
             (r = sd_bus_message_append(m, "ss", spec->scope, "fail")) < 0 ||
             (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
             (r = bus_scope_properties_append(u->bus, m, props, n)) < 0 ||
@@ -383,15 +387,17 @@ int cgroup_scope_start(const struct scope_spec *spec, struct scope_unit **ret, c
 }
 
 struct scope_unit *cgroup_scope_stop(struct scope_unit *u) {
-        static const char *const dbus = "org.freedesktop.systemd1", *const path = "/org/freedesktop/systemd1",
+        static const char *const dbus = "org.freedesktop.systemd1",
+                                 *const path = "/org/freedesktop/systemd1",
                                  *const iface = "org.freedesktop.systemd1.Manager";
 
         if (!u)
                 return NULL;
         if (u->bus && u->name) {
-                (void) sd_bus_call_method(u->bus, dbus, path, iface, "AbandonScope", NULL, NULL, "s", u->name);
-                (void) sd_bus_call_method(u->bus, dbus, path, iface, "KillUnit", NULL, NULL, "ssi", u->name, "all",
-                                          (int32_t) SIGKILL);
+                (void) sd_bus_call_method(u->bus, dbus, path, iface, "AbandonScope", NULL, NULL, "s",
+                                          u->name);
+                (void) sd_bus_call_method(u->bus, dbus, path, iface, "KillUnit", NULL, NULL, "ssi", u->name,
+                                          "all", (int32_t) SIGKILL);
                 (void) sd_bus_call_method(u->bus, dbus, path, iface, "UnrefUnit", NULL, NULL, "s", u->name);
         }
         sd_bus_flush_close_unref(u->bus);

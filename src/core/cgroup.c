@@ -46,18 +46,18 @@ enum cgroup_backend {
 };
 
 struct hierarchy {
-        int id;            /* 0: cgroup2 */
-        char *controllers; /* "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
-        char *own;         /* the supervisor's cgroup, relative to the root ("" = the root) */
-        int root_fd;       /* O_PATH directory of the hierarchy's root */
-        char *p;           /* the policy cgroup P, relative */
-        char *r;           /* the container's cgroup R (== p with --keep-unit) */
-        char *supervisor;  /* --keep-unit on cgroup2 with controllers: own/supervisor */
+        int id;              /* 0: cgroup2 */
+        char *controllers;   /* "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+        char *own;           /* the supervisor's cgroup, relative to the root ("" = the root) */
+        int root_fd;         /* O_PATH directory of the hierarchy's root */
+        char *p;             /* the policy cgroup P, relative */
+        char *r;             /* the container's cgroup R (== p with --keep-unit) */
+        char *supervisor;    /* --keep-unit on cgroup2 with controllers: own/supervisor */
         char *saved_subtree; /* own's cgroup.subtree_control before we enabled controllers */
         bool realized;
-        bool entered;      /* PID 1 was cloned into R (CLONE_INTO_CGROUP): nothing to write */
-        bool in_unit;      /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
-        bool systemd;      /* P is the systemd scope: only R is ours to create and remove */
+        bool entered;       /* PID 1 was cloned into R (CLONE_INTO_CGROUP): nothing to write */
+        bool in_unit;       /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
+        bool systemd;       /* P is the systemd scope: only R is ours to create and remove */
         ino_t p_ino, r_ino; /* identity of P and R, for the guard */
 };
 
@@ -77,11 +77,14 @@ struct cgroup_context {
         char *machine, *slice_unit, *scope_unit; /* for the scope backend */
         int kill_signal;
         struct scope_unit *scope; /* started by us (not by machined) */
-        struct guard guard; /* see cgroup_guard() */
+        struct guard guard;       /* see cgroup_guard() */
 };
 
 static const char *const mode_names[] = {
-        [CGROUP_NONE] = "none", [CGROUP_LEGACY] = "legacy", [CGROUP_HYBRID] = "hybrid", [CGROUP_UNIFIED] = "unified",
+        [CGROUP_NONE] = "none",
+        [CGROUP_LEGACY] = "legacy",
+        [CGROUP_HYBRID] = "hybrid",
+        [CGROUP_UNIFIED] = "unified",
 };
 
 const char *cgroup_mode_to_string(enum cgroup_mode m) {
@@ -155,7 +158,7 @@ static int cgroupfs_new(const char *controllers, unsigned attrs) {
         for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
                 const char *name = startswith(o, "name=");
                 int k = name ? fsconfig(fs, FSCONFIG_SET_FLAG, "none", NULL, 0) |
-                                       fsconfig(fs, FSCONFIG_SET_STRING, "name", name, 0)
+                                        fsconfig(fs, FSCONFIG_SET_STRING, "name", name, 0)
                              : fsconfig(fs, FSCONFIG_SET_FLAG, o, NULL, 0);
                 if (k < 0)
                         return -errno;
@@ -188,7 +191,8 @@ static int hierarchy_open_conventional(enum cgroup_mode mode, const struct hiera
         const char *name = startswith(h->controllers, "name=");
 
         if (is_v2(h))
-                snprintf(path, sizeof path, "%s", mode == CGROUP_UNIFIED ? CGROUP_ROOT : CGROUP_ROOT "/unified");
+                snprintf(path, sizeof path, "%s",
+                         mode == CGROUP_UNIFIED ? CGROUP_ROOT : CGROUP_ROOT "/unified");
         else
                 snprintf(path, sizeof path, CGROUP_ROOT "/%s", name ? name : h->controllers);
         int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -220,7 +224,7 @@ static int hierarchy_parse(char *line, struct hierarchy *ret) {
         if (!c2 || c2[1] != '/')
                 return -EINVAL;
         *c1 = *c2 = 0;
-        *ret = (struct hierarchy) { .id = atoi(line), .root_fd = -EBADF };
+        *ret = (struct hierarchy){.id = atoi(line), .root_fd = -EBADF};
         ret->controllers = strdup(c1 + 1);
         ret->own = strdup(c2 + 2);
         /* a deleted cgroup (" (deleted)") cannot get children */
@@ -300,7 +304,8 @@ static bool needs_payload(const struct cgroup_context *c, const struct hierarchy
  * own/supervisor where cgroup2 forbids processes next to enabled controllers. In a hierarchy where
  * we run in the root there is no unit to stay in, and root/payload would be shared by every such
  * nspawn: there the container gets the default layout. */
-static int hierarchy_paths(struct cgroup_context *c, struct hierarchy *h, const char *base, bool want_supervisor) {
+static int hierarchy_paths(struct cgroup_context *c, struct hierarchy *h, const char *base,
+                           bool want_supervisor) {
         h->in_unit = c->keep_unit && !isempty(h->own);
         if (h->in_unit) {
                 h->p = path_join2(h->own, "payload");
@@ -396,7 +401,8 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
                 goto fail;
         /* With systemd as PID 1 the scope is systemd's (it would not tolerate a foreign cgroup in its
          * slices); --keep-unit stays inside the unit that runs us either way. */
-        c->backend = cgroup_scope_available() && !c->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
+        c->backend =
+                cgroup_scope_available() && !c->keep_unit ? CGROUP_BACKEND_SCOPE : CGROUP_BACKEND_CGROUPFS;
         if ((r = context_paths(c, s, ret_error)) < 0 || (r = device_policy_build(s, &c->devices)) < 0)
                 goto fail;
         for (size_t i = 0; i < c->n; i++)
@@ -455,7 +461,7 @@ static void kill_listed(int dir_fd) {
 }
 
 static void sleep_ms(long ms) {
-        struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
         nanosleep(&ts, NULL);
 }
 
@@ -636,7 +642,8 @@ static int cpuset_init(int parent_fd, int fd) {
                         return r;
                 if (strspn(mine, " \n") < strlen(mine))
                         continue;
-                if ((r = cg_read(parent_fd, files[i], &theirs)) < 0 || (r = cg_write(fd, files[i], theirs)) < 0)
+                if ((r = cg_read(parent_fd, files[i], &theirs)) < 0 ||
+                    (r = cg_write(fd, files[i], theirs)) < 0)
                         return r;
         }
         return 0;
@@ -703,7 +710,8 @@ static int create_parents(const struct cgroup_context *c, const struct hierarchy
         return TAKE_FD(fd);
 }
 
-static int apply_properties(const struct cgroup_context *c, const struct hierarchy *h, int fd, char **ret_error) {
+static int apply_properties(const struct cgroup_context *c, const struct hierarchy *h, int fd,
+                            char **ret_error) {
         bool unified = c->mode == CGROUP_UNIFIED;
 
         if (unified != is_v2(h))
@@ -719,9 +727,11 @@ static int apply_properties(const struct cgroup_context *c, const struct hierarc
                         if (r == -ENOENT && c->props[i].id == CGROUP_IO_WEIGHT && !unified)
                                 r = cg_write(fd, "blkio.bfq.weight", w[j].value);
                         if (r == -ENOENT)
-                                return fail(ret_error, r, "%s= is not supported here: the %s controller is not "
-                                            "available (no %s).", cgroup_property_name(c->props[i].id),
-                                            w[j].controller, w[j].file);
+                                return fail(ret_error, r,
+                                            "%s= is not supported here: the %s controller is not "
+                                            "available (no %s).",
+                                            cgroup_property_name(c->props[i].id), w[j].controller,
+                                            w[j].file);
                         if (r < 0)
                                 return fail(ret_error, r, "Failed to set %s= (%s: %s): %s",
                                             cgroup_property_name(c->props[i].id), w[j].file, w[j].value,
@@ -776,15 +786,15 @@ static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char
                 return fail(ret_error, r, "Failed to move nspawn to %s: %s", h->supervisor, strerror(-r));
         parent = create_parents(c, h, h->p);
         if (parent < 0)
-                return fail(ret_error, parent, "Failed to create the parents of cgroup /%s (%s): %s", h->p, what,
-                            strerror(-parent));
+                return fail(ret_error, parent, "Failed to create the parents of cgroup /%s (%s): %s", h->p,
+                            what, strerror(-parent));
         base = base ? base + 1 : h->p;
         /* A leftover of this machine (its nspawn was killed): empty, so it can go; a populated
          * one is a running container of the same name. */
         r = remove_tree(parent, base, false);
         if (r == -EBUSY)
-                return fail(ret_error, r, "A container of this name is already running (its cgroup /%s is in use).",
-                            h->p);
+                return fail(ret_error, r,
+                            "A container of this name is already running (its cgroup /%s is in use).", h->p);
         if (r < 0)
                 return fail(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s", h->p, what,
                             strerror(-r));
@@ -802,7 +812,8 @@ static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char
                 enable_controllers(p);
         r_fd = mkdir_level(p, "payload", &created);
         if (r_fd < 0)
-                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what, strerror(-r_fd));
+                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,
+                            strerror(-r_fd));
         if (has_controller(h, "cpuset") && (r = cpuset_init(p, r_fd)) < 0)
                 return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r, strerror(-r));
         return 0;
@@ -847,10 +858,16 @@ bool cgroup_context_uses_scope(const struct cgroup_context *c) {
 int cgroup_context_scope_spec(const struct cgroup_context *c, pid_t pid, struct scope_spec *ret) {
         if (!cgroup_context_uses_scope(c) || !c->scope_unit)
                 return -EINVAL;
-        *ret = (struct scope_spec) {
-                .machine = c->machine, .scope = c->scope_unit, .slice = c->slice_unit, .pid = pid,
-                .kill_signal = c->kill_signal, .props = c->props, .n_props = c->n_props,
-                .devices = c->devices.rules, .n_devices = c->devices.n,
+        *ret = (struct scope_spec){
+                .machine = c->machine,
+                .scope = c->scope_unit,
+                .slice = c->slice_unit,
+                .pid = pid,
+                .kill_signal = c->kill_signal,
+                .props = c->props,
+                .n_props = c->n_props,
+                .devices = c->devices.rules,
+                .n_devices = c->devices.n,
         };
         return 0;
 }
@@ -902,17 +919,19 @@ static int scope_payload(struct cgroup_context *c, struct hierarchy *h, pid_t pi
         int r;
 
         if (p < 0)
-                return fail(ret_error, p, "Failed to open the scope's cgroup /%s (%s): %s", h->p, what, strerror(-p));
+                return fail(ret_error, p, "Failed to open the scope's cgroup /%s (%s): %s", h->p, what,
+                            strerror(-p));
         r_fd = mkdir_level(p, "payload", &created);
         if (r_fd < 0)
-                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what, strerror(-r_fd));
+                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,
+                            strerror(-r_fd));
         h->realized = true;
         if (has_controller(h, "cpuset") && (r = cpuset_init(p, r_fd)) < 0)
                 return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r, strerror(-r));
         snprintf(buf, sizeof buf, "%i", (int) pid);
         if ((r = cg_write(r_fd, "cgroup.procs", buf)) < 0)
-                return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s", h->r, what,
-                            strerror(-r));
+                return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s", h->r,
+                            what, strerror(-r));
         if (c->mode == CGROUP_UNIFIED && is_v2(h))
                 enable_controllers(p);
         return 0;
@@ -931,7 +950,9 @@ static int scope_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
                 if ((r = cgroup_context_scope_spec(c, pid, &spec)) < 0)
                         return r;
                 if ((r = cgroup_scope_start(&spec, &c->scope, ret_error)) < 0)
-                        return r == -EOPNOTSUPP ? fail(ret_error, r, "The systemd scope backend is not built.") : r;
+                        return r == -EOPNOTSUPP
+                                       ? fail(ret_error, r, "The systemd scope backend is not built.")
+                                       : r;
         }
         snprintf(file, sizeof file, "/proc/%i/cgroup", (int) pid);
         if ((r = cg_read(AT_FDCWD, file, &text)) < 0)
@@ -976,8 +997,9 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
                 _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
                 int r = fd < 0 ? fd : cg_write(fd, "cgroup.procs", buf);
                 if (r < 0)
-                        return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s", h->r,
-                                    isempty(h->controllers) ? "cgroup2" : h->controllers, strerror(-r));
+                        return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s",
+                                    h->r, isempty(h->controllers) ? "cgroup2" : h->controllers,
+                                    strerror(-r));
         }
         return 0;
 }
@@ -985,7 +1007,8 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
 /* ---- inside the container ---- */
 
 static int mount_hierarchy(int dir_fd, const char *name, const char *controllers, bool read_only) {
-        unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (read_only ? MOUNT_ATTR_RDONLY : 0);
+        unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                         (read_only ? MOUNT_ATTR_RDONLY : 0);
         _cleanup_close_ int mnt = -EBADF;
 
         if (mkdirat(dir_fd, name, 0755) < 0 && errno != EEXIST)
@@ -1018,8 +1041,8 @@ int cgroup_mount_v1(const struct cgroup_context *c, int dir_fd) {
                         if ((r = strv_split(h->controllers, ",", &parts)) < 0)
                                 return r;
                         STRV_FOREACH(p, parts)
-                                if (symlinkat(h->controllers, dir_fd, *p) < 0 && errno != EEXIST)
-                                        return -errno;
+                        if (symlinkat(h->controllers, dir_fd, *p) < 0 && errno != EEXIST)
+                                return -errno;
                 }
         }
         if (c->mode == CGROUP_HYBRID)

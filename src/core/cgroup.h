@@ -70,8 +70,8 @@ enum cgroup_property_id {
 
 struct cgroup_property {
         enum cgroup_property_id id;
-        uint64_t value;    /* bytes, tasks, weight, or CPU quota in µs per CGROUP_CPU_PERIOD_USEC */
-        char cpus[256];    /* AllowedCPUs: the normalized kernel CPU list ("0-3,5") */
+        uint64_t value; /* bytes, tasks, weight, or CPU quota in µs per CGROUP_CPU_PERIOD_USEC */
+        char cpus[256]; /* AllowedCPUs: the normalized kernel CPU list ("0-3,5") */
 };
 
 /* Parse "NAME=VALUE". -EINVAL with a static reason in *ret_reason (unknown property, bad value),

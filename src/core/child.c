@@ -71,7 +71,7 @@ _Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const ch
 /* Die with the supervisor: PR_SET_PDEATHSIG, then check it did not die before we asked. The
  * supervisor is outside our PID namespace (getppid() is 0), so ask the socket instead. */
 static void child_bind_to_parent(struct child *c) {
-        struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+        struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(EXIT_FAILURE);
         if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
@@ -82,7 +82,7 @@ static void child_bind_to_parent(struct child *c) {
  * socket and the stub: nothing of the host may stay open in PID 1, where a process of the
  * container could reach it through /proc/1/fd. */
 static void child_close_inherited(struct child *c) {
-        int keep[] = { c->sock, c->p->stub_fd };
+        int keep[] = {c->sock, c->p->stub_fd};
         int from = 3;
 
         if (keep[0] > keep[1]) {
@@ -122,7 +122,7 @@ static void child_prepare_integration(struct child *c) {
 
 static void child_send_warnings(struct child *c, char *const *warnings) {
         STRV_FOREACH(w, warnings)
-                (void) msg_send(c->sock, 'W', *w, strlen(*w) + 1, -EBADF);
+        (void) msg_send(c->sock, 'W', *w, strlen(*w) + 1, -EBADF);
 }
 
 /* After pivot_root, in the container (a symlink of the image cannot lead to the host here):
@@ -143,7 +143,8 @@ static void child_setup_integration(struct child *c) {
                 child_fail(c, r, "%s", c->journal.error ? c->journal.error : "Failed to link the journal");
         r = credentials_install(c->p->credentials, root_fd);
         if (r < 0)
-                child_fail(c, r, "Failed to set up credentials in " CREDENTIALS_DIRECTORY ": %s", strerror(-r));
+                child_fail(c, r, "Failed to set up credentials in " CREDENTIALS_DIRECTORY ": %s",
+                           strerror(-r));
         integration_context_done(&c->integ);
         journal_context_done(&c->journal);
 }
@@ -202,7 +203,7 @@ static void child_setup_cgroup(struct child *c) {
 /* --private-network: only lo, and it is up. */
 static void child_loopback_up(struct child *c) {
         _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr = { .ifr_name = "lo" };
+        struct ifreq ifr = {.ifr_name = "lo"};
 
         if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
                 child_fail(c, negative_errno(), "Failed to look up the loopback interface: %m");
@@ -228,7 +229,7 @@ static void child_setup_console(struct child *c) {
 
 /* /run/host/notify: the guest's sd_notify() socket; the supervisor reads it. */
 static void child_setup_notify(struct child *c) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/host/notify" };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/run/host/notify"};
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         int one = 1;
 
@@ -249,8 +250,11 @@ static void child_resolve_user(struct child *c) {
         int r;
 
         if (!user || streq(user, "root") || streq(user, "0")) {
-                c->user = (struct user_record) { .uid = 0, .gid = 0, .name = strdup("root"), .home = strdup("/root"),
-                                                 .shell = strdup("/bin/sh") };
+                c->user = (struct user_record){.uid = 0,
+                                               .gid = 0,
+                                               .name = strdup("root"),
+                                               .home = strdup("/root"),
+                                               .shell = strdup("/bin/sh")};
                 if (!c->user.name || !c->user.home || !c->user.shell)
                         child_fail(c, -ENOMEM, "Out of memory");
                 return;
@@ -340,7 +344,8 @@ static void child_drop_privileges(struct child *c) {
 }
 
 static void child_exec_boot(struct child *c) {
-        static const char *const inits[] = { "/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/sbin/init" };
+        static const char *const inits[] = {"/usr/lib/systemd/systemd", "/lib/systemd/systemd",
+                                            "/sbin/init"};
         size_t n = strv_length(c->s->parameters);
         _cleanup_free_ char **argv = calloc(n + 2, sizeof(char *));
         if (!argv)
@@ -351,8 +356,8 @@ static void child_exec_boot(struct child *c) {
                 argv[0] = (char *) inits[i];
                 execve(inits[i], argv, c->env);
         }
-        child_fail(c, -ENOENT, "Failed to find an init in the container (tried %s, %s, %s).", inits[0], inits[1],
-                   inits[2]);
+        child_fail(c, -ENOENT, "Failed to find an init in the container (tried %s, %s, %s).", inits[0],
+                   inits[1], inits[2]);
 }
 
 static void child_exec_payload(struct child *c) {
@@ -366,8 +371,8 @@ static void child_exec_payload(struct child *c) {
                 child_fail(c, negative_errno(), "Failed to execute %s: %m", args[0]);
         }
         /* No command: the login shell, as systemd-nspawn. */
-        execv("/bin/bash", (char *[]) { (char *) "-bash", NULL });
-        execv("/bin/sh", (char *[]) { (char *) "-sh", NULL });
+        execv("/bin/bash", (char *[]){(char *) "-bash", NULL});
+        execv("/bin/sh", (char *[]){(char *) "-sh", NULL});
         child_fail(c, negative_errno(), "Failed to execute a shell (/bin/bash, /bin/sh): %m");
 }
 
@@ -397,8 +402,8 @@ static void child_fork_stub(struct child *c) {
 
         char pidbuf[16];
         snprintf(pidbuf, sizeof pidbuf, "%i", (int) pid);
-        char *argv[] = { (char *) "(sd-stubinit)", pidbuf, NULL };
-        char *envp[] = { (char *) "container=systemd-nspawn", NULL };
+        char *argv[] = {(char *) "(sd-stubinit)", pidbuf, NULL};
+        char *envp[] = {(char *) "container=systemd-nspawn", NULL};
         child_drop_privileges(c);
         child_close_fds();
         syscall(SYS_execveat, c->p->stub_fd, "", argv, envp, AT_EMPTY_PATH);
@@ -406,8 +411,12 @@ static void child_fork_stub(struct child *c) {
 }
 
 _Noreturn void child_main(const struct spawn_params *p, int sock) {
-        struct child c = { .p = p, .s = p->settings, .sock = sock, .mnt = MOUNT_CONTEXT_INIT,
-                           .integ = INTEGRATION_CONTEXT_INIT, .journal = JOURNAL_CONTEXT_INIT };
+        struct child c = {.p = p,
+                          .s = p->settings,
+                          .sock = sock,
+                          .mnt = MOUNT_CONTEXT_INIT,
+                          .integ = INTEGRATION_CONTEXT_INIT,
+                          .journal = JOURNAL_CONTEXT_INIT};
         const char *hostname = p->settings->hostname ? p->settings->hostname : p->settings->machine;
 
         child_reset_signals();

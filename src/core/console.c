@@ -401,7 +401,7 @@ static int forward_register(struct pty_forward *f, struct event_source *s, int f
                             bool *always_ready) {
         int r;
 
-        *s = (struct event_source) { .fd = fd, .dispatch = dispatch, .userdata = f };
+        *s = (struct event_source){.fd = fd, .dispatch = dispatch, .userdata = f};
         r = event_add(f->epfd, s, events | EPOLLET);
         if (r == -EPERM && always_ready) {
                 *always_ready = true;
@@ -422,8 +422,8 @@ static int forward_setup(struct pty_forward *f) {
         if (interactive && f->in_fd >= 0) {
                 terminal_make_raw(f);
                 f->saved_in_flags = fd_make_nonblock(f->in_fd);
-                r = forward_register(f, &f->in_src, f->in_fd, EPOLLIN | (shared ? EPOLLOUT : 0),
-                                     on_stdio, &f->in_registered, &f->in_always_ready);
+                r = forward_register(f, &f->in_src, f->in_fd, EPOLLIN | (shared ? EPOLLOUT : 0), on_stdio,
+                                     &f->in_registered, &f->in_always_ready);
                 if (r < 0)
                         return r;
                 f->in_readable = f->in_always_ready;
@@ -434,8 +434,8 @@ static int forward_setup(struct pty_forward *f) {
 
         if (output && !shared) {
                 f->saved_out_flags = fd_make_nonblock(f->out_fd);
-                r = forward_register(f, &f->out_src, f->out_fd, EPOLLOUT, on_stdio,
-                                     &f->out_registered, &f->out_always_ready);
+                r = forward_register(f, &f->out_src, f->out_fd, EPOLLOUT, on_stdio, &f->out_registered,
+                                     &f->out_always_ready);
                 if (r < 0)
                         return r;
                 f->out_writable = f->out_always_ready;
@@ -444,9 +444,8 @@ static int forward_setup(struct pty_forward *f) {
         /* Passive: the master is only read by pty_forward_drain(). */
         if (f->mode == CONSOLE_PASSIVE)
                 return 0;
-        return forward_register(f, &f->master_src, f->master,
-                                EPOLLIN | (interactive ? EPOLLOUT : 0), on_master,
-                                &f->master_registered, NULL);
+        return forward_register(f, &f->master_src, f->master, EPOLLIN | (interactive ? EPOLLOUT : 0),
+                                on_master, &f->master_registered, NULL);
 }
 
 int pty_forward_new(int epfd, int master, int in_fd, int out_fd, enum console_mode mode,
@@ -465,7 +464,7 @@ int pty_forward_new(int epfd, int master, int in_fd, int out_fd, enum console_mo
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
-        *f = (struct pty_forward) {
+        *f = (struct pty_forward){
                 .epfd = epfd,
                 .mode = mode,
                 .master = master,
@@ -503,7 +502,7 @@ static bool flush_output_blocking(struct pty_forward *f) {
                 ssize_t k = buffer_flush(&f->to_out, f->out_fd);
 
                 if (k == -EAGAIN) {
-                        struct pollfd p = { .fd = f->out_fd, .events = POLLOUT };
+                        struct pollfd p = {.fd = f->out_fd, .events = POLLOUT};
                         if (poll(&p, 1, -1) < 0 && errno != EINTR)
                                 f->out_broken = true;
                 } else if (k < 0 && k != -EINTR)

@@ -187,7 +187,7 @@ static int credential_read_path(const char *path, char **ret, size_t *ret_size) 
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
         if (fd < 0 && errno == ENXIO) {
-                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
                 if (strlen(path) >= sizeof(sa.sun_path))
                         return -ENAMETOOLONG;
                 strcpy(sa.sun_path, path);
@@ -209,7 +209,7 @@ static int credentials_add(struct credentials *c, char *id, char *data, size_t s
         if (!items)
                 return -ENOMEM;
         c->items = items;
-        c->items[c->n++] = (struct credential) { .id = id, .data = data, .size = size };
+        c->items[c->n++] = (struct credential){.id = id, .data = data, .size = size};
         return 0;
 }
 
@@ -221,7 +221,9 @@ static int credential_load_one(const char *spec, bool from_path, struct credenti
 
         r = credential_split(spec, &id, &rest, &reason);
         if (r < 0)
-                return asprintf(ret_error, "Invalid credential '%s': %s", spec, reason ?: strerror(-r)) < 0 ? -ENOMEM : r;
+                return asprintf(ret_error, "Invalid credential '%s': %s", spec, reason ?: strerror(-r)) < 0
+                               ? -ENOMEM
+                               : r;
         if (!from_path)
                 r = credential_unescape(rest, &data, &size);
         else {
@@ -238,8 +240,10 @@ static int credential_load_one(const char *spec, bool from_path, struct credenti
         if (r == -EEXIST)
                 return asprintf(ret_error, "Duplicate credential '%s', refusing.", id) < 0 ? -ENOMEM : r;
         if (r < 0)
-                return asprintf(ret_error, "Failed to %s credential '%s': %s", from_path ? "load" : "parse", id,
-                                strerror(-r)) < 0 ? -ENOMEM : r;
+                return asprintf(ret_error, "Failed to %s credential '%s': %s", from_path ? "load" : "parse",
+                                id, strerror(-r)) < 0
+                               ? -ENOMEM
+                               : r;
         TAKE_PTR(id);
         TAKE_PTR(data);
         return 0;
@@ -250,12 +254,12 @@ int credentials_load(const struct settings *s, struct credentials *ret, char **r
         int r = 0;
 
         STRV_FOREACH(i, s->credentials_set)
-                if ((r = credential_load_one(*i, false, &c, ret_error)) < 0)
-                        break;
+        if ((r = credential_load_one(*i, false, &c, ret_error)) < 0)
+                break;
         if (r >= 0)
                 STRV_FOREACH(i, s->credentials_load)
-                        if ((r = credential_load_one(*i, true, &c, ret_error)) < 0)
-                                break;
+        if ((r = credential_load_one(*i, true, &c, ret_error)) < 0)
+                break;
         if (r < 0) {
                 credentials_done(&c);
                 return r;
@@ -272,11 +276,12 @@ void credentials_done(struct credentials *c) {
                 free(c->items[i].id);
         }
         free(c->items);
-        *c = (struct credentials) {};
+        *c = (struct credentials){};
 }
 
 static int credential_write(int dir_fd, const struct credential *cr) {
-        _cleanup_close_ int fd = openat(dir_fd, cr->id, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        _cleanup_close_ int fd =
+                openat(dir_fd, cr->id, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
         int r = write_all(fd, cr->data, cr->size);
@@ -315,7 +320,8 @@ int credentials_install(const struct credentials *c, int root_fd) {
         if (fchmod(dir_fd, 0500) < 0)
                 return -errno;
         snprintf(path, sizeof path, "/proc/self/fd/%d", dir_fd);
-        if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+        if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                  NULL) < 0)
                 return -errno;
         return 0;
 }

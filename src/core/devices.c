@@ -22,15 +22,22 @@
 
 #define RWM (DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE | DEVICE_ACCESS_MKNOD)
 #define RW (DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE)
-#define CHAR(ma, mi, acc) { 'c', ma, ma, mi, acc }
+#define CHAR(ma, mi, acc)                                                                                   \
+        { 'c', ma, ma, mi, acc }
 
 /* UNIX98 pty slaves use majors 136..143 (UNIX98_PTY_MAJOR_COUNT = 8). */
 static const struct device_rule fixed_rules[] = {
-        CHAR(1, 3, RWM), CHAR(1, 5, RWM), CHAR(1, 7, RWM), CHAR(1, 8, RWM), CHAR(1, 9, RWM),
-        CHAR(5, 0, RWM), CHAR(5, 2, RWM), CHAR(10, 200, RWM),
-        { 'c', 136, 143, DEVICE_ANY, RW },
+        CHAR(1, 3, RWM),
+        CHAR(1, 5, RWM),
+        CHAR(1, 7, RWM),
+        CHAR(1, 8, RWM),
+        CHAR(1, 9, RWM),
+        CHAR(5, 0, RWM),
+        CHAR(5, 2, RWM),
+        CHAR(10, 200, RWM),
+        {'c', 136, 143, DEVICE_ANY, RW},
         CHAR(0, 0, DEVICE_ACCESS_MKNOD),
-        { 'b', 0, 0, 0, DEVICE_ACCESS_MKNOD },
+        {'b', 0, 0, 0, DEVICE_ACCESS_MKNOD},
 };
 
 static int rule_add(struct device_policy *p, const struct device_rule *r) {
@@ -51,8 +58,10 @@ static int bind_rule(const struct custom_mount *m, struct device_rule *ret) {
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
                 return 0;
         int ma = (int) major(st.st_rdev);
-        *ret = (struct device_rule) {
-                .type = S_ISCHR(st.st_mode) ? 'c' : 'b', .major_lo = ma, .major_hi = ma,
+        *ret = (struct device_rule){
+                .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+                .major_lo = ma,
+                .major_hi = ma,
                 .minor = (int) minor(st.st_rdev),
                 .access = m->read_only ? DEVICE_ACCESS_READ : RW,
         };
@@ -79,7 +88,7 @@ fail:
 
 void device_policy_done(struct device_policy *p) {
         free(p->rules);
-        *p = (struct device_policy) {};
+        *p = (struct device_policy){};
 }
 
 size_t device_rule_format_v1(const struct device_rule *r, char (*lines)[DEVICE_LINE_MAX], size_t max) {
@@ -137,7 +146,8 @@ int device_policy_apply_v1(int cgroup_fd, const struct device_policy *p) {
 
 /* ---- the cgroup2 device program ---- */
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                                 \
+        ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define LDX_W(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
 #define MOV_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
@@ -167,7 +177,8 @@ static size_t program_build(const struct device_policy *p, struct bpf_insn *insn
                 size_t jumps[4], nj = 0;
 
                 jumps[nj++] = n;
-                insn[n++] = JMP_IMM(BPF_JNE, BPF_REG_2, r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
+                insn[n++] = JMP_IMM(BPF_JNE, BPF_REG_2,
+                                    r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
                 if (r->major_lo != DEVICE_ANY && r->major_lo == r->major_hi) {
                         jumps[nj++] = n;
                         insn[n++] = JMP_IMM(BPF_JNE, BPF_REG_4, r->major_lo);

@@ -35,10 +35,10 @@ enum {
 #define DEVICE_ANY -1
 
 struct device_rule {
-        char type;      /* 'c' or 'b' */
-        int major_lo;   /* DEVICE_ANY for every major; else major_lo..major_hi */
+        char type;    /* 'c' or 'b' */
+        int major_lo; /* DEVICE_ANY for every major; else major_lo..major_hi */
         int major_hi;
-        int minor;      /* DEVICE_ANY or one minor */
+        int minor;       /* DEVICE_ANY or one minor */
         unsigned access; /* DEVICE_ACCESS_* */
 };
 

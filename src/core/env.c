@@ -83,7 +83,7 @@ int env_finalize(char ***env, const char *home, const char *user, char *const *a
             (r = env_setf(env, "LOGNAME", user)) < 0)
                 return r;
         STRV_FOREACH(a, assignments)
-                if ((r = strv_env_set(env, *a)) < 0)
-                        return r;
+        if ((r = strv_env_set(env, *a)) < 0)
+                return r;
         return 0;
 }

@@ -128,7 +128,7 @@ static int btrfs_destroy_wait(int parent_fd, const char *name, unsigned timeout_
                 int r = btrfs_destroy(parent_fd, name);
                 if (r != -EBUSY || waited >= timeout_ms)
                         return r == -ENOENT ? 0 : r;
-                nanosleep(&(struct timespec) {.tv_nsec = 10 * 1000 * 1000}, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
         }
 }
 
@@ -184,7 +184,7 @@ static int lock_wait(int fd, int op, unsigned timeout_ms) {
                         return negative_errno();
                 if (waited >= timeout_ms)
                         return -EBUSY;
-                nanosleep(&(struct timespec) {.tv_nsec = 10 * 1000 * 1000}, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
         }
 }
 
@@ -231,7 +231,7 @@ static void reaper_cleanup(void *userdata) {
 }
 
 static int reaper_start(struct ephemeral *e) {
-        int keep[] = { e->parent_fd, e->lock_fd };
+        int keep[] = {e->parent_fd, e->lock_fd};
         return guard_start(&e->reaper, "nspawn-reaper", keep, ELEMENTSOF(keep), reaper_cleanup, e);
 }
 
@@ -240,7 +240,8 @@ static int reaper_start(struct ephemeral *e) {
 static bool is_mount_root(int fd) {
         struct statx sx;
 
-        return statx(fd, "", AT_EMPTY_PATH, 0, &sx) >= 0 && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+        return statx(fd, "", AT_EMPTY_PATH, 0, &sx) >= 0 &&
+               (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
                (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 

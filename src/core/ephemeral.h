@@ -27,11 +27,11 @@
 #include "guard.h"
 
 struct ephemeral {
-        bool overlay;    /* not a subvolume (or no snapshot possible): the child overlays the tree */
-        char *path;      /* the snapshot's path (the container's root), NULL with overlay */
-        int parent_fd;   /* the directory holding the snapshot */
-        char *name;      /* the snapshot's name in it */
-        int lock_fd;     /* LOCK_EX on the snapshot; with overlay LOCK_SH on the tree (its lower layer) */
+        bool overlay;  /* not a subvolume (or no snapshot possible): the child overlays the tree */
+        char *path;    /* the snapshot's path (the container's root), NULL with overlay */
+        int parent_fd; /* the directory holding the snapshot */
+        char *name;    /* the snapshot's name in it */
+        int lock_fd;   /* LOCK_EX on the snapshot; with overlay LOCK_SH on the tree (its lower layer) */
         struct guard reaper; /* destroys the snapshot if nspawn is SIGKILLed */
 };
 

@@ -16,8 +16,13 @@
 #include "parse.h"
 
 const char *const image_search_path[] = {
-        "/etc/machines", "/run/machines", "/var/lib/machines", "/var/lib/container",
-        "/usr/local/lib/machines", "/usr/lib/machines", NULL,
+        "/etc/machines",
+        "/run/machines",
+        "/var/lib/machines",
+        "/var/lib/container",
+        "/usr/local/lib/machines",
+        "/usr/lib/machines",
+        NULL,
 };
 
 int image_find(const char *name, const char *const *search_path, char **ret_path) {
@@ -51,7 +56,8 @@ bool image_is_read_only(const char *path) {
                 return true;
         if (ioctl(fd, FS_IOC_GETFLAGS, &attr) >= 0 && (attr & FS_IMMUTABLE_FL))
                 return true;
-        return ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &subvol_flags) >= 0 && (subvol_flags & BTRFS_SUBVOL_RDONLY);
+        return ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &subvol_flags) >= 0 &&
+               (subvol_flags & BTRFS_SUBVOL_RDONLY);
 }
 
 static bool exists_in_root(int root_fd, const char *path, bool want_dir) {

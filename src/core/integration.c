@@ -144,7 +144,7 @@ const char *timezone_from_path(const char *target) {
 /* A detached, read-only copy of a host file's mount, to be attached in the container. */
 static int host_file_detach(const char *path) {
         _cleanup_close_ int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
 
         if (fd < 0)
                 return -errno;
@@ -158,11 +158,13 @@ static int resolv_prepare(const struct settings *s, const struct integration_hos
         _cleanup_free_ char *udp = NULL;
         bool stub = false;
 
-        if (s->resolv_conf == RESOLV_CONF_AUTO && !s->private_network && access(host->stub_resolv_conf, F_OK) >= 0 &&
+        if (s->resolv_conf == RESOLV_CONF_AUTO && !s->private_network &&
+            access(host->stub_resolv_conf, F_OK) >= 0 &&
             read_file_at(AT_FDCWD, host->proc_net_udp, &udp, HOST_FILE_MAX) >= 0)
                 stub = resolved_stub_listening(udp);
-        ctx->resolv = resolv_conf_resolve(s->resolv_conf, s->private_network, stub,
-                                          access(host->etc_resolv_conf, F_OK) >= 0, integration_etc_writable(s));
+        ctx->resolv =
+                resolv_conf_resolve(s->resolv_conf, s->private_network, stub,
+                                    access(host->etc_resolv_conf, F_OK) >= 0, integration_etc_writable(s));
 
         const char *src = resolv_conf_source(ctx->resolv, host);
         if (!src)
@@ -174,7 +176,8 @@ static int resolv_prepare(const struct settings *s, const struct integration_hos
         if (resolv_conf_is_bind(ctx->resolv)) {
                 ctx->resolv_mount_fd = host_file_detach(src);
                 if (ctx->resolv_mount_fd < 0)
-                        warn(ctx, "Failed to mount %s on /etc/resolv.conf: %s", src, strerror(-ctx->resolv_mount_fd));
+                        warn(ctx, "Failed to mount %s on /etc/resolv.conf: %s", src,
+                             strerror(-ctx->resolv_mount_fd));
         }
         if (r < 0 && ctx->resolv_mount_fd < 0) {
                 warn(ctx, "Failed to copy %s to /etc/resolv.conf, ignoring: %s", src, strerror(-r));
@@ -198,7 +201,8 @@ static int timezone_prepare(const struct settings *s, const struct integration_h
         }
         int m = timezone_resolve(s->timezone, link_r, integration_etc_writable(s));
         if (m < 0) {
-                warn(ctx, "Failed to read host's /etc/localtime symlink, not updating container timezone: %s",
+                warn(ctx,
+                     "Failed to read host's /etc/localtime symlink, not updating container timezone: %s",
                      strerror(-link_r));
                 ctx->tz = TIMEZONE_OFF;
                 return 0;
@@ -207,7 +211,8 @@ static int timezone_prepare(const struct settings *s, const struct integration_h
         if (ctx->tz == TIMEZONE_SYMLINK) {
                 const char *z = timezone_from_path(target);
                 if (!z) {
-                        warn(ctx, "/etc/localtime does not point into /usr/share/zoneinfo/, not updating container "
+                        warn(ctx, "/etc/localtime does not point into /usr/share/zoneinfo/, not updating "
+                                  "container "
                                   "timezone.");
                         ctx->tz = TIMEZONE_OFF;
                         return 0;
@@ -250,9 +255,9 @@ static int open_regular_for_write(int dir_fd, const char *name, int extra_flags)
                         return -EBADFD;
         } else if (errno != ENOENT)
                 return -errno;
-        _cleanup_close_ int fd = openat(dir_fd, name,
-                                        O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra_flags,
-                                        0644);
+        _cleanup_close_ int fd = openat(
+                dir_fd, name,
+                O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra_flags, 0644);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
@@ -332,8 +337,9 @@ static void resolv_apply(struct integration_context *ctx, int root_fd, int etc_f
         if (!ctx->resolv_data)
                 return;
         /* If that didn't work (or was not asked for), copy the file. */
-        r = resolv_conf_is_replace(ctx->resolv) ? write_atomic(etc_fd, "resolv.conf", ctx->resolv_data, ctx->resolv_size)
-                                                : write_in_place(etc_fd, "resolv.conf", ctx->resolv_data, ctx->resolv_size);
+        r = resolv_conf_is_replace(ctx->resolv)
+                    ? write_atomic(etc_fd, "resolv.conf", ctx->resolv_data, ctx->resolv_size)
+                    : write_in_place(etc_fd, "resolv.conf", ctx->resolv_data, ctx->resolv_size);
         if (r < 0 && !(resolv_conf_is_bind(ctx->resolv) && (r == -ELOOP || errno_is_read_only(r))))
                 warn(ctx, "Failed to copy /etc/resolv.conf to /etc/resolv.conf, ignoring: %s", strerror(-r));
 }
@@ -358,7 +364,8 @@ static int timezone_symlink(struct integration_context *ctx, int root_fd, int et
         safe_close(fd);
         if (unlinkat(etc_fd, "localtime", 0) < 0 && errno != ENOENT) {
                 if (!errno_is_read_only(-errno))
-                        warn(ctx, "Failed to remove existing timezone info /etc/localtime in container, ignoring: %m");
+                        warn(ctx, "Failed to remove existing timezone info /etc/localtime in container, "
+                                  "ignoring: %m");
                 return 1;
         }
         if (symlinkat(link, etc_fd, "localtime") < 0 && !errno_is_read_only(-errno))
@@ -389,7 +396,8 @@ static void timezone_apply(struct integration_context *ctx, int root_fd, int etc
         case TIMEZONE_COPY:
                 r = ctx->tz_data ? write_atomic(etc_fd, "localtime", ctx->tz_data, ctx->tz_size) : -ENOENT;
                 if (r < 0 && !errno_is_read_only(r))
-                        warn(ctx, "Failed to copy /etc/localtime to /etc/localtime, ignoring: %s", strerror(-r));
+                        warn(ctx, "Failed to copy /etc/localtime to /etc/localtime, ignoring: %s",
+                             strerror(-r));
                 return;
         default:
                 return;

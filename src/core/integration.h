@@ -17,28 +17,29 @@
 #include "settings.h"
 
 struct integration_context {
-        enum resolv_conf resolv;  /* resolved mode, never RESOLV_CONF_AUTO */
-        enum timezone_mode tz;    /* resolved mode, never TIMEZONE_AUTO */
-        char *resolv_data;        /* the host file's contents (copy, replace, bind fallback) */
+        enum resolv_conf resolv; /* resolved mode, never RESOLV_CONF_AUTO */
+        enum timezone_mode tz;   /* resolved mode, never TIMEZONE_AUTO */
+        char *resolv_data;       /* the host file's contents (copy, replace, bind fallback) */
         size_t resolv_size;
-        int resolv_mount_fd;      /* bind-*: detached read-only mount of the host file */
-        char *tz_data;            /* contents of the host's /etc/localtime (binary) */
+        int resolv_mount_fd; /* bind-*: detached read-only mount of the host file */
+        char *tz_data;       /* contents of the host's /etc/localtime (binary) */
         size_t tz_size;
-        char *tz_zone;            /* symlink: "Europe/Berlin" */
-        int tz_mount_fd;          /* bind (and symlink's fallback) */
+        char *tz_zone;   /* symlink: "Europe/Berlin" */
+        int tz_mount_fd; /* bind (and symlink's fallback) */
         char **warnings;
 };
 
-#define INTEGRATION_CONTEXT_INIT { .resolv_mount_fd = -EBADF, .tz_mount_fd = -EBADF }
+#define INTEGRATION_CONTEXT_INIT                                                                            \
+        { .resolv_mount_fd = -EBADF, .tz_mount_fd = -EBADF }
 
 /* Host paths (overridable for tests). */
 struct integration_host {
-        const char *etc_resolv_conf;      /* /etc/resolv.conf */
-        const char *static_resolv_conf;   /* /usr/lib/systemd/resolv.conf */
-        const char *uplink_resolv_conf;   /* /run/systemd/resolve/resolv.conf */
-        const char *stub_resolv_conf;     /* /run/systemd/resolve/stub-resolv.conf */
-        const char *proc_net_udp;         /* /proc/net/udp: is resolved's stub listening? */
-        const char *localtime;            /* /etc/localtime */
+        const char *etc_resolv_conf;    /* /etc/resolv.conf */
+        const char *static_resolv_conf; /* /usr/lib/systemd/resolv.conf */
+        const char *uplink_resolv_conf; /* /run/systemd/resolve/resolv.conf */
+        const char *stub_resolv_conf;   /* /run/systemd/resolve/stub-resolv.conf */
+        const char *proc_net_udp;       /* /proc/net/udp: is resolved's stub listening? */
+        const char *localtime;          /* /etc/localtime */
 };
 extern const struct integration_host integration_host_default;
 

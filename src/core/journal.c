@@ -63,7 +63,8 @@ static int is_mount_point(int dir_fd, const char *path) {
 
         if (statx(dir_fd, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
                 return errno == ENOENT ? 0 : -errno;
-        return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+        return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+               (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 /* The host's machine ID, or all zeroes when it has none. */
@@ -93,7 +94,8 @@ static int readlink_absolute(const char *dir, const char *p, char **ret) {
 }
 
 /* The host side of an existing /var/log/journal/ID: 1 if it is already the right symlink. */
-static int host_entry_clean(struct journal_context *ctx, const char *host_dir, const char *p, const char *q) {
+static int host_entry_clean(struct journal_context *ctx, const char *host_dir, const char *p,
+                            const char *q) {
         _cleanup_free_ char *target = NULL;
         int r = readlink_absolute(host_dir, p, &target);
 
@@ -107,8 +109,9 @@ static int host_entry_clean(struct journal_context *ctx, const char *host_dir, c
         if (r == -EINVAL) { /* there, and not a symlink */
                 if (ctx->mode == LINK_JOURNAL_GUEST && rmdir(p) < 0) {
                         if (errno == ENOTDIR)
-                                return journal_fail(ctx, -EEXIST,
-                                                    "%s already exists and is neither a symlink nor a directory", p);
+                                return journal_fail(
+                                        ctx, -EEXIST,
+                                        "%s already exists and is neither a symlink nor a directory", p);
                         return journal_fail(ctx, -errno, "Failed to remove %s: %m", p);
                 }
                 return 0;
@@ -140,13 +143,16 @@ int journal_prepare(const struct settings *s, const uint8_t uuid[16], const char
         if (memcmp(host_id, uuid, 16) == 0) {
                 ctx->mode = LINK_JOURNAL_NO;
                 if (ctx->try_) {
-                        journal_warn(ctx, "Host and machine ids are equal (%s): refusing to link journals", ctx->id);
+                        journal_warn(ctx, "Host and machine ids are equal (%s): refusing to link journals",
+                                     ctx->id);
                         return 0;
                 }
-                return journal_fail(ctx, -EEXIST, "Host and machine ids are equal (%s): refusing to link journals",
+                return journal_fail(ctx, -EEXIST,
+                                    "Host and machine ids are equal (%s): refusing to link journals",
                                     ctx->id);
         }
-        if (asprintf(&p, "%s/%s", host_dir, ctx->id) < 0 || asprintf(&q, "%s/var/log/journal/%s", root, ctx->id) < 0)
+        if (asprintf(&p, "%s/%s", host_dir, ctx->id) < 0 ||
+            asprintf(&q, "%s/var/log/journal/%s", root, ctx->id) < 0)
                 return -ENOMEM;
         path_simplify(q);
 
@@ -155,7 +161,8 @@ int journal_prepare(const struct settings *s, const uint8_t uuid[16], const char
                 ctx->mode = LINK_JOURNAL_NO;
                 if (ctx->try_)
                         return 0;
-                return journal_fail(ctx, -EEXIST, "%s: already a mount point, refusing to use for journal", p);
+                return journal_fail(ctx, -EEXIST, "%s: already a mount point, refusing to use for journal",
+                                    p);
         }
 
         r = host_entry_clean(ctx, host_dir, p, q);
@@ -226,9 +233,9 @@ static int dir_is_empty_at(int root_fd, const char *path) {
 }
 
 int journal_finish(struct journal_context *ctx, int root_fd) {
-        static const char *const parents[][3] = { { "/", "var", "/var" },
-                                                  { "/var", "log", "/var/log" },
-                                                  { "/var/log", "journal", "/var/log/journal" } };
+        static const char *const parents[][3] = {{"/", "var", "/var"},
+                                                 {"/var", "log", "/var/log"},
+                                                 {"/var/log", "journal", "/var/log/journal"}};
         _cleanup_free_ char *dir = NULL;
         int r;
 
@@ -246,11 +253,13 @@ int journal_finish(struct journal_context *ctx, int root_fd) {
                 return -ENOMEM;
         _cleanup_close_ int journal_fd = chase_open(root_fd, "/var/log/journal", O_PATH | O_DIRECTORY, 0);
         if (journal_fd < 0)
-                return journal_fail(ctx, journal_fd, "Failed to open /var/log/journal: %s", strerror(-journal_fd));
+                return journal_fail(ctx, journal_fd, "Failed to open /var/log/journal: %s",
+                                    strerror(-journal_fd));
         if (is_mount_point(journal_fd, ctx->id) > 0) {
                 if (ctx->try_)
                         return 0;
-                return journal_fail(ctx, -EEXIST, "%s: already a mount point, refusing to use for journal", dir);
+                return journal_fail(ctx, -EEXIST, "%s: already a mount point, refusing to use for journal",
+                                    dir);
         }
 
         if (ctx->mode == LINK_JOURNAL_GUEST) {
@@ -268,7 +277,8 @@ int journal_finish(struct journal_context *ctx, int root_fd) {
         _cleanup_close_ int target = chase_open(root_fd, dir, O_PATH | O_DIRECTORY, 0);
         if (target < 0)
                 return journal_fail(ctx, target, "Failed to open %s: %s", dir, strerror(-target));
-        if (move_mount(ctx->host_mount_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (move_mount(ctx->host_mount_fd, "", target, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return journal_fail(ctx, -errno, "Failed to bind mount journal from host into guest: %m");
         ctx->host_mount_fd = safe_close(ctx->host_mount_fd);
         return 0;

@@ -36,7 +36,8 @@ struct journal_context {
         char *error; /* malloc'ed message when a step failed fatally */
 };
 
-#define JOURNAL_CONTEXT_INIT { .host_mount_fd = -EBADF }
+#define JOURNAL_CONTEXT_INIT                                                                                \
+        { .host_mount_fd = -EBADF }
 
 /* host_dir: JOURNAL_HOST_DIR (tests pass another). machine_id_path: the host's /etc/machine-id.
  * root: the host path of the tree. Returns 0, or a negative errno with ctx->error set. */

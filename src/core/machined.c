@@ -54,13 +54,16 @@ int machined_new(const struct settings *s, struct machined **ret, char **ret_err
         if (s->register_mode == 0)
                 return 0;
         if (!cgroup_scope_available())
-                return s->register_mode > 0 ? fail(ret_error, -EOPNOTSUPP, "Failed to register machine: systemd is "
+                return s->register_mode > 0 ? fail(ret_error, -EOPNOTSUPP,
+                                                   "Failed to register machine: systemd is "
                                                    "not running on this host (no /run/systemd/system).")
                                             : 0;
         r = sd_bus_open_system(&bus);
         if (r < 0)
-                return s->register_mode > 0 ? fail(ret_error, r, "Failed to register machine: failed to open the "
-                                                   "system bus: %s", strerror(-r))
+                return s->register_mode > 0 ? fail(ret_error, r,
+                                                   "Failed to register machine: failed to open the "
+                                                   "system bus: %s",
+                                                   strerror(-r))
                                             : 0;
         if (!(m = calloc(1, sizeof(*m)))) {
                 sd_bus_unref(bus);
@@ -119,8 +122,8 @@ int machined_register(struct machined *m, const char *name, const uint8_t uuid[1
         if (!m)
                 return 0;
         machined_unregister(m); /* a restart registers the new leader */
-        r = sd_bus_message_new_method_call(m->bus, &msg, MACHINE1,
-                                           create ? "CreateMachineWithNetwork" : "RegisterMachineWithNetwork");
+        r = sd_bus_message_new_method_call(
+                m->bus, &msg, MACHINE1, create ? "CreateMachineWithNetwork" : "RegisterMachineWithNetwork");
         if (r >= 0)
                 r = append_machine(msg, name, uuid, root, leader);
         if (r >= 0 && create)
@@ -128,7 +131,8 @@ int machined_register(struct machined *m, const char *name, const uint8_t uuid[1
         if (r >= 0)
                 r = sd_bus_call(m->bus, msg, 0, &error, NULL);
         if (r < 0)
-                return m->mode > 0 ? fail(ret_error, r, "Failed to register machine: %s", bus_error_text(&error, r))
+                return m->mode > 0 ? fail(ret_error, r, "Failed to register machine: %s",
+                                          bus_error_text(&error, r))
                                    : 0; /* auto: the container runs unregistered */
         if (!(m->name = strdup(name)))
                 return -ENOMEM;
@@ -148,7 +152,8 @@ void machined_unregister(struct machined *m) {
 int machined_new(const struct settings *s, struct machined **ret, char **ret_error) {
         *ret = NULL;
         if (s->register_mode > 0)
-                return fail(ret_error, -EOPNOTSUPP, "Failed to register machine: nspawn was built without "
+                return fail(ret_error, -EOPNOTSUPP,
+                            "Failed to register machine: nspawn was built without "
                             "systemd support (meson option sd-bus).");
         return 0;
 }

@@ -15,7 +15,7 @@
 static int notify_address(const char *path, struct sockaddr_un *ret, socklen_t *ret_len) {
         size_t n = strlen(path);
 
-        *ret = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        *ret = (struct sockaddr_un){.sun_family = AF_UNIX};
         if (path[0] != '/' && path[0] != '@')
                 return -EINVAL;
         if (n > sizeof(ret->sun_path) - (path[0] == '/'))
@@ -65,16 +65,19 @@ ssize_t notify_recv(int fd, char *buf, size_t size, struct ucred *ret_ucred) {
                 struct cmsghdr align;
                 char data[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
         } control;
-        struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+        struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
         struct msghdr mh = {
-                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control),
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
         };
 
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
         if (n < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
         close_passed_fds(&mh);
-        *ret_ucred = (struct ucred) {};
+        *ret_ucred = (struct ucred){};
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
                     c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))

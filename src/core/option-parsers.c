@@ -875,8 +875,8 @@ int parse_console(const struct option_def *o, enum option_source src, const char
 static bool credential_listed(char *const *l, const char *id) {
         size_t n = strlen(id);
         STRV_FOREACH(i, l)
-                if (strncmp(*i, id, n) == 0 && (*i)[n] == ':')
-                        return true;
+        if (strncmp(*i, id, n) == 0 && (*i)[n] == ':')
+                return true;
         return false;
 }
 

@@ -55,8 +55,8 @@ typedef int (*option_parser)(const struct option_def *o, enum option_source src,
                              struct settings *s, const char **ret_reason);
 
 struct option_def {
-        const char *name;      /* long option without "--", NULL for key-only rows */
-        char short_name;       /* 0 if none */
+        const char *name; /* long option without "--", NULL for key-only rows */
+        char short_name;  /* 0 if none */
         enum option_arg arg;
         enum option_group group;
         const char *metavar; /* for --help: "PATH", "NAME", ... */
@@ -114,8 +114,8 @@ enum {
 /* Run the row's parser and, on success, record the row's setting in s->set_mask. Both front-ends
  * (argv and .nspawn files) go through this. Parsers whose setting depends on the value (--rlimit)
  * set their bit themselves; rows that belong to no setting have setting = _SETTING_INVALID. */
-int option_apply(const struct option_def *o, enum option_source src, const char *value,
-                 struct settings *s, const char **ret_reason);
+int option_apply(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
+                 const char **ret_reason);
 
 /* "--directory" or "-U" (short-only rows) or "Key=" (key-only rows), for messages. */
 const char *option_display_name(const struct option_def *o, char *buf, size_t size);

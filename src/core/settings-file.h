@@ -12,8 +12,7 @@
 #include "settings.h"
 
 /* A warning or error, with its line number (0 if none). The callback gets every warning. */
-typedef void (*settings_file_warn_cb)(const char *path, unsigned line, const char *message,
-                                      void *userdata);
+typedef void (*settings_file_warn_cb)(const char *path, unsigned line, const char *message, void *userdata);
 
 /* Parse from an open stream. On error returns a negative errno and, if ret_error is not NULL,
  * a malloc'ed message "PATH:LINE: ..." in *ret_error. */
@@ -25,10 +24,9 @@ int settings_file_parse(FILE *f, const char *path, struct settings *s, settings_
  * image directory (untrusted). Returns 1 and the path (malloc'ed) and whether it is trusted,
  * 0 if there is none, negative errno on error.
  */
-int settings_file_find(const char *machine, const char *image_dir, char **ret_path,
-                       bool *ret_trusted);
+int settings_file_find(const char *machine, const char *image_dir, char **ret_path, bool *ret_trusted);
 
 /* settings_file_find() with the trusted directories given (NULL-terminated, searched in order),
  * so tests can point it at a scratch tree. */
-int settings_file_find_in(const char *const *trusted_dirs, const char *machine,
-                          const char *image_dir, char **ret_path, bool *ret_trusted);
+int settings_file_find_in(const char *const *trusted_dirs, const char *machine, const char *image_dir,
+                          char **ret_path, bool *ret_trusted);

@@ -117,12 +117,12 @@ enum custom_mount_type {
 struct custom_mount {
         enum custom_mount_type type;
         bool read_only;
-        bool recursive;       /* bind: rbind (default) or norbind */
-        char *source;         /* bind: host path, "+path" (inside the root) or NULL (temporary dir) */
-        char *destination;    /* absolute path inside the container */
-        char *options;        /* tmpfs options, bind options as given */
-        char **lower;         /* overlay: lower dirs, top first; source is the upper dir (NULL:
-                                 temporary) */
+        bool recursive;    /* bind: rbind (default) or norbind */
+        char *source;      /* bind: host path, "+path" (inside the root) or NULL (temporary dir) */
+        char *destination; /* absolute path inside the container */
+        char *options;     /* tmpfs options, bind options as given */
+        char **lower;      /* overlay: lower dirs, top first; source is the upper dir (NULL:
+                              temporary) */
 };
 
 enum setting_id {

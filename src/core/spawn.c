@@ -43,7 +43,7 @@ struct supervisor {
         int terminate_requests; /* SIGTERM/SIGINT received */
         bool killed;            /* we SIGKILLed the container */
         enum spawn_end end;
-        pid_t pid;              /* the container's PID 1, as we see it */
+        pid_t pid;                 /* the container's PID 1, as we see it */
         const char *notify_socket; /* our own $NOTIFY_SOCKET, or NULL */
 };
 
@@ -71,7 +71,8 @@ static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *r
 
 static int register_machined(struct supervisor *sv, char **ret_error) {
         const struct spawn_params *p = sv->p;
-        return machined_register(p->machined, p->settings->machine, p->uuid, p->root, sv->pid, p->cgroup, ret_error);
+        return machined_register(p->machined, p->settings->machine, p->uuid, p->root, sv->pid, p->cgroup,
+                                 ret_error);
 }
 
 /*
@@ -161,7 +162,8 @@ static int on_notify(struct event_source *src, uint32_t events) {
 
                 if (n < 0 && n != -EMSGSIZE && n != -EINTR)
                         return 0;
-                if (n < 0 || !notify_sender_allowed(uc.pid, sv->pid, sv->p->settings->start_mode == START_PID2))
+                if (n < 0 ||
+                    !notify_sender_allowed(uc.pid, sv->pid, sv->p->settings->start_mode == START_PID2))
                         continue;
                 if (notify_parse(buf, &m) < 0)
                         continue;
@@ -202,7 +204,7 @@ static int setup_signals(struct supervisor *sv, sigset_t *ret_old) {
         int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        sv->signal_src = (struct event_source) { .fd = fd, .dispatch = on_signal, .userdata = sv };
+        sv->signal_src = (struct event_source){.fd = fd, .dispatch = on_signal, .userdata = sv};
         return event_add(sv->epfd, &sv->signal_src, EPOLLIN);
 }
 
@@ -233,7 +235,8 @@ static int receive_child_messages(struct supervisor *sv, int sock, char **ret_er
                         buf[n - 1] = 0;
                         fprintf(stderr, "%s\n", buf);
                 } else if (type == 'N' && fd >= 0) {
-                        sv->notify_src = (struct event_source) { .fd = fd, .dispatch = on_notify, .userdata = sv };
+                        sv->notify_src =
+                                (struct event_source){.fd = fd, .dispatch = on_notify, .userdata = sv};
                         int r = event_add(sv->epfd, &sv->notify_src, EPOLLIN);
                         if (r < 0)
                                 return r;
@@ -270,7 +273,8 @@ static int event_loop(struct supervisor *sv) {
  * main before the clone, so this replaces our own record). Runs while the child sets up. */
 static int register_leader(struct supervisor *sv, char **ret_error) {
         int r = 0;
-        if (!machined_creates_scope(sv->p->machined, sv->p->cgroup) && (r = register_machined(sv, ret_error)) < 0)
+        if (!machined_creates_scope(sv->p->machined, sv->p->cgroup) &&
+            (r = register_machined(sv, ret_error)) < 0)
                 return r;
         if (!sv->p->registry)
                 return 0;
@@ -285,13 +289,13 @@ static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
         while (waitid((idtype_t) P_PIDFD, (id_t) sv->pidfd, &si, WEXITED) < 0 && errno == EINTR)
                 ;
         if (sv->killed) {
-                *ret = (struct spawn_result) { .end = sv->end, .status = SIGKILL };
+                *ret = (struct spawn_result){.end = sv->end, .status = SIGKILL};
                 return;
         }
         if (si.si_code == CLD_EXITED)
-                *ret = (struct spawn_result) { .end = SPAWN_EXITED, .status = si.si_status };
+                *ret = (struct spawn_result){.end = SPAWN_EXITED, .status = si.si_status};
         else
-                *ret = (struct spawn_result) { .end = SPAWN_SIGNALED, .status = si.si_status };
+                *ret = (struct spawn_result){.end = SPAWN_SIGNALED, .status = si.si_status};
 }
 
 static void supervisor_done(struct supervisor *sv, const sigset_t *old_mask) {
@@ -306,7 +310,11 @@ static void supervisor_done(struct supervisor *sv, const sigset_t *old_mask) {
 
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error) {
         struct supervisor sv = {
-                .p = p, .pidfd = -EBADF, .master = -EBADF, .signal_src.fd = -EBADF, .notify_src.fd = -EBADF,
+                .p = p,
+                .pidfd = -EBADF,
+                .master = -EBADF,
+                .signal_src.fd = -EBADF,
+                .notify_src.fd = -EBADF,
         };
         _cleanup_close_ int sock_parent = -EBADF, sock_child = -EBADF;
         sigset_t old_mask;
@@ -355,7 +363,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         if (r >= 0)
                 notify_started(&sv);
         if (r >= 0) {
-                sv.pidfd_src = (struct event_source) { .fd = sv.pidfd, .dispatch = on_pidfd, .userdata = &sv };
+                sv.pidfd_src = (struct event_source){.fd = sv.pidfd, .dispatch = on_pidfd, .userdata = &sv};
                 r = event_add(sv.epfd, &sv.pidfd_src, EPOLLIN);
         }
         if (r >= 0)

@@ -31,24 +31,24 @@ struct spawn_params {
         const struct settings *settings; /* merged and validated */
         const char *root;                /* absolute, canonical path of the tree */
         uint8_t uuid[16];
-        uint64_t caps;                      /* the bounding/retained set */
+        uint64_t caps; /* the bounding/retained set */
         const struct seccomp_program *seccomp;
-        enum console_mode console;          /* resolved: interactive, read-only, passive or pipe */
-        char **environment;                 /* base environment of the payload (see env.h) */
-        bool tmpfs_tmp;                     /* SYSTEMD_NSPAWN_TMPFS_TMP */
-        int stub_fd;                        /* sealed memfd of the --as-pid2 stub, or -EBADF */
-        struct registry_entry *registry;    /* the machine's record: gets the leader PID (registry.h) */
+        enum console_mode console;             /* resolved: interactive, read-only, passive or pipe */
+        char **environment;                    /* base environment of the payload (see env.h) */
+        bool tmpfs_tmp;                        /* SYSTEMD_NSPAWN_TMPFS_TMP */
+        int stub_fd;                           /* sealed memfd of the --as-pid2 stub, or -EBADF */
+        struct registry_entry *registry;       /* the machine's record: gets the leader PID (registry.h) */
         const struct credentials *credentials; /* read by the supervisor (credentials.h), or NULL */
-        bool root_overlay;                  /* -x on a plain directory: overlay root (ephemeral.h) */
-        struct cgroup_context *cgroup;      /* the container's cgroups (cgroup.h), NULL: none */
-        struct machined *machined;          /* systemd-machined registration (machined.h), NULL: none */
+        bool root_overlay;                     /* -x on a plain directory: overlay root (ephemeral.h) */
+        struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
+        struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
 };
 
 enum spawn_end {
-        SPAWN_EXITED,      /* status = exit code of PID 1 */
-        SPAWN_SIGNALED,    /* status = the signal that killed PID 1 */
-        SPAWN_ESCAPED,     /* ^]^]^]: nspawn killed the container */
-        SPAWN_TERMINATED,  /* SIGTERM/SIGINT to nspawn without (or after) the kill signal */
+        SPAWN_EXITED,     /* status = exit code of PID 1 */
+        SPAWN_SIGNALED,   /* status = the signal that killed PID 1 */
+        SPAWN_ESCAPED,    /* ^]^]^]: nspawn killed the container */
+        SPAWN_TERMINATED, /* SIGTERM/SIGINT to nspawn without (or after) the kill signal */
 };
 
 struct spawn_result {

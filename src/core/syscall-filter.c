@@ -57,8 +57,8 @@ static void policy_done(struct policy *p) {
 
 /* The default list for caps, less nspawn's extra denials, plus the user's additions, less the
  * user's removals. */
-static int policy_allow(const struct settings *s, uint64_t caps, struct nr_set *extra, struct nr_set *user_deny,
-                        struct nr_set *allow) {
+static int policy_allow(const struct settings *s, uint64_t caps, struct nr_set *extra,
+                        struct nr_set *user_deny, struct nr_set *allow) {
         int r;
 
         r = syscall_set_add_default_allow(allow, caps);
@@ -386,7 +386,8 @@ static int image_check_header(const void *image, size_t size, const char *desc, 
                 return -EBADMSG;
         if (fnv1a64(FNV64_OFFSET, (const uint8_t *) image + sizeof(h), size - sizeof(h)) != h.checksum)
                 return -EBADMSG;
-        if (size - sizeof(h) < align8(desc_len) || memcmp((const char *) image + sizeof(h), desc, desc_len) != 0)
+        if (size - sizeof(h) < align8(desc_len) ||
+            memcmp((const char *) image + sizeof(h), desc, desc_len) != 0)
                 return -EBADMSG; /* not corrupt, but another policy behind the same hash */
         *ret = h;
         return (int) (sizeof(h) + align8(desc_len));
@@ -460,7 +461,8 @@ static int image_assemble(const char *desc, const struct exported *e, void **ret
 }
 
 /* Compile the policy for s and caps into an image. */
-static int image_build(const struct settings *s, uint64_t caps, const char *desc, void **ret, size_t *ret_size) {
+static int image_build(const struct settings *s, uint64_t caps, const char *desc, void **ret,
+                       size_t *ret_size) {
         _cleanup_(policy_done) struct policy pol = {};
         _cleanup_(exported_done) struct exported e = {};
         int r;
@@ -500,7 +502,8 @@ static int program_from_cache(struct seccomp_program *p, int dir_fd, const char 
 }
 
 /* The cache is best effort: a read-only or foreign directory only costs time. */
-static void program_to_cache(const char *cache_dir, int dir_fd, const char *desc, const void *image, size_t size) {
+static void program_to_cache(const char *cache_dir, int dir_fd, const char *desc, const void *image,
+                             size_t size) {
         _cleanup_close_ int fd = -EBADF;
 
         if (dir_fd < 0)

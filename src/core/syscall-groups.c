@@ -215,7 +215,6 @@ static const char denied_extra[] = "io_uring_enter\0io_uring_register\0io_uring_
 static const char sync_calls[] =
         "fdatasync\0fsync\0msync\0sync\0sync_file_range\0sync_file_range2\0syncfs\0";
 
-
 /* Local architectures, native last (the order they are merged in, see syscall-filter.c). */
 static const uint32_t local_archs[] = {
 #if defined(__x86_64__) && defined(__ILP32__)

@@ -13,7 +13,7 @@ void user_record_done(struct user_record *u) {
         free(u->home);
         free(u->shell);
         free(u->groups);
-        *u = (struct user_record) {};
+        *u = (struct user_record){};
 }
 
 static bool pw_matches(const struct passwd *pw, const char *user, bool numeric, uint32_t uid) {

@@ -18,6 +18,5 @@ struct user_record {
         size_t n_groups;
 };
 
-int user_resolve(const char *passwd_path, const char *group_path, const char *user,
-                 struct user_record *ret);
+int user_resolve(const char *passwd_path, const char *group_path, const char *user, struct user_record *ret);
 void user_record_done(struct user_record *u);

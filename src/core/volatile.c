@@ -95,7 +95,8 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
                 return fail(ret_error, negative_errno(), "Failed to open %s: %m", root);
         r = tmpfs_on(root, tmpfs_options);
         if (r < 0)
-                return fail(ret_error, r, "Failed to mount tmpfs for the overlay on %s: %s", root, strerror(-r));
+                return fail(ret_error, r, "Failed to mount tmpfs for the overlay on %s: %s", root,
+                            strerror(-r));
         scratch = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (scratch < 0)
                 return fail(ret_error, negative_errno(), "Failed to open the overlay's tmpfs: %m");
@@ -104,7 +105,8 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
         if ((r = mkdir_exact(scratch, "upper", st.st_mode & 07777)) < 0 ||
             (fchownat(scratch, "upper", st.st_uid, st.st_gid, 0) < 0 && (r = negative_errno())) ||
             (r = mkdir_exact(scratch, "work", 0700)) < 0)
-                return fail(ret_error, r, "Failed to create the overlay's upper directory: %s", strerror(-r));
+                return fail(ret_error, r, "Failed to create the overlay's upper directory: %s",
+                            strerror(-r));
         upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         work = openat(scratch, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (upper < 0 || work < 0)
@@ -121,7 +123,8 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
             fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return fail(ret_error, negative_errno(), "Failed to create the overlay on %s: %m", root);
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
-        if (mnt < 0 || move_mount(mnt, "", scratch, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (mnt < 0 ||
+            move_mount(mnt, "", scratch, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return fail(ret_error, negative_errno(), "Failed to mount the overlay on %s: %m", root);
         return 0;
 }
@@ -136,7 +139,10 @@ static int base_filesystem(int root_fd) {
         static const struct {
                 const char *name, *target;
         } links[] = {
-                {"bin", "usr/bin"}, {"sbin", "usr/sbin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"},
+                {"bin", "usr/bin"},
+                {"sbin", "usr/sbin"},
+                {"lib", "usr/lib"},
+                {"lib64", "usr/lib64"},
         };
         int r;
 
@@ -156,7 +162,8 @@ static int base_filesystem(int root_fd) {
 
 /* --volatile=yes: a tmpfs over root, and the image's /usr (with its submounts) read-only in it. */
 static int tmpfs_root(const char *root, char **ret_error) {
-        _cleanup_close_ int tree = -EBADF, usr = -EBADF, usr_mnt = -EBADF, new_root = -EBADF, target = -EBADF;
+        _cleanup_close_ int tree = -EBADF, usr = -EBADF, usr_mnt = -EBADF, new_root = -EBADF,
+                            target = -EBADF;
         struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
         int r;
 
@@ -179,8 +186,8 @@ static int tmpfs_root(const char *root, char **ret_error) {
         r = mkdir_exact(new_root, "usr", 0755);
         if (r >= 0) {
                 target = openat(new_root, "usr", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (target < 0 ||
-                    move_mount(usr_mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                if (target < 0 || move_mount(usr_mnt, "", target, "",
+                                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                         r = negative_errno();
         }
         if (r < 0)

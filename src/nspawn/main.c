@@ -67,8 +67,8 @@ static char *machine_name_from_path(const char *path) {
         if (!name)
                 return NULL;
         for (const char *c = base; *c && n < 64; c++)
-                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-                    *c == '_' || (*c == '.' && n > 0))
+                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                    *c == '-' || *c == '_' || (*c == '.' && n > 0))
                         name[n++] = *c;
         if (n == 0) {
                 free(name);
@@ -83,7 +83,8 @@ static int determine_directory(struct settings *s) {
                 if (r == -ENOENT)
                         return log_error("No image for machine '%s'.", s->machine);
                 if (r < 0)
-                        return log_error("Failed to find image for machine '%s': %s", s->machine, strerror(-r));
+                        return log_error("Failed to find image for machine '%s': %s", s->machine,
+                                         strerror(-r));
                 /* As systemd's image discovery: images below /usr, immutable or on read-only
                  * storage run read-only. */
                 if (!s->ephemeral && image_is_read_only(s->directory))
@@ -146,7 +147,8 @@ static int populate_from_template(struct settings *s) {
 /* -x: a snapshot (or, on a plain directory, an overlay made by the child) instead of the tree.
  * The name gets a random suffix if it was derived from the directory (after the .nspawn file was
  * looked up under the plain name). */
-static int prepare_ephemeral(struct settings *s, bool name_derived, struct ephemeral *e, struct spawn_params *p) {
+static int prepare_ephemeral(struct settings *s, bool name_derived, struct ephemeral *e,
+                             struct spawn_params *p) {
         if (name_derived) {
                 char *name;
                 int r = ephemeral_machine_name(s->machine, &name);
@@ -210,9 +212,10 @@ static int check_tree(const struct settings *s, int root_fd) {
         if (r < 0)
                 return log_error("Failed to check %s: %s", s->directory, strerror(-r));
         if (check == IMAGE_NO_USR)
-                return log_error("Directory %s doesn't look like it has an OS tree (/usr/ directory is missing). "
-                                 "Refusing.",
-                                 s->directory);
+                return log_error(
+                        "Directory %s doesn't look like it has an OS tree (/usr/ directory is missing). "
+                        "Refusing.",
+                        s->directory);
         if (check == IMAGE_NO_OS_RELEASE)
                 return log_error("Directory %s doesn't look like an OS root directory (os-release file is "
                                  "missing). Refusing.",
@@ -237,7 +240,8 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
  * name in use fails the start with nothing to undo; the record gets the leader's PID after the
  * clone (spawn.c) and is removed when main returns. A record left by a SIGKILLed nspawn is
  * removed here. The registry is written whatever --register= says: nspawnctl needs it. */
-static int claim_machine(const struct settings *s, const struct spawn_params *p, struct registry_entry **ret) {
+static int claim_machine(const struct settings *s, const struct spawn_params *p,
+                         struct registry_entry **ret) {
         struct machine_record rec = {
                 .name = s->machine,
                 .class = (char *) "container",
@@ -260,13 +264,15 @@ static int claim_machine(const struct settings *s, const struct spawn_params *p,
 }
 
 static enum console_mode determine_console(struct settings *s) {
-        enum console_mode m = console_mode_resolve(s->console_mode, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
+        enum console_mode m =
+                console_mode_resolve(s->console_mode, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         if (m == CONSOLE_PIPE) {
                 if (s->console_mode == CONSOLE_PIPE && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-                        fprintf(stderr, "Console mode 'pipe' selected, but standard input/output are connected to "
-                                        "an interactive TTY. Most likely you want to use 'interactive' console "
-                                        "mode for proper interactivity and shell job control. Proceeding "
-                                        "anyway.\n");
+                        fprintf(stderr,
+                                "Console mode 'pipe' selected, but standard input/output are connected to "
+                                "an interactive TTY. Most likely you want to use 'interactive' console "
+                                "mode for proper interactivity and shell job control. Proceeding "
+                                "anyway.\n");
                 s->quiet = true;
         }
         return m;
@@ -277,8 +283,9 @@ static int prepare_security(const struct settings *s, struct spawn_params *p,
         uint64_t missing = 0;
         p->caps = caps_compute(s, caps_current_bounding(), &missing);
         if (missing && !s->quiet)
-                fprintf(stderr, "Some capabilities will not be set because they are not in the current bounding "
-                                "set.\n");
+                fprintf(stderr,
+                        "Some capabilities will not be set because they are not in the current bounding "
+                        "set.\n");
         if ((s->caps_ambient & ~p->caps) != 0)
                 return log_error("Ambient capabilities must be a subset of the retained capabilities.");
         int r = seccomp_program_prepare(s, p->caps, SECCOMP_CACHE_DIR, ret_seccomp);
@@ -299,7 +306,8 @@ static int report_result(const struct settings *s, const struct spawn_result *re
                         if (res->status == 0)
                                 fprintf(stderr, "Container %s exited successfully.\n", name);
                         else
-                                fprintf(stderr, "Container %s failed with error code %i.\n", name, res->status);
+                                fprintf(stderr, "Container %s failed with error code %i.\n", name,
+                                        res->status);
                 }
                 return res->status == EXIT_FORCE_RESTART ? EXIT_FAILURE : res->status;
         case SPAWN_SIGNALED:
@@ -339,8 +347,8 @@ static int run(struct settings *s, struct spawn_params *p) {
                         return EXIT_FAILURE;
                 }
                 int code = report_result(s, &res, &reboot);
-                (void) notify_send(getenv("NOTIFY_SOCKET"),
-                                   reboot ? "STOPPING=1\nSTATUS=Restarting..." : "STOPPING=1\nSTATUS=Terminating...");
+                (void) notify_send(getenv("NOTIFY_SOCKET"), reboot ? "STOPPING=1\nSTATUS=Restarting..."
+                                                                   : "STOPPING=1\nSTATUS=Terminating...");
                 if (!reboot)
                         return code;
         }
@@ -416,8 +424,9 @@ static int prepare_image(struct nspawn *n) {
                 return -EINVAL;
         /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
          * state; volatile modes never write the image, so they share the tree like --read-only. */
-        n->lock_fd = s->ephemeral ? fcntl(n->ephemeral.lock_fd, F_DUPFD_CLOEXEC, 3)
-                                  : image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
+        n->lock_fd = s->ephemeral
+                             ? fcntl(n->ephemeral.lock_fd, F_DUPFD_CLOEXEC, 3)
+                             : image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
         if (n->lock_fd == -EBUSY)
                 return log_error("Directory tree %s is currently busy.", s->directory);
         if (n->lock_fd < 0)

@@ -64,7 +64,7 @@ int main(int argc, char *argv[]) {
         syscall(SYS_close_range, 0, ~0U, 0);
 
         for (;;) {
-                struct timespec ts = { .tv_sec = 1 };
+                struct timespec ts = {.tv_sec = 1};
                 siginfo_t si;
                 int sig = sigtimedwait(&all, &si, &ts);
 

@@ -8,7 +8,7 @@
 #include "settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static const uint8_t uuid[16] = { 1 };
+        static const uint8_t uuid[16] = {1};
         struct settings s;
         char *text = strndup((const char *) data, size), **env = NULL;
 

@@ -14,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!text)
                 return 0;
         if (machine_record_parse(text, &r) >= 0) {
-                if (machine_record_format(&r, &formatted) < 0 || machine_record_parse(formatted, &again) < 0 ||
-                    strcmp(r.name, again.name) != 0 || r.leader != again.leader)
+                if (machine_record_format(&r, &formatted) < 0 ||
+                    machine_record_parse(formatted, &again) < 0 || strcmp(r.name, again.name) != 0 ||
+                    r.leader != again.leader)
                         abort();
                 machine_record_done(&again);
                 free(formatted);

@@ -16,7 +16,8 @@
 #include "devices.h"
 #include "macro.h"
 
-static const struct scope_property *find(const struct scope_property *p, size_t n, const char *name, size_t nth) {
+static const struct scope_property *find(const struct scope_property *p, size_t n, const char *name,
+                                         size_t nth) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(p[i].name, name) == 0 && nth-- == 0)
                         return &p[i];
@@ -41,9 +42,13 @@ static const struct device_rule rules[] = {
 };
 
 static struct scope_spec spec(void) {
-        return (struct scope_spec) {
-                .machine = "foo", .scope = "machine-foo.scope", .slice = "machine.slice", .pid = 4242,
-                .devices = rules, .n_devices = ELEMENTSOF(rules),
+        return (struct scope_spec){
+                .machine = "foo",
+                .scope = "machine-foo.scope",
+                .slice = "machine.slice",
+                .pid = 4242,
+                .devices = rules,
+                .n_devices = ELEMENTSOF(rules),
         };
 }
 
@@ -74,8 +79,12 @@ static void test_systemd_list(void **state) {
 
         assert_int_equal(count(p, n, "DeviceAllow"), 6);
         static const char *const want[][2] = {
-                {"/dev/char/1:3", "rwm"}, {"/dev/char/10:200", "rwm"}, {"char-pts", "rw"},
-                {"/run/systemd/inaccessible/chr", "m"}, {"/run/systemd/inaccessible/blk", "m"}, {"/dev/block/7:3", "r"},
+                {"/dev/char/1:3", "rwm"},
+                {"/dev/char/10:200", "rwm"},
+                {"char-pts", "rw"},
+                {"/run/systemd/inaccessible/chr", "m"},
+                {"/run/systemd/inaccessible/blk", "m"},
+                {"/dev/block/7:3", "r"},
         };
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {
                 const struct scope_property *d = find(p, n, "DeviceAllow", i);

@@ -174,7 +174,7 @@ static void test_options(void **state) {
 
         char *bad[] = {(char *) "nspawn", (char *) "--property=Bogus=1", NULL};
         settings_init(&s);
-        res = (struct option_result) {};
+        res = (struct option_result){};
         assert_int_equal(options_parse_argv(2, bad, &s, &res), -EINVAL);
         assert_non_null(res.error);
         print_message("# %s\n", res.error);
@@ -223,8 +223,10 @@ static void test_device_policy(void **state) {
         (void) state;
         struct settings s;
         struct device_policy p;
-        struct custom_mount m = {.type = CUSTOM_MOUNT_BIND, .source = strdup("/dev/null"),
-                                 .destination = strdup("/mnt/null"), .read_only = true};
+        struct custom_mount m = {.type = CUSTOM_MOUNT_BIND,
+                                 .source = strdup("/dev/null"),
+                                 .destination = strdup("/mnt/null"),
+                                 .read_only = true};
 
         settings_init(&s);
         assert_int_equal(device_policy_build(&s, &p), 0);
@@ -325,7 +327,8 @@ static void test_device_program(void **state) {
         rmdir(cg);
         device_policy_done(&p);
         settings_done(&s);
-        print_message("# attach: %s, probe status %i\n", strerror(-r), WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        print_message("# attach: %s, probe status %i\n", strerror(-r),
+                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         assert_int_equal(r, 0);
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);

@@ -89,8 +89,8 @@ static int sink_dispatch(struct event_source *s, uint32_t events) {
 }
 
 static void sink_init(struct sink *k, int epfd, int fd) {
-        *k = (struct sink) {
-                .src = { .fd = fd, .dispatch = sink_dispatch, .userdata = k },
+        *k = (struct sink){
+                .src = {.fd = fd, .dispatch = sink_dispatch, .userdata = k},
                 .epfd = epfd,
         };
         assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
@@ -131,8 +131,8 @@ static int feeder_dispatch(struct event_source *s, uint32_t events) {
 static void feeder_init(struct feeder *w, int epfd, int fd, const void *data, size_t len) {
         fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         assert_true(fd >= 0);
-        *w = (struct feeder) {
-                .src = { .fd = fd, .dispatch = feeder_dispatch, .userdata = w },
+        *w = (struct feeder){
+                .src = {.fd = fd, .dispatch = feeder_dispatch, .userdata = w},
                 .epfd = epfd,
                 .data = data,
                 .len = len,
@@ -241,8 +241,7 @@ static void rig_open(struct rig *g, enum console_mode mode) {
         assert_int_equal(pipe2(g->out, O_CLOEXEC), 0);
         sink_init(&g->at_out, g->epfd, g->out[0]);
         sink_init(&g->at_slave, g->epfd, g->pty.slave);
-        assert_int_equal(pty_forward_new(g->epfd, g->pty.master, g->in[0], g->out[1], mode, &g->f),
-                         0);
+        assert_int_equal(pty_forward_new(g->epfd, g->pty.master, g->in[0], g->out[1], mode, &g->f), 0);
 }
 
 static void rig_close(struct rig *g) {
@@ -269,23 +268,22 @@ static void test_mode_resolve(void **state) {
                 bool stdin_tty, stdout_tty;
                 enum console_mode out;
         } table[] = {
-                { CONSOLE_AUTO, true, true, CONSOLE_INTERACTIVE },
-                { CONSOLE_AUTO, true, false, CONSOLE_READ_ONLY },
-                { CONSOLE_AUTO, false, true, CONSOLE_READ_ONLY },
-                { CONSOLE_AUTO, false, false, CONSOLE_READ_ONLY },
-                { CONSOLE_AUTOPIPE, true, true, CONSOLE_INTERACTIVE },
-                { CONSOLE_AUTOPIPE, true, false, CONSOLE_PIPE },
-                { CONSOLE_AUTOPIPE, false, true, CONSOLE_PIPE },
-                { CONSOLE_AUTOPIPE, false, false, CONSOLE_PIPE },
-                { CONSOLE_INTERACTIVE, false, false, CONSOLE_INTERACTIVE },
-                { CONSOLE_READ_ONLY, true, true, CONSOLE_READ_ONLY },
-                { CONSOLE_PASSIVE, true, true, CONSOLE_PASSIVE },
-                { CONSOLE_PIPE, true, true, CONSOLE_PIPE },
+                {CONSOLE_AUTO, true, true, CONSOLE_INTERACTIVE},
+                {CONSOLE_AUTO, true, false, CONSOLE_READ_ONLY},
+                {CONSOLE_AUTO, false, true, CONSOLE_READ_ONLY},
+                {CONSOLE_AUTO, false, false, CONSOLE_READ_ONLY},
+                {CONSOLE_AUTOPIPE, true, true, CONSOLE_INTERACTIVE},
+                {CONSOLE_AUTOPIPE, true, false, CONSOLE_PIPE},
+                {CONSOLE_AUTOPIPE, false, true, CONSOLE_PIPE},
+                {CONSOLE_AUTOPIPE, false, false, CONSOLE_PIPE},
+                {CONSOLE_INTERACTIVE, false, false, CONSOLE_INTERACTIVE},
+                {CONSOLE_READ_ONLY, true, true, CONSOLE_READ_ONLY},
+                {CONSOLE_PASSIVE, true, true, CONSOLE_PASSIVE},
+                {CONSOLE_PIPE, true, true, CONSOLE_PIPE},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                assert_int_equal(console_mode_resolve(table[i].in, table[i].stdin_tty,
-                                                      table[i].stdout_tty),
+                assert_int_equal(console_mode_resolve(table[i].in, table[i].stdin_tty, table[i].stdout_tty),
                                  table[i].out);
 }
 
@@ -311,9 +309,9 @@ static void test_interactive_both_directions(void **state) {
         write_all(g.in[1], "typed\n", 6);
         write_all(g.pty.slave, "printed\n", 8);
 
-        w = (struct wait_for) { &g.at_slave, 6 };
+        w = (struct wait_for){&g.at_slave, 6};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
-        w = (struct wait_for) { &g.at_out, 8 };
+        w = (struct wait_for){&g.at_out, 8};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
 
         assert_int_equal(g.at_slave.len, 6);
@@ -341,9 +339,9 @@ static void transfer_exact(size_t size) {
         feeder_init(&to_in, g.epfd, g.in[1], up, size);
         feeder_init(&to_slave, g.epfd, g.pty.slave, down, size);
 
-        w = (struct wait_for) { &g.at_out, size };
+        w = (struct wait_for){&g.at_out, size};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 60000, NULL), 0);
-        w = (struct wait_for) { &g.at_slave, size };
+        w = (struct wait_for){&g.at_slave, size};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 60000, NULL), 0);
 
         /* Nothing more trickles in afterwards. */
@@ -377,10 +375,9 @@ static void test_fifty_megabytes_output_exact(void **state) {
         feeder_init(&to_slave, g.epfd, g.pty.slave, down, size);
 
         t0 = now_msec();
-        w = (struct wait_for) { &g.at_out, size };
+        w = (struct wait_for){&g.at_out, size};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 60000, NULL), 0);
-        print_message("# 50 MB through the pty in %llu ms\n",
-                      (unsigned long long) (now_msec() - t0));
+        print_message("# 50 MB through the pty in %llu ms\n", (unsigned long long) (now_msec() - t0));
         assert_int_equal(g.at_out.len, size);
         assert_true(memcmp(g.at_out.data, down, size) == 0);
 
@@ -396,7 +393,7 @@ static void test_read_only_ignores_input(void **state) {
         write_all(g.in[1], "secret", 6);
         write_all(g.pty.slave, "out", 3);
 
-        w = (struct wait_for) { &g.at_out, 3 };
+        w = (struct wait_for){&g.at_out, 3};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         assert_int_equal(run_loop(g.epfd, never, NULL, 200, NULL), 0);
 
@@ -472,7 +469,7 @@ static void test_drain_flushes_read_only_backlog(void **state) {
 
         /* Let the payload write the rest into the pty, then "exit" (close the slave). */
         while (to_slave.off < size) {
-                struct pollfd p = { .fd = g.pty.slave, .events = POLLOUT };
+                struct pollfd p = {.fd = g.pty.slave, .events = POLLOUT};
                 poll(&p, 1, 10);
                 feeder_dispatch(&to_slave.src, POLLOUT);
                 pty_forward_drain(g.f); /* makes room in the pty */
@@ -504,7 +501,7 @@ static void test_escape_three_presses(void **state) {
         /* The sequence is not forwarded, and stdin is not read any more. */
         write_all(g.in[1], "after", 5);
         assert_int_equal(run_loop(g.epfd, never, NULL, 200, NULL), PTY_FORWARD_ESCAPE);
-        struct pollfd p = { .fd = g.pty.slave, .events = POLLIN };
+        struct pollfd p = {.fd = g.pty.slave, .events = POLLIN};
         assert_int_equal(poll(&p, 1, 200), 0);
         assert_int_equal(g.at_slave.len, 0);
         assert_int_equal(pending_bytes(g.in[0]), 5);
@@ -519,7 +516,7 @@ static void test_escape_separate_presses(void **state) {
         rig_open(&g, CONSOLE_INTERACTIVE);
         for (int i = 0; i < 2; i++) {
                 write_all(g.in[1], "\x1d", 1);
-                w = (struct wait_for) { &g.at_slave, (size_t) i + 1 };
+                w = (struct wait_for){&g.at_slave, (size_t) i + 1};
                 assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         }
         write_all(g.in[1], "\x1d", 1);
@@ -535,31 +532,36 @@ static void test_two_presses_are_forwarded(void **state) {
 
         rig_open(&g, CONSOLE_INTERACTIVE);
         write_all(g.in[1], "\x1d\x1d", 2);
-        w = (struct wait_for) { &g.at_slave, 2 };
+        w = (struct wait_for){&g.at_slave, 2};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         assert_memory_equal(g.at_slave.data, "\x1d\x1d", 2);
 
         /* Something else in between starts the count again. */
         write_all(g.in[1], "a\x1d\x1d", 3);
-        w = (struct wait_for) { &g.at_slave, 5 };
+        w = (struct wait_for){&g.at_slave, 5};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
 
         /* A third press more than a second after the first is a new first press. */
         write_all(g.in[1], "b\x1d\x1d", 3);
-        w = (struct wait_for) { &g.at_slave, 8 };
+        w = (struct wait_for){&g.at_slave, 8};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         usleep(1100 * 1000);
         write_all(g.in[1], "\x1d", 1);
-        w = (struct wait_for) { &g.at_slave, 9 };
+        w = (struct wait_for){&g.at_slave, 9};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
 
-        assert_memory_equal(g.at_slave.data, "\x1d\x1d" "a\x1d\x1d" "b\x1d\x1d" "\x1d", 9);
+        assert_memory_equal(g.at_slave.data,
+                            "\x1d\x1d"
+                            "a\x1d\x1d"
+                            "b\x1d\x1d"
+                            "\x1d",
+                            9);
         assert_false(pty_forward_escaped(g.f));
         rig_close(&g);
 }
 
 static void test_window_size(void **state) {
-        struct winsize ws = { .ws_row = 42, .ws_col = 123 }, got;
+        struct winsize ws = {.ws_row = 42, .ws_col = 123}, got;
         struct pty_pair user, ctr;
         struct pty_forward *f;
         int epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -568,13 +570,13 @@ static void test_window_size(void **state) {
         pty_pair_open(&ctr, true);
         assert_int_equal(ioctl(user.slave, TIOCSWINSZ, &ws), 0);
 
-        assert_int_equal(pty_forward_new(epfd, ctr.master, user.slave, user.slave,
-                                         CONSOLE_INTERACTIVE, &f), 0);
+        assert_int_equal(pty_forward_new(epfd, ctr.master, user.slave, user.slave, CONSOLE_INTERACTIVE, &f),
+                         0);
         assert_int_equal(ioctl(ctr.slave, TIOCGWINSZ, &got), 0);
         assert_int_equal(got.ws_row, 42);
         assert_int_equal(got.ws_col, 123);
 
-        ws = (struct winsize) { .ws_row = 50, .ws_col = 100 };
+        ws = (struct winsize){.ws_row = 50, .ws_col = 100};
         assert_int_equal(ioctl(user.slave, TIOCSWINSZ, &ws), 0);
         pty_forward_window_changed(f);
         assert_int_equal(ioctl(ctr.slave, TIOCGWINSZ, &got), 0);
@@ -603,19 +605,19 @@ static void test_shared_stdio_fd(void **state) {
         pty_pair_open(&user, false);
         pty_pair_open(&ctr, true);
         assert_int_equal(fcntl(user.slave, F_SETFL, fcntl(user.slave, F_GETFL) & ~O_NONBLOCK), 0);
-        assert_int_equal(pty_forward_new(epfd, ctr.master, user.slave, user.slave,
-                                         CONSOLE_INTERACTIVE, &f), 0);
+        assert_int_equal(pty_forward_new(epfd, ctr.master, user.slave, user.slave, CONSOLE_INTERACTIVE, &f),
+                         0);
         sink_init(&at_user, epfd, user.master);
         sink_init(&at_slave, epfd, ctr.slave);
         feeder_init(&to_slave, epfd, ctr.slave, down, size);
 
         /* Keys typed on the user's terminal (raw now: no line buffering, no ^C as a signal). */
         write_all(user.master, "ls\x03\r", 4);
-        w = (struct wait_for) { &at_slave, 4 };
+        w = (struct wait_for){&at_slave, 4};
         assert_int_equal(run_loop(epfd, sink_has, &w, 2000, NULL), 0);
         assert_memory_equal(at_slave.data, "ls\x03\r", 4);
 
-        w = (struct wait_for) { &at_user, size };
+        w = (struct wait_for){&at_user, size};
         assert_int_equal(run_loop(epfd, sink_has, &w, 10000, NULL), 0);
         assert_int_equal(at_user.len, size);
         assert_true(memcmp(at_user.data, down, size) == 0);
@@ -692,7 +694,7 @@ static void test_console_hangup_and_reopen(void **state) {
         write_all(g.pty.slave, "bye\n", 4);
         event_del(g.epfd, &g.at_slave.src);
         g.pty.slave = safe_close(g.pty.slave);
-        w = (struct wait_for) { &g.at_out, 4 };
+        w = (struct wait_for){&g.at_out, 4};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
 
         /* No busy loop while nobody holds the slave; typed input waits. */
@@ -707,10 +709,10 @@ static void test_console_hangup_and_reopen(void **state) {
         assert_int_equal(event_add(g.epfd, &g.at_slave.src, EPOLLIN), 0);
         write_all(g.pty.slave, "again\n", 6);
         write_all(g.in[1], "more", 4);
-        w = (struct wait_for) { &g.at_out, 10 };
+        w = (struct wait_for){&g.at_out, 10};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         assert_memory_equal(g.at_out.data, "bye\nagain\n", 10);
-        w = (struct wait_for) { &g.at_slave, 4 };
+        w = (struct wait_for){&g.at_slave, 4};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         /* "hi" typed while the console was closed may or may not survive; "more" must arrive. */
         assert_non_null(memmem(g.at_slave.data, g.at_slave.len, "more", 4));
@@ -726,11 +728,11 @@ static void test_stdin_eof_keeps_forwarding_output(void **state) {
         rig_open(&g, CONSOLE_INTERACTIVE);
         write_all(g.in[1], "last", 4);
         g.in[1] = safe_close(g.in[1]);
-        w = (struct wait_for) { &g.at_slave, 4 };
+        w = (struct wait_for){&g.at_slave, 4};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
 
         write_all(g.pty.slave, "still here", 10);
-        w = (struct wait_for) { &g.at_out, 10 };
+        w = (struct wait_for){&g.at_out, 10};
         assert_int_equal(run_loop(g.epfd, sink_has, &w, 2000, NULL), 0);
         assert_memory_equal(g.at_out.data, "still here", 10);
 
@@ -828,7 +830,7 @@ static void test_console_allocate_and_attach(void **state) {
         assert_int_equal(WEXITSTATUS(status), 0);
 
         while (got < 2) {
-                struct pollfd p = { .fd = master, .events = POLLIN };
+                struct pollfd p = {.fd = master, .events = POLLIN};
                 assert_int_equal(poll(&p, 1, 2000), 1);
                 ssize_t n = read(master, buf + got, sizeof(buf) - 1 - got);
                 assert_true(n > 0);

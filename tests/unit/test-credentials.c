@@ -75,7 +75,7 @@ static void test_unescape(void **state) {
 
 /* A one-shot AF_UNIX stream server in a child process that answers with text. */
 static pid_t serve_once(const char *path, const char *text) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
         strcpy(sa.sun_path, path);
@@ -96,7 +96,7 @@ static pid_t serve_once(const char *path, const char *text) {
 static void test_load(void **state) {
         struct settings s;
         struct credentials c;
-        char file[128], sock[128], *err = NULL, *set[] = { "lit:one\\ntwo", NULL };
+        char file[128], sock[128], *err = NULL, *set[] = {"lit:one\\ntwo", NULL};
         char load_file[160], load_sock[160], load_rel[64] = "rel:relfile";
 
         snprintf(file, sizeof file, "%s/file", dir);
@@ -109,7 +109,7 @@ static void test_load(void **state) {
 
         snprintf(load_file, sizeof load_file, "f:%s", file);
         snprintf(load_sock, sizeof load_sock, "s:%s", sock);
-        char *load[] = { load_file, load_sock, load_rel, NULL };
+        char *load[] = {load_file, load_sock, load_rel, NULL};
         settings_init(&s);
         s.credentials_set = set;
         s.credentials_load = load;
@@ -127,17 +127,17 @@ static void test_load(void **state) {
         credentials_done(&c);
 
         /* A relative path without our own $CREDENTIALS_DIRECTORY, a missing file, a duplicate. */
-        char *rel_only[] = { load_rel, NULL };
+        char *rel_only[] = {load_rel, NULL};
         s.credentials_set = NULL;
         s.credentials_load = rel_only;
         assert_true(credentials_load(&s, &c, &err) < 0);
         assert_non_null(strstr(err, "'rel'"));
         free(err);
-        char missing[] = "m:/nonexistent/file", *load_missing[] = { missing, NULL };
+        char missing[] = "m:/nonexistent/file", *load_missing[] = {missing, NULL};
         s.credentials_load = load_missing;
         assert_int_equal(credentials_load(&s, &c, &err), -ENOENT);
         free(err);
-        char dup1[] = "d:x", dup2[] = "d:y", *dups[] = { dup1, dup2, NULL };
+        char dup1[] = "d:x", dup2[] = "d:y", *dups[] = {dup1, dup2, NULL};
         s.credentials_set = dups;
         s.credentials_load = NULL;
         assert_int_equal(credentials_load(&s, &c, &err), -EEXIST);
@@ -148,9 +148,9 @@ static void test_load(void **state) {
 }
 
 static void test_install(void **state) {
-        struct credential items[] = { { .id = (char *) "a", .data = (char *) "A\0B", .size = 3 },
-                                      { .id = (char *) "b", .data = (char *) "", .size = 0 } };
-        struct credentials c = { .items = items, .n = 2 };
+        struct credential items[] = {{.id = (char *) "a", .data = (char *) "A\0B", .size = 3},
+                                     {.id = (char *) "b", .data = (char *) "", .size = 0}};
+        struct credentials c = {.items = items, .n = 2};
         char root[128], path[192], *data = NULL;
         struct stat st;
 

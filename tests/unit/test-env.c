@@ -92,17 +92,16 @@ static void test_container_service(void **state) {
 
 static void test_host_os_release(void **state) {
         (void) state;
-        static const char os_release[] =
-                "# a comment=with an equals sign\n"
-                "NAME=\"Debian GNU/Linux\"\n"
-                "\n"
-                "ID=debian\n"
-                "VERSION_ID='12'\n"
-                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"
-                "no equals sign here\n"
-                "=novalue\n"
-                "HOME_URL=https://www.debian.org/\n"
-                "EMPTY=\n";
+        static const char os_release[] = "# a comment=with an equals sign\n"
+                                         "NAME=\"Debian GNU/Linux\"\n"
+                                         "\n"
+                                         "ID=debian\n"
+                                         "VERSION_ID='12'\n"
+                                         "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"
+                                         "no equals sign here\n"
+                                         "=novalue\n"
+                                         "HOME_URL=https://www.debian.org/\n"
+                                         "EMPTY=\n";
         _cleanup_strv_free_ char **env = build(START_PID1, CONSOLE_READ_ONLY, os_release);
 
         assert_string_equal(strv_env_get(env, "container_host_name"), "Debian GNU/Linux");
@@ -125,7 +124,7 @@ static void test_host_os_release(void **state) {
 static void test_finalize(void **state) {
         (void) state;
         _cleanup_strv_free_ char **env = build(START_PID1, CONSOLE_READ_ONLY, NULL);
-        char *assignments[] = { "USER=override", "PATH=/custom", "FOO=bar", "FOO=baz", NULL };
+        char *assignments[] = {"USER=override", "PATH=/custom", "FOO=bar", "FOO=baz", NULL};
 
         assert_int_equal(env_finalize(&env, "/home/alice", "alice", NULL), 0);
         assert_string_equal(strv_env_get(env, "HOME"), "/home/alice");

@@ -65,7 +65,8 @@ static void test_machine_name(void **state) {
 /* A tree with every kind of entry, copied, compared entry by entry. */
 static void test_copy_tree(void **state) {
         _cleanup_free_ char *src = tmpdir(), *dst = tmpdir();
-        int s = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC), d = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int s = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+            d = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct stat a, b;
         char buf[64];
         ssize_t n;
@@ -91,13 +92,15 @@ static void test_copy_tree(void **state) {
 
         assert_int_equal(copy_tree(s, d), 0);
 
-        const char *names[] = {"sub", "sub/deeper", "sub/deeper/file", "plain", "sub/hardlink", "sub/link", "fifo", "."};
+        const char *names[] = {"sub",  "sub/deeper", "sub/deeper/file", "plain", "sub/hardlink", "sub/link",
+                               "fifo", "."};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 assert_int_equal(fstatat(s, names[i], &a, AT_SYMLINK_NOFOLLOW), 0);
                 assert_int_equal(fstatat(d, names[i], &b, AT_SYMLINK_NOFOLLOW), 0);
-                if (a.st_mode != b.st_mode || a.st_uid != b.st_uid || a.st_gid != b.st_gid || a.st_size != b.st_size)
-                        fail_msg("%s: mode %o/%o uid %u/%u size %lld/%lld", names[i], a.st_mode, b.st_mode, a.st_uid,
-                                 b.st_uid, (long long) a.st_size, (long long) b.st_size);
+                if (a.st_mode != b.st_mode || a.st_uid != b.st_uid || a.st_gid != b.st_gid ||
+                    a.st_size != b.st_size)
+                        fail_msg("%s: mode %o/%o uid %u/%u size %lld/%lld", names[i], a.st_mode, b.st_mode,
+                                 a.st_uid, b.st_uid, (long long) a.st_size, (long long) b.st_size);
                 if (!S_ISLNK(a.st_mode) && a.st_mtim.tv_sec != b.st_mtim.tv_sec)
                         fail_msg("%s: mtime %lld/%lld", names[i], (long long) a.st_mtim.tv_sec,
                                  (long long) b.st_mtim.tv_sec);
@@ -247,12 +250,9 @@ static void test_volatile_check(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_machine_name),
-                cmocka_unit_test(test_copy_tree),
-                cmocka_unit_test(test_rm_rf),
-                cmocka_unit_test(test_sweep_ignores_non_snapshots),
-                cmocka_unit_test(test_setup_plain_dir),
-                cmocka_unit_test(test_template),
+                cmocka_unit_test(test_machine_name),    cmocka_unit_test(test_copy_tree),
+                cmocka_unit_test(test_rm_rf),           cmocka_unit_test(test_sweep_ignores_non_snapshots),
+                cmocka_unit_test(test_setup_plain_dir), cmocka_unit_test(test_template),
                 cmocka_unit_test(test_volatile_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

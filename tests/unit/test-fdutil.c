@@ -17,7 +17,7 @@
 #include "fdutil.h"
 #include "macro.h"
 
-static int pair[2] = { -EBADF, -EBADF };
+static int pair[2] = {-EBADF, -EBADF};
 
 static int socket_setup(void **state) {
         (void) state;
@@ -176,8 +176,8 @@ static void test_write_all(void **state) {
 
         /* A signal handler without SA_RESTART firing every 200µs interrupts the blocked write:
          * write() then returns a partial count (or EINTR), which write_all must carry on from. */
-        struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
-        struct itimerval tick = { { 0, 200 }, { 0, 200 } }, off = {};
+        struct sigaction sa = {.sa_handler = on_alarm}, old_sa;
+        struct itimerval tick = {{0, 200}, {0, 200}}, off = {};
         assert_int_equal(sigaction(SIGALRM, &sa, &old_sa), 0);
         assert_int_equal(setitimer(ITIMER_REAL, &tick, NULL), 0);
         int r = write_all(p[1], data, size);

@@ -83,7 +83,7 @@ static void test_find(void **state) {
         snprintf(s1, sizeof(s1), "%s", at("s1"));
         snprintf(s2, sizeof(s2), "%s", at("s2"));
         snprintf(s3, sizeof(s3), "%s", at("does-not-exist"));
-        const char *const search[] = { s1, s2, s3, NULL };
+        const char *const search[] = {s1, s2, s3, NULL};
 
         /* The regular file in the first directory is skipped. */
         assert_int_equal(image_find("mach", search, &p), 0);
@@ -103,7 +103,7 @@ static void test_find(void **state) {
         assert_null(p);
 
         /* Names that are not machine names never reach the file system. */
-        static const char *const invalid[] = { "", ".", "..", "../s2/mach", "s2/mach", "a b", "-x", NULL };
+        static const char *const invalid[] = {"", ".", "..", "../s2/mach", "s2/mach", "a b", "-x", NULL};
         for (const char *const *n = invalid; *n; n++) {
                 assert_int_equal(image_find(*n, search, &p), -EINVAL);
                 assert_null(p);
@@ -112,7 +112,7 @@ static void test_find(void **state) {
 
 static void check(const char *root, bool boot, enum image_check want) {
         _cleanup_close_ int fd = open_root(root);
-        enum image_check r = (enum image_check) -1;
+        enum image_check r = (enum image_check) - 1;
         assert_int_equal(image_check_os_tree(fd, boot, &r), 0);
         assert_int_equal(r, want);
 }
@@ -223,8 +223,8 @@ static void test_machine_id(void **state) {
 
         put("host-machine-id", "fedcba9876543210fedcba9876543210\n");
         static const char *const roots[] = {
-                "valid", "nonl", "empty", "uninit", "missing", "bad",
-                "zero", "escabs", "escrel", "inlink", "fifo", NULL,
+                "valid", "nonl",   "empty",  "uninit", "missing", "bad",
+                "zero",  "escabs", "escrel", "inlink", "fifo",    NULL,
         };
         for (const char *const *r = roots; *r; r++) {
                 char rel[64];

@@ -55,8 +55,8 @@ static void assert_file(const char *path, const char *content) {
 
 static void reset_image(void) {
         char cmd[1024];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/etc' '%s/usr/share/zoneinfo/Europe'", p_root, p_root,
-                 p_root);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/etc' '%s/usr/share/zoneinfo/Europe'", p_root,
+                 p_root, p_root);
         assert_int_equal(system(cmd), 0);
         assert_int_equal(write_file_at(AT_FDCWD, p_outside, "host secret\n", 0644), 0);
 }
@@ -82,32 +82,38 @@ static struct settings mode(enum resolv_conf r, enum timezone_mode t) {
 
 static void test_resolv_decisions(void **state) {
         assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, true, true, true, true), RESOLV_CONF_OFF);
-        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, true, true, true), RESOLV_CONF_COPY_STUB);
-        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, true, true, false), RESOLV_CONF_BIND_STUB);
-        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, true, true), RESOLV_CONF_COPY_HOST);
-        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, true, false), RESOLV_CONF_BIND_HOST);
-        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, false, true), RESOLV_CONF_DELETE);
+        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, true, true, true),
+                         RESOLV_CONF_COPY_STUB);
+        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, true, true, false),
+                         RESOLV_CONF_BIND_STUB);
+        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, true, true),
+                         RESOLV_CONF_COPY_HOST);
+        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, true, false),
+                         RESOLV_CONF_BIND_HOST);
+        assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, false, true),
+                         RESOLV_CONF_DELETE);
         assert_int_equal(resolv_conf_resolve(RESOLV_CONF_AUTO, false, false, false, false), RESOLV_CONF_OFF);
         assert_int_equal(resolv_conf_resolve(RESOLV_CONF_BIND_UPLINK, true, false, false, false),
                          RESOLV_CONF_BIND_UPLINK);
 
         const struct integration_host *d = &integration_host_default;
-        assert_string_equal(resolv_conf_source(RESOLV_CONF_REPLACE_STATIC, d), "/usr/lib/systemd/resolv.conf");
-        assert_string_equal(resolv_conf_source(RESOLV_CONF_BIND_STUB, d), "/run/systemd/resolve/stub-resolv.conf");
-        assert_string_equal(resolv_conf_source(RESOLV_CONF_COPY_UPLINK, d), "/run/systemd/resolve/resolv.conf");
+        assert_string_equal(resolv_conf_source(RESOLV_CONF_REPLACE_STATIC, d),
+                            "/usr/lib/systemd/resolv.conf");
+        assert_string_equal(resolv_conf_source(RESOLV_CONF_BIND_STUB, d),
+                            "/run/systemd/resolve/stub-resolv.conf");
+        assert_string_equal(resolv_conf_source(RESOLV_CONF_COPY_UPLINK, d),
+                            "/run/systemd/resolve/resolv.conf");
         assert_string_equal(resolv_conf_source(RESOLV_CONF_COPY_HOST, d), "/etc/resolv.conf");
         assert_null(resolv_conf_source(RESOLV_CONF_DELETE, d));
         assert_null(resolv_conf_source(RESOLV_CONF_OFF, d));
         for (int m = 0; m < _RESOLV_CONF_MAX; m++)
                 assert_false(resolv_conf_is_bind(m) && resolv_conf_is_replace(m));
 
-        assert_true(resolved_stub_listening(
-                "  sl  local_address rem_address   st\n"
-                "  0: 00000000:0044 00000000:0000 07 00000000:00000000\n"
-                " 12: 3500007F:0035 00000000:0000 07 00000000:00000000\n"));
-        assert_false(resolved_stub_listening(
-                "  sl  local_address rem_address   st\n"
-                " 12: 0100007F:0035 3500007F:0035 07 00000000:00000000\n"));
+        assert_true(resolved_stub_listening("  sl  local_address rem_address   st\n"
+                                            "  0: 00000000:0044 00000000:0000 07 00000000:00000000\n"
+                                            " 12: 3500007F:0035 00000000:0000 07 00000000:00000000\n"));
+        assert_false(resolved_stub_listening("  sl  local_address rem_address   st\n"
+                                             " 12: 0100007F:0035 3500007F:0035 07 00000000:00000000\n"));
         assert_false(resolved_stub_listening(""));
 }
 
@@ -289,7 +295,8 @@ static void test_timezone_modes(void **state) {
 
         /* The zone exists in the image: a relative link. */
         reset_image();
-        assert_int_equal(write_file_at(AT_FDCWD, at(p_root, "usr/share/zoneinfo/Europe/Berlin"), "IMG", 0644), 0);
+        assert_int_equal(
+                write_file_at(AT_FDCWD, at(p_root, "usr/share/zoneinfo/Europe/Berlin"), "IMG", 0644), 0);
         assert_int_equal(symlink(p_outside, at(p_root, "etc/localtime")), 0);
         ctx = run(&s);
         n = readlink(at(p_root, "etc/localtime"), buf, sizeof(buf) - 1);
@@ -362,9 +369,13 @@ static int setup(void **state) {
             write_file_at(AT_FDCWD, at(dir, "usr/share/zoneinfo/Europe/Berlin"), "TZDATA", 0644) < 0 ||
             symlink("../usr/share/zoneinfo/Europe/Berlin", h_localtime) < 0)
                 return -1;
-        host = (struct integration_host) {
-                .etc_resolv_conf = h_resolv, .static_resolv_conf = h_static, .uplink_resolv_conf = h_uplink,
-                .stub_resolv_conf = h_stub, .proc_net_udp = h_udp, .localtime = h_localtime,
+        host = (struct integration_host){
+                .etc_resolv_conf = h_resolv,
+                .static_resolv_conf = h_static,
+                .uplink_resolv_conf = h_uplink,
+                .stub_resolv_conf = h_stub,
+                .proc_net_udp = h_udp,
+                .localtime = h_localtime,
         };
         return 0;
 }
@@ -377,9 +388,12 @@ static int teardown(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_resolv_decisions),   cmocka_unit_test(test_timezone_decisions),
-                cmocka_unit_test(test_resolv_copy_replace_delete), cmocka_unit_test(test_resolv_auto),
-                cmocka_unit_test(test_binds),              cmocka_unit_test(test_timezone_modes),
+                cmocka_unit_test(test_resolv_decisions),
+                cmocka_unit_test(test_timezone_decisions),
+                cmocka_unit_test(test_resolv_copy_replace_delete),
+                cmocka_unit_test(test_resolv_auto),
+                cmocka_unit_test(test_binds),
+                cmocka_unit_test(test_timezone_modes),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,8 +22,8 @@
 /* dir/hostjournal (the host's /var/log/journal), dir/machine-id, dir/root (the image). */
 static char dir[] = "/tmp/test-journal.XXXXXX";
 static char hostdir[256], machine_id[256], root[256], p_host[320], p_image[320];
-static const uint8_t uuid[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-                                  0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01 };
+static const uint8_t uuid[16] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+                                 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01};
 #define ID "112233445566778899aabbccddeeff01"
 
 static void reset(bool with_hostdir) {
@@ -58,12 +58,12 @@ static void test_normalize(void **state) {
                 enum link_journal out;
                 bool try_out;
         } cases[] = {
-                { LINK_JOURNAL_NO, false, LINK_JOURNAL_NO, false },
-                { LINK_JOURNAL_AUTO, false, LINK_JOURNAL_AUTO, true },
-                { LINK_JOURNAL_GUEST, false, LINK_JOURNAL_GUEST, false },
-                { LINK_JOURNAL_HOST, false, LINK_JOURNAL_HOST, false },
-                { LINK_JOURNAL_TRY_GUEST, true, LINK_JOURNAL_GUEST, true },
-                { LINK_JOURNAL_TRY_HOST, false, LINK_JOURNAL_HOST, true },
+                {LINK_JOURNAL_NO, false, LINK_JOURNAL_NO, false},
+                {LINK_JOURNAL_AUTO, false, LINK_JOURNAL_AUTO, true},
+                {LINK_JOURNAL_GUEST, false, LINK_JOURNAL_GUEST, false},
+                {LINK_JOURNAL_HOST, false, LINK_JOURNAL_HOST, false},
+                {LINK_JOURNAL_TRY_GUEST, true, LINK_JOURNAL_GUEST, true},
+                {LINK_JOURNAL_TRY_HOST, false, LINK_JOURNAL_HOST, true},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 enum link_journal m;

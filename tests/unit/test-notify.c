@@ -40,7 +40,7 @@ static void test_parse(void **state) {
 
 /* A datagram socket with SO_PASSCRED at a path or an abstract name ('@'). */
 static int listen_at(const char *addr) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(addr);
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
 

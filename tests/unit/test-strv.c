@@ -29,17 +29,17 @@ static void test_strv_free(void **state) {
         (void) state;
         assert_null(strv_free(NULL));
         /* Under ASan/valgrind a leak of the elements or the array shows up here. */
-        char **l = make((const char *const[]) { "a", "b", "c", NULL });
+        char **l = make((const char *const[]){"a", "b", "c", NULL});
         assert_null(strv_free(l));
         /* The cleanup attribute frees too. */
-        _cleanup_strv_free_ char **m = make((const char *const[]) { "x", NULL });
+        _cleanup_strv_free_ char **m = make((const char *const[]){"x", NULL});
         (void) m;
 }
 
 static void test_length(void **state) {
         (void) state;
-        char *empty[] = { NULL };
-        char *three[] = { "a", "", "c", NULL };
+        char *empty[] = {NULL};
+        char *three[] = {"a", "", "c", NULL};
         assert_int_equal(strv_length(NULL), 0);
         assert_int_equal(strv_length(empty), 0);
         assert_int_equal(strv_length(three), 3);
@@ -47,10 +47,10 @@ static void test_length(void **state) {
 
 static void test_copy(void **state) {
         (void) state;
-        char *src[] = { "one", "", "three", NULL };
+        char *src[] = {"one", "", "three", NULL};
         _cleanup_strv_free_ char **c = strv_copy(src);
         assert_non_null(c);
-        assert_strv_equal(c, (const char *const[]) { "one", "", "three", NULL });
+        assert_strv_equal(c, (const char *const[]){"one", "", "three", NULL});
         /* Deep copy: new array, new strings. */
         assert_ptr_not_equal(c, src);
         for (size_t i = 0; i < 3; i++)
@@ -63,7 +63,7 @@ static void test_copy(void **state) {
 
 static void test_contains(void **state) {
         (void) state;
-        char *l[] = { "alpha", "beta", "", NULL };
+        char *l[] = {"alpha", "beta", "", NULL};
         assert_true(strv_contains(l, "alpha"));
         assert_true(strv_contains(l, "beta"));
         assert_true(strv_contains(l, ""));
@@ -83,7 +83,7 @@ static void test_extend(void **state) {
         word[0] = 'F';
         assert_int_equal(strv_extend(&l, "second"), 0);
         assert_int_equal(strv_extend(&l, ""), 0);
-        assert_strv_equal(l, (const char *const[]) { "first", "second", "", NULL });
+        assert_strv_equal(l, (const char *const[]){"first", "second", "", NULL});
 }
 
 static void test_push(void **state) {
@@ -98,7 +98,7 @@ static void test_push(void **state) {
         /* Ownership taken: the very pointers are in the list (and freed with it). */
         assert_ptr_equal(l[0], a);
         assert_ptr_equal(l[1], b);
-        assert_strv_equal(l, (const char *const[]) { "a", "b", NULL });
+        assert_strv_equal(l, (const char *const[]){"a", "b", NULL});
 }
 
 static void test_split(void **state) {
@@ -106,11 +106,11 @@ static void test_split(void **state) {
         _cleanup_strv_free_ char **a = NULL, **b = NULL, **c = NULL, **d = NULL, **e = NULL;
 
         assert_int_equal(strv_split("a b  c", " ", &a), 0);
-        assert_strv_equal(a, (const char *const[]) { "a", "b", "c", NULL });
+        assert_strv_equal(a, (const char *const[]){"a", "b", "c", NULL});
 
         /* Several separator characters, runs of mixed ones, leading and trailing ones. */
         assert_int_equal(strv_split(":,a,:b::c,,:", ":,", &b), 0);
-        assert_strv_equal(b, (const char *const[]) { "a", "b", "c", NULL });
+        assert_strv_equal(b, (const char *const[]){"a", "b", "c", NULL});
 
         assert_int_equal(strv_split("", ":", &c), 0);
         assert_non_null(c);
@@ -121,7 +121,7 @@ static void test_split(void **state) {
         assert_null(d[0]);
 
         assert_int_equal(strv_split("line one\n\nline two\n", "\n", &e), 0);
-        assert_strv_equal(e, (const char *const[]) { "line one", "line two", NULL });
+        assert_strv_equal(e, (const char *const[]){"line one", "line two", NULL});
 }
 
 static void test_env_set(void **state) {
@@ -131,13 +131,13 @@ static void test_env_set(void **state) {
         assert_int_equal(strv_env_set(&l, "A=1"), 0);
         assert_int_equal(strv_env_set(&l, "AB=2"), 0);
         assert_int_equal(strv_env_set(&l, "B="), 0);
-        assert_strv_equal(l, (const char *const[]) { "A=1", "AB=2", "B=", NULL });
+        assert_strv_equal(l, (const char *const[]){"A=1", "AB=2", "B=", NULL});
 
         /* Replaces in place; a name that is a prefix of another only matches itself. */
         assert_int_equal(strv_env_set(&l, "A=x=y"), 0);
-        assert_strv_equal(l, (const char *const[]) { "A=x=y", "AB=2", "B=", NULL });
+        assert_strv_equal(l, (const char *const[]){"A=x=y", "AB=2", "B=", NULL});
         assert_int_equal(strv_env_set(&l, "AB=3"), 0);
-        assert_strv_equal(l, (const char *const[]) { "A=x=y", "AB=3", "B=", NULL });
+        assert_strv_equal(l, (const char *const[]){"A=x=y", "AB=3", "B=", NULL});
 
         /* The assignment is copied. */
         char buf[] = "C=c";
@@ -151,7 +151,7 @@ static void test_env_set(void **state) {
 
 static void test_env_get(void **state) {
         (void) state;
-        char *l[] = { "PATH=/bin", "PA=short", "EMPTY=", "EQ=a=b", NULL };
+        char *l[] = {"PATH=/bin", "PA=short", "EMPTY=", "EQ=a=b", NULL};
 
         assert_string_equal(strv_env_get(l, "PATH"), "/bin");
         assert_string_equal(strv_env_get(l, "PA"), "short");
@@ -165,27 +165,22 @@ static void test_env_get(void **state) {
 
 static void test_foreach(void **state) {
         (void) state;
-        char *l[] = { "a", "b", "c", NULL };
+        char *l[] = {"a", "b", "c", NULL};
         size_t n = 0;
         STRV_FOREACH(i, l)
-                assert_string_equal(*i, l[n++]);
+        assert_string_equal(*i, l[n++]);
         assert_int_equal(n, 3);
         STRV_FOREACH(i, (char **) NULL)
-                fail();
+        fail();
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_strv_free),
-                cmocka_unit_test(test_length),
-                cmocka_unit_test(test_copy),
-                cmocka_unit_test(test_contains),
-                cmocka_unit_test(test_extend),
-                cmocka_unit_test(test_push),
-                cmocka_unit_test(test_split),
-                cmocka_unit_test(test_env_set),
-                cmocka_unit_test(test_env_get),
-                cmocka_unit_test(test_foreach),
+                cmocka_unit_test(test_strv_free), cmocka_unit_test(test_length),
+                cmocka_unit_test(test_copy),      cmocka_unit_test(test_contains),
+                cmocka_unit_test(test_extend),    cmocka_unit_test(test_push),
+                cmocka_unit_test(test_split),     cmocka_unit_test(test_env_set),
+                cmocka_unit_test(test_env_get),   cmocka_unit_test(test_foreach),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,23 +34,21 @@ static int setup(void **state) {
         snprintf(f.group, sizeof(f.group), "%s/group", f.dir);
         snprintf(f.missing, sizeof(f.missing), "%s/no-such-group", f.dir);
 
-        write_text(f.passwd,
-                   "# comments, blank and broken lines are skipped\n"
-                   "\n"
-                   "broken line\n"
-                   "root:x:0:0:root:/root:/bin/bash\n"
-                   "alice:x:1000:1000:Alice:/home/alice:/bin/zsh\n"
-                   "bare:x:1001:1002:::\n"
-                   "bob:x:2000:2000::/home/bob:/bin/sh\n");
-        write_text(f.group,
-                   "# comment\n"
-                   "root:x:0:\n"
-                   "wheel:x:10:bob,alice\n"
-                   "audio:x:29:alice,alice\n"    /* listed twice in one group */
-                   "wheel-alias:x:10:alice\n"    /* same GID under another name */
-                   "video:x:44:bob\n"            /* not alice's */
-                   "alicette:x:45:alicette\n"    /* a prefix match must not count */
-                   "staff:x:50:carol,alice\n");
+        write_text(f.passwd, "# comments, blank and broken lines are skipped\n"
+                             "\n"
+                             "broken line\n"
+                             "root:x:0:0:root:/root:/bin/bash\n"
+                             "alice:x:1000:1000:Alice:/home/alice:/bin/zsh\n"
+                             "bare:x:1001:1002:::\n"
+                             "bob:x:2000:2000::/home/bob:/bin/sh\n");
+        write_text(f.group, "# comment\n"
+                            "root:x:0:\n"
+                            "wheel:x:10:bob,alice\n"
+                            "audio:x:29:alice,alice\n" /* listed twice in one group */
+                            "wheel-alias:x:10:alice\n" /* same GID under another name */
+                            "video:x:44:bob\n"         /* not alice's */
+                            "alicette:x:45:alicette\n" /* a prefix match must not count */
+                            "staff:x:50:carol,alice\n");
         *state = &f;
         return 0;
 }
@@ -104,7 +102,7 @@ static void test_by_uid(void **state) {
 
 static void test_unknown(void **state) {
         struct files *f = *state;
-        struct user_record u = { .uid = 4242 };
+        struct user_record u = {.uid = 4242};
 
         assert_int_equal(user_resolve(f->passwd, f->group, "mallory", &u), -ESRCH);
         assert_int_equal(user_resolve(f->passwd, f->group, "4242", &u), -ESRCH);
@@ -167,12 +165,9 @@ static void test_missing_group_file(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_by_name),
-                cmocka_unit_test(test_by_uid),
-                cmocka_unit_test(test_unknown),
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_groups),
-                cmocka_unit_test(test_missing_group_file),
+                cmocka_unit_test(test_by_name), cmocka_unit_test(test_by_uid),
+                cmocka_unit_test(test_unknown), cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_groups),  cmocka_unit_test(test_missing_group_file),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
