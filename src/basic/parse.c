@@ -244,7 +244,7 @@ int parse_rlimit_value(const char *s, struct rlimit *ret) {
 
 /* ---- UUIDs ---- */
 
-static int unhex_char(char c) {
+int unhex_char(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')

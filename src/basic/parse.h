@@ -26,6 +26,9 @@ const char *rlimit_to_string(int r); /* "NOFILE" */
 /* "SOFT[:HARD]", each a number or "infinity"; one value sets both. */
 int parse_rlimit_value(const char *s, struct rlimit *ret);
 
+/* The value of one hex digit, or -EINVAL. */
+int unhex_char(char c);
+
 /* 32 hex digits, with or without dashes. All-zero is -EINVAL. */
 int uuid_parse(const char *s, uint8_t ret[16]);
 void uuid_format(const uint8_t u[16], char buf[37]);       /* dashed */

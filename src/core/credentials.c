@@ -43,21 +43,11 @@ int credential_split(const char *spec, char **ret_id, const char **ret_rest, con
         return 0;
 }
 
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 /* n hex digits at s, or -EINVAL. */
 static long hex_value(const char *s, int n) {
         long v = 0;
         for (int i = 0; i < n; i++) {
-                int d = hex_digit(s[i]);
+                int d = unhex_char(s[i]);
                 if (d < 0)
                         return -EINVAL;
                 v = v * 16 + d;
@@ -152,33 +142,14 @@ int credential_unescape(const char *s, char **ret, size_t *ret_size) {
 /* Read everything up to CREDENTIAL_SIZE_MAX; -E2BIG beyond. */
 static int read_all(int fd, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 0;
+        int n = read_fd(fd, &buf, CREDENTIAL_SIZE_MAX + 1);
 
-        for (;;) {
-                if (n + 4096 + 1 > cap) {
-                        cap = MAX(cap * 2, (size_t) 8192);
-                        char *nb = realloc(buf, cap);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                ssize_t k = read(fd, buf + n, cap - n - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > CREDENTIAL_SIZE_MAX)
-                        return -E2BIG;
-        }
-        if (!buf && !(buf = malloc(1)))
-                return -ENOMEM;
-        buf[n] = 0;
+        if (n < 0)
+                return n;
+        if ((size_t) n > CREDENTIAL_SIZE_MAX)
+                return -E2BIG;
         *ret = TAKE_PTR(buf);
-        *ret_size = n;
+        *ret_size = (size_t) n;
         return 0;
 }
 

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test-util.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -114,9 +116,7 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-        char cmd[64];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        return system(cmd) == 0 ? 0 : -1;
+        return test_rm_rf(dir);
 }
 
 int main(void) {

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test-util.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,9 +33,7 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-        char cmd[160];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-        return system(cmd) == 0 ? 0 : -1;
+        return test_rm_rf(base);
 }
 
 static struct machine_record sample(const char *name) {
