@@ -315,8 +315,8 @@ static int job_wait(sd_bus *bus, struct job_wait *w) {
 
 static int start_call(struct scope_unit *u, const struct scope_spec *spec, struct job_wait *w,
                       char **ret_error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ struct scope_property *props = NULL;
         size_t n = 0;
         const char *job;
@@ -359,7 +359,9 @@ int cgroup_scope_start(const struct scope_spec *spec, struct scope_unit **ret, c
                 free(u);
                 return -ENOMEM;
         }
-        r = sd_bus_open_system(&u->bus);
+        r = bus_dlopen();
+        if (r >= 0)
+                r = sd_bus_open_system(&u->bus);
         if (r < 0) {
                 if (asprintf(ret_error, "Failed to open system bus: %s", strerror(-r)) < 0)
                         *ret_error = NULL;

@@ -394,16 +394,30 @@ static void child_attach_console(struct child *c) {
 /* --as-pid2: fork the payload as PID 2, which returns from here; PID 1 drops its privileges too
  * and becomes the stub, executed from a sealed memfd so /proc/1/exe never leads to a host binary. */
 static void child_fork_stub(struct child *c) {
+        int gate[2];
+
+        /* PID 2 waits until PID 1 has become the stub: the gate's write end is close-on-exec, so
+         * EOF means PID 1 holds none of nspawn's fds any more (not even our socket or the stub's
+         * memfd) when the payload starts looking at /proc/1/fd. */
+        if (pipe2(gate, O_CLOEXEC) < 0)
+                child_fail(c, negative_errno(), "Failed to create a pipe: %m");
         pid_t pid = fork();
         if (pid < 0)
                 child_fail(c, negative_errno(), "Failed to fork the payload: %m");
-        if (pid == 0)
+        if (pid == 0) {
+                char b;
+                safe_close(gate[1]);
+                while (read(gate[0], &b, 1) < 0 && errno == EINTR)
+                        ;
+                safe_close(gate[0]);
                 return;
+        }
 
         char pidbuf[16];
         snprintf(pidbuf, sizeof pidbuf, "%i", (int) pid);
         char *argv[] = {(char *) "(sd-stubinit)", pidbuf, NULL};
         char *envp[] = {(char *) "container=systemd-nspawn", NULL};
+        safe_close(gate[0]);
         child_drop_privileges(c);
         child_close_fds();
         syscall(SYS_execveat, c->p->stub_fd, "", argv, envp, AT_EMPTY_PATH);

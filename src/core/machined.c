@@ -58,7 +58,9 @@ int machined_new(const struct settings *s, struct machined **ret, char **ret_err
                                                    "Failed to register machine: systemd is "
                                                    "not running on this host (no /run/systemd/system).")
                                             : 0;
-        r = sd_bus_open_system(&bus);
+        r = bus_dlopen();
+        if (r >= 0)
+                r = sd_bus_open_system(&bus);
         if (r < 0)
                 return s->register_mode > 0 ? fail(ret_error, r,
                                                    "Failed to register machine: failed to open the "
@@ -114,8 +116,8 @@ static int append_scope(sd_bus *bus, sd_bus_message *msg, const struct cgroup_co
 
 int machined_register(struct machined *m, const char *name, const uint8_t uuid[16], const char *root,
                       pid_t leader, const struct cgroup_context *cg, char **ret_error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(bus_message_unrefp) sd_bus_message *msg = NULL;
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         bool create = machined_creates_scope(m, cg);
         int r;
 

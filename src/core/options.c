@@ -439,8 +439,8 @@ char *option_values_text(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP +LIBMOUNT -SELINUX -USERNS -NETWORK -IMAGE\n",
-                     NSPAWN_VERSION) < 0)
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP +LIBMOUNT %cSD-BUS -SELINUX -USERNS -NETWORK -IMAGE\n",
+                     NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-') < 0)
                 return NULL;
         return s;
 }

@@ -29,7 +29,7 @@ if [[ ! -d /run/systemd/system ]]; then
 fi
 
 bin=$(command -v "${NSPAWN_CMD[0]}") || fail "cannot find ${NSPAWN_CMD[0]}"
-[[ $(ldd "$bin" 2>/dev/null) == *libsystemd.so* ]] || skip "nspawn is built without sd-bus (meson -Dsd-bus=disabled)"
+[[ $("$bin" --version) == *+SD-BUS* ]] || skip "nspawn is built without sd-bus (meson -Dsd-bus=disabled)"
 
 image=$(boot_image systemd-machined) || exit
 root=$T/guest
