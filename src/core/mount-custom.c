@@ -183,7 +183,7 @@ int mount_custom_apply_all(struct mount_context *ctx, int root_fd) {
  * a tmpfs that is never attached anywhere: a detached mount private to the container's mount
  * namespace. It disappears with the last reference, i.e. with the container, even when nspawn is
  * SIGKILLed, and nothing is ever written on the host. (systemd-nspawn uses
- * /var/tmp/nspawn-temp-XXXXXX on the host's disk instead, removed only on a clean exit; ours is
+ * /var/tmp/nspawn-temp-<random> on the host's disk instead, removed only on a clean exit; ours is
  * bounded by RAM, like /tmp.) Binding a directory of a detached mount and using it as an overlay
  * layer needs Linux 6.15 or newer.
  */
