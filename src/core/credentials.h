@@ -33,7 +33,7 @@ bool credential_name_is_valid(const char *id);
 int credential_split(const char *spec, char **ret_id, const char **ret_rest, const char **ret_reason);
 
 /* C unescaping as systemd's cunescape(UNESCAPE_ACCEPT_NUL): \a \b \f \n \r \t \v \\ \" \' \s
- * \xHH \ooo \uXXXX \UXXXXXXXX. -EINVAL for a bad or truncated escape. */
+ * \xHH \ooo \uNNNN \UNNNNNNNN. -EINVAL for a bad or truncated escape. */
 int credential_unescape(const char *s, char **ret, size_t *ret_size);
 
 /*
