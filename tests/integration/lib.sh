@@ -191,9 +191,21 @@ it_snapshot() {
         fi
         echo "== files"
         find /run/systemd/nspawn /etc/systemd/nspawn 2>/dev/null | sort
+        echo "== live machine records"
+        it_live_records
         ls -A /var/tmp 2>/dev/null | sed 's|^|/var/tmp/|'
         echo "== processes in the test's roots"
         it_root_processes
+}
+
+# Records in /run/nspawn/machines whose lock is held: a running supervisor's. (A record whose lock
+# is free belongs to a SIGKILLed nspawn and is removed by the next start; it is not "live".)
+it_live_records() {
+        local f
+        for f in /run/nspawn/machines/*; do
+                [[ -f $f && $f != */.* ]] || continue
+                flock -n -s "$f" true 2>/dev/null || echo "$f"
+        done
 }
 
 # Processes whose root is one of the test's root trees (compared by inode: a container's root is
