@@ -2,6 +2,7 @@
 #include "fdutil.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -116,4 +117,34 @@ int write_file_at(int dir_fd, const char *path, const char *contents, mode_t mod
         if (fd < 0)
                 return -errno;
         return write_all(fd, contents, strlen(contents));
+}
+
+static int mkdir_exact(const char *path, mode_t mode) {
+        if (mkdir(path, mode) < 0)
+                return errno == EEXIST ? 0 : -errno;
+        /* new: set the mode the umask took away, on what we just made (not through a symlink) */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fchmod(fd, mode) < 0)
+                return -errno;
+        return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        if (p[0] != '/')
+                return -EINVAL;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                r = mkdir_exact(p, 0755);
+                if (r < 0)
+                        return r;
+                *s = '/';
+        }
+        return mkdir_exact(p, mode);
 }

@@ -17,5 +17,8 @@ int write_all(int fd, const void *buf, size_t size);
 int read_fd(int fd, char **ret, size_t max);
 /* Read a small file into a NUL-terminated malloc'ed string. */
 int read_file_at(int dir_fd, const char *path, char **ret, size_t max);
+/* mkdir -p of an absolute host path: missing parents get 0755, the last component mode; the
+ * directories it creates get exactly those modes whatever the umask. Existing ones are left. */
+int mkdir_p(const char *path, mode_t mode);
 /* Create/truncate a file at path (relative to dir_fd, no symlink followed) with contents. */
 int write_file_at(int dir_fd, const char *path, const char *contents, mode_t mode);

@@ -250,33 +250,9 @@ static int check_dir(int fd) {
         return 0;
 }
 
-/* Create each missing component of the absolute path dir with mode 0755, whatever the umask. */
-static int mkdir_parents_and_self(const char *dir) {
-        _cleanup_free_ char *p = strdup(dir);
-        if (!p)
-                return -ENOMEM;
-        if (p[0] != '/')
-                return -EINVAL;
-        for (char *slash = p + 1;; slash++) {
-                if (*slash != '/' && *slash != 0)
-                        continue;
-                char saved = *slash;
-                *slash = 0;
-                if (mkdir(p, 0755) == 0) {
-                        _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (fd < 0 || fchmod(fd, 0755) < 0)
-                                return -errno;
-                } else if (errno != EEXIST)
-                        return -errno;
-                *slash = saved;
-                if (saved == 0)
-                        return 0;
-        }
-}
-
 static int registry_open_dir(const char *dir, bool create) {
         if (create) {
-                int k = mkdir_parents_and_self(dir);
+                int k = mkdir_p(dir, 0755);
                 if (k < 0)
                         return k;
         }

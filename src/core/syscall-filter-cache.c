@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdutil.h"
 #include "macro.h"
 #include "strv.h"
 #include "syscall-filter-cache.h"
@@ -83,24 +84,6 @@ static void entry_name(const char *desc, char name[static 32]) {
 }
 
 /* ---- the directory ----------------------------------------------------------------------------- */
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return negative_errno();
-        return 0;
-}
 
 /* The cache directory, only if it is ours and nobody else can write to it. */
 int syscall_filter_cache_open(const char *dir, bool create) {

@@ -269,6 +269,27 @@ static void test_files_at(void **state) {
         assert_int_equal(write_file_at(dir_fd, "no/such/dir", "x", 0644), -ENOENT);
 }
 
+/* mkdir -p: exact modes on what it creates whatever the umask, existing ones left alone. */
+static void test_mkdir_p(void **state) {
+        char path[128], parent[128];
+        struct stat st;
+        mode_t old = umask(0077);
+
+        snprintf(parent, sizeof parent, "%s/a", dir);
+        snprintf(path, sizeof path, "%s/a/b/c", dir);
+        assert_int_equal(mkdir_p(path, 0700), 0);
+        umask(old);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
+        assert_int_equal(stat(parent, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0755);
+        assert_int_equal(chmod(parent, 0711), 0);
+        assert_int_equal(mkdir_p(path, 0700), 0); /* again: fine, and the parent keeps its mode */
+        assert_int_equal(stat(parent, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0711);
+        assert_int_equal(mkdir_p("relative/path", 0755), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_msg_plain, socket_setup, socket_teardown),
@@ -277,6 +298,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_write_all, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_read_fd, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_files_at, dir_setup, dir_teardown),
+                cmocka_unit_test_setup_teardown(test_mkdir_p, dir_setup, dir_teardown),
         };
         umask(022);
         return cmocka_run_group_tests(tests, NULL, NULL);
