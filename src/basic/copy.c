@@ -276,8 +276,17 @@ int copy_tree(int src_fd, int dst_fd) {
         return copy_attrs(src_fd, dst_fd, ".", &st);
 }
 
+/* The mount ID of fd, 0 if the kernel does not tell. */
+static uint64_t mount_id(int fd) {
+        struct statx sx;
+        return statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 && (sx.stx_mask & STATX_MNT_ID)
+                       ? sx.stx_mnt_id
+                       : 0;
+}
+
 int rm_rf_children(int dir_fd) {
         struct stat top;
+        uint64_t top_mnt = mount_id(dir_fd);
         DIR *d;
         int fd = dup(dir_fd), r = 0;
 
@@ -298,8 +307,9 @@ int rm_rf_children(int dir_fd) {
                                 openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub < 0)
                                 k = negative_errno();
-                        else if (st.st_dev != top.st_dev)
-                                k = -EXDEV; /* a mount or a btrfs subvolume: not ours to walk */
+                        else if (st.st_dev != top.st_dev || mount_id(sub) != top_mnt)
+                                k = -EXDEV; /* a mount (a bind mount too) or a btrfs subvolume:
+                                               not ours to walk */
                         else if ((k = rm_rf_children(sub)) >= 0 &&
                                  unlinkat(dir_fd, de->d_name, AT_REMOVEDIR) < 0)
                                 k = negative_errno();

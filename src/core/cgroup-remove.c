@@ -187,6 +187,8 @@ int cgroup_destroy(struct cgroup_context *c) {
                 return 0;
         for (size_t i = 0; i < c->n; i++) {
                 struct hierarchy *h = &c->h[i];
+                /* also when realizing failed half-way, after nspawn moved to own/supervisor */
+                restore_supervisor(h);
                 if (!h->realized)
                         continue;
                 int k = cg_remove_tree(h->root_fd, h->r, true);
@@ -194,7 +196,6 @@ int cgroup_destroy(struct cgroup_context *c) {
                         k = cg_remove_tree(h->root_fd, h->p, true);
                 if (k >= 0 && !h->in_unit && !h->systemd)
                         remove_parents(h->root_fd, h->p, "");
-                restore_supervisor(h);
                 if (k < 0 && r == 0)
                         r = k;
                 h->realized = h->entered = false;

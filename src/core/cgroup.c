@@ -185,7 +185,6 @@ static int hierarchy_parse(char *line, struct hierarchy *ret) {
         *ret = (struct hierarchy){.id = atoi(line), .root_fd = -EBADF};
         ret->controllers = strdup(c1 + 1);
         ret->own = strdup(c2 + 2);
-        /* a deleted cgroup (" (deleted)") cannot get children */
         if (!ret->controllers || !ret->own)
                 return -ENOMEM;
         return 0;
@@ -200,7 +199,7 @@ static int hierarchies_load(struct cgroup_context *c, char **ret_error) {
         if (r < 0)
                 return fail(ret_error, r, "Failed to read /proc/self/cgroup: %s", strerror(-r));
         for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                struct hierarchy h;
+                struct hierarchy h = {.root_fd = -EBADF}; /* hierarchy_done() on a bad line too */
 
                 r = hierarchy_parse(l, &h);
                 if (r < 0 || (is_v2(&h) && !isempty(h.controllers))) {

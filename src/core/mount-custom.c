@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "chase.h"
+#include "copy.h"
 #include "macro.h"
 #include "mount-util.h"
 #include "strv.h"
@@ -263,29 +263,52 @@ static int layer_add(struct layer_fds *l, int fd, char **list) {
         return 0;
 }
 
-/* The work dir of a given upper dir: a fresh hidden sibling, as systemd-nspawn does. */
-static int overlay_workdir(int tree_fd, const char *upper) {
+/* The work dir of a given upper dir is a hidden sibling (overlayfs wants it on the same file
+ * system) named after the machine: ".#UPPER.MACHINE.work". Only one container of a name runs at a
+ * time, so the supervisor can find it again and remove it after the run (mount_custom_cleanup);
+ * one left by a SIGKILLed nspawn is reused (overlayfs empties its work dir) and removed then. */
+static int overlay_workdir_parent(int tree_fd, const char *upper, const char *machine, char *name,
+                                  size_t size) {
         _cleanup_free_ char *parent = NULL;
-        _cleanup_close_ int pfd = -EBADF;
         bool in_tree = upper[0] == '+';
         const char *base = strrchr(upper, '/');
-        char name[NAME_MAX + 1];
-        uint64_t rnd;
 
         if (!base)
                 return -EINVAL;
         parent = strndup(upper, base == upper + in_tree ? (size_t) 1 + in_tree : (size_t) (base - upper));
         if (!parent)
                 return -ENOMEM;
-        pfd = source_open(tree_fd, parent, O_PATH | O_DIRECTORY);
+        snprintf(name, size, ".#%.100s.%.64s.work", base + 1, machine);
+        return source_open(tree_fd, parent, O_PATH | O_DIRECTORY);
+}
+
+static int overlay_workdir(int tree_fd, const char *upper, const char *machine) {
+        char name[NAME_MAX + 1];
+        _cleanup_close_ int pfd = overlay_workdir_parent(tree_fd, upper, machine, name, sizeof name);
+
         if (pfd < 0)
                 return pfd;
-        if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-                return mount_err(-EIO);
-        snprintf(name, sizeof(name), ".#%.200s%016llx", base + 1, (unsigned long long) rnd);
-        if (mkdirat(pfd, name, 0700) < 0)
+        if (mkdirat(pfd, name, 0700) < 0 && errno != EEXIST)
                 return negative_errno();
         return chase_open_nofollow(pfd, name, O_PATH | O_DIRECTORY, 0);
+}
+
+void mount_custom_cleanup(const struct settings *s, int tree_fd) {
+        for (size_t i = 0; i < s->n_custom_mounts; i++) {
+                const struct custom_mount *m = &s->custom_mounts[i];
+                char name[NAME_MAX + 1];
+
+                if (m->type != CUSTOM_MOUNT_OVERLAY || m->read_only || isempty(m->source))
+                        continue;
+                _cleanup_close_ int pfd =
+                        overlay_workdir_parent(tree_fd, m->source, s->machine, name, sizeof name);
+                _cleanup_close_ int fd =
+                        pfd < 0 ? -EBADF
+                                : openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                /* overlayfs leaves work/work mode 000; root may remove it anyway */
+                if (fd >= 0 && rm_rf_children(fd) >= 0)
+                        (void) unlinkat(pfd, name, AT_REMOVEDIR);
+        }
 }
 
 /* Upper and work dir: the given upper dir and a sibling, or both on the scratch tmpfs. */
@@ -297,7 +320,8 @@ static int overlay_upper_work(struct mount_context *ctx, int tree_fd, size_t i, 
 
         if (!isempty(source)) {
                 r = layer_add(l, source_open(tree_fd, source, O_PATH | O_DIRECTORY), upper);
-                return r < 0 ? r : layer_add(l, overlay_workdir(tree_fd, source), work);
+                return r < 0 ? r
+                             : layer_add(l, overlay_workdir(tree_fd, source, ctx->settings->machine), work);
         }
 
         snprintf(name, sizeof(name), "overlay-%zu", i);

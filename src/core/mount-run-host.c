@@ -21,7 +21,7 @@
 #include "mount-util.h"
 
 /* A new file (O_EXCL: never one that is there already) with content. */
-static int write_file_at(int dir_fd, const char *name, const char *content, mode_t mode) {
+static int create_file_at(int dir_fd, const char *name, const char *content, mode_t mode) {
         _cleanup_close_ int fd = -EBADF;
         size_t n = strlen(content);
 
@@ -91,14 +91,14 @@ static int run_host_identity_write(struct mount_context *ctx, int fd) {
         char boot_id[38];
         int r;
 
-        r = write_file_at(fd, "container-manager", "systemd-nspawn\n", 0444);
+        r = create_file_at(fd, "container-manager", "systemd-nspawn\n", 0444);
         if (r < 0)
                 return mount_fail(ctx, r, "Failed to write /run/host/container-manager: %s", strerror(-r));
 
         if (ctx->uuid_string) {
                 if (asprintf(&uuid, "%s\n", ctx->uuid_string) < 0)
                         return -ENOMEM;
-                r = write_file_at(fd, "container-uuid", uuid, 0444);
+                r = create_file_at(fd, "container-uuid", uuid, 0444);
                 if (r < 0)
                         return mount_fail(ctx, r, "Failed to write /run/host/container-uuid: %s",
                                           strerror(-r));
@@ -106,7 +106,7 @@ static int run_host_identity_write(struct mount_context *ctx, int fd) {
 
         r = boot_id_format(boot_id);
         if (r >= 0)
-                r = write_file_at(fd, "proc-sys-kernel-random-boot-id", boot_id, 0444);
+                r = create_file_at(fd, "proc-sys-kernel-random-boot-id", boot_id, 0444);
         if (r < 0)
                 return mount_fail(ctx, r, "Failed to write the boot ID: %s", strerror(-r));
         return 0;
@@ -119,7 +119,7 @@ static int run_host_os_release(struct mount_context *ctx, int fd) {
 
         if (ctx->os_release_fd < 0)
                 return 0;
-        r = write_file_at(fd, "os-release", "", 0444);
+        r = create_file_at(fd, "os-release", "", 0444);
         if (r >= 0) {
                 target = openat(fd, "os-release", O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 r = target < 0 ? negative_errno() : mount_attach(ctx->os_release_fd, target);

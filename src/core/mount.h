@@ -66,6 +66,9 @@ int mount_cgroup(struct mount_context *ctx);
 /* Make /run/host (and everything below it) read-only. The child calls it after creating
  * /run/host/notify (and anything else it puts there), before dropping privileges. */
 int mount_seal_run_host(void);
+/* Supervisor side, after the container is gone: remove the work dirs that --overlay made next to
+ * given upper dirs. tree_fd: the image's root (for "+path" uppers). */
+void mount_custom_cleanup(const struct settings *s, int tree_fd);
 void mount_context_done(struct mount_context *ctx);
 
 /* Custom mounts are applied in this order: by destination, component-wise (so a parent always

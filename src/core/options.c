@@ -613,7 +613,7 @@ static int parser_error(const struct option_def *o, const char *value, int r, co
         char name[64];
 
         option_display_name(o, name, sizeof(name));
-        /* Name the value when only some values are unsupported (--volatile=yes, --bind=…:idmap). */
+        /* Name the value when only some values are unsupported (--private-users=pick, --bind=…:idmap). */
         if (r == -EOPNOTSUPP && value && (reason || (o->completion && o->completion[0] != '@')))
                 return fail(ret, r, "Option %s=%s is not supported yet.", name, value);
         if (r == -EOPNOTSUPP)

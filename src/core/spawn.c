@@ -23,6 +23,7 @@
 #include "fdutil.h"
 #include "machined.h"
 #include "macro.h"
+#include "mount.h"
 #include "notify.h"
 #include "registry.h"
 #include "spawn.h"
@@ -189,7 +190,9 @@ static void notify_started(struct supervisor *sv) {
                 (void) notify_send(sv->notify_socket, "READY=1\n");
 }
 
-static int setup_signals(struct supervisor *sv, sigset_t *ret_old) {
+/* The signals stay blocked for the rest of nspawn's life (they are read from the signalfd): one
+ * arriving while the container is torn down must not kill nspawn before it has cleaned up. */
+static int setup_signals(struct supervisor *sv) {
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -197,7 +200,7 @@ static int setup_signals(struct supervisor *sv, sigset_t *ret_old) {
         sigaddset(&mask, SIGWINCH);
         sigaddset(&mask, SIGCHLD);
         sigaddset(&mask, SIGPIPE);
-        if (sigprocmask(SIG_BLOCK, &mask, ret_old) < 0)
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         sigdelset(&mask, SIGCHLD);
         sigdelset(&mask, SIGPIPE);
@@ -298,14 +301,13 @@ static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
                 *ret = (struct spawn_result){.end = SPAWN_SIGNALED, .status = si.si_status};
 }
 
-static void supervisor_done(struct supervisor *sv, const sigset_t *old_mask) {
+static void supervisor_done(struct supervisor *sv) {
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);
         safe_close(sv->signal_src.fd);
         safe_close(sv->pidfd);
         safe_close(sv->epfd);
-        sigprocmask(SIG_SETMASK, old_mask, NULL);
 }
 
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error) {
@@ -317,28 +319,29 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 .notify_src.fd = -EBADF,
         };
         _cleanup_close_ int sock_parent = -EBADF, sock_child = -EBADF;
-        sigset_t old_mask;
         int r, pair[2];
 
         sv.epfd = epoll_create1(EPOLL_CLOEXEC);
         if (sv.epfd < 0)
                 return -errno;
-        r = setup_signals(&sv, &old_mask);
+        r = setup_signals(&sv);
         if (r < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 r = r < 0 ? r : -errno;
-                supervisor_done(&sv, &old_mask);
+                supervisor_done(&sv);
                 return r;
         }
         sock_parent = pair[0];
         sock_child = pair[1];
 
         /* cgroup2-only host: PID 1 is born in its cgroup (no migration to wait for, see cgroup.h) */
-        _cleanup_close_ int cgroup_fd = cgroup_clone_fd(p->cgroup, ret_error);
+        int cgroup_fd = cgroup_clone_fd(p->cgroup, ret_error);
         if (cgroup_fd < 0 && cgroup_fd != -EOPNOTSUPP) {
-                supervisor_done(&sv, &old_mask);
+                (void) cgroup_destroy(p->cgroup);
+                supervisor_done(&sv);
                 return cgroup_fd;
         }
         pid_t pid = clone_container(p, cgroup_fd, &sv.pidfd);
+        safe_close(cgroup_fd);
         if (pid == 0) {
                 safe_close(sock_parent);
                 child_main(p, sock_child);
@@ -348,7 +351,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 if (asprintf(ret_error, "Failed to clone the container: %s", strerror(errno)) < 0)
                         *ret_error = NULL;
                 (void) cgroup_destroy(p->cgroup);
-                supervisor_done(&sv, &old_mask);
+                supervisor_done(&sv);
                 return r;
         }
         sock_child = safe_close(sock_child);
@@ -375,8 +378,13 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         collect_result(&sv, ret);
         /* PID 1 is gone: what is left in its cgroups is killed and they are removed */
         (void) cgroup_destroy(p->cgroup);
+        if (p->settings->n_custom_mounts > 0) {
+                _cleanup_close_ int tree_fd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (tree_fd >= 0)
+                        mount_custom_cleanup(p->settings, tree_fd);
+        }
         machined_unregister(p->machined);
-        supervisor_done(&sv, &old_mask);
+        supervisor_done(&sv);
         return r;
 }
 

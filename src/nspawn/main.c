@@ -56,21 +56,25 @@ static void warn_untrusted(enum setting_id id, void *userdata) {
                 (const char *) userdata);
 }
 
-/* The machine name derived from the directory, as hostname_cleanup() does: valid characters only. */
+/* The machine name derived from the directory, as systemd's hostname_cleanup(): letters, digits,
+ * '-' and single '.', no leading or trailing '-' or '.', at most 64 characters. NULL if nothing
+ * valid is left (then the user must give -M). */
 static char *machine_name_from_path(const char *path) {
-        _cleanup_free_ char *copy = strdup(path);
-        if (!copy)
-                return NULL;
-        const char *base = basename(copy);
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         char *name = calloc(1, 65);
         size_t n = 0;
+
         if (!name)
                 return NULL;
-        for (const char *c = base; *c && n < 64; c++)
-                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                    *c == '-' || *c == '_' || (*c == '.' && n > 0))
+        for (const char *c = base; *c && n < 64; c++) {
+                bool alnum =
+                        (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+                if (alnum || (n > 0 && (*c == '-' || (*c == '.' && name[n - 1] != '.'))))
                         name[n++] = *c;
-        if (n == 0) {
+        }
+        while (n > 0 && (name[n - 1] == '-' || name[n - 1] == '.'))
+                name[--n] = 0;
+        if (!machine_name_is_valid(name)) {
                 free(name);
                 return NULL;
         }
@@ -424,12 +428,11 @@ static int prepare_image(struct nspawn *n) {
                 return -EINVAL;
         /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
          * state; volatile modes never write the image, so they share the tree like --read-only. */
-        n->lock_fd = s->ephemeral
-                             ? fcntl(n->ephemeral.lock_fd, F_DUPFD_CLOEXEC, 3)
-                             : image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
+        if (!s->ephemeral)
+                n->lock_fd = image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
         if (n->lock_fd == -EBUSY)
                 return log_error("Directory tree %s is currently busy.", s->directory);
-        if (n->lock_fd < 0)
+        if (n->lock_fd < 0 && !s->ephemeral)
                 return log_error("Failed to lock %s: %s", s->directory, strerror(-n->lock_fd));
         return determine_uuid(s, n->root_fd, p->uuid);
 }

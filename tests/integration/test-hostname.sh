@@ -15,5 +15,11 @@ capture out nspawn -q -D "$root" /bin/hostname
 assert_rc 0
 assert_eq "$out" mybox "hostname from the directory's name"
 
+# A directory name that is no valid hostname is cleaned up as systemd's hostname_cleanup() does.
+rootfs_copy "$T/machines/my_box..2-"; root=$IT_ROOT
+capture out nspawn -q -D "$root" /bin/hostname
+assert_rc 0
+assert_eq "$out" mybox.2 "hostname from a directory name with '_', '..' and a trailing '-'"
+
 # The host keeps its own name.
 assert_ne "$(hostname)" itbox "host hostname"

@@ -21,6 +21,9 @@ assert_eq "$(cat "$T/upper/c")" new "new file in UPPER"
 assert_eq "$(cat "$T/upper/b")" changed "changed file in UPPER"
 assert_eq "$(cat "$T/lower2/b")" two "the lower layer is unchanged"
 [[ ! -e $T/lower1/c && ! -e $T/lower2/c ]] || fail "a lower layer was written"
+# The work dir made next to UPPER is gone after the run.
+left=$(find "$T" -maxdepth 1 -name '.#*')
+[[ -z $left ]] || fail "overlay work dir left on the host: $left"
 
 # LOWER:UPPER only: DST is UPPER's path (directly below /tmp, whose parent exists inside).
 u2=$(mktemp -d /tmp/nspawn-it-upper.XXXXXX)
