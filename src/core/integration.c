@@ -267,8 +267,29 @@ static int open_regular_for_write(int dir_fd, const char *name, int extra_flags)
         return TAKE_FD(fd);
 }
 
+/* Is name (not followed if a symlink) a regular file with exactly this content (and, if mode is
+ * not 0, this mode)? Then there is nothing to write: rewriting costs the image's file system a
+ * journal commit on every start (0.5 ms on ext4) for no change. */
+static bool has_content(int dir_fd, const char *name, const char *data, size_t size, mode_t mode) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *now = NULL;
+        struct stat st;
+
+        /* never open a device node or FIFO of the image, not even for reading */
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t) st.st_size != size ||
+            (mode != 0 && (st.st_mode & 07777) != mode))
+                return false;
+        int n = read_fd(fd, &now, size + 1);
+        return n >= 0 && (size_t) n == size && memcmp(now, data, size) == 0;
+}
+
 /* Copy into an existing name: truncate and write, an existing symlink is left alone. */
 static int write_in_place(int dir_fd, const char *name, const char *data, size_t size) {
+        if (has_content(dir_fd, name, data, size, 0))
+                return 0;
         _cleanup_close_ int fd = open_regular_for_write(dir_fd, name, 0);
         if (fd < 0)
                 return fd;
@@ -283,6 +304,8 @@ static int write_atomic(int dir_fd, const char *name, const char *data, size_t s
         uint32_t rnd = 0;
         int r;
 
+        if (has_content(dir_fd, name, data, size, 0644))
+                return 0;
         (void) getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
         snprintf(tmp, sizeof tmp, ".#%s%08x", name, rnd);
         _cleanup_close_ int fd = open_regular_for_write(dir_fd, tmp, O_EXCL);

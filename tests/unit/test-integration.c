@@ -164,6 +164,28 @@ static void test_resolv_copy_replace_delete(void **state) {
         assert_file(at(p_root, "etc/resolv.conf"), "nameserver 192.0.2.3\n");
         integration_context_done(&ctx);
 
+        /* The same content again is not rewritten (copy in place and replace alike): same inode,
+         * same mtime. A different mode makes replace-* write anew. */
+        for (int replace = 0; replace <= 1; replace++) {
+                struct stat before, after;
+                s.resolv_conf = replace ? RESOLV_CONF_REPLACE_STATIC : RESOLV_CONF_COPY_UPLINK;
+                integration_context_done((ctx = run(&s), &ctx));
+                assert_int_equal(stat(at(p_root, "etc/resolv.conf"), &before), 0);
+                integration_context_done((ctx = run(&s), &ctx));
+                assert_int_equal(stat(at(p_root, "etc/resolv.conf"), &after), 0);
+                assert_int_equal(before.st_ino, after.st_ino);
+                assert_true(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+                            before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+        }
+        assert_int_equal(chmod(at(p_root, "etc/resolv.conf"), 0600), 0);
+        struct stat old_st, new_st;
+        assert_int_equal(stat(at(p_root, "etc/resolv.conf"), &old_st), 0);
+        integration_context_done((ctx = run(&s), &ctx));
+        assert_int_equal(stat(at(p_root, "etc/resolv.conf"), &new_st), 0);
+        assert_int_equal(new_st.st_mode & 0777, 0644);
+        assert_true(old_st.st_ino != new_st.st_ino);
+        assert_file(at(p_root, "etc/resolv.conf"), "nameserver 192.0.2.2\n");
+
         /* copy-* leaves a symlink alone, whether it points at a host path or climbs out. */
         for (int relative = 0; relative <= 1; relative++) {
                 char rel[600];
