@@ -117,8 +117,8 @@ static void seccomp_releasep(scmp_filter_ctx *c) {
 }
 #define _cleanup_seccomp_ _cleanup_(seccomp_releasep)
 
-/* A context for the given architectures only. Calls of other architectures pass: before the merge
- * (compile_merged) their own part handles them, after it no other architecture is left. */
+/* A context for the given architectures only. Calls of other architectures pass: until the merge
+ * (compile_merged) their own part handles them; the merged program fails foreign ones. */
 static int ctx_new(const uint32_t *archs, size_t n_archs, uint32_t default_action, scmp_filter_ctx *ret) {
         _cleanup_seccomp_ scmp_filter_ctx c = seccomp_init(default_action);
         uint32_t native = seccomp_arch_native();
@@ -269,6 +269,11 @@ static int compile_merged(const struct policy *p, compile_fn compile, scmp_filte
                         return r;
                 }
         }
+        /* Every ABI the kernel runs is in the program now; a call of any other (x32 where the
+         * kernel does not run it) fails as the kernel would fail it. */
+        r = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(c);
         return 0;
 }

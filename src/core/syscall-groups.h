@@ -16,7 +16,8 @@
 /* Is NAME a syscall or @group known to the filter? (for validating --system-call-filter) */
 bool seccomp_name_valid(const char *name);
 
-/* The architectures whose calls the filter covers, native last. */
+/* The architectures whose calls the filter covers, native last: the local ones the running kernel
+ * executes (x32 only where the kernel runs it). */
 const uint32_t *syscall_local_archs(size_t *ret_n);
 
 /* The capabilities that unlock entries of the default allow list. */
