@@ -9,25 +9,27 @@
 
 #include "macro.h"
 
-int msg_send(int sock, char type, const void *data, size_t size, int fd) {
+int msg_send_fds(int sock, char type, const void *data, size_t size, const int *fds, size_t n_fds) {
         struct iovec iov[2] = {
                 {.iov_base = &type, .iov_len = 1},
                 {.iov_base = (void *) data, .iov_len = size},
         };
         union {
                 struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
+                char buf[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
         } control = {};
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = size > 0 ? 2 : 1};
 
-        if (fd >= 0) {
+        if (n_fds > MSG_MAX_FDS)
+                return -E2BIG;
+        if (n_fds > 0) {
                 mh.msg_control = &control;
-                mh.msg_controllen = sizeof(control.buf);
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
                 struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+                c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
         }
         while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
                 if (errno != EINTR)
@@ -35,7 +37,25 @@ int msg_send(int sock, char type, const void *data, size_t size, int fd) {
         return 0;
 }
 
-ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) {
+int msg_send(int sock, char type, const void *data, size_t size, int fd) {
+        return msg_send_fds(sock, type, data, size, &fd, fd >= 0 ? 1 : 0);
+}
+
+/* Keep the first max of the fds in one SCM_RIGHTS header (appending to ret_fds at *n), close the
+ * rest: a peer sending more than asked for cannot leak fds into us. */
+static void take_fds(const struct cmsghdr *c, int *ret_fds, size_t max, size_t *n) {
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (*n < max)
+                        ret_fds[(*n)++] = fd;
+                else
+                        safe_close(fd);
+        }
+}
+
+ssize_t msg_recv_fds(int sock, char *ret_type, void *buf, size_t size, int *ret_fds, size_t *n_fds) {
         char type = 0;
         struct iovec iov[2] = {
                 {.iov_base = &type, .iov_len = 1},
@@ -43,7 +63,7 @@ ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) 
         };
         union {
                 struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
+                char buf[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
         } control = {};
         struct msghdr mh = {
                 .msg_iov = iov,
@@ -51,9 +71,10 @@ ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) 
                 .msg_control = &control,
                 .msg_controllen = sizeof(control.buf),
         };
+        size_t max = *n_fds;
         ssize_t n;
 
-        *ret_fd = -EBADF;
+        *n_fds = 0;
         do
                 n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
@@ -61,11 +82,19 @@ ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) 
                 return -errno;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+                        take_fds(c, ret_fds, max, n_fds);
         if (n == 0)
                 return 0;
         *ret_type = type;
         return n; /* type byte included: >= 1 */
+}
+
+ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) {
+        size_t n_fds = 1;
+        ssize_t n = msg_recv_fds(sock, ret_type, buf, size, ret_fd, &n_fds);
+        if (n_fds == 0)
+                *ret_fd = -EBADF;
+        return n;
 }
 
 int write_all(int fd, const void *buf, size_t size) {

@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "macro.h"
+
+#define GUARD_DONE 'D'
 
 static bool fd_kept(int fd, const int *keep, size_t n) {
         for (size_t i = 0; i < n; i++)
@@ -17,17 +20,17 @@ static bool fd_kept(int fd, const int *keep, size_t n) {
 }
 
 /* Close every fd from 3 up except the kept ones (at most a few, so a scan is cheap). */
-static void close_all_but(const int *keep, size_t n, int pipe_fd) {
-        int max = pipe_fd;
+static void close_all_but(const int *keep, size_t n, int sock_fd) {
+        int max = sock_fd;
         for (size_t i = 0; i < n; i++)
                 max = MAX(max, keep[i]);
         for (int fd = 3; fd <= max; fd++)
-                if (fd != pipe_fd && !fd_kept(fd, keep, n))
+                if (fd != sock_fd && !fd_kept(fd, keep, n))
                         (void) close(fd);
         (void) syscall(SYS_close_range, max + 1, ~0U, 0);
 }
 
-_Noreturn static void guard_main(int pipe_fd, const char *name, const int *keep, size_t n, guard_fn fn,
+_Noreturn static void guard_main(int sock_fd, const char *name, const int *keep, size_t n, guard_fn fn,
                                  void *userdata) {
         static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
                                       SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
@@ -44,11 +47,13 @@ _Noreturn static void guard_main(int pipe_fd, const char *name, const int *keep,
         (void) chdir("/");
         for (int i = 0; i < 3 && null >= 0; i++)
                 (void) dup2(null, i);
-        close_all_but(keep, n, pipe_fd);
+        close_all_but(keep, n, sock_fd);
 
-        while (read(pipe_fd, &c, 1) < 0 && errno == EINTR)
+        ssize_t got;
+        while ((got = read(sock_fd, &c, 1)) < 0 && errno == EINTR)
                 ;
-        fn(userdata);
+        if (got != 1 || c != GUARD_DONE)
+                fn(userdata);
         _exit(EXIT_SUCCESS);
 }
 
@@ -56,7 +61,8 @@ int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n
                 void *userdata) {
         int p[2];
 
-        if (pipe2(p, O_CLOEXEC) < 0)
+        /* a socket, so the "done" byte never raises SIGPIPE */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
                 return -errno;
         pid_t pid = fork();
         if (pid < 0) {
@@ -75,9 +81,12 @@ int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n
 }
 
 void guard_release(struct guard *g) {
+        if (g->fd >= 0)
+                (void) send(g->fd, (char[]){GUARD_DONE}, 1, MSG_NOSIGNAL);
         g->fd = safe_close(g->fd);
+        /* Reaped if it is gone already; else it exits on its own within a moment (a zombie of
+         * ours until then, or until we exit): waiting would cost a scheduling round trip. */
         if (g->pid > 0)
-                while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
+                (void) waitpid(g->pid, NULL, WNOHANG);
         g->pid = 0;
 }

@@ -3,10 +3,11 @@
 
 /*
  * A guard is a small child process that outlives a SIGKILLed supervisor and then undoes one host
- * side effect the kernel would not clean by itself (a cgroup, a btrfs snapshot). It waits for EOF
- * on a pipe whose write end only the supervisor holds: the supervisor closing it on a normal exit
- * (after cleaning up itself) and the kernel closing it when the supervisor dies look the same, so
- * the cleanup must be idempotent and must check that what it removes is still its own.
+ * side effect the kernel would not clean by itself (a cgroup, a btrfs snapshot). It waits on a
+ * socket whose write end only the supervisor holds: EOF means the supervisor died (the kernel closed
+ * the socket), and the guard cleans up; a "done" byte first means the supervisor cleaned up itself,
+ * and the guard just exits. The cleanup must still be idempotent and check that what it removes
+ * is its own (a supervisor killed between its own clean-up and the byte).
  *
  * The guard ignores terminal and job-control signals, runs in its own session, has /dev/null as
  * stdio and keeps only the fds it is told to keep (at their numbers), so it holds nothing of the
@@ -19,7 +20,7 @@
 
 struct guard {
         pid_t pid;
-        int fd; /* the pipe's write end */
+        int fd; /* the supervisor's end of the socket pair */
 };
 
 #define GUARD_INIT                                                                                          \
@@ -30,5 +31,6 @@ typedef void (*guard_fn)(void *userdata);
 /* Fork the guard. fn(userdata) runs in it once the supervisor is done or dead. */
 int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n_keep, guard_fn fn,
                 void *userdata);
-/* The supervisor is done: wake the guard and wait for it. Idempotent. */
+/* The supervisor is done and has cleaned up: tell the guard so; it exits by itself (without
+ * its cleanup) and is not waited for. Idempotent. */
 void guard_release(struct guard *g);

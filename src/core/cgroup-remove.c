@@ -47,6 +47,13 @@ static void sleep_ms(long ms) {
  * without, a populated cgroup is -EBUSY.
  */
 int cg_remove_tree(int parent_fd, const char *name, bool kill_procs) {
+        /* the common case first: an empty cgroup without children (a v1 rmdir is ~40 us, the walk
+         * below costs as much again) */
+        if (unlinkat(parent_fd, name, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                return 0;
+        if (errno != EBUSY && errno != ENOTEMPTY)
+                return -errno;
+
         _cleanup_close_ int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         int r = 0;
 
@@ -167,17 +174,20 @@ static void guard_cleanup(void *userdata) {
         }
 }
 
-int cgroup_guard(struct cgroup_context *c) {
+int cgroup_guard(struct cgroup_context *c, int hold_fd) {
         int keep[c ? c->n + 1 : 1];
+        size_t n = 0;
 
         if (!c || c->guard.pid > 0)
                 return 0;
         for (size_t i = 0; i < c->n; i++) {
                 c->h[i].r_ino = dir_ino(c->h[i].root_fd, c->h[i].r);
                 c->h[i].p_ino = dir_ino(c->h[i].root_fd, c->h[i].p);
-                keep[i] = c->h[i].root_fd;
+                keep[n++] = c->h[i].root_fd;
         }
-        return guard_start(&c->guard, "nspawn-cgguard", keep, c->n, guard_cleanup, c);
+        if (hold_fd >= 0)
+                keep[n++] = hold_fd;
+        return guard_start(&c->guard, "nspawn-cgguard", keep, n, guard_cleanup, c);
 }
 
 int cgroup_destroy(struct cgroup_context *c) {

@@ -609,16 +609,22 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
 }
 
 int cgroup_clone_fd(struct cgroup_context *c, char **ret_error) {
-        if (!c || c->mode != CGROUP_UNIFIED || c->backend != CGROUP_BACKEND_CGROUPFS || c->n != 1)
+        if (!c || c->backend != CGROUP_BACKEND_CGROUPFS)
                 return -EOPNOTSUPP;
-        int r = cgroup_realize(c, ret_error);
-        if (r < 0)
-                return r;
-        int fd = cg_open(c->h[0].root_fd, c->h[0].r);
-        if (fd < 0)
-                return fail(ret_error, fd, "Failed to open cgroup /%s: %s", c->h[0].r, strerror(-fd));
-        c->h[0].entered = true;
-        return fd;
+        for (size_t i = 0; i < c->n; i++) {
+                struct hierarchy *h = &c->h[i];
+                if (!is_v2(h))
+                        continue;
+                int r = hierarchy_realize(c, h, ret_error);
+                if (r < 0)
+                        return r;
+                int fd = cg_open(h->root_fd, h->r);
+                if (fd < 0)
+                        return fail(ret_error, fd, "Failed to open cgroup /%s: %s", h->r, strerror(-fd));
+                h->entered = true;
+                return fd;
+        }
+        return -EOPNOTSUPP;
 }
 
 /* ---- the systemd scope backend (see cgroup.h) ---- */
@@ -751,10 +757,15 @@ static int scope_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
         return 0;
 }
 
-int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
+static const char *hierarchy_what(const struct hierarchy *h) {
+        return isempty(h->controllers) ? "cgroup2" : h->controllers;
+}
+
+int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret_n, char **ret_error) {
         char buf[16];
         int r;
 
+        *ret_n = 0;
         if (!c)
                 return 0;
         if (c->backend == CGROUP_BACKEND_SCOPE && (r = scope_attach(c, pid, ret_error)) < 0) {
@@ -767,12 +778,27 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
                 if (h->entered)
                         continue;
                 _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
-                int r = fd < 0 ? fd : cg_write(fd, "cgroup.procs", buf);
-                if (r < 0)
+                if (fd >= 0 && !is_v2(h) && *ret_n < CGROUP_MAX_JOIN_FDS) {
+                        int t = openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                        r = t < 0 ? -errno : 0;
+                        if (t >= 0)
+                                ret_fds[(*ret_n)++] = t;
+                } else
+                        r = fd < 0 ? fd : cg_write(fd, "cgroup.procs", buf);
+                if (r < 0) {
+                        close_many(ret_fds, *ret_n);
+                        *ret_n = 0;
                         return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s",
-                                    h->r, isempty(h->controllers) ? "cgroup2" : h->controllers,
-                                    strerror(-r));
+                                    h->r, hierarchy_what(h), strerror(-r));
+                }
         }
+        return 0;
+}
+
+int cgroup_join_self(const int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (write(fds[i], "0", 1) < 0)
+                        return -errno;
         return 0;
 }
 

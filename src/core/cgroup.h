@@ -20,7 +20,8 @@
  * to R whatever R attaches, so the limits and the device policy on P cannot be undone from inside.
  *
  * Life cycle (supervisor): cgroup_context_new() (once, in main) → per run: cgroup_realize() before
- * clone → cgroup_attach(pid) right after clone, then the child may unshare its cgroup namespace →
+ * clone (cgroup_clone_fd) → cgroup_attach(pid) right after clone, cgroup_join_self() in the child,
+ * then the child may unshare its cgroup namespace →
  * cgroup_destroy() once PID 1 is gone (kills what is left, removes R and P depth-first). A
  * supervisor killed with SIGKILL leaves empty cgroups: the next start of the same machine name
  * removes them (cgroupfs never removes a cgroup by itself; v1 release agents belong to the host).
@@ -106,25 +107,40 @@ enum cgroup_mode cgroup_context_mode(const struct cgroup_context *c);
  * "/machine.slice/machine-foo.scope/payload". */
 const char *cgroup_context_path(const struct cgroup_context *c);
 
-/* Supervisor, before clone: remove stale empty cgroups of this machine, create P and R in every
- * hierarchy, write limits and the device policy. */
+/* Supervisor, after clone while the child prepares its mounts: remove stale empty cgroups of this
+ * machine, create P and R in every hierarchy (but the one cgroup_clone_fd() did), write limits and
+ * the device policy. */
 int cgroup_realize(struct cgroup_context *c, char **ret_error);
-/* Supervisor, right after clone: move pid into R in every hierarchy. */
-int cgroup_attach(struct cgroup_context *c, pid_t pid, char **ret_error);
-/* On a host with cgroup2 only (cgroupfs backend): realize, and return an fd of the container's
- * cgroup for clone3's CLONE_INTO_CGROUP, so PID 1 is born in it. Moving a process instead costs
- * the kernel an RCU grace period (several ms) on the first move; cgroup v1 has no such way, so
- * elsewhere this is -EOPNOTSUPP and cgroup_attach() writes cgroup.procs after the clone. */
+/* Moving another process into a cgroup makes the kernel take a global lock whose first taking
+ * waits for an RCU grace period (7-20 ms measured); a single thread moving itself into a cgroup v1
+ * group ("0" into its tasks file) and a child cloned into a cgroup2 cgroup (CLONE_INTO_CGROUP) do
+ * not. So:
+ *
+ * Supervisor, before clone: realize the cgroup2 hierarchy (if any, cgroupfs backend) and return
+ * an fd of R there for clone3's CLONE_INTO_CGROUP, so PID 1 is born in it; -EOPNOTSUPP if there
+ * is no such hierarchy (cgroup v1 only) or the scope backend is used. */
 int cgroup_clone_fd(struct cgroup_context *c, char **ret_error);
+#define CGROUP_MAX_JOIN_FDS 16
+/* Supervisor, right after clone: put pid into R in every hierarchy it was not cloned into. For v1
+ * hierarchies it returns the open tasks files of R instead (at most CGROUP_MAX_JOIN_FDS), which
+ * the child, still single-threaded, joins itself with cgroup_join_self() before it makes its
+ * cgroup namespace; the caller owns (closes) them. */
+int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret_n, char **ret_error);
+/* Child: write "0" (itself) into each tasks file that cgroup_attach() returned. */
+int cgroup_join_self(const int *fds, size_t n);
 /* Supervisor, after PID 1 is gone (and on every failure path after realize): kill what is left
  * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent. */
 int cgroup_destroy(struct cgroup_context *c);
 
 /* Supervisor, once PID 1 is placed: fork a small guard process that removes R and P if the
  * supervisor dies without cgroup_destroy() (SIGKILL). cgroupfs never removes a cgroup by itself,
- * so this is what makes a killed nspawn leave nothing behind; cgroup_destroy() ends the guard.
- * Without it (fork failed), the next start of the machine removes the stale, empty cgroups. */
-int cgroup_guard(struct cgroup_context *c);
+ * so this is what makes a killed nspawn leave nothing behind; cgroup_destroy() ends the guard
+ * (without waiting for it). Without it (fork failed), the next start of the machine removes the
+ * stale, empty cgroups. hold_fd (or -EBADF): an fd the guard keeps open until it exits — the
+ * machine's registry record, so the last close of the unlinked record (a journal commit where
+ * /run is not a tmpfs) happens off the supervisor's exit path, and a SIGKILLed supervisor's
+ * record stays locked (live) while the guard still removes its cgroups. */
+int cgroup_guard(struct cgroup_context *c, int hold_fd);
 
 /* Child, after unshare(CLONE_NEWCGROUP), in the container's mount namespace: on a legacy or
  * hybrid host, mount each v1 hierarchy (controllers read-only, name=systemd writable) and, on a

@@ -149,23 +149,26 @@ static void child_setup_integration(struct child *c) {
         journal_context_done(&c->journal);
 }
 
-/* Wait until the supervisor has put us into the container's cgroups ('G'), then make the cgroup
- * namespace: its root is where we are now, in every hierarchy (see place_container in spawn.c).
- * EOF or anything else means the supervisor gave up. Called as late as possible, just before the
- * user change and exec: the supervisor's cgroup writes (the first one costs the kernel an RCU
- * grace period, several milliseconds) overlap with our mounts, console and identity work. Until
- * here only nspawn's own code runs, in the supervisor's cgroups; nothing of the guest runs before
- * it is in its own cgroups, under its limits and device policy. */
+/* Wait for the supervisor's 'G' (see place_container in spawn.c), move ourselves into the v1
+ * cgroups it passes, then make the cgroup namespace: its root is where we are now, in every
+ * hierarchy. EOF or anything else means the supervisor gave up. Called as late as possible, just
+ * before the user change and exec, so the supervisor's cgroup work overlaps with our mounts,
+ * console and identity work. Until here only nspawn's own code runs; nothing of the guest runs
+ * before it is in its own cgroups, under its limits and device policy. */
 static void child_join_cgroup(struct child *c) {
+        int fds[CGROUP_MAX_JOIN_FDS];
+        size_t n_fds = ELEMENTSOF(fds);
         char type = 0;
-        int fd = -EBADF;
 
         if (!c->p->cgroup)
                 return;
-        ssize_t n = msg_recv(c->sock, &type, NULL, 0, &fd);
-        safe_close(fd);
-        if (n < 0 || type != 'G')
+        ssize_t n = msg_recv_fds(c->sock, &type, NULL, 0, fds, &n_fds);
+        int r = n > 0 && type == 'G' ? cgroup_join_self(fds, n_fds) : 0;
+        close_many(fds, n_fds);
+        if (n <= 0 || type != 'G')
                 _exit(EXIT_FAILURE);
+        if (r < 0)
+                child_fail(c, r, "Failed to move the container into its cgroups: %s", strerror(-r));
         if (unshare(CLONE_NEWCGROUP) < 0)
                 child_fail(c, negative_errno(), "Failed to create the cgroup namespace: %m");
 }

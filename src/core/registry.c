@@ -485,6 +485,10 @@ struct registry_entry *registry_release(struct registry_entry *e) {
         return entry_free(e);
 }
 
+int registry_entry_fd(const struct registry_entry *e) {
+        return e ? e->fd : -EBADF;
+}
+
 /* ---- readers ---- */
 
 static bool is_temp_name(const char *name) {

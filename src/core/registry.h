@@ -82,6 +82,9 @@ int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
 /* The record as published (owned by e). */
 const struct machine_record *registry_entry_record(const struct registry_entry *e);
 
+/* The published record's fd (locked), or -EBADF without an entry. */
+int registry_entry_fd(const struct registry_entry *e);
+
 /* Remove the record and drop the lock. Returns NULL. */
 struct registry_entry *registry_release(struct registry_entry *e);
 static inline void registry_releasep(struct registry_entry **e) {

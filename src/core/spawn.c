@@ -79,13 +79,12 @@ static int register_machined(struct supervisor *sv, char **ret_error) {
 /*
  * Put PID 1 into its cgroups, then let it go on ('G'). The cgroup namespace root is fixed, for
  * every hierarchy, when the namespace is created: from the creator's cgroups at that moment. So
- * the child must be in its own cgroups in all hierarchies before CLONE_NEWCGROUP happens.
- * clone3's CLONE_INTO_CGROUP only places the child in one cgroup2 cgroup (and the namespace made by
- * the same clone is rooted at the parent's cgroups, which copy_namespaces() sees); v1 hierarchies
- * have no such flag at all. Simplest correct order: clone without CLONE_NEWCGROUP, write the pid
- * into cgroup.procs of every hierarchy here, then the child (waiting for 'G') calls
- * unshare(CLONE_NEWCGROUP). Until then the child only opens host paths for its mounts (in
- * parallel with our mkdirs): it never forks, opens a device or runs guest code in our cgroups.
+ * the child must be in its own cgroups in all hierarchies before CLONE_NEWCGROUP happens, and
+ * cannot be cloned with it. It was cloned into its cgroup2 cgroup (CLONE_INTO_CGROUP, if there
+ * is a cgroup2 hierarchy); the v1 hierarchies are created here while the child prepares its mounts,
+ * and their tasks files go to it with 'G': it moves itself (no kernel grace period to wait for,
+ * see cgroup.h), then calls unshare(CLONE_NEWCGROUP). Until then the child only opens host paths
+ * for its mounts: it never forks, opens a device or runs guest code in our cgroups.
  */
 static int place_container(struct supervisor *sv, int sock, char **ret_error) {
         if (!sv->p->cgroup)
@@ -96,13 +95,17 @@ static int place_container(struct supervisor *sv, int sock, char **ret_error) {
         /* machined's CreateMachine makes the systemd scope with PID 1 in it (machined.h) */
         if (r >= 0 && machined_creates_scope(sv->p->machined, sv->p->cgroup))
                 r = register_machined(sv, &error);
+        int fds[CGROUP_MAX_JOIN_FDS];
+        size_t n_fds = 0;
         if (r >= 0)
-                r = cgroup_attach(sv->p->cgroup, sv->pid, &error);
+                r = cgroup_attach(sv->p->cgroup, sv->pid, fds, &n_fds, &error);
         if (r == -ESRCH) /* the child failed already: its own message is waiting on the socket */
                 r = 0;
         else if (r >= 0) {
-                (void) msg_send(sock, 'G', NULL, 0, -EBADF); /* if it is gone, the same */
-                (void) cgroup_guard(sv->p->cgroup);          /* best effort: see cgroup.h */
+                /* the v1 tasks files to join itself with; if it is gone, the same */
+                (void) msg_send_fds(sock, 'G', NULL, 0, fds, n_fds);
+                close_many(fds, n_fds);
+                (void) cgroup_guard(sv->p->cgroup, registry_entry_fd(sv->p->registry)); /* see cgroup.h */
         }
         if (r < 0)
                 *ret_error = error;
@@ -274,17 +277,21 @@ static int event_loop(struct supervisor *sv) {
 
 /* The leader's PID is known now: the machine's record says who it is (the name was claimed by
  * main before the clone, so this replaces our own record). Runs while the child sets up. */
-static int register_leader(struct supervisor *sv, char **ret_error) {
-        int r = 0;
-        if (!machined_creates_scope(sv->p->machined, sv->p->cgroup) &&
-            (r = register_machined(sv, ret_error)) < 0)
-                return r;
+/* Our registry record gets the leader right after the clone (while the child sets up), so the
+ * cgroup guard, started once PID 1 is placed, holds the final record (see cgroup_guard()). */
+static int publish_leader(struct supervisor *sv, char **ret_error) {
         if (!sv->p->registry)
                 return 0;
-        r = registry_set_leader(sv->p->registry, sv->pid);
+        int r = registry_set_leader(sv->p->registry, sv->pid);
         if (r < 0 && asprintf(ret_error, "Failed to register machine: %s", strerror(-r)) < 0)
                 *ret_error = NULL;
         return r;
+}
+
+static int register_leader(struct supervisor *sv, char **ret_error) {
+        if (machined_creates_scope(sv->p->machined, sv->p->cgroup))
+                return 0;
+        return register_machined(sv, ret_error);
 }
 
 static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
@@ -358,7 +365,9 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sv.pid = pid;
         sv.notify_socket = getenv("NOTIFY_SOCKET");
 
-        r = place_container(&sv, sock_parent, ret_error);
+        r = publish_leader(&sv, ret_error);
+        if (r >= 0)
+                r = place_container(&sv, sock_parent, ret_error);
         if (r >= 0)
                 r = register_leader(&sv, ret_error);
         if (r >= 0)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -91,6 +92,62 @@ static void test_msg_fd(void **state) {
         assert_int_equal(a.st_ino, b.st_ino);
         close(fd);
 
+        close(p[0]);
+        close(p[1]);
+}
+
+/* Is fd open? */
+static bool fd_open(int fd) {
+        return fcntl(fd, F_GETFD) >= 0;
+}
+
+static int count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+        assert_non_null(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+static void test_msg_fds(void **state) {
+        (void) state;
+        int p[2], got[4] = {-1, -1, -1, -1}, one = -EBADF;
+        size_t n = 4;
+        char type = 0;
+        struct stat a, b;
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        int send[3] = {p[0], p[1], p[0]};
+        assert_int_equal(msg_send_fds(pair[0], 'M', "x", 1, send, 3), 0);
+        assert_int_equal(msg_recv_fds(pair[1], &type, NULL, 0, got, &n), 1);
+        assert_int_equal(type, 'M');
+        assert_int_equal(n, 3);
+        assert_int_equal(fstat(got[1], &a), 0);
+        assert_int_equal(fstat(p[1], &b), 0);
+        assert_int_equal(a.st_ino, b.st_ino);
+        assert_true(got[0] != got[2] && fd_open(got[0]) && fd_open(got[2]));
+        close_many(got, n);
+
+        /* More fds than asked for: the extra ones are closed, not leaked. msg_recv takes one. */
+        assert_int_equal(msg_send_fds(pair[0], 'N', NULL, 0, send, 3), 0);
+        int before = count_fds();
+        assert_int_equal(msg_recv(pair[1], &type, NULL, 0, &one), 1);
+        assert_int_equal(type, 'N');
+        assert_true(one >= 0);
+        close(one);
+        assert_int_equal(count_fds(), before);
+
+        /* None sent, none received; too many to send is -E2BIG. */
+        n = 4;
+        assert_int_equal(msg_send_fds(pair[0], 'O', NULL, 0, NULL, 0), 0);
+        assert_int_equal(msg_recv_fds(pair[1], &type, NULL, 0, got, &n), 1);
+        assert_int_equal(n, 0);
+        int many[MSG_MAX_FDS + 1];
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                many[i] = p[0];
+        assert_int_equal(msg_send_fds(pair[0], 'P', NULL, 0, many, ELEMENTSOF(many)), -E2BIG);
         close(p[0]);
         close(p[1]);
 }
@@ -294,6 +351,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_msg_plain, socket_setup, socket_teardown),
                 cmocka_unit_test_setup_teardown(test_msg_fd, socket_setup, socket_teardown),
+                cmocka_unit_test_setup_teardown(test_msg_fds, socket_setup, socket_teardown),
                 cmocka_unit_test_setup_teardown(test_msg_eof, socket_setup, socket_teardown),
                 cmocka_unit_test_setup_teardown(test_write_all, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_read_fd, dir_setup, dir_teardown),
