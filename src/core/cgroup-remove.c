@@ -178,8 +178,9 @@ int cgroup_guard(struct cgroup_context *c, int hold_fd) {
         int keep[c ? c->n + 1 : 1];
         size_t n = 0;
 
-        if (!c || c->guard.pid > 0)
+        if (!c)
                 return 0;
+        guard_release(&c->guard); /* the previous run's */
         for (size_t i = 0; i < c->n; i++) {
                 c->h[i].r_ino = dir_ino(c->h[i].root_fd, c->h[i].r);
                 c->h[i].p_ino = dir_ino(c->h[i].root_fd, c->h[i].p);
@@ -210,7 +211,8 @@ int cgroup_destroy(struct cgroup_context *c) {
                         r = k;
                 h->realized = h->entered = false;
         }
-        guard_release(&c->guard);
+        /* the guard stays until the next run's guard or cgroup_context_free(): it has nothing
+         * left to do, but it still holds the registry record (see cgroup_guard()) */
         c->scope = cgroup_scope_stop(c->scope);
         return r;
 }

@@ -129,17 +129,19 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret
 /* Child: write "0" (itself) into each tasks file that cgroup_attach() returned. */
 int cgroup_join_self(const int *fds, size_t n);
 /* Supervisor, after PID 1 is gone (and on every failure path after realize): kill what is left
- * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent. */
+ * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent. The guard
+ * stays (see cgroup_guard()). */
 int cgroup_destroy(struct cgroup_context *c);
 
 /* Supervisor, once PID 1 is placed: fork a small guard process that removes R and P if the
  * supervisor dies without cgroup_destroy() (SIGKILL). cgroupfs never removes a cgroup by itself,
- * so this is what makes a killed nspawn leave nothing behind; cgroup_destroy() ends the guard
- * (without waiting for it). Without it (fork failed), the next start of the machine removes the
- * stale, empty cgroups. hold_fd (or -EBADF): an fd the guard keeps open until it exits — the
- * machine's registry record, so the last close of the unlinked record (a journal commit where
- * /run is not a tmpfs) happens off the supervisor's exit path, and a SIGKILLed supervisor's
- * record stays locked (live) while the guard still removes its cgroups. */
+ * so this is what makes a killed nspawn leave nothing behind. The guard lives until the next
+ * run's guard replaces it or cgroup_context_free() ends it (neither waits for it). Without it
+ * (fork failed), the next start of the machine removes the stale, empty cgroups. hold_fd (or
+ * -EBADF): an fd the guard keeps open until it exits — the machine's registry record: released
+ * before the cgroup context, its last close (a journal commit where /run is not a tmpfs)
+ * happens in the guard, off the supervisor's exit path; and a SIGKILLed supervisor's record
+ * stays locked (live) while the guard still removes its cgroups. */
 int cgroup_guard(struct cgroup_context *c, int hold_fd);
 
 /* Child, after unshare(CLONE_NEWCGROUP), in the container's mount namespace: on a legacy or

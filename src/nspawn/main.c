@@ -377,8 +377,8 @@ static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
+        registry_release(n->registry); /* before the cgroup guard lets go of it: cgroup.h */
         cgroup_context_free(n->cgroup);
-        registry_release(n->registry);
         safe_close(n->stub_fd);
         safe_close(n->lock_fd);
         safe_close(n->root_fd);

@@ -100,7 +100,10 @@ wait "$BG_PID" 2>/dev/null
 wait_for "[[ -z \$(it_root_processes) ]]" 5 || fail "container processes remain after SIGKILL of nspawn"
 [[ -f $rec ]] || fail "the SIGKILLed nspawn's record is gone already (expected it stale, until the next start)"
 assert_eq "$(field SUPERVISOR)" "$old_supervisor" "stale record's SUPERVISOR"
-flock -n -x "$rec" true || fail "the lock of a dead supervisor's record is still held"
+# the cgroup guard holds the lock until it has removed the cgroups (it retries every 100 ms)
+wait_for "flock -n -x $rec true" 5 || fail "the lock of a dead supervisor's record is still held 5 s later"
+[[ -n $(find /sys/fs/cgroup -name "machine-it*registry*${name##*-}.scope" 2>/dev/null) ]] &&
+        fail "the record's lock is free but the cgroups remain: $(find /sys/fs/cgroup -name "machine-it*registry*${name##*-}.scope")"
 start_bg
 assert_eq "$(field SUPERVISOR)" "$BG_PID" "SUPERVISOR after the stale record was reclaimed"
 assert_eq "$(field LEADER)" "$(leader_of "$BG_PID")" "LEADER after the stale record was reclaimed"
