@@ -76,42 +76,57 @@ fi
 
 # ---- measure ----
 # Timing uses bash's $EPOCHREALTIME (no extra process per sample); one sample = fork + the
-# whole container life + wait.
+# whole container life + wait. The contenders take turns, one run each per round, so a change
+# in the machine's speed during the benchmark (a VM's neighbours) hits them all alike.
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 pct() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; print a[i] }'; }
 
-# measure CMD RUNS FILE: check CMD works, 3 warm-up runs, then RUNS samples (ms) into FILE.
-measure() {
-        local c=$1 runs=$2 out=$3 i=check t0 t1
-        eval "$c" < /dev/null > "$out.log" 2>&1 || { cat "$out.log"; return 1; }
+# check CMD OUT: CMD works (its output in OUT.log), then 3 warm-up runs.
+check() {
+        local c=$1 i=check
+        eval "$c" < /dev/null > "$2.log" 2>&1 || { cat "$2.log"; return 1; }
         for i in 1 2 3; do eval "$c" < /dev/null > /dev/null 2>&1; done
-        : > "$out"
-        for (( i = 0; i < runs; i++ )); do
-                t0=$EPOCHREALTIME
-                eval "$c" < /dev/null > /dev/null 2>&1
-                t1=$EPOCHREALTIME
-                awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >> "$out"
-        done
+}
+# sample CMD I: one run; prints its duration in microseconds.
+sample() {
+        local c=$1 i=$2 t0 t1
+        t0=${EPOCHREALTIME/./}
+        eval "$c" < /dev/null > /dev/null 2>&1
+        t1=${EPOCHREALTIME/./}
+        echo $(( t1 - t0 ))
+}
+# measure CMD RUNS FILE: check, then RUNS samples of CMD alone into FILE (for a contender that
+# must run apart, see crun above).
+measure() {
+        local i
+        check "$1" "$3" || return 1
+        for (( i = 0; i < $2; i++ )); do sample "$1" "$i"; done > "$3"
 }
 
 declare -A med p10 p90
+turns=()
 for k in "${!names[@]}"; do
         n=${names[k]} c=${cmds[k]}
         if [[ ${inns[k]} == hybrid ]]; then
-                unshare -m --propagation private bash -c "$(declare -f measure)
-                        umount -l /sys/fs/cgroup/unified && measure \"\$@\"" _ "$c" "$runs" "$work/samples" > "$work/err" 2>&1
+                unshare -m --propagation private bash -c "$(declare -f check sample measure)
+                        umount -l /sys/fs/cgroup/unified && measure \"\$@\"" _ "$c" "$runs" "$work/samples.$k" > "$work/err" 2>&1
         else
-                measure "$c" "$runs" "$work/samples" > "$work/err" 2>&1
+                check "$c" "$work/samples.$k" > "$work/err" 2>&1 && turns+=("$k")
         fi
         if [[ $? != 0 ]]; then
                 echo "note: $n failed, skipped: $(head -c 300 "$work/err")" >&2
                 unset 'names[k]'
-                continue
         fi
-        med[$k]=$(median < "$work/samples")
-        p10[$k]=$(pct 10 < "$work/samples")
-        p90[$k]=$(pct 90 < "$work/samples")
-        printf '  measured %-24s median %8.2f ms\n' "$n" "${med[$k]}" >&2
+done
+for (( i = 0; i < runs; i++ )); do
+        for k in "${turns[@]}"; do sample "${cmds[k]}" "$i" >> "$work/samples.$k"; done
+done
+for k in "${!names[@]}"; do
+        ms() { awk '{ printf "%.3f\n", $1 / 1000 }' "$work/samples.$k"; }
+        med[$k]=$(ms | median)
+        p10[$k]=$(ms | pct 10)
+        p90[$k]=$(ms | pct 90)
+        printf '  measured %-24s median %8.2f ms\n' "${names[k]}" "${med[$k]}" >&2
 done
 
 # ---- report: medians, spread, and ratios to the floor and to nspawn ----

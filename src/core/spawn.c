@@ -105,7 +105,6 @@ static int place_container(struct supervisor *sv, int sock, char **ret_error) {
                 /* the v1 tasks files to join itself with; if it is gone, the same */
                 (void) msg_send_fds(sock, 'G', NULL, 0, fds, n_fds);
                 close_many(fds, n_fds);
-                (void) cgroup_guard(sv->p->cgroup, registry_entry_fd(sv->p->registry)); /* see cgroup.h */
         }
         if (r < 0)
                 *ret_error = error;
@@ -277,14 +276,15 @@ static int event_loop(struct supervisor *sv) {
 
 /* The leader's PID is known now: the machine's record says who it is (the name was claimed by
  * main before the clone, so this replaces our own record). Runs while the child sets up. */
-/* Our registry record gets the leader right after the clone (while the child sets up), so the
- * cgroup guard, started once PID 1 is placed, holds the final record (see cgroup_guard()). */
+/* Once PID 1 is placed (the child is waiting for that, so it comes first): our registry record
+ * gets the leader, then the cgroup guard starts, holding that final record (see cgroup_guard()). */
 static int publish_leader(struct supervisor *sv, char **ret_error) {
-        if (!sv->p->registry)
-                return 0;
-        int r = registry_set_leader(sv->p->registry, sv->pid);
+        int r = 0;
+        if (sv->p->registry)
+                r = registry_set_leader(sv->p->registry, sv->pid);
         if (r < 0 && asprintf(ret_error, "Failed to register machine: %s", strerror(-r)) < 0)
                 *ret_error = NULL;
+        (void) cgroup_guard(sv->p->cgroup, registry_entry_fd(sv->p->registry)); /* best effort */
         return r;
 }
 
@@ -365,9 +365,9 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sv.pid = pid;
         sv.notify_socket = getenv("NOTIFY_SOCKET");
 
-        r = publish_leader(&sv, ret_error);
+        r = place_container(&sv, sock_parent, ret_error);
         if (r >= 0)
-                r = place_container(&sv, sock_parent, ret_error);
+                r = publish_leader(&sv, ret_error);
         if (r >= 0)
                 r = register_leader(&sv, ret_error);
         if (r >= 0)
