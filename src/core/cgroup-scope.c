@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "devices.h"
+#include "errmsg.h"
 #include "macro.h"
 
 /* ---- the property list ---- */
@@ -334,19 +335,16 @@ static int start_call(struct scope_unit *u, const struct scope_spec *spec, struc
             (r = sd_bus_message_append(m, "a(sa(sv))", 0)) < 0)
                 return r;
         r = sd_bus_call(u->bus, m, 0, &error, &reply);
-        if (r < 0) {
-                if (asprintf(ret_error, "Failed to allocate scope: %s", bus_error_text(&error, r)) < 0)
-                        *ret_error = NULL;
-                return r;
-        }
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to allocate scope: %s", bus_error_text(&error, r));
         if ((r = sd_bus_message_read(reply, "o", &job)) < 0)
                 return r;
         w->path = job;
         r = job_wait(u->bus, w);
         w->path = NULL;
-        if (r < 0 && asprintf(ret_error, "Failed to start %s: %s", spec->scope,
-                              r == -EIO ? w->result : strerror(-r)) < 0)
-                *ret_error = NULL;
+        if (r < 0)
+                (void) error_setf(ret_error, r, "Failed to start %s: %s", spec->scope,
+                                  r == -EIO ? w->result : strerror(-r));
         return r;
 }
 
@@ -363,8 +361,7 @@ int cgroup_scope_start(const struct scope_spec *spec, struct scope_unit **ret, c
         if (r >= 0)
                 r = sd_bus_open_system(&u->bus);
         if (r < 0) {
-                if (asprintf(ret_error, "Failed to open system bus: %s", strerror(-r)) < 0)
-                        *ret_error = NULL;
+                (void) error_setf(ret_error, r, "Failed to open system bus: %s", strerror(-r));
                 cgroup_scope_stop(u);
                 return r;
         }
@@ -379,8 +376,7 @@ int cgroup_scope_start(const struct scope_spec *spec, struct scope_unit **ret, c
                 r = start_call(u, spec, &w, ret_error);
         free(w.result);
         if (r < 0) {
-                if (!*ret_error && asprintf(ret_error, "Failed to allocate scope: %s", strerror(-r)) < 0)
-                        *ret_error = NULL;
+                (void) error_setf(ret_error, r, "Failed to allocate scope: %s", strerror(-r));
                 cgroup_scope_stop(u);
                 return r;
         }

@@ -32,6 +32,7 @@
 
 #include "cgroup-internal.h"
 #include "cgroup.h"
+#include "errmsg.h"
 #include "guard.h"
 #include "devices.h"
 #include "fdutil.h"
@@ -47,18 +48,6 @@ static const char *const mode_names[] = {
 
 const char *cgroup_mode_to_string(enum cgroup_mode m) {
         return m >= 0 && m < (int) ELEMENTSOF(mode_names) ? mode_names[m] : NULL;
-}
-
-_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (ret_error && !*ret_error) {
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return r;
 }
 
 /* ---- small cgroupfs helpers ---- */
@@ -197,7 +186,7 @@ static int hierarchies_load(struct cgroup_context *c, char **ret_error) {
         int r = cg_read(AT_FDCWD, "/proc/self/cgroup", &buf);
 
         if (r < 0)
-                return fail(ret_error, r, "Failed to read /proc/self/cgroup: %s", strerror(-r));
+                return error_setf(ret_error, r, "Failed to read /proc/self/cgroup: %s", strerror(-r));
         for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                 struct hierarchy h = {.root_fd = -EBADF}; /* hierarchy_done() on a bad line too */
 
@@ -216,8 +205,9 @@ static int hierarchies_load(struct cgroup_context *c, char **ret_error) {
                 if (h.root_fd < 0 && !is_v2(&h))
                         h.root_fd = cgroupfs_new(h.controllers, 0);
                 if (h.root_fd < 0) {
-                        r = fail(ret_error, h.root_fd, "Failed to open the cgroup hierarchy %s: %s",
-                                 isempty(h.controllers) ? "cgroup2" : h.controllers, strerror(-h.root_fd));
+                        r = error_setf(ret_error, h.root_fd, "Failed to open the cgroup hierarchy %s: %s",
+                                       isempty(h.controllers) ? "cgroup2" : h.controllers,
+                                       strerror(-h.root_fd));
                         hierarchy_done(&h);
                         return r;
                 }
@@ -284,10 +274,11 @@ static int context_paths(struct cgroup_context *c, const struct settings *s, cha
         if (r >= 0)
                 r = cgroup_slice_path(slice, &slice_path);
         if (r < 0)
-                return fail(ret_error, r, "Invalid slice name '%s'.", s->slice ?: "machine");
+                return error_setf(ret_error, r, "Invalid slice name '%s'.", s->slice ?: "machine");
         r = cgroup_scope_name(s->machine, &scope);
         if (r < 0)
-                return fail(ret_error, r, "Machine name '%s' is not valid for a scope unit.", s->machine);
+                return error_setf(ret_error, r, "Machine name '%s' is not valid for a scope unit.",
+                                  s->machine);
         if (!(base = path_join2(slice_path, scope)))
                 return -ENOMEM;
         if (!c->keep_unit) {
@@ -324,10 +315,11 @@ static int context_properties(struct cgroup_context *c, const struct settings *s
         STRV_FOREACH(a, s->properties) {
                 const char *reason = NULL;
                 if (c->n_props >= MAX_PROPERTIES)
-                        return fail(ret_error, -E2BIG, "Too many --property= settings.");
+                        return error_setf(ret_error, -E2BIG, "Too many --property= settings.");
                 int r = cgroup_property_parse(*a, &c->props[c->n_props], &reason);
                 if (r < 0)
-                        return fail(ret_error, r, "Invalid --property=%s: %s", *a, reason ?: strerror(-r));
+                        return error_setf(ret_error, r, "Invalid --property=%s: %s", *a,
+                                          reason ?: strerror(-r));
                 c->n_props++;
         }
         return 0;
@@ -342,7 +334,7 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
         if (mode == CGROUP_NONE)
                 return 0;
         if (s->keep_unit && s->slice)
-                return fail(ret_error, -EINVAL, "--slice= may not be combined with --keep-unit.");
+                return error_setf(ret_error, -EINVAL, "--slice= may not be combined with --keep-unit.");
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
@@ -499,15 +491,15 @@ static int apply_properties(const struct cgroup_context *c, const struct hierarc
                         if (r == -ENOENT && c->props[i].id == CGROUP_IO_WEIGHT && !unified)
                                 r = cg_write(fd, "blkio.bfq.weight", w[j].value);
                         if (r == -ENOENT)
-                                return fail(ret_error, r,
-                                            "%s= is not supported here: the %s controller is not "
-                                            "available (no %s).",
-                                            cgroup_property_name(c->props[i].id), w[j].controller,
-                                            w[j].file);
+                                return error_setf(ret_error, r,
+                                                  "%s= is not supported here: the %s controller is not "
+                                                  "available (no %s).",
+                                                  cgroup_property_name(c->props[i].id), w[j].controller,
+                                                  w[j].file);
                         if (r < 0)
-                                return fail(ret_error, r, "Failed to set %s= (%s: %s): %s",
-                                            cgroup_property_name(c->props[i].id), w[j].file, w[j].value,
-                                            strerror(-r));
+                                return error_setf(ret_error, r, "Failed to set %s= (%s: %s): %s",
+                                                  cgroup_property_name(c->props[i].id), w[j].file,
+                                                  w[j].value, strerror(-r));
                 }
         }
         return 0;
@@ -519,11 +511,12 @@ static int policy_apply(struct cgroup_context *c, struct hierarchy *h, int fd, c
         if (r < 0)
                 return r;
         if (has_controller(h, "devices") && (r = device_policy_apply_v1(fd, &c->devices)) < 0)
-                return fail(ret_error, r, "Failed to apply the device policy (cgroup v1 devices): %s",
-                            strerror(-r));
+                return error_setf(ret_error, r, "Failed to apply the device policy (cgroup v1 devices): %s",
+                                  strerror(-r));
         if (is_v2(h) && !c->devices_v1 && (r = device_policy_apply_bpf(fd, &c->devices)) < 0)
-                return fail(ret_error, r, "Failed to attach the device policy program to the cgroup: %s",
-                            strerror(-r));
+                return error_setf(ret_error, r,
+                                  "Failed to attach the device policy program to the cgroup: %s",
+                                  strerror(-r));
         return 0;
 }
 
@@ -555,27 +548,31 @@ static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char
         int r;
 
         if (h->supervisor && (r = supervisor_move(h)) < 0)
-                return fail(ret_error, r, "Failed to move nspawn to %s: %s", h->supervisor, strerror(-r));
+                return error_setf(ret_error, r, "Failed to move nspawn to %s: %s", h->supervisor,
+                                  strerror(-r));
         parent = create_parents(c, h, h->p);
         if (parent < 0)
-                return fail(ret_error, parent, "Failed to create the parents of cgroup /%s (%s): %s", h->p,
-                            what, strerror(-parent));
+                return error_setf(ret_error, parent, "Failed to create the parents of cgroup /%s (%s): %s",
+                                  h->p, what, strerror(-parent));
         base = base ? base + 1 : h->p;
         /* A leftover of this machine (its nspawn was killed): empty, so it can go; a populated
          * one is a running container of the same name. */
         r = cg_remove_tree(parent, base, false);
         if (r == -EBUSY)
-                return fail(ret_error, r,
-                            "A container of this name is already running (its cgroup /%s is in use).", h->p);
+                return error_setf(ret_error, r,
+                                  "A container of this name is already running (its cgroup /%s is in use).",
+                                  h->p);
         if (r < 0)
-                return fail(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s", h->p, what,
-                            strerror(-r));
+                return error_setf(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s", h->p, what,
+                                  strerror(-r));
         p = mkdir_level(parent, base, &created);
         if (p < 0)
-                return fail(ret_error, p, "Failed to create cgroup /%s (%s): %s", h->p, what, strerror(-p));
+                return error_setf(ret_error, p, "Failed to create cgroup /%s (%s): %s", h->p, what,
+                                  strerror(-p));
         h->realized = true;
         if (has_controller(h, "cpuset") && (r = cpuset_init(parent, p)) < 0)
-                return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->p, strerror(-r));
+                return error_setf(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->p,
+                                  strerror(-r));
         if ((r = policy_apply(c, h, p, ret_error)) < 0)
                 return r;
         if (streq(h->p, h->r))
@@ -584,10 +581,11 @@ static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char
                 enable_controllers(p);
         r_fd = mkdir_level(p, "payload", &created);
         if (r_fd < 0)
-                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,
-                            strerror(-r_fd));
+                return error_setf(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,
+                                  strerror(-r_fd));
         if (has_controller(h, "cpuset") && (r = cpuset_init(p, r_fd)) < 0)
-                return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r, strerror(-r));
+                return error_setf(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r,
+                                  strerror(-r));
         return 0;
 }
 
@@ -620,7 +618,8 @@ int cgroup_clone_fd(struct cgroup_context *c, char **ret_error) {
                         return r;
                 int fd = cg_open(h->root_fd, h->r);
                 if (fd < 0)
-                        return fail(ret_error, fd, "Failed to open cgroup /%s: %s", h->r, strerror(-fd));
+                        return error_setf(ret_error, fd, "Failed to open cgroup /%s: %s", h->r,
+                                          strerror(-fd));
                 h->entered = true;
                 return fd;
         }
@@ -697,19 +696,20 @@ static int scope_payload(struct cgroup_context *c, struct hierarchy *h, pid_t pi
         int r;
 
         if (p < 0)
-                return fail(ret_error, p, "Failed to open the scope's cgroup /%s (%s): %s", h->p, what,
-                            strerror(-p));
+                return error_setf(ret_error, p, "Failed to open the scope's cgroup /%s (%s): %s", h->p, what,
+                                  strerror(-p));
         r_fd = mkdir_level(p, "payload", &created);
         if (r_fd < 0)
-                return fail(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,
-                            strerror(-r_fd));
+                return error_setf(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,
+                                  strerror(-r_fd));
         h->realized = true;
         if (has_controller(h, "cpuset") && (r = cpuset_init(p, r_fd)) < 0)
-                return fail(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r, strerror(-r));
+                return error_setf(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->r,
+                                  strerror(-r));
         snprintf(buf, sizeof buf, "%i", (int) pid);
         if ((r = cg_write(r_fd, "cgroup.procs", buf)) < 0)
-                return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s", h->r,
-                            what, strerror(-r));
+                return error_setf(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s",
+                                  h->r, what, strerror(-r));
         if (c->mode == CGROUP_UNIFIED && is_v2(h))
                 enable_controllers(p);
         return 0;
@@ -729,12 +729,12 @@ static int scope_attach(struct cgroup_context *c, pid_t pid, char **ret_error) {
                         return r;
                 if ((r = cgroup_scope_start(&spec, &c->scope, ret_error)) < 0)
                         return r == -EOPNOTSUPP
-                                       ? fail(ret_error, r, "The systemd scope backend is not built.")
+                                       ? error_setf(ret_error, r, "The systemd scope backend is not built.")
                                        : r;
         }
         snprintf(file, sizeof file, "/proc/%i/cgroup", (int) pid);
         if ((r = cg_read(AT_FDCWD, file, &text)) < 0)
-                return fail(ret_error, r, "Failed to read %s: %s", file, strerror(-r));
+                return error_setf(ret_error, r, "Failed to read %s: %s", file, strerror(-r));
         for (size_t i = 0; i < c->n; i++) {
                 struct hierarchy *h = &c->h[i];
                 _cleanup_free_ char *copy = strdup(text);
@@ -788,8 +788,9 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret
                 if (r < 0) {
                         close_many(ret_fds, *ret_n);
                         *ret_n = 0;
-                        return fail(ret_error, r, "Failed to move the container into cgroup /%s (%s): %s",
-                                    h->r, hierarchy_what(h), strerror(-r));
+                        return error_setf(ret_error, r,
+                                          "Failed to move the container into cgroup /%s (%s): %s", h->r,
+                                          hierarchy_what(h), strerror(-r));
                 }
         }
         return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chase.h"
+#include "errmsg.h"
 #include "fdutil.h"
 #include "macro.h"
 
@@ -28,16 +29,7 @@ const struct integration_host integration_host_default = {
         .localtime = "/etc/localtime",
 };
 
-_printf_(2, 3) static void warn(struct integration_context *ctx, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        int k = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (k >= 0)
-                (void) strv_push(&ctx->warnings, TAKE_PTR(msg));
-}
+#define warn(ctx, ...) strv_pushf(&(ctx)->warnings, __VA_ARGS__)
 
 /* ---- decisions ---- */
 

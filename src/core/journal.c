@@ -15,30 +15,11 @@
 #include "chase.h"
 #include "fdutil.h"
 #include "macro.h"
+#include "errmsg.h"
 #include "parse.h"
 
-_printf_(3, 4) static int journal_fail(struct journal_context *ctx, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (ctx->error)
-                return r;
-        va_start(ap, fmt);
-        if (vasprintf(&ctx->error, fmt, ap) < 0)
-                ctx->error = NULL;
-        va_end(ap);
-        return r;
-}
-
-_printf_(2, 3) static void journal_warn(struct journal_context *ctx, const char *fmt, ...) {
-        char *msg;
-        va_list ap;
-
-        va_start(ap, fmt);
-        int k = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (k >= 0)
-                (void) strv_push(&ctx->warnings, msg);
-}
+#define journal_fail(ctx, r, ...) error_setf(&(ctx)->error, (r), __VA_ARGS__)
+#define journal_warn(ctx, ...) strv_pushf(&(ctx)->warnings, __VA_ARGS__)
 
 void journal_mode_normalize(enum link_journal m, bool try_flag, enum link_journal *ret_mode, bool *ret_try) {
         switch (m) {

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "errmsg.h"
 #include "macro.h"
 #include "machined.h"
 
@@ -24,16 +25,6 @@ struct machined {
         void *bus;
         char *name; /* registered under this name, or NULL */
 };
-
-_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return r;
-}
 
 bool machined_creates_scope(const struct machined *m, const struct cgroup_context *cg) {
         return m && cgroup_context_uses_scope(cg);
@@ -54,18 +45,19 @@ int machined_new(const struct settings *s, struct machined **ret, char **ret_err
         if (s->register_mode == 0)
                 return 0;
         if (!cgroup_scope_available())
-                return s->register_mode > 0 ? fail(ret_error, -EOPNOTSUPP,
-                                                   "Failed to register machine: systemd is "
-                                                   "not running on this host (no /run/systemd/system).")
-                                            : 0;
+                return s->register_mode > 0
+                               ? error_setf(ret_error, -EOPNOTSUPP,
+                                            "Failed to register machine: systemd is "
+                                            "not running on this host (no /run/systemd/system).")
+                               : 0;
         r = bus_dlopen();
         if (r >= 0)
                 r = sd_bus_open_system(&bus);
         if (r < 0)
-                return s->register_mode > 0 ? fail(ret_error, r,
-                                                   "Failed to register machine: failed to open the "
-                                                   "system bus: %s",
-                                                   strerror(-r))
+                return s->register_mode > 0 ? error_setf(ret_error, r,
+                                                         "Failed to register machine: failed to open the "
+                                                         "system bus: %s",
+                                                         strerror(-r))
                                             : 0;
         if (!(m = calloc(1, sizeof(*m)))) {
                 sd_bus_unref(bus);
@@ -133,8 +125,8 @@ int machined_register(struct machined *m, const char *name, const uint8_t uuid[1
         if (r >= 0)
                 r = sd_bus_call(m->bus, msg, 0, &error, NULL);
         if (r < 0)
-                return m->mode > 0 ? fail(ret_error, r, "Failed to register machine: %s",
-                                          bus_error_text(&error, r))
+                return m->mode > 0 ? error_setf(ret_error, r, "Failed to register machine: %s",
+                                                bus_error_text(&error, r))
                                    : 0; /* auto: the container runs unregistered */
         if (!(m->name = strdup(name)))
                 return -ENOMEM;
@@ -154,9 +146,9 @@ void machined_unregister(struct machined *m) {
 int machined_new(const struct settings *s, struct machined **ret, char **ret_error) {
         *ret = NULL;
         if (s->register_mode > 0)
-                return fail(ret_error, -EOPNOTSUPP,
-                            "Failed to register machine: nspawn was built without "
-                            "systemd support (meson option sd-bus).");
+                return error_setf(ret_error, -EOPNOTSUPP,
+                                  "Failed to register machine: nspawn was built without "
+                                  "systemd support (meson option sd-bus).");
         return 0;
 }
 

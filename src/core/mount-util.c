@@ -14,20 +14,6 @@
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
-/* Record the first failure as a message for the parent to log; returns r. */
-int mount_fail(struct mount_context *ctx, int r, const char *fmt, ...) {
-        va_list ap;
-        char *msg;
-
-        if (ctx->error)
-                return r;
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) >= 0)
-                ctx->error = msg;
-        va_end(ap);
-        return r;
-}
-
 /* ---- small mount primitives ----------------------------------------------------------------- */
 
 int mount_attach(int mnt_fd, int target_fd) {

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/types.h>
 
+#include "errmsg.h"
 #include "macro.h"
 #include "mount.h"
 
@@ -26,10 +27,10 @@
 #define ATTR_RO_NSDE (MOUNT_ATTR_RDONLY | ATTR_NSDE)
 #define ATTR_TMPFS (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME)
 
-/* ---- mount-util.c: errors --------------------------------------------------------------------- */
+/* ---- errors ----------------------------------------------------------------------------------- */
 
 /* Record the first failure as a message for the parent to log; returns r. */
-_printf_(3, 4) int mount_fail(struct mount_context *ctx, int r, const char *fmt, ...);
+#define mount_fail(ctx, r, ...) error_setf(&(ctx)->error, (r), __VA_ARGS__)
 
 /* r if it is an error already, else -errno. */
 static inline int mount_err(int r) {

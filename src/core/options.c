@@ -14,6 +14,7 @@
 
 #include "caps.h"
 #include "config.h"
+#include "errmsg.h"
 #include "macro.h"
 #include "option-parsers.h"
 #include "parse.h"
@@ -580,32 +581,21 @@ static const struct option_def *row_for(int c) {
         return c > 0 && c < 0x100 ? option_find_short((char) c) : NULL;
 }
 
-static int fail(struct option_result *ret, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(struct option_result *ret, int r, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&ret->error, fmt, ap) < 0)
-                ret->error = NULL;
-        va_end(ap);
-        return r;
-}
-
 /* getopt's own errors: unknown option, missing argument, argument to a flag. */
 static int getopt_error(int c, char *argv[], struct option_result *ret) {
         const struct option_def *o = row_for(optopt);
         char name[64];
 
         if (c == ':' && o)
-                return fail(ret, -EINVAL, "Option %s requires an argument.",
-                            option_display_name(o, name, sizeof(name)));
+                return error_setf(&ret->error, -EINVAL, "Option %s requires an argument.",
+                                  option_display_name(o, name, sizeof(name)));
         if (o && optopt >= LONG_VAL_BASE)
-                return fail(ret, -EINVAL, "Option %s does not take an argument.",
-                            option_display_name(o, name, sizeof(name)));
+                return error_setf(&ret->error, -EINVAL, "Option %s does not take an argument.",
+                                  option_display_name(o, name, sizeof(name)));
         if (optopt > 0 && optopt < LONG_VAL_BASE)
-                return fail(ret, -EINVAL, "Unknown option '-%c'.", optopt);
-        return fail(ret, -EINVAL, "Unknown option '%.*s'.", (int) strcspn(argv[optind - 1], "="),
-                    argv[optind - 1]);
+                return error_setf(&ret->error, -EINVAL, "Unknown option '-%c'.", optopt);
+        return error_setf(&ret->error, -EINVAL, "Unknown option '%.*s'.",
+                          (int) strcspn(argv[optind - 1], "="), argv[optind - 1]);
 }
 
 static int parser_error(const struct option_def *o, const char *value, int r, const char *reason,
@@ -615,16 +605,16 @@ static int parser_error(const struct option_def *o, const char *value, int r, co
         option_display_name(o, name, sizeof(name));
         /* Name the value when only some values are unsupported (--private-users=pick, --bind=…:idmap). */
         if (r == -EOPNOTSUPP && value && (reason || (o->completion && o->completion[0] != '@')))
-                return fail(ret, r, "Option %s=%s is not supported yet.", name, value);
+                return error_setf(&ret->error, r, "Option %s=%s is not supported yet.", name, value);
         if (r == -EOPNOTSUPP)
-                return fail(ret, r, "Option %s is not supported yet.", name);
+                return error_setf(&ret->error, r, "Option %s is not supported yet.", name);
         if (r == -ENOMEM)
-                return fail(ret, r, "Out of memory.");
+                return error_setf(&ret->error, r, "Out of memory.");
         if (!value)
-                return fail(ret, r, "Option %s: %s.", name, reason ?: strerror(-r));
+                return error_setf(&ret->error, r, "Option %s: %s.", name, reason ?: strerror(-r));
         if (reason)
-                return fail(ret, r, "Invalid value '%s' for %s: %s.", value, name, reason);
-        return fail(ret, r, "Invalid value '%s' for %s.", value, name);
+                return error_setf(&ret->error, r, "Invalid value '%s' for %s: %s.", value, name, reason);
+        return error_setf(&ret->error, r, "Invalid value '%s' for %s.", value, name);
 }
 
 /* --help, --version, VALUE=help: the text goes into ret->output. */
@@ -636,7 +626,7 @@ static int output_result(const struct option_def *o, int what, const char *progr
                 ret->output = options_version();
         else
                 ret->output = option_values_text(o);
-        return ret->output ? 1 : fail(ret, -ENOMEM, "Out of memory.");
+        return ret->output ? 1 : error_setf(&ret->error, -ENOMEM, "Out of memory.");
 }
 
 /* What follows the options: the command line to run, replacing Parameters= of a settings file. */
@@ -644,7 +634,7 @@ static int parameters_store(char *const *params, struct settings *s, struct opti
         char **copy = strv_copy(params);
 
         if (!copy)
-                return fail(ret, -ENOMEM, "Out of memory.");
+                return error_setf(&ret->error, -ENOMEM, "Out of memory.");
         strv_free(s->parameters);
         s->parameters = copy;
         s->set_mask |= SETTING_BIT(SETTING_START_MODE);
@@ -660,7 +650,7 @@ int options_parse_argv(int argc, char *argv[], struct settings *s, struct option
         *ret = (struct option_result){};
         r = getopt_tables(&longopts, &shortopts);
         if (r < 0)
-                return fail(ret, r, "Out of memory.");
+                return error_setf(&ret->error, r, "Out of memory.");
         program = argc > 0 && argv[0] ? (strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]) : NULL;
 
         optind = 0; /* full re-initialisation of getopt's state: we may be called more than once */
@@ -673,7 +663,7 @@ int options_parse_argv(int argc, char *argv[], struct settings *s, struct option
                         return getopt_error(c, argv, ret);
                 o = row_for(c);
                 if (!o)
-                        return fail(ret, -EINVAL, "Unknown option.");
+                        return error_setf(&ret->error, -EINVAL, "Unknown option.");
                 r = option_apply(o, SOURCE_CLI, optarg, s, &reason);
                 if (r > 0)
                         return output_result(o, r, program, ret);

@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "console.h"
+#include "errmsg.h"
 #include "event.h"
 #include "fdutil.h"
 #include "machined.h"
@@ -282,8 +283,8 @@ static int publish_leader(struct supervisor *sv, char **ret_error) {
         int r = 0;
         if (sv->p->registry)
                 r = registry_set_leader(sv->p->registry, sv->pid);
-        if (r < 0 && asprintf(ret_error, "Failed to register machine: %s", strerror(-r)) < 0)
-                *ret_error = NULL;
+        if (r < 0)
+                (void) error_setf(ret_error, r, "Failed to register machine: %s", strerror(-r));
         (void) cgroup_guard(sv->p->cgroup, registry_entry_fd(sv->p->registry)); /* best effort */
         return r;
 }
@@ -354,9 +355,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 child_main(p, sock_child);
         }
         if (pid < 0) {
-                r = -errno;
-                if (asprintf(ret_error, "Failed to clone the container: %s", strerror(errno)) < 0)
-                        *ret_error = NULL;
+                r = error_setf(ret_error, -errno, "Failed to clone the container: %m");
                 (void) cgroup_destroy(p->cgroup);
                 supervisor_done(&sv);
                 return r;

@@ -17,23 +17,13 @@
 #include <unistd.h>
 
 #include "chase.h"
+#include "errmsg.h"
 #include "macro.h"
 #include "volatile.h"
 
 /* The tmpfs under an overlay root of -x: as large as tmpfs allows by default (half the RAM);
  * systemd-nspawn copies the tree to disk instead, so it has no such bound. */
 #define EPHEMERAL_TMPFS_OPTIONS "mode=0755"
-
-_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-        char *msg;
-
-        va_start(ap, fmt);
-        if (ret_error && !*ret_error && vasprintf(&msg, fmt, ap) >= 0)
-                *ret_error = msg;
-        va_end(ap);
-        return r;
-}
 
 /* ---- supervisor side ------------------------------------------------------------------------ */
 
@@ -92,25 +82,26 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
 
         lower = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (lower < 0 || fstat(lower, &st) < 0)
-                return fail(ret_error, negative_errno(), "Failed to open %s: %m", root);
+                return error_setf(ret_error, negative_errno(), "Failed to open %s: %m", root);
         r = tmpfs_on(root, tmpfs_options);
         if (r < 0)
-                return fail(ret_error, r, "Failed to mount tmpfs for the overlay on %s: %s", root,
-                            strerror(-r));
+                return error_setf(ret_error, r, "Failed to mount tmpfs for the overlay on %s: %s", root,
+                                  strerror(-r));
         scratch = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (scratch < 0)
-                return fail(ret_error, negative_errno(), "Failed to open the overlay's tmpfs: %m");
+                return error_setf(ret_error, negative_errno(), "Failed to open the overlay's tmpfs: %m");
 
         /* The merged root directory takes the upper dir's owner and mode: give it the image's. */
         if ((r = mkdir_exact(scratch, "upper", st.st_mode & 07777)) < 0 ||
             (fchownat(scratch, "upper", st.st_uid, st.st_gid, 0) < 0 && (r = negative_errno())) ||
             (r = mkdir_exact(scratch, "work", 0700)) < 0)
-                return fail(ret_error, r, "Failed to create the overlay's upper directory: %s",
-                            strerror(-r));
+                return error_setf(ret_error, r, "Failed to create the overlay's upper directory: %s",
+                                  strerror(-r));
         upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         work = openat(scratch, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (upper < 0 || work < 0)
-                return fail(ret_error, negative_errno(), "Failed to open the overlay's upper directory: %m");
+                return error_setf(ret_error, negative_errno(),
+                                  "Failed to open the overlay's upper directory: %m");
 
         snprintf(lower_path, sizeof(lower_path), "/proc/self/fd/%d", lower);
         snprintf(upper_path, sizeof(upper_path), "/proc/self/fd/%d", upper);
@@ -121,11 +112,13 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
             fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper_path, 0) < 0 ||
             fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work_path, 0) < 0 ||
             fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return fail(ret_error, negative_errno(), "Failed to create the overlay on %s: %m", root);
+                return error_setf(ret_error, negative_errno(), "Failed to create the overlay on %s: %m",
+                                  root);
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
         if (mnt < 0 ||
             move_mount(mnt, "", scratch, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return fail(ret_error, negative_errno(), "Failed to mount the overlay on %s: %m", root);
+                return error_setf(ret_error, negative_errno(), "Failed to mount the overlay on %s: %m",
+                                  root);
         return 0;
 }
 
@@ -169,20 +162,20 @@ static int tmpfs_root(const char *root, char **ret_error) {
 
         tree = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (tree < 0)
-                return fail(ret_error, negative_errno(), "Failed to open %s: %m", root);
+                return error_setf(ret_error, negative_errno(), "Failed to open %s: %m", root);
         usr = chase_open(tree, "usr", O_PATH | O_DIRECTORY, 0);
         if (usr < 0)
-                return fail(ret_error, usr, "Failed to open /usr of the image: %s", strerror(-usr));
+                return error_setf(ret_error, usr, "Failed to open /usr of the image: %s", strerror(-usr));
         usr_mnt = open_tree(usr, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
         if (usr_mnt < 0 || mount_setattr(usr_mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
-                return fail(ret_error, negative_errno(), "Failed to bind /usr of the image: %m");
+                return error_setf(ret_error, negative_errno(), "Failed to bind /usr of the image: %m");
 
         r = tmpfs_on(root, VOLATILE_TMPFS_OPTIONS);
         if (r < 0)
-                return fail(ret_error, r, "Failed to mount tmpfs on %s: %s", root, strerror(-r));
+                return error_setf(ret_error, r, "Failed to mount tmpfs on %s: %s", root, strerror(-r));
         new_root = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (new_root < 0)
-                return fail(ret_error, negative_errno(), "Failed to open the volatile root: %m");
+                return error_setf(ret_error, negative_errno(), "Failed to open the volatile root: %m");
         r = mkdir_exact(new_root, "usr", 0755);
         if (r >= 0) {
                 target = openat(new_root, "usr", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -191,10 +184,11 @@ static int tmpfs_root(const char *root, char **ret_error) {
                         r = negative_errno();
         }
         if (r < 0)
-                return fail(ret_error, r, "Failed to mount /usr in the volatile root: %s", strerror(-r));
+                return error_setf(ret_error, r, "Failed to mount /usr in the volatile root: %s",
+                                  strerror(-r));
         r = base_filesystem(new_root);
         if (r < 0)
-                return fail(ret_error, r, "Failed to populate the volatile root: %s", strerror(-r));
+                return error_setf(ret_error, r, "Failed to populate the volatile root: %s", strerror(-r));
         return 0;
 }
 
@@ -221,10 +215,10 @@ int volatile_mount_var(int tree_fd, enum volatile_mode mode, char **ret_error) {
                 return 0;
         var = chase_open(tree_fd, "var", O_PATH | O_DIRECTORY, 0);
         if (var < 0)
-                return fail(ret_error, var, "Failed to open /var of the image: %s", strerror(-var));
+                return error_setf(ret_error, var, "Failed to open /var of the image: %s", strerror(-var));
         snprintf(path, sizeof(path), "/proc/self/fd/%d", var);
         r = tmpfs_on(path, VOLATILE_TMPFS_OPTIONS);
         if (r < 0)
-                return fail(ret_error, r, "Failed to mount tmpfs on /var: %s", strerror(-r));
+                return error_setf(ret_error, r, "Failed to mount tmpfs on /var: %s", strerror(-r));
         return 0;
 }
