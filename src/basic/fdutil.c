@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "macro.h"
 
@@ -176,4 +178,27 @@ int mkdir_p(const char *path, mode_t mode) {
                 *s = '/';
         }
         return mkdir_exact(p, mode);
+}
+
+int close_all_fds_but(const int *keep, size_t n) {
+        int sorted[64];
+        size_t k = 0;
+        int from = 3;
+
+        if (n > ELEMENTSOF(sorted))
+                return -E2BIG;
+        for (size_t i = 0; i < n; i++) { /* insertion sort: a handful of fds */
+                size_t j = k++;
+                for (; j > 0 && sorted[j - 1] > keep[i]; j--)
+                        sorted[j] = sorted[j - 1];
+                sorted[j] = keep[i];
+        }
+        for (size_t i = 0; i < k; i++) {
+                if (sorted[i] < from)
+                        continue;
+                if (sorted[i] > from && syscall(SYS_close_range, from, sorted[i] - 1, 0) < 0)
+                        return -errno;
+                from = sorted[i] + 1;
+        }
+        return syscall(SYS_close_range, from, ~0U, 0) < 0 ? -errno : 0;
 }

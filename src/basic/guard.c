@@ -8,27 +8,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "fdutil.h"
 #include "macro.h"
 
 #define GUARD_DONE 'D'
-
-static bool fd_kept(int fd, const int *keep, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (keep[i] == fd)
-                        return true;
-        return false;
-}
-
-/* Close every fd from 3 up except the kept ones (at most a few, so a scan is cheap). */
-static void close_all_but(const int *keep, size_t n, int sock_fd) {
-        int max = sock_fd;
-        for (size_t i = 0; i < n; i++)
-                max = MAX(max, keep[i]);
-        for (int fd = 3; fd <= max; fd++)
-                if (fd != sock_fd && !fd_kept(fd, keep, n))
-                        (void) close(fd);
-        (void) syscall(SYS_close_range, max + 1, ~0U, 0);
-}
 
 _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep, size_t n, guard_fn fn,
                                  void *userdata) {
@@ -47,7 +30,11 @@ _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep,
         (void) chdir("/");
         for (int i = 0; i < 3 && null >= 0; i++)
                 (void) dup2(null, i);
-        close_all_but(keep, n, sock_fd);
+        int all[n + 1];
+        for (size_t i = 0; i < n; i++)
+                all[i] = keep[i];
+        all[n] = sock_fd;
+        (void) close_all_fds_but(all, n + 1);
 
         ssize_t got;
         while ((got = read(sock_fd, &c, 1)) < 0 && errno == EINTR)

@@ -83,21 +83,7 @@ static void child_bind_to_parent(struct child *c) {
  * container could reach it through /proc/1/fd. */
 static void child_close_inherited(struct child *c) {
         int keep[] = {c->sock, c->p->stub_fd};
-        int from = 3;
-
-        if (keep[0] > keep[1]) {
-                int t = keep[0];
-                keep[0] = keep[1];
-                keep[1] = t;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
-                if (keep[i] < from)
-                        continue;
-                if (keep[i] > from)
-                        (void) syscall(SYS_close_range, from, keep[i] - 1, 0);
-                from = keep[i] + 1;
-        }
-        (void) syscall(SYS_close_range, from, ~0U, 0);
+        (void) close_all_fds_but(keep, ELEMENTSOF(keep));
 }
 
 static void child_reset_signals(void) {

@@ -197,7 +197,14 @@ static bool has_systemd_lock(int parent_fd, const char *name) {
         return faccessat(parent_fd, lck, F_OK, AT_SYMLINK_NOFOLLOW) >= 0;
 }
 
-int ephemeral_sweep(int parent_fd, const char *prefix) {
+/* What a sweep finds: parent_fd/name, an entry named PREFIX + 16 hex digits that is a directory
+ * nobody holds a lock on; fd is that directory, which we hold LOCK_EX on. Returns whether it
+ * removed it. */
+typedef bool (*sweep_fn)(int parent_fd, const char *name, int fd);
+
+/* Leftovers of killed nspawns: their owners held a lock on them while alive. Returns the
+ * number removed. */
+static int sweep(int parent_fd, const char *prefix, sweep_fn remove) {
         int fd = dup(parent_fd), removed = 0;
         DIR *d;
 
@@ -207,18 +214,27 @@ int ephemeral_sweep(int parent_fd, const char *prefix) {
         }
         for (struct dirent *de; (de = readdir(d));) {
                 const char *rest = startswith(de->d_name, prefix);
-                _cleanup_close_ int snap = -EBADF;
+                _cleanup_close_ int entry = -EBADF;
 
-                if (!rest || !is_hex_suffix(rest) || has_systemd_lock(parent_fd, de->d_name))
+                if (!rest || !is_hex_suffix(rest))
                         continue;
-                snap = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (snap < 0 || !btrfs_is_subvolume(snap) || flock(snap, LOCK_EX | LOCK_NB) < 0)
-                        continue; /* not a snapshot, or its owner (nspawn or reaper) is alive */
-                if (btrfs_destroy(parent_fd, de->d_name) >= 0)
+                entry = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (entry >= 0 && flock(entry, LOCK_EX | LOCK_NB) >= 0 &&
+                    remove(parent_fd, de->d_name, entry))
                         removed++;
         }
         closedir(d);
         return removed;
+}
+
+static bool snapshot_remove(int parent_fd, const char *name, int fd) {
+        if (has_systemd_lock(parent_fd, name) || !btrfs_is_subvolume(fd))
+                return false; /* a systemd-nspawn's, or not a snapshot */
+        return btrfs_destroy(parent_fd, name) >= 0;
+}
+
+int ephemeral_sweep(int parent_fd, const char *prefix) {
+        return sweep(parent_fd, prefix, snapshot_remove);
 }
 
 /* ---- the reaper ----------------------------------------------------------------------------- */
@@ -362,48 +378,49 @@ static void template_discard(int parent_fd, const char *name, bool subvolume) {
         (void) unlinkat(parent_fd, name, AT_REMOVEDIR);
 }
 
-/* Copies of a killed nspawn: the directory lock is held while a copy is being made. */
-static void template_sweep(int parent_fd, const char *prefix) {
-        int fd = dup(parent_fd);
-        DIR *d;
+static bool copy_remove(int parent_fd, const char *name, int fd) {
+        template_discard(parent_fd, name, btrfs_is_subvolume(fd));
+        return true;
+}
 
-        if (fd < 0 || !(d = fdopendir(fd))) {
-                safe_close(fd);
-                return;
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                const char *rest = startswith(de->d_name, prefix);
-                _cleanup_close_ int t = -EBADF;
+/* A new, empty copy directory that we hold LOCK_EX on, under a fresh name. Another nspawn's
+ * sweep may take it between its creation and our lock (it is unlocked then): so the lock must
+ * be ours and the name still this directory's, else it is tried again under a new name. */
+static int copy_dir_new(int parent_fd, const char *base, char **ret_name, bool *ret_subvolume) {
+        for (int attempt = 0; attempt < 16; attempt++) {
+                _cleanup_free_ char *prefix = NULL, *name = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+                int r = temp_name(TEMPLATE_PREFIX, base, &prefix, &name);
 
-                if (!rest || !is_hex_suffix(rest))
-                        continue;
-                t = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (t >= 0 && flock(t, LOCK_EX | LOCK_NB) >= 0)
-                        template_discard(parent_fd, de->d_name, btrfs_is_subvolume(t));
+                if (r < 0)
+                        return r;
+                if (attempt == 0)
+                        (void) sweep(parent_fd, prefix, copy_remove);
+                /* On btrfs the copy is a subvolume, so that -x can snapshot it later. */
+                bool subvolume = btrfs_subvol_create(parent_fd, name) >= 0;
+                if (!subvolume && mkdirat(parent_fd, name, 0700) < 0)
+                        return negative_errno();
+                fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 ||
+                    fstatat(parent_fd, name, &b, AT_SYMLINK_NOFOLLOW) < 0 || a.st_ino != b.st_ino ||
+                    a.st_dev != b.st_dev)
+                        continue; /* swept: the sweeper removes it (or has) */
+                *ret_name = TAKE_PTR(name);
+                *ret_subvolume = subvolume;
+                return TAKE_FD(fd);
         }
-        closedir(d);
+        return -EBUSY;
 }
 
 static int template_copy(int tpl_fd, int parent_fd, const char *base) {
-        _cleanup_free_ char *prefix = NULL, *name = NULL;
-        _cleanup_close_ int dst = -EBADF;
-        bool subvolume;
-        int r;
+        _cleanup_free_ char *name = NULL;
+        bool subvolume = false;
 
-        r = temp_name(TEMPLATE_PREFIX, base, &prefix, &name);
-        if (r < 0)
-                return r;
-        template_sweep(parent_fd, prefix);
-
-        /* On btrfs the copy is a subvolume, so that -x can snapshot it later. */
-        subvolume = btrfs_subvol_create(parent_fd, name) >= 0;
-        if (!subvolume && mkdirat(parent_fd, name, 0700) < 0)
-                return negative_errno();
-        dst = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dst < 0 || flock(dst, LOCK_EX | LOCK_NB) < 0)
-                r = negative_errno();
-        if (r >= 0)
-                r = copy_tree(tpl_fd, dst);
+        _cleanup_close_ int dst = copy_dir_new(parent_fd, base, &name, &subvolume);
+        if (dst < 0)
+                return dst;
+        int r = copy_tree(tpl_fd, dst);
         if (r >= 0 && renameat2(parent_fd, name, parent_fd, base, RENAME_NOREPLACE) < 0)
                 r = negative_errno();
         if (r < 0)

@@ -227,6 +227,25 @@ static void test_template(void **state) {
         closedir(d);
         close(fd);
         assert_int_equal(n, 2); /* tpl and dst */
+
+        /* A killed nspawn's half-made copy (unlocked) is swept by the next copy of the same
+         * target; one still being made (locked) is left alone. */
+        _cleanup_free_ char *stale = NULL, *busy = NULL, *dst3 = NULL;
+        if (asprintf(&stale, "%s/.#template.dst3%s", t, "0123456789abcdef") < 0 ||
+            asprintf(&busy, "%s/.#template.dst3%s", t, "fedcba9876543210") < 0 ||
+            asprintf(&dst3, "%s/dst3", t) < 0)
+                fail();
+        assert_int_equal(mkdir(stale, 0700), 0);
+        int stale_fd = open(stale, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        write_at(stale_fd, "half", "x", 0644);
+        close(stale_fd);
+        assert_int_equal(mkdir(busy, 0700), 0);
+        int busy_fd = open(busy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_int_equal(flock(busy_fd, LOCK_EX), 0);
+        assert_int_equal(template_populate(tpl, dst3), 0);
+        assert_int_equal(stat(stale, &st), -1);
+        assert_int_equal(stat(busy, &st), 0);
+        close(busy_fd);
         rm_tree(t);
 }
 

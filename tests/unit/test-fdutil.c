@@ -152,6 +152,35 @@ static void test_msg_fds(void **state) {
         close(p[1]);
 }
 
+/* In a child (it closes the test's own fds): only the kept ones and stdio stay open. */
+static void test_close_all_fds_but(void **state) {
+        (void) state;
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                int fds[6];
+                for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                        if ((fds[i] = open("/dev/null", O_RDONLY)) < 0)
+                                _exit(10);
+                int keep[] = {fds[4], -1, fds[1], fds[4]}; /* any order, negatives, twice */
+                if (close_all_fds_but(keep, ELEMENTSOF(keep)) != 0)
+                        _exit(11);
+                for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                        if (fd_open(fds[i]) != (i == 1 || i == 4))
+                                _exit(20 + (int) i);
+                if (!fd_open(0) || !fd_open(1) || !fd_open(2))
+                        _exit(30);
+                if (count_fds() != 2 + 3 + 2 + 1) /* ".", "..", stdio, the two kept, the dir read */
+                        _exit(31);
+                int many[65] = {0};
+                _exit(close_all_fds_but(many, ELEMENTSOF(many)) == -E2BIG && fd_open(fds[1]) ? 0 : 32);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_msg_eof(void **state) {
         (void) state;
         char buf[8], type = 'z';
@@ -353,6 +382,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_msg_fd, socket_setup, socket_teardown),
                 cmocka_unit_test_setup_teardown(test_msg_fds, socket_setup, socket_teardown),
                 cmocka_unit_test_setup_teardown(test_msg_eof, socket_setup, socket_teardown),
+                cmocka_unit_test(test_close_all_fds_but),
                 cmocka_unit_test_setup_teardown(test_write_all, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_read_fd, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_files_at, dir_setup, dir_teardown),
