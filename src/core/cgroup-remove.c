@@ -86,15 +86,15 @@ int cg_remove_tree(int parent_fd, const char *name, bool kill_procs) {
         }
 }
 
-/* Remove the empty parents of path up to (not including) stop, e.g. machine.slice. A busy one
- * (another container's) ends the walk. */
-static void remove_parents(int root_fd, const char *path, const char *stop) {
+/* Remove the empty parents of path (relative to the hierarchy's root), e.g. machine.slice. A
+ * busy one (another container's) ends the walk. */
+static void remove_parents(int root_fd, const char *path) {
         _cleanup_free_ char *p = strdup(path);
         char *slash;
 
         while (p && (slash = strrchr(p, '/'))) {
                 *slash = 0;
-                if (streq(p, stop) || unlinkat(root_fd, p, AT_REMOVEDIR) < 0)
+                if (unlinkat(root_fd, p, AT_REMOVEDIR) < 0)
                         return;
         }
 }
@@ -153,7 +153,7 @@ static int guard_remove(struct cgroup_context *c, struct hierarchy *h) {
         if (ours && r >= 0 && !streq(h->p, h->r))
                 r = cg_remove_tree(h->root_fd, h->p, true);
         if (ours && r >= 0 && !h->in_unit)
-                remove_parents(h->root_fd, h->p, "");
+                remove_parents(h->root_fd, h->p);
         return r;
 }
 
@@ -206,7 +206,7 @@ int cgroup_destroy(struct cgroup_context *c) {
                 if (k >= 0 && !streq(h->p, h->r) && !h->systemd)
                         k = cg_remove_tree(h->root_fd, h->p, true);
                 if (k >= 0 && !h->in_unit && !h->systemd)
-                        remove_parents(h->root_fd, h->p, "");
+                        remove_parents(h->root_fd, h->p);
                 if (k < 0 && r == 0)
                         r = k;
                 h->realized = h->entered = false;

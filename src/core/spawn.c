@@ -147,8 +147,11 @@ static int on_signal(struct event_source *src, uint32_t events) {
         return kill_container(sv, SIGKILL);
 }
 
+/* A dispatch result of our own sources: leave the loop (pty sources return PTY_FORWARD_ESCAPE). */
+#define LOOP_DONE (PTY_FORWARD_ESCAPE + 1)
+
 static int on_pidfd(struct event_source *src, uint32_t events) {
-        return 1; /* PID 1 is gone: leave the loop */
+        return LOOP_DONE; /* PID 1 is gone */
 }
 
 /* sd_notify messages from the guest's PID 1 (with --as-pid2 from anything in the container):
@@ -263,11 +266,11 @@ static int event_loop(struct supervisor *sv) {
                 for (int i = 0; i < n; i++) {
                         struct event_source *src = ev[i].data.ptr;
                         int r = src->dispatch(src, ev[i].events);
-                        if (r == PTY_FORWARD_ESCAPE && src != &sv->pidfd_src) {
+                        if (r == PTY_FORWARD_ESCAPE) {
                                 sv->end = SPAWN_ESCAPED;
                                 sv->killed = true;
                                 (void) kill_container(sv, SIGKILL);
-                        } else if (r > 0)
+                        } else if (r == LOOP_DONE)
                                 return 0;
                         else if (r < 0)
                                 return r;
@@ -275,10 +278,9 @@ static int event_loop(struct supervisor *sv) {
         }
 }
 
-/* The leader's PID is known now: the machine's record says who it is (the name was claimed by
- * main before the clone, so this replaces our own record). Runs while the child sets up. */
 /* Once PID 1 is placed (the child is waiting for that, so it comes first): our registry record
- * gets the leader, then the cgroup guard starts, holding that final record (see cgroup_guard()). */
+ * (claimed by main before the clone) is replaced by one with the leader, then the cgroup guard
+ * starts, holding that final record (see cgroup_guard()). */
 static int publish_leader(struct supervisor *sv, char **ret_error) {
         int r = 0;
         if (sv->p->registry)
