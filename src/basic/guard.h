@@ -28,6 +28,15 @@ struct guard {
 
 typedef void (*guard_fn)(void *userdata);
 
+/* One more thing a guard undoes, for a guard owned elsewhere: the fds it must keep open (at the
+ * same numbers) and the function it then runs. */
+struct guard_duty {
+        int fds[4];
+        size_t n_fds;
+        guard_fn fn;
+        void *userdata;
+};
+
 /* Fork the guard. fn(userdata) runs in it once the supervisor is done or dead. */
 int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n_keep, guard_fn fn,
                 void *userdata);

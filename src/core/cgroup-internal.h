@@ -51,6 +51,7 @@ struct cgroup_context {
         int kill_signal;
         struct scope_unit *scope; /* started by us (not by machined) */
         struct guard guard;       /* see cgroup_guard() */
+        struct guard_duty also;   /* the guard's other duty */
 };
 
 /* Control files of a cgroup directory: no O_CREAT (a missing file is -ENOENT, not a new file). */

@@ -169,13 +169,15 @@ static void guard_cleanup(void *userdata) {
                         if (c->h[i].realized && guard_remove(c, &c->h[i]) == -EBUSY)
                                 busy = true;
                 if (!busy)
-                        return;
+                        break;
                 sleep_ms(100);
         }
+        if (c->also.fn)
+                c->also.fn(c->also.userdata);
 }
 
-int cgroup_guard(struct cgroup_context *c, int hold_fd) {
-        int keep[c ? c->n + 1 : 1];
+int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also) {
+        int keep[c ? c->n + ELEMENTSOF(c->also.fds) : 1];
         size_t n = 0;
 
         if (!c)
@@ -186,8 +188,9 @@ int cgroup_guard(struct cgroup_context *c, int hold_fd) {
                 c->h[i].p_ino = dir_ino(c->h[i].root_fd, c->h[i].p);
                 keep[n++] = c->h[i].root_fd;
         }
-        if (hold_fd >= 0)
-                keep[n++] = hold_fd;
+        c->also = also ? *also : (struct guard_duty){};
+        for (size_t i = 0; i < c->also.n_fds && i < ELEMENTSOF(c->also.fds); i++)
+                keep[n++] = c->also.fds[i];
         return guard_start(&c->guard, "nspawn-cgguard", keep, n, guard_cleanup, c);
 }
 
@@ -211,8 +214,8 @@ int cgroup_destroy(struct cgroup_context *c) {
                         r = k;
                 h->realized = h->entered = false;
         }
-        /* the guard stays until the next run's guard or cgroup_context_free(): it has nothing
-         * left to do, but it still holds the registry record (see cgroup_guard()) */
+        /* the guard stays until the next run's guard or cgroup_context_free(): its cgroups are
+         * gone, but it still holds the registry record (see cgroup_guard()) */
         c->scope = cgroup_scope_stop(c->scope);
         return r;
 }

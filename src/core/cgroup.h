@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guard.h"
 #include "settings.h"
 
 enum cgroup_mode {
@@ -137,12 +138,13 @@ int cgroup_destroy(struct cgroup_context *c);
  * supervisor dies without cgroup_destroy() (SIGKILL). cgroupfs never removes a cgroup by itself,
  * so this is what makes a killed nspawn leave nothing behind. The guard lives until the next
  * run's guard replaces it or cgroup_context_free() ends it (neither waits for it). Without it
- * (fork failed), the next start of the machine removes the stale, empty cgroups. hold_fd (or
- * -EBADF): an fd the guard keeps open until it exits — the machine's registry record: released
- * before the cgroup context, its last close (a journal commit where /run is not a tmpfs)
- * happens in the guard, off the supervisor's exit path; and a SIGKILLed supervisor's record
- * stays locked (live) while the guard still removes its cgroups. */
-int cgroup_guard(struct cgroup_context *c, int hold_fd);
+ * (fork failed), the next start of the machine removes the stale, empty cgroups.
+ * also (or NULL): one more duty, done after the cgroups are gone — the machine's registry record
+ * (registry_guard_duty()): the guard keeps the record open, so a SIGKILLed supervisor's machine
+ * stays listed (locked) until its cgroups are gone, and is then removed; and, the record being
+ * released before the cgroup context, its last close (a journal commit where /run is not a
+ * tmpfs) happens in the guard, off the supervisor's exit path. */
+int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also);
 
 /* Child, after unshare(CLONE_NEWCGROUP), in the container's mount namespace: on a legacy or
  * hybrid host, mount each v1 hierarchy (controllers read-only, name=systemd writable) and, on a

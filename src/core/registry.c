@@ -474,19 +474,34 @@ const struct machine_record *registry_entry_record(const struct registry_entry *
         return &e->rec;
 }
 
-struct registry_entry *registry_release(struct registry_entry *e) {
+/* Unlink the published record, only if the name is still our inode (while holding its lock). */
+static void entry_unlink(const struct registry_entry *e) {
         struct stat ours, now;
-        if (!e)
-                return NULL;
-        /* Unlink while still holding the lock, and only our own inode. */
         if (fstat(e->fd, &ours) == 0 && fstatat(e->dir_fd, e->rec.name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
             ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
                 (void) unlinkat(e->dir_fd, e->rec.name, 0);
+}
+
+struct registry_entry *registry_release(struct registry_entry *e) {
+        if (!e)
+                return NULL;
+        entry_unlink(e);
         return entry_free(e);
 }
 
-int registry_entry_fd(const struct registry_entry *e) {
-        return e ? e->fd : -EBADF;
+static void guard_unlink(void *userdata) {
+        entry_unlink(userdata);
+}
+
+void registry_guard_duty(const struct registry_entry *e, struct guard_duty *ret) {
+        *ret = (struct guard_duty){};
+        if (e)
+                *ret = (struct guard_duty){
+                        .fds = {e->dir_fd, e->fd},
+                        .n_fds = 2,
+                        .fn = guard_unlink,
+                        .userdata = (void *) e,
+                };
 }
 
 /* ---- readers ---- */

@@ -22,12 +22,15 @@
  *   NETIF=12 13                            host-side interface indexes, space separated; empty
  *                                          when the container has no interfaces of its own
  *
- * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life.
+ * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life
+ * (and its cgroup guard, which removes the record after a SIGKILLed supervisor's cgroups, see
+ * registry_guard_duty()).
  * A record is never changed in place: an update is a new, already locked, anonymous file
  * (O_TMPFILE) that is linked under a ".#NAME.*" name and renamed over the record, so the file at
  * NAME is locked at every moment while the supervisor lives. A record (or ".#" temporary) whose
- * lock can be taken therefore belongs to a dead supervisor (SIGKILL) and is removed by whoever
- * finds it: registry_list(), registry_get(), registry_gc() and registry_claim().
+ * lock can be taken therefore belongs to a dead supervisor (SIGKILL, without a guard) and is
+ * removed by whoever finds it: registry_list(), registry_get(), registry_gc() and
+ * registry_claim().
  * Readers take the lock with LOCK_NB only and never wait. PIDs are those of the supervisor's PID
  * namespace.
  */
@@ -37,6 +40,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guard.h"
 #include "settings.h"
 
 #define REGISTRY_DIR "/run/nspawn/machines"
@@ -82,8 +86,10 @@ int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
 /* The record as published (owned by e). */
 const struct machine_record *registry_entry_record(const struct registry_entry *e);
 
-/* The published record's fd (locked), or -EBADF without an entry. */
-int registry_entry_fd(const struct registry_entry *e);
+/* For a guard (guard.h) that outlives a SIGKILLed supervisor: the record's fds to keep (its lock
+ * keeps the machine listed while the guard works) and the duty to remove the record then, if
+ * it is still ours. Without an entry, no duty. */
+void registry_guard_duty(const struct registry_entry *e, struct guard_duty *ret);
 
 /* Remove the record and drop the lock. Returns NULL. */
 struct registry_entry *registry_release(struct registry_entry *e);

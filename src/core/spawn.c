@@ -280,14 +280,16 @@ static int event_loop(struct supervisor *sv) {
 
 /* Once PID 1 is placed (the child is waiting for that, so it comes first): our registry record
  * (claimed by main before the clone) is replaced by one with the leader, then the cgroup guard
- * starts, holding that final record (see cgroup_guard()). */
+ * starts, with that final record as its second duty (see cgroup_guard()). */
 static int publish_leader(struct supervisor *sv, char **ret_error) {
         int r = 0;
         if (sv->p->registry)
                 r = registry_set_leader(sv->p->registry, sv->pid);
         if (r < 0)
                 (void) error_setf(ret_error, r, "Failed to register machine: %s", strerror(-r));
-        (void) cgroup_guard(sv->p->cgroup, registry_entry_fd(sv->p->registry)); /* best effort */
+        struct guard_duty record;
+        registry_guard_duty(sv->p->registry, &record);
+        (void) cgroup_guard(sv->p->cgroup, &record); /* best effort */
         return r;
 }
 

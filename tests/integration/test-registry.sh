@@ -1,6 +1,7 @@
 #!/bin/bash
 # The machine registry: a running container is recorded in /run/nspawn/machines/NAME (leader PID,
-# root, ...); the record goes away however nspawn ends; a record left by a SIGKILLed nspawn is
+# root, ...); the record goes away however nspawn ends (after SIGKILL its cgroup guard removes
+# it); a record left by a SIGKILLed nspawn whose guard died too is
 # stale and the next start of the name reclaims it; a second container of a live name is refused
 # and leaves the first one's record alone.
 . "$(dirname "$0")/lib.sh"
@@ -92,21 +93,31 @@ assert_eq "$(field START_MODE)" pid2 "START_MODE with -a"
 kill -TERM "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 
-# ---- SIGKILL of nspawn: the record stays, stale; the next start reclaims the name ----
+scopes() { find /sys/fs/cgroup -name "machine-it*registry*${name##*-}.scope" 2>/dev/null; }
+
+# ---- SIGKILL of nspawn: its guard removes the cgroups, then the record ----
 start_bg
-old_supervisor=$BG_PID
 kill -KILL "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 wait_for "[[ -z \$(it_root_processes) ]]" 5 || fail "container processes remain after SIGKILL of nspawn"
-[[ -f $rec ]] || fail "the SIGKILLed nspawn's record is gone already (expected it stale, until the next start)"
+wait_for "[[ ! -e $rec ]]" 5 || fail "the SIGKILLed nspawn's record is still there 5 s later"
+[[ -z $(scopes) ]] || fail "the record is gone but the cgroups remain: $(scopes)"
+
+# ---- nspawn and its guard SIGKILLed: the record stays, stale; the next start reclaims it ----
+start_bg
+old_supervisor=$BG_PID
+guard=$(pgrep -P "$BG_PID" -x nspawn-cgguard)
+[[ -n $guard ]] || fail "no cgroup guard (nspawn-cgguard) below nspawn $BG_PID"
+kill -KILL "$guard" "$BG_PID"
+wait "$BG_PID" 2>/dev/null
+wait_for "[[ -z \$(it_root_processes) ]]" 5 || fail "container processes remain after SIGKILL of nspawn"
+[[ -f $rec ]] || fail "the record of a SIGKILLed nspawn without its guard is gone (expected it stale)"
 assert_eq "$(field SUPERVISOR)" "$old_supervisor" "stale record's SUPERVISOR"
-# the cgroup guard holds the lock until it has removed the cgroups (it retries every 100 ms)
-wait_for "flock -n -x $rec true" 5 || fail "the lock of a dead supervisor's record is still held 5 s later"
-[[ -n $(find /sys/fs/cgroup -name "machine-it*registry*${name##*-}.scope" 2>/dev/null) ]] &&
-        fail "the record's lock is free but the cgroups remain: $(find /sys/fs/cgroup -name "machine-it*registry*${name##*-}.scope")"
+flock -n -x "$rec" true || fail "the lock of a dead supervisor's record is still held"
 start_bg
 assert_eq "$(field SUPERVISOR)" "$BG_PID" "SUPERVISOR after the stale record was reclaimed"
 assert_eq "$(field LEADER)" "$(leader_of "$BG_PID")" "LEADER after the stale record was reclaimed"
 kill -TERM "$BG_PID"
 wait "$BG_PID" 2>/dev/null
+[[ -z $(scopes) ]] || fail "stale cgroups of the killed run remain after the next run: $(scopes)"
 [[ -z $(leftovers) ]] || fail "left in the registry: $(leftovers)"
