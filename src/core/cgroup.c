@@ -37,6 +37,7 @@
 #include "devices.h"
 #include "fdutil.h"
 #include "macro.h"
+#include "mount-util.h"
 #include "strv.h"
 
 static const char *const mode_names[] = {
@@ -91,29 +92,10 @@ static bool has_controller(const struct hierarchy *h, const char *ctrl) {
 /* A detached mount of a cgroup hierarchy: cgroup2 (controllers NULL), a named v1 hierarchy
  * ("name=systemd") or v1 controllers ("cpu,cpuacct"). In a cgroup namespace its root is the
  * namespace's root. */
+/* A detached cgroup v1 hierarchy ("cpu,cpuacct", "name=systemd": the mount options as in
+ * /proc/self/cgroup), or cgroup2 (NULL). */
 static int cgroupfs_new(const char *controllers, unsigned attrs) {
-        _cleanup_close_ int fs = fsopen(controllers ? "cgroup" : "cgroup2", FSOPEN_CLOEXEC);
-        _cleanup_free_ char *copy = controllers ? strdup(controllers) : NULL;
-        char *save = NULL;
-
-        if (fs < 0)
-                return -errno;
-        if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "cgroup", 0) < 0)
-                return -errno;
-        if (controllers && !copy)
-                return -ENOMEM;
-        for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
-                const char *name = startswith(o, "name=");
-                int k = name ? fsconfig(fs, FSCONFIG_SET_FLAG, "none", NULL, 0) |
-                                        fsconfig(fs, FSCONFIG_SET_STRING, "name", name, 0)
-                             : fsconfig(fs, FSCONFIG_SET_FLAG, o, NULL, 0);
-                if (k < 0)
-                        return -errno;
-        }
-        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return -errno;
-        int mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
-        return mnt < 0 ? -errno : mnt;
+        return mount_fs_new(controllers ? "cgroup" : "cgroup2", "cgroup", controllers, attrs);
 }
 
 /* ---- detection ---- */

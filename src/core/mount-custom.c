@@ -337,21 +337,6 @@ static int overlay_upper_work(struct mount_context *ctx, int tree_fd, size_t i, 
         return layer_add(l, scratch_mkdir(ctx, name), work);
 }
 
-static int overlay_new(const char *lower, const char *upper, const char *work, bool read_only) {
-        _cleanup_close_ int fs = -EBADF;
-        int mnt;
-
-        fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
-            (upper && fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0) ||
-            (work && fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0) ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return negative_errno();
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, read_only ? MOUNT_ATTR_RDONLY : 0);
-        return mnt < 0 ? negative_errno() : mnt;
-}
-
 static int overlay_prepare(struct mount_context *ctx, int tree_fd, size_t i) {
         const struct custom_mount *m = &ctx->settings->custom_mounts[i];
         _cleanup_(layer_fds_done) struct layer_fds l = {.n = 0};
@@ -374,7 +359,7 @@ static int overlay_prepare(struct mount_context *ctx, int tree_fd, size_t i) {
         if (r < 0)
                 return r;
 
-        return overlay_new(lower, upper, work, m->read_only);
+        return mount_overlay_new(lower, upper, work, m->read_only);
 }
 
 int mount_custom_prepare(struct mount_context *ctx, int tree_fd) {

@@ -93,6 +93,20 @@ int mount_fs_new(const char *type, const char *source, const char *options, uint
         return mnt < 0 ? negative_errno() : mnt;
 }
 
+int mount_overlay_new(const char *lower, const char *upper, const char *work, bool read_only) {
+        _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        int mnt;
+
+        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+            (upper && fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0) ||
+            (work && fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0) ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, read_only ? MOUNT_ATTR_RDONLY : 0);
+        return mnt < 0 ? negative_errno() : mnt;
+}
+
 static unsigned long attrs_to_ms(uint64_t attrs) {
         static const struct {
                 uint64_t attr;

@@ -46,6 +46,9 @@ int mount_set_attrs(int fd, unsigned flags, uint64_t attrs);
 /* A detached copy of the mount at fd (or of the subtree there), with attrs applied. */
 int mount_clone_tree(int fd, const char *path, bool recursive, uint64_t attrs);
 /* A new, detached instance of a file system: fsopen → options → create → fsmount. */
+/* A detached overlayfs: lowerdir (":"-separated, top first), upperdir and workdir (both NULL for
+ * a read-only overlay), as paths (e.g. /proc/self/fd/N). */
+int mount_overlay_new(const char *lower, const char *upper, const char *work, bool read_only);
 int mount_fs_new(const char *type, const char *source, const char *options, uint64_t attrs);
 /* A new file system on the mount point target_fd with mount(2) (needs /proc: not for /proc). */
 int mount_fs_at(int target_fd, const char *type, const char *source, const char *options, uint64_t attrs);

@@ -19,6 +19,7 @@
 #include "chase.h"
 #include "errmsg.h"
 #include "macro.h"
+#include "mount-util.h"
 #include "volatile.h"
 
 /* The tmpfs under an overlay root of -x: as large as tmpfs allows by default (half the RAM);
@@ -74,8 +75,7 @@ static int mkdir_exact(int dir_fd, const char *name, mode_t mode) {
  * goes away with the container's mount namespace.
  */
 static int overlay_root(const char *root, const char *tmpfs_options, char **ret_error) {
-        _cleanup_close_ int lower = -EBADF, scratch = -EBADF, upper = -EBADF, work = -EBADF, fs = -EBADF,
-                            mnt = -EBADF;
+        _cleanup_close_ int lower = -EBADF, scratch = -EBADF, upper = -EBADF, work = -EBADF, mnt = -EBADF;
         char lower_path[32], upper_path[32], work_path[32];
         struct stat st;
         int r;
@@ -106,19 +106,13 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
         snprintf(lower_path, sizeof(lower_path), "/proc/self/fd/%d", lower);
         snprintf(upper_path, sizeof(upper_path), "/proc/self/fd/%d", upper);
         snprintf(work_path, sizeof(work_path), "/proc/self/fd/%d", work);
-        fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower_path, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper_path, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work_path, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return error_setf(ret_error, negative_errno(), "Failed to create the overlay on %s: %m",
-                                  root);
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
-        if (mnt < 0 ||
-            move_mount(mnt, "", scratch, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return error_setf(ret_error, negative_errno(), "Failed to mount the overlay on %s: %m",
-                                  root);
+        mnt = mount_overlay_new(lower_path, upper_path, work_path, false);
+        if (mnt < 0)
+                return error_setf(ret_error, mnt, "Failed to create the overlay on %s: %s", root,
+                                  strerror(-mnt));
+        r = mount_attach(mnt, scratch);
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to mount the overlay on %s: %s", root, strerror(-r));
         return 0;
 }
 
