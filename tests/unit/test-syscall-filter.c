@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,24 @@ static int checks_default(void) {
         fclose(f);
         CHECK(seccomp_mode_2);
         return 0;
+}
+
+/* x32 is covered exactly when the kernel runs x32 calls (an x32 getpid answers). */
+static void test_local_archs(void **state) {
+        size_t n;
+        const uint32_t *archs = syscall_local_archs(&n);
+        bool has_x32 = false;
+
+        assert_true(n >= 1);
+        for (size_t i = 0; i < n; i++)
+                has_x32 = has_x32 || archs[i] == SCMP_ARCH_X32;
+#if defined(__x86_64__) && !defined(__ILP32__)
+        bool runs = syscall(0x40000000L + 39 /* getpid */) == getpid();
+        assert_int_equal(has_x32, runs);
+        assert_int_equal(archs[n - 1], SCMP_ARCH_X86_64); /* native last */
+#else
+        (void) has_x32;
+#endif
 }
 
 static void test_default_policy(void **state) {
@@ -360,7 +379,7 @@ int main(void) {
                 cmocka_unit_test(test_name_valid),     cmocka_unit_test(test_invalid_names),
                 cmocka_unit_test(test_default_policy), cmocka_unit_test(test_deny_list),
                 cmocka_unit_test(test_allow_list),     cmocka_unit_test(test_suppress_sync),
-                cmocka_unit_test(test_cache),
+                cmocka_unit_test(test_cache),          cmocka_unit_test(test_local_archs),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
