@@ -28,10 +28,11 @@ struct hierarchy {
         char *supervisor;    /* --keep-unit on cgroup2 with controllers: own/supervisor */
         char *saved_subtree; /* own's cgroup.subtree_control before we enabled controllers */
         bool realized;
-        bool entered;       /* PID 1 was cloned into R (CLONE_INTO_CGROUP): nothing to write */
-        bool in_unit;       /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
-        bool systemd;       /* P is the systemd scope: only R is ours to create and remove */
-        ino_t p_ino, r_ino; /* identity of P and R, for the guard */
+        bool program_attached; /* cgroup2: the device program is on P */
+        bool entered;          /* PID 1 was cloned into R (CLONE_INTO_CGROUP): nothing to write */
+        bool in_unit;          /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
+        bool systemd;          /* P is the systemd scope: only R is ours to create and remove */
+        ino_t p_ino, r_ino;    /* identity of P and R, for the guard */
 };
 
 struct cgroup_context {

@@ -212,7 +212,7 @@ int cgroup_destroy(struct cgroup_context *c) {
                         remove_parents(h->root_fd, h->p);
                 if (k < 0 && r == 0)
                         r = k;
-                h->realized = h->entered = false;
+                h->realized = h->entered = h->program_attached = false;
         }
         /* the guard stays until the next run's guard or cgroup_context_free(): its cgroups are
          * gone, but it still holds the registry record (see cgroup_guard()) */

@@ -110,7 +110,8 @@ const char *cgroup_context_path(const struct cgroup_context *c);
 
 /* Supervisor, after clone while the child prepares its mounts: remove stale empty cgroups of this
  * machine, create P and R in every hierarchy (but the one cgroup_clone_fd() did), write limits and
- * the device policy. */
+ * the device policy — the cgroup2 device program for the cgroup2 hierarchy too (its BPF load is
+ * kept off the clone's path). */
 int cgroup_realize(struct cgroup_context *c, char **ret_error);
 /* Moving another process into a cgroup makes the kernel take a global lock whose first taking
  * waits for an RCU grace period (7-20 ms measured); a single thread moving itself into a cgroup v1

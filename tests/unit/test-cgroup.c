@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "devices.h"
 #include "macro.h"
@@ -293,6 +296,68 @@ static int child_probe(const char *cg, const char *dir) {
         return bad;
 }
 
+/* How many device programs are attached to the cgroup2 cgroup at path (below the cgroup2 root). */
+static int device_programs(const char *root, const char *path) {
+        char full[512];
+        snprintf(full, sizeof full, "%s/%s", root, path);
+        int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        union bpf_attr attr = {};
+        attr.query.target_fd = (unsigned) fd;
+        attr.query.attach_type = BPF_CGROUP_DEVICE;
+        int r = (int) syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr);
+        close(fd);
+        assert_int_equal(r, 0);
+        return (int) attr.query.prog_cnt;
+}
+
+/* Where only cgroup2 enforces the device policy, its program is attached by cgroup_realize()
+ * (after the clone), not by cgroup_clone_fd(), and again on the next run (the reboot loop).
+ * Simulated on any host with a cgroup2 hierarchy by not counting the v1 devices controller. */
+static struct cgroup_context *prog_ctx; /* removed by the teardown even when a check fails */
+
+static int prog_teardown(void **state) {
+        (void) state;
+        (void) cgroup_destroy(prog_ctx);
+        prog_ctx = cgroup_context_free(prog_ctx);
+        return 0;
+}
+
+static void test_device_program_after_clone(void **state) {
+        (void) state;
+        const char *root = cgroup2_root();
+        char *error = NULL, name[64];
+        struct settings s;
+
+        if (geteuid() != 0 || !root)
+                skip();
+        settings_init(&s);
+        snprintf(name, sizeof name, "nspawn-unit-prog-%i", (int) getpid());
+        s.machine = strdup(name);
+        int r = cgroup_context_new(&s, &prog_ctx, &error);
+        settings_done(&s);
+        assert_int_equal(r, 0);
+        assert_non_null(prog_ctx);
+        if (prog_ctx->backend != CGROUP_BACKEND_CGROUPFS)
+                skip();
+        prog_ctx->devices_v1 = false;
+        const struct hierarchy *v2 = NULL;
+        for (size_t i = 0; i < prog_ctx->n; i++)
+                if (prog_ctx->h[i].id == 0)
+                        v2 = &prog_ctx->h[i];
+        assert_non_null(v2);
+        for (int run = 0; run < 2; run++) {
+                int fd = cgroup_clone_fd(prog_ctx, &error);
+                assert_true(fd >= 0);
+                close(fd);
+                assert_int_equal(device_programs(root, v2->p), 0);
+                assert_int_equal(cgroup_realize(prog_ctx, &error), 0);
+                assert_int_equal(device_programs(root, v2->p), 1);
+                assert_int_equal(cgroup_destroy(prog_ctx), 0);
+        }
+        assert_null(error);
+}
+
 static void test_device_program(void **state) {
         (void) state;
         const char *root = cgroup2_root();
@@ -344,6 +409,7 @@ int main(void) {
                 cmocka_unit_test(test_context_rejects_property),
                 cmocka_unit_test(test_device_policy),
                 cmocka_unit_test(test_device_program),
+                cmocka_unit_test_teardown(test_device_program_after_clone, prog_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
