@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fdutil.h"
 #include "guard.h"
 #include "settings.h"
 
@@ -122,7 +123,7 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error);
  * an fd of R there for clone3's CLONE_INTO_CGROUP, so PID 1 is born in it; -EOPNOTSUPP if there
  * is no such hierarchy (cgroup v1 only) or the scope backend is used. */
 int cgroup_clone_fd(struct cgroup_context *c, char **ret_error);
-#define CGROUP_MAX_JOIN_FDS 16
+#define CGROUP_MAX_JOIN_FDS MSG_MAX_FDS /* they go in one message */
 /* Supervisor, right after clone: put pid into R in every hierarchy it was not cloned into. For v1
  * hierarchies it returns the open tasks files of R instead (at most CGROUP_MAX_JOIN_FDS), which
  * the child, still single-threaded, joins itself with cgroup_join_self() before it makes its

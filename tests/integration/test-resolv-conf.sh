@@ -26,6 +26,10 @@ for m in copy-host replace-host; do
         reset; guest $m
         assert_eq "$OUT" "$host_content" "$m"
         assert_eq "$(cat "$image")" "$host_content" "$m: the image's file"
+        # the same content again is not rewritten: same inode, same modification time
+        before=$(stat -c '%i %y' "$image")
+        guest $m
+        assert_eq "$(stat -c '%i %y' "$image")" "$before" "$m: an unchanged file rewritten"
 done
 
 reset; guest bind-host
