@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -39,6 +40,9 @@ _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep,
         ssize_t got;
         while ((got = read(sock_fd, &c, 1)) < 0 && errno == EINTR)
                 ;
+        /* Cleanup is background work: it must not take the CPU from what runs next (a new
+         * container, the caller that waited for nspawn). */
+        (void) setpriority(PRIO_PROCESS, 0, 19);
         if (got != 1 || c != GUARD_DONE)
                 fn(userdata);
         _exit(EXIT_SUCCESS);
@@ -67,13 +71,25 @@ int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n
         return 0;
 }
 
-void guard_release(struct guard *g) {
-        if (g->fd >= 0)
-                (void) send(g->fd, (char[]){GUARD_DONE}, 1, MSG_NOSIGNAL);
+/* Reaped if it is gone already; else it exits on its own within a moment (a zombie of ours until
+ * then, or until we exit): waiting would cost a scheduling round trip. */
+static void guard_let_go(struct guard *g) {
         g->fd = safe_close(g->fd);
-        /* Reaped if it is gone already; else it exits on its own within a moment (a zombie of
-         * ours until then, or until we exit): waiting would cost a scheduling round trip. */
         if (g->pid > 0)
                 (void) waitpid(g->pid, NULL, WNOHANG);
         g->pid = 0;
+}
+
+void guard_release(struct guard *g) {
+        if (g->fd >= 0)
+                (void) send(g->fd, (char[]){GUARD_DONE}, 1, MSG_NOSIGNAL);
+        guard_let_go(g);
+}
+
+int guard_hand_over(struct guard *g) {
+        bool alive = g->fd >= 0 && g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0;
+        if (!alive)
+                g->pid = 0; /* reaped, or not ours to wait for */
+        guard_let_go(g);
+        return alive ? 0 : -ESRCH;
 }

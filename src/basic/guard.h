@@ -11,7 +11,7 @@
  *
  * The guard ignores terminal and job-control signals, runs in its own session, has /dev/null as
  * stdio and keeps only the fds it is told to keep (at their numbers), so it holds nothing of the
- * caller's open.
+ * caller's open. It cleans up at the lowest priority (nice 19).
  */
 
 #include <errno.h>
@@ -43,3 +43,8 @@ int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n
 /* The supervisor is done and has cleaned up: tell the guard so; it exits by itself (without
  * its cleanup) and is not waited for. Idempotent. */
 void guard_release(struct guard *g);
+/* The supervisor is done and leaves the cleanup to the guard: our end of the socket is closed
+ * without the "done" byte, so the guard runs its function now, as after our death, while we go
+ * on (it is not waited for). -ESRCH if there is no guard (never started, released, or gone:
+ * then the caller must clean up itself). */
+int guard_hand_over(struct guard *g);

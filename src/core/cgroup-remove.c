@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /*
- * Removing the container's cgroups: after PID 1 is gone (cgroup_destroy), and — if the supervisor
- * was SIGKILLed — by the guard (cgroup_guard, see guard.h). Leftovers are killed first.
+ * Removing the container's cgroups once PID 1 is gone: by the guard (cgroup_guard, see guard.h)
+ * when nspawn ends (cgroup_hand_over) or was SIGKILLed, by nspawn itself (cgroup_destroy) before a
+ * restart, after a failure and where no guard can do it. Leftovers are killed first.
  */
 
 #include <dirent.h>
@@ -111,10 +112,12 @@ static bool word_in(const char *list, const char *w) {
 /* Undo what --keep-unit changed on cgroup2: controllers we enabled for payload, nspawn's move
  * to own/supervisor. */
 static void restore_supervisor(struct hierarchy *h) {
+        if (!h->supervisor)
+                return;
         _cleanup_close_ int own = cg_open(h->root_fd, h->own);
         char buf[32];
 
-        if (own < 0 || !h->supervisor)
+        if (own < 0)
                 return;
         if (h->saved_subtree) {
                 _cleanup_free_ char *now = NULL;
@@ -192,6 +195,20 @@ int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also) {
         for (size_t i = 0; i < c->also.n_fds && i < ELEMENTSOF(c->also.fds); i++)
                 keep[n++] = c->also.fds[i];
         return guard_start(&c->guard, "nspawn-cgguard", keep, n, guard_cleanup, c);
+}
+
+int cgroup_hand_over(struct cgroup_context *c) {
+        if (!c || c->backend != CGROUP_BACKEND_CGROUPFS)
+                return -EOPNOTSUPP;
+        for (size_t i = 0; i < c->n; i++)
+                if (c->h[i].supervisor || c->h[i].systemd)
+                        return -EOPNOTSUPP; /* nspawn itself moves back (restore_supervisor); systemd's */
+        int r = guard_hand_over(&c->guard);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n; i++)
+                c->h[i].realized = c->h[i].entered = c->h[i].program_attached = false;
+        return 0;
 }
 
 int cgroup_destroy(struct cgroup_context *c) {

@@ -21,10 +21,11 @@
  *
  * Life cycle (supervisor): cgroup_context_new() (once, in main) → per run: cgroup_realize() before
  * clone (cgroup_clone_fd) → cgroup_attach(pid) right after clone, cgroup_join_self() in the child,
- * then the child may unshare its cgroup namespace →
- * cgroup_destroy() once PID 1 is gone (kills what is left, removes R and P depth-first). A
- * supervisor killed with SIGKILL leaves empty cgroups: the next start of the same machine name
- * removes them (cgroupfs never removes a cgroup by itself; v1 release agents belong to the host).
+ * then the child may unshare its cgroup namespace → cgroup_guard() → once PID 1 is gone:
+ * cgroup_destroy() (kills what is left, removes R and P depth-first) before a restart, or
+ * cgroup_hand_over() when nspawn ends: the guard removes them, off nspawn's exit path. A supervisor
+ * killed with SIGKILL: its guard removes them; without a guard the next start of the same machine
+ * name does (cgroupfs never removes a cgroup by itself; v1 release agents belong to the host).
  */
 
 #include <stdbool.h>
@@ -136,16 +137,23 @@ int cgroup_join_self(const int *fds, size_t n);
  * stays (see cgroup_guard()). */
 int cgroup_destroy(struct cgroup_context *c);
 
-/* Supervisor, once PID 1 is placed: fork a small guard process that removes R and P if the
- * supervisor dies without cgroup_destroy() (SIGKILL). cgroupfs never removes a cgroup by itself,
- * so this is what makes a killed nspawn leave nothing behind. The guard lives until the next
- * run's guard replaces it or cgroup_context_free() ends it (neither waits for it). Without it
- * (fork failed), the next start of the machine removes the stale, empty cgroups.
+/* Supervisor, once PID 1 is gone and nspawn ends: leave killing what is left, removing R and P and
+ * then the guard's other duty (the registry record) to the guard, which starts at once; nspawn
+ * exits meanwhile (the removal of ~20 cgroup directories of a hybrid host takes ~0.8 ms). A new
+ * run of the machine waits for that in registry_claim(). -EOPNOTSUPP where nspawn must do it
+ * itself (the scope backend, --keep-unit having moved nspawn), -ESRCH without a guard: then
+ * cgroup_destroy(). */
+int cgroup_hand_over(struct cgroup_context *c);
+
+/* Supervisor, once PID 1 is placed: fork a small guard process that removes R and P when nspawn
+ * hands them over (cgroup_hand_over()) or dies without cgroup_destroy() (SIGKILL). cgroupfs never
+ * removes a cgroup by itself, so this is what makes a killed nspawn leave nothing behind. The
+ * guard lives until then, or until the next run's guard replaces it or cgroup_context_free()
+ * ends it (neither waits for it). Without it (fork failed), nspawn removes them itself, and after
+ * a SIGKILL the next start of the machine removes the stale, empty cgroups.
  * also (or NULL): one more duty, done after the cgroups are gone — the machine's registry record
- * (registry_guard_duty()): the guard keeps the record open, so a SIGKILLed supervisor's machine
- * stays listed (locked) until its cgroups are gone, and is then removed; and, the record being
- * released before the cgroup context, its last close (a journal commit where /run is not a
- * tmpfs) happens in the guard, off the supervisor's exit path. */
+ * (registry_guard_duty()): the guard keeps the record open and locked, so the machine stays
+ * listed (closing) until its cgroups are gone, and is then removed. */
 int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also);
 
 /* Child, after unshare(CLONE_NEWCGROUP), in the container's mount namespace: on a legacy or

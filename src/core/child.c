@@ -44,8 +44,8 @@ extern char **environ;
 
 struct child {
         const struct spawn_params *p;
-        struct mount_context mnt; /* kept until /sys/fs/cgroup is mounted */
-        char uuid[37];            /* dashed, for mnt */
+        struct mount_context mnt;
+        char uuid[37]; /* dashed, for mnt */
         const struct settings *s;
         int sock;
         char *console_path; /* /dev/pts/N, NULL in pipe mode */
@@ -140,7 +140,9 @@ static void child_setup_integration(struct child *c) {
  * hierarchy. EOF or anything else means the supervisor gave up. Called as late as possible, just
  * before the user change and exec, so the supervisor's cgroup work overlaps with our mounts,
  * console and identity work. Until here only nspawn's own code runs; nothing of the guest runs
- * before it is in its own cgroups, under its limits and device policy. */
+ * before it is in its own cgroups, under its limits and device policy. Then 'C' asks the
+ * supervisor to mount /sys/fs/cgroup as seen from our new namespace, which it does while we load
+ * the system call filter and drop privileges (child_wait_cgroup_mounts()). */
 static void child_join_cgroup(struct child *c) {
         int fds[CGROUP_MAX_JOIN_FDS];
         size_t n_fds = ELEMENTSOF(fds);
@@ -157,6 +159,23 @@ static void child_join_cgroup(struct child *c) {
                 child_fail(c, r, "Failed to move the container into its cgroups: %s", strerror(-r));
         if (unshare(CLONE_NEWCGROUP) < 0)
                 child_fail(c, negative_errno(), "Failed to create the cgroup namespace: %m");
+        r = msg_send(c->sock, 'C', NULL, 0, -EBADF);
+        if (r < 0)
+                child_fail(c, r, "Failed to ask for /sys/fs/cgroup: %s", strerror(-r));
+}
+
+/* The supervisor mounted /sys/fs/cgroup ('M'); EOF or anything else: it gave up (and reports why).
+ * Before anything of the guest runs. */
+static void child_wait_cgroup_mounts(struct child *c) {
+        char type = 0;
+        int fd = -EBADF;
+
+        if (!c->p->cgroup)
+                return;
+        ssize_t n = msg_recv(c->sock, &type, NULL, 0, &fd);
+        safe_close(fd);
+        if (n <= 0 || type != 'M')
+                _exit(EXIT_FAILURE);
 }
 
 static void child_setup_filesystem(struct child *c) {
@@ -170,23 +189,12 @@ static void child_setup_filesystem(struct child *c) {
         m->private_network = c->s->private_network;
         m->tmpfs_tmp = c->p->tmpfs_tmp;
         m->root_overlay = c->p->root_overlay;
-        m->cgroup2 = cgroup_context_mode(c->p->cgroup) == CGROUP_UNIFIED;
-        m->cgroup = c->p->cgroup;
         if ((r = mount_prepare(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         child_prepare_integration(c); /* the host side, while the host is visible */
         if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
-}
-
-/* Join the container's cgroups (see child_join_cgroup), then mount /sys/fs/cgroup as seen from
- * its cgroup namespace. */
-static void child_setup_cgroup(struct child *c) {
-        child_join_cgroup(c);
-        int r = mount_cgroup(&c->mnt);
-        if (r < 0)
-                child_fail(c, r, "%s", c->mnt.error ? c->mnt.error : "Failed to mount /sys/fs/cgroup");
-        mount_context_done(&c->mnt);
+        mount_context_done(m);
 }
 
 /* --private-network: only lo, and it is up. */
@@ -440,12 +448,16 @@ _Noreturn void child_main(const struct spawn_params *p, int sock) {
         child_build_env(&c);
         child_chdir(&c);
         child_apply_resources(&c);
-        child_setup_cgroup(&c);
-        if (p->settings->start_mode == START_PID2)
+        child_join_cgroup(&c);
+        if (p->settings->start_mode == START_PID2) {
+                child_wait_cgroup_mounts(&c);
                 child_fork_stub(&c); /* returns in PID 2 only */
+        }
         child_attach_console(&c);
         child_drop_privileges(&c);
         child_close_fds();
+        if (p->settings->start_mode != START_PID2)
+                child_wait_cgroup_mounts(&c);
         child_exec_payload(&c);
         _exit(EXIT_FAILURE);
 }

@@ -90,9 +90,11 @@ static const struct api_mount api_mounts[] = {
         /* a fresh sysfs shows the network namespace of its mounter: right with or without
          * --private-network */
         {"sysfs", "/sys", "sysfs", ATTR_RO_NSDE, NULL, MNT_MKDIR, NULL},
-        {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_CGROUP2, NULL},
-        {"tmpfs", "/sys/fs/cgroup", "tmpfs", ATTR_NSDE, "mode=0755,size=4m,nr_inodes=1k", MNT_CGROUP1,
-         cgroup_v1_setup},
+        /* mounted by the supervisor (mount_cgroup()), outside the container's PID namespace:
+         * no /proc/self there */
+        {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_CGROUP2 | MNT_FSMOUNT, NULL},
+        {"tmpfs", "/sys/fs/cgroup", "tmpfs", ATTR_NSDE, "mode=0755,size=4m,nr_inodes=1k",
+         MNT_CGROUP1 | MNT_FSMOUNT, cgroup_v1_setup},
         {"tmpfs", "/dev", "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME,
          "mode=0755,size=4m,nr_inodes=64k", MNT_MKDIR, mount_dev_setup},
         {"devpts", "/dev/pts", "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
@@ -354,12 +356,22 @@ int mount_finish(struct mount_context *ctx) {
         return mount_custom_apply_all(ctx, root_fd);
 }
 
-int mount_cgroup(struct mount_context *ctx) {
+int mount_cgroup(const struct cgroup_context *cgroup, char **ret_error) {
+        struct mount_context ctx = MOUNT_CONTEXT_INIT;
+        _cleanup_(umask_restore) mode_t saved_umask = umask(0); /* modes below are exact */
         _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r;
 
+        ctx.cgroup = cgroup;
+        ctx.cgroup2 = cgroup_context_mode(cgroup) == CGROUP_UNIFIED;
         if (root_fd < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to open /: %m");
-        return api_mounts_apply(ctx, root_fd, true);
+                r = mount_fail(&ctx, negative_errno(), "Failed to open /: %m");
+        else
+                r = api_mounts_apply(&ctx, root_fd, true);
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(ctx.error);
+        mount_context_done(&ctx);
+        return r;
 }
 
 void mount_context_done(struct mount_context *ctx) {

@@ -60,9 +60,12 @@ int mount_pivot(struct mount_context *ctx);
 /* After pivot: API file systems, /dev, /run/host, /proc masks, custom mounts. Leaves /run/host
  * writable so the caller can place the notify socket there. */
 int mount_finish(struct mount_context *ctx);
-/* /sys/fs/cgroup, after mount_finish(), once the child is in its cgroups and has unshared its
- * cgroup namespace (the mounts show the namespace's view). */
-int mount_cgroup(struct mount_context *ctx);
+/* /sys/fs/cgroup for a container on a host with cgroups (cgroup2, or a tmpfs with each v1
+ * hierarchy and cgroup2 on a hybrid host, as systemd-nspawn 252), mounted in the calling
+ * process's mount namespace below its root, as seen from its cgroup namespace. The supervisor
+ * calls it in the container's mount and cgroup namespaces (nsenter.h) once PID 1 has made its
+ * cgroup namespace, after mount_finish(). On failure a malloc'ed message in *ret_error. */
+int mount_cgroup(const struct cgroup_context *cgroup, char **ret_error);
 /* Make /run/host (and everything below it) read-only. The child calls it after creating
  * /run/host/notify (and anything else it puts there), before dropping privileges. */
 int mount_seal_run_host(void);

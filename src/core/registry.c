@@ -22,10 +22,14 @@
 
 #define RECORD_MAX (64 * 1024)
 #define TEMP_PREFIX ".#"
+/* A claim waits this long for a closing machine of the same name: longer than its guard takes
+ * at most (cgroup-remove.c) */
+#define CLOSING_WAIT_MS 15000
 
 struct registry_entry {
         int dir_fd;
-        int fd; /* the published record, locked */
+        int fd;     /* the published record, flock()ed */
+        int sup_fd; /* the same file, OFD-locked: the supervisor's own */
         struct machine_record rec;
 };
 
@@ -265,19 +269,52 @@ static int registry_open_dir(const char *dir, bool create) {
 
 /* ---- liveness ---- */
 
+/*
+ * Two locks on a record: the flock() of its open file description (shared with the supervisor's
+ * cgroup guard, which inherits it) and an OFD lock (fcntl) on a second open file description that
+ * only the supervisor keeps (the guard closes its inherited copy). Both: the supervisor runs. The
+ * flock without the OFD lock: the supervisor has exited (or was killed) and its guard is
+ * removing the machine's cgroups and then the record — the machine is closing.
+ */
+static int lock_supervisor(int fd, int *ret_sup_fd) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        _cleanup_close_ int sup = open(proc, O_RDONLY | O_CLOEXEC);
+        struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+        if (sup < 0 || fcntl(sup, F_OFD_SETLK, &fl) < 0)
+                return -errno;
+        *ret_sup_fd = TAKE_FD(sup);
+        return 0;
+}
+
+static bool supervisor_holds(int fd) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        return fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type != F_UNLCK;
+}
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
 enum entry_state {
         ENTRY_GONE,    /* no such entry */
         ENTRY_REMOVED, /* it was stale and is removed now */
-        ENTRY_LIVE,    /* its supervisor holds the lock; *ret_fd is open on it */
+        ENTRY_LIVE,    /* locked (running or closing); *ret_fd is open on it */
 };
 
 /* Find out whether the supervisor of entry name lives; remove the entry if not. We hold the lock
  * of the inode while comparing it to what name points to and unlinking it, so no two processes
  * can both decide on the same inode, and a live record (always locked) is never removed.
- * busy_tries: how often a busy lock is retried, 1 ms apart, since another process checking the
- * same stale record holds its lock for a moment. */
-static int entry_check(int dir_fd, const char *name, unsigned busy_tries, int *ret_fd) {
-        for (unsigned attempt = 0; attempt < 64; attempt++) {
+ * wait_ms: how long a locked entry without its supervisor is waited for — a closing machine's
+ * guard (about a millisecond; seconds only while the container's processes are slow to die), or
+ * another process checking the same stale record. */
+static int entry_check(int dir_fd, const char *name, unsigned wait_ms, int *ret_fd) {
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t) wait_ms * 1000;
+        long pause_us = 50;
+
+        for (unsigned replaced = 0; replaced < 64;) {
                 struct stat st, now;
                 _cleanup_close_ int fd =
                         openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -290,8 +327,9 @@ static int entry_check(int dir_fd, const char *name, unsigned busy_tries, int *r
                 if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                         if (errno != EWOULDBLOCK)
                                 return -errno;
-                        if (attempt + 1 < busy_tries) {
-                                usleep(1000);
+                        if (!supervisor_holds(fd) && now_usec(CLOCK_MONOTONIC) < deadline) {
+                                usleep(pause_us);
+                                pause_us = MIN(pause_us * 2, 2000L);
                                 continue;
                         }
                         if (ret_fd)
@@ -300,8 +338,10 @@ static int entry_check(int dir_fd, const char *name, unsigned busy_tries, int *r
                 }
                 if (fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
                         return errno == ENOENT ? ENTRY_GONE : -errno;
-                if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
-                        continue; /* replaced by its supervisor since we opened it: look again */
+                if (now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+                        replaced++; /* replaced by its supervisor since we opened it: look again */
+                        continue;
+                }
                 if (unlinkat(dir_fd, name, 0) < 0)
                         return errno == ENOENT ? ENTRY_GONE : -errno;
                 return ENTRY_REMOVED;
@@ -328,14 +368,8 @@ static int read_record(int fd, const char *name, struct machine_record *ret) {
 
 /* ---- publishing ---- */
 
-static uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
-/* The record as an anonymous file, locked before it ever gets a name. */
-static int record_fd_new(int dir_fd, const struct machine_record *rec) {
+/* The record as an anonymous file, locked (both locks) before it ever gets a name. */
+static int record_fd_new(int dir_fd, const struct machine_record *rec, int *ret_sup_fd) {
         _cleanup_free_ char *text = NULL;
         int k = machine_record_format(rec, &text);
         if (k < 0)
@@ -346,6 +380,8 @@ static int record_fd_new(int dir_fd, const struct machine_record *rec) {
         if (fchmod(fd, 0644) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
                 return -errno;
         k = write_all(fd, text, strlen(text));
+        if (k >= 0)
+                k = lock_supervisor(fd, ret_sup_fd);
         return k < 0 ? k : TAKE_FD(fd);
 }
 
@@ -370,14 +406,15 @@ static int record_copy(const struct machine_record *from, struct machine_record 
 /* Replace the published record by e->rec: linked under a temporary name (already locked), then
  * renamed over it. */
 static int entry_publish(struct registry_entry *e) {
-        _cleanup_close_ int fd = record_fd_new(e->dir_fd, &e->rec);
+        _cleanup_close_ int sup_fd = -EBADF;
+        _cleanup_close_ int fd = record_fd_new(e->dir_fd, &e->rec, &sup_fd);
         if (fd < 0)
                 return fd;
         for (int attempt = 0; attempt < 16; attempt++) {
                 char tmp[NAME_MAX + 1];
                 uint64_t rnd = 0;
                 if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) < 0)
-                        rnd = now_realtime_usec() ^ ((uint64_t) getpid() << 32) ^ (uint64_t) attempt;
+                        rnd = now_usec(CLOCK_REALTIME) ^ ((uint64_t) getpid() << 32) ^ (uint64_t) attempt;
                 snprintf(tmp, sizeof tmp, TEMP_PREFIX "%s.%016llx", e->rec.name, (unsigned long long) rnd);
                 int k = record_fd_link(fd, e->dir_fd, tmp);
                 if (k == -EEXIST)
@@ -390,7 +427,9 @@ static int entry_publish(struct registry_entry *e) {
                         return k;
                 }
                 safe_close(e->fd);
+                safe_close(e->sup_fd);
                 e->fd = TAKE_FD(fd);
+                e->sup_fd = TAKE_FD(sup_fd);
                 return 0;
         }
         return -EEXIST;
@@ -400,6 +439,7 @@ static struct registry_entry *entry_free(struct registry_entry *e) {
         if (!e)
                 return NULL;
         safe_close(e->fd);
+        safe_close(e->sup_fd);
         safe_close(e->dir_fd);
         machine_record_done(&e->rec);
         free(e);
@@ -412,12 +452,12 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct reg
         struct registry_entry *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        *e = (struct registry_entry){.dir_fd = -EBADF, .fd = -EBADF};
+        *e = (struct registry_entry){.dir_fd = -EBADF, .fd = -EBADF, .sup_fd = -EBADF};
         int k = record_copy(rec, &e->rec);
         if (k >= 0)
                 k = e->dir_fd = registry_open_dir(dir, true);
         if (k >= 0)
-                k = e->fd = record_fd_new(e->dir_fd, &e->rec);
+                k = e->fd = record_fd_new(e->dir_fd, &e->rec, &e->sup_fd);
         for (int attempt = 0; k >= 0 && attempt < 16; attempt++) {
                 k = record_fd_link(e->fd, e->dir_fd, rec->name);
                 if (k != -EEXIST) {
@@ -427,7 +467,7 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct reg
                         }
                         break;
                 }
-                k = entry_check(e->dir_fd, rec->name, 3, NULL);
+                k = entry_check(e->dir_fd, rec->name, CLOSING_WAIT_MS, NULL);
                 if (k == ENTRY_LIVE)
                         k = -EEXIST;
                 else if (k >= 0 && attempt == 15)
@@ -441,7 +481,7 @@ int registry_set_leader(struct registry_entry *e, pid_t leader) {
         pid_t old_leader = e->rec.leader;
         uint64_t old_time = e->rec.realtime_usec;
         e->rec.leader = leader;
-        e->rec.realtime_usec = now_realtime_usec();
+        e->rec.realtime_usec = now_usec(CLOCK_REALTIME);
         int k = entry_publish(e);
         if (k < 0) {
                 e->rec.leader = old_leader;
@@ -486,6 +526,10 @@ struct registry_entry *registry_release(struct registry_entry *e) {
         if (!e)
                 return NULL;
         entry_unlink(e);
+        return entry_free(e);
+}
+
+struct registry_entry *registry_hand_over(struct registry_entry *e) {
         return entry_free(e);
 }
 
@@ -537,7 +581,7 @@ static int registry_walk(const char *dir, int (*fn)(int fd, const char *name, vo
                 if (!temp && !machine_name_is_valid(de->d_name))
                         continue; /* ".", "..", and whatever we did not write */
                 _cleanup_close_ int fd = -EBADF;
-                int state = entry_check(dir_fd, de->d_name, temp ? 1 : 3, &fd);
+                int state = entry_check(dir_fd, de->d_name, 0, &fd);
                 if (state == ENTRY_REMOVED)
                         removed++;
                 else if (state == ENTRY_LIVE && !temp && fn)
@@ -589,7 +633,7 @@ int registry_get(const char *dir, const char *name, struct machine_record *ret) 
         if (dir_fd < 0)
                 return dir_fd;
         _cleanup_close_ int fd = -EBADF;
-        int state = entry_check(dir_fd, name, 3, &fd);
+        int state = entry_check(dir_fd, name, 0, &fd);
         if (state < 0)
                 return state;
         if (state != ENTRY_LIVE)

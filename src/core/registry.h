@@ -22,17 +22,20 @@
  *   NETIF=12 13                            host-side interface indexes, space separated; empty
  *                                          when the container has no interfaces of its own
  *
- * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life
- * (and its cgroup guard, which removes the record after a SIGKILLed supervisor's cgroups, see
- * registry_guard_duty()).
+ * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life,
+ * shared with its cgroup guard (registry_guard_duty()), and an OFD lock (fcntl) of its own.
+ * When the supervisor ends, it leaves removing the machine's cgroups and then its record to the
+ * guard: the record keeps its flock but loses the OFD lock — the machine is closing, for about
+ * a millisecond. A claim of the name waits for a closing machine to be gone (registry_claim()),
+ * so a new run of a machine never meets the cgroups of its previous run.
  * A record is never changed in place: an update is a new, already locked, anonymous file
  * (O_TMPFILE) that is linked under a ".#NAME.*" name and renamed over the record, so the file at
  * NAME is locked at every moment while the supervisor lives. A record (or ".#" temporary) whose
- * lock can be taken therefore belongs to a dead supervisor (SIGKILL, without a guard) and is
+ * flock can be taken therefore belongs to a dead supervisor (SIGKILL, without a guard) and is
  * removed by whoever finds it: registry_list(), registry_get(), registry_gc() and
  * registry_claim().
- * Readers take the lock with LOCK_NB only and never wait. PIDs are those of the supervisor's PID
- * namespace.
+ * Readers take the lock with LOCK_NB only and never wait (a closing machine is listed). PIDs are
+ * those of the supervisor's PID namespace.
  */
 
 #include <stdbool.h>
@@ -73,8 +76,9 @@ const char *start_mode_to_registry_string(enum start_mode m);
 struct registry_entry;
 
 /* Create dir (and its parents) if needed, owned by us and not writable by others (0755), and
- * publish rec under rec->name. A stale record of the same name is removed first. Fails with
- * -EEXIST when a live supervisor holds the name, -EINVAL for an invalid machine name, -EPERM
+ * publish rec under rec->name. A stale record of the same name is removed first; a closing
+ * machine of that name is waited for (up to 15 s). Fails with -EEXIST when a live supervisor
+ * holds the name (or a closing machine did not go), -EINVAL for an invalid machine name, -EPERM
  * when dir is not a directory owned by us that only we can write. */
 int registry_claim(const char *dir, const struct machine_record *rec, struct registry_entry **ret);
 
@@ -93,6 +97,9 @@ void registry_guard_duty(const struct registry_entry *e, struct guard_duty *ret)
 
 /* Remove the record and drop the lock. Returns NULL. */
 struct registry_entry *registry_release(struct registry_entry *e);
+/* The supervisor is done and its guard, holding the record (registry_guard_duty()), removes it:
+ * only our fds are closed, which drops the supervisor's OFD lock. Returns NULL. */
+struct registry_entry *registry_hand_over(struct registry_entry *e);
 static inline void registry_releasep(struct registry_entry **e) {
         *e = registry_release(*e);
 }

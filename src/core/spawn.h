@@ -14,7 +14,9 @@
  * Parent and child talk over a SOCK_SEQPACKET socketpair (close-on-exec in the child): the child
  * sends the console master ('P'), the notify socket ('N'), warnings ('W': text, printed by the
  * supervisor; set-up goes on) or a fatal error ('E': errno + text); EOF means the payload was
- * executed.
+ * executed. With cgroups, the supervisor sends 'G' (the child's cgroups are ready: join them),
+ * the child answers 'C' (its cgroup namespace exists), and the supervisor mounts /sys/fs/cgroup
+ * in the container's namespaces meanwhile and sends 'M' (go on to exec).
  */
 
 #include <stdbool.h>
@@ -57,7 +59,8 @@ struct spawn_result {
 };
 
 /* Run the container until PID 1 is gone. On setup failure returns a negative errno and a
- * malloc'ed message (from the child or the supervisor) in *ret_error. */
+ * malloc'ed message (from the child or the supervisor) in *ret_error. -ENOTRECOVERABLE: nspawn
+ * could not leave the container's namespaces (nsenter.h) and must exit at once. */
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error);
 
 /* Child side (child.c). Never returns. sock: the child's end of the socketpair. */

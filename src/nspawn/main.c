@@ -346,6 +346,12 @@ static int run(struct settings *s, struct spawn_params *p) {
                         fprintf(stderr, "Press ^] three times within 1s to kill container.\n");
                 }
                 int r = container_run(p, &res, &error);
+                if (r == -ENOTRECOVERABLE) {
+                        /* in the container's namespaces: no host path may be touched any more; the
+                         * guards remove the cgroups, the record and any snapshot */
+                        log_error("%s", error ? error : strerror(-r));
+                        _exit(EXIT_FAILURE);
+                }
                 if (r < 0) {
                         log_error("%s", error ? error : strerror(-r));
                         return EXIT_FAILURE;
@@ -354,7 +360,8 @@ static int run(struct settings *s, struct spawn_params *p) {
                 (void) notify_send(getenv("NOTIFY_SOCKET"), reboot ? "STOPPING=1\nSTATUS=Restarting..."
                                                                    : "STOPPING=1\nSTATUS=Terminating...");
                 if (!reboot)
-                        return code;
+                        return code; /* the cgroups go in nspawn_done() */
+                (void) cgroup_destroy(p->cgroup);
         }
 }
 
@@ -377,7 +384,12 @@ static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
-        registry_release(n->registry); /* before the cgroup guard lets go of it: cgroup.h */
+        /* The container's cgroups and then its registry record are removed by the cgroup guard,
+         * off our exit path; or here, where there is no guard to do it (cgroup.h). */
+        if (cgroup_hand_over(n->cgroup) >= 0)
+                n->registry = registry_hand_over(n->registry);
+        (void) cgroup_destroy(n->cgroup); /* nothing left to do after a hand-over */
+        registry_release(n->registry);
         cgroup_context_free(n->cgroup);
         safe_close(n->stub_fd);
         safe_close(n->lock_fd);

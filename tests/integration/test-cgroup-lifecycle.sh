@@ -1,7 +1,9 @@
 #!/bin/bash
 # The container's cgroups go away however it ends: SIGTERM to nspawn, SIGKILL to nspawn (its guard
-# process removes them), and stale ones of a supervisor that died before it could are removed by
-# the next start of the same machine. A populated cgroup of the same name means "already running".
+# process removes them, as it does after a normal end, a moment after nspawn exits), and stale ones
+# of a supervisor that died before it could are removed by the next start of the same machine. A
+# populated cgroup of the same name means "already running"; starts of the same machine one right
+# after the other all work (each waits for the previous run's guard).
 . "$(dirname "$0")/lib.sh"
 expect_differ "systemd-nspawn 252 without systemd leaves payload/ and supervisor/ behind"
 
@@ -27,7 +29,15 @@ start() {
 # SIGTERM
 start
 kill -TERM "$BG_PID"; wait "$BG_PID"
-gone || fail "cgroups remain after SIGTERM: $(ls -d /sys/fs/cgroup/*/machine.slice/"$SCOPE" 2>&1)"
+wait_for gone 5 || fail "cgroups remain 5 s after SIGTERM: $(ls -d /sys/fs/cgroup/*/machine.slice/"$SCOPE" 2>&1)"
+
+# back to back: each start finds the previous run's cgroups being removed, and waits for that
+for i in 1 2 3 4 5 6 7 8; do
+        capture OUT nspawn -q -D "$ROOTFS" -M "$M" /bin/sh -c "cat /proc/self/cgroup | grep -c ':/\$'"
+        assert_rc 0 "start $i of $M right after the previous one"
+        [[ $OUT -ge 1 ]] || fail "start $i: the container is not in its own cgroup namespace: $OUT"
+done
+wait_for gone 5 || fail "cgroups remain 5 s after the last of the back-to-back runs"
 
 # a second container of the same name (another tree) while the first runs: refused (by the
 # machine registry or by the busy cgroup), the first is untouched
@@ -54,5 +64,5 @@ done
 at_exit "for h in ${HIERS[*]}; do rmdir \"\$h/machine.slice/$SCOPE/payload/stale-sub\" \"\$h/machine.slice/$SCOPE/payload\" \"\$h/machine.slice/$SCOPE\" \"\$h/machine.slice\" 2>/dev/null; done"
 run_sh -M "$M" -- 'true'
 assert_rc 0 "start over stale cgroups"
-gone || fail "stale cgroups remain after the next start: $(ls -d /sys/fs/cgroup/*/machine.slice/"$SCOPE" 2>&1)"
+wait_for gone 5 || fail "stale cgroups remain after the next start: $(ls -d /sys/fs/cgroup/*/machine.slice/"$SCOPE" 2>&1)"
 exit 0

@@ -34,5 +34,5 @@ if [[ ${#props[@]} -gt 0 ]]; then
         assert_not_contains "$OUT" "pids.max=33" "the container's own pids.max"
 fi
 main=/sys/fs/cgroup; [[ $mode == tmpfs ]] && main=/sys/fs/cgroup/unified
-[[ ! -e $main/machine.slice/machine-$M.scope ]] || fail "the cgroup2 cgroup remains after exit"
+wait_for "[[ ! -e $main/machine.slice/machine-$M.scope ]]" 5 || fail "the cgroup2 cgroup remains 5 s after exit"
 exit 0

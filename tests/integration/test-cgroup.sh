@@ -49,8 +49,9 @@ else
 fi
 kill -TERM "$BG_PID"
 wait "$BG_PID"
+# removed by the guard a moment after nspawn exits
 for h in "${HIERS[@]}"; do
-        [[ ! -e $h/machine.slice/$SCOPE ]] || fail "$h/machine.slice/$SCOPE remains after exit"
+        wait_for "[[ ! -e $h/machine.slice/$SCOPE ]]" 5 || fail "$h/machine.slice/$SCOPE remains 5 s after exit"
 done
 
 # 3. /sys/fs/cgroup inside
@@ -83,7 +84,7 @@ assert_rc 0
 run_sh -M "$M" --keep-unit -- 'true'
 assert_rc 0
 for h in "${HIERS[@]}"; do
-        [[ ! -e $h/cgt.slice ]] || fail "$h/cgt.slice remains"
+        wait_for "[[ ! -e $h/cgt.slice ]]" 5 || fail "$h/cgt.slice remains"
 done
 
 # 6. --keep-unit started from inside a unit's cgroup: the container is that cgroup's payload/
@@ -95,5 +96,6 @@ bash -c "echo \$\$ > '$MAIN/$unit/cgroup.procs'; exec $(printf '%q ' "${NSPAWN_C
 kpid=$!
 wait_for "grep -q . $MAIN/$unit/payload/cgroup.procs 2>/dev/null" 10 || fail "the container is not in $MAIN/$unit/payload"
 wait $kpid || fail "--keep-unit run failed"
-[[ -d $MAIN/$unit && ! -e $MAIN/$unit/payload ]] || fail "--keep-unit left $MAIN/$unit/payload behind"
+wait_for "[[ ! -e $MAIN/$unit/payload ]]" 5 || fail "--keep-unit left $MAIN/$unit/payload behind"
+[[ -d $MAIN/$unit ]] || fail "--keep-unit removed the unit's own cgroup $MAIN/$unit"
 exit 0

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The machine registry: a running container is recorded in /run/nspawn/machines/NAME (leader PID,
-# root, ...); the record goes away however nspawn ends (after SIGKILL its cgroup guard removes
-# it); a record left by a SIGKILLed nspawn whose guard died too is
+# root, ...); the record goes away however nspawn ends (its cgroup guard removes it a moment
+# after nspawn, once the cgroups are gone; also after SIGKILL); a record left by a SIGKILLed nspawn
+# whose guard died too is
 # stale and the next start of the name reclaims it; a second container of a live name is refused
 # and leaves the first one's record alone.
 . "$(dirname "$0")/lib.sh"
@@ -68,7 +69,7 @@ kill -0 "$BG_PID" || fail "the first nspawn is gone"
 # ---- removed when the container ends (SIGTERM: nspawn kills it) ----
 kill -TERM "$BG_PID"
 wait "$BG_PID" 2>/dev/null
-[[ -z $(leftovers) ]] || fail "left in the registry after the container ended: $(leftovers)"
+wait_for "[[ -z \$(leftovers) ]]" 5 || fail "left in the registry after the container ended: $(leftovers)"
 
 # ---- other exit paths: exit code, a payload that cannot be run, --register= both ways ----
 capture OUT nspawn -q -D "$ROOTFS" -M "$name" /bin/sh -c 'exit 3'
@@ -78,14 +79,14 @@ assert_rc 1 "missing payload"
 capture OUT nspawn -q -D "$ROOTFS" -M "$name" --register=yes /bin/true
 # --register=yes insists on systemd-machined, as systemd-nspawn (test-machined.sh tests it there)
 [[ -d /run/systemd/system ]] || assert_rc 1 "--register=yes without systemd"
-[[ -z $(leftovers) ]] || fail "left in the registry: $(leftovers)"
+wait_for "[[ -z \$(leftovers) ]]" 5 || fail "left in the registry: $(leftovers)"
 # --register=no only skips systemd-machined: nspawnctl still needs the record.
 start_bg --register=no
 [[ -f $rec ]] || fail "no record with --register=no"
 assert_eq "$(field SUPERVISOR)" "$BG_PID" "SUPERVISOR with --register=no"
 kill -TERM "$BG_PID"
 wait "$BG_PID" 2>/dev/null
-[[ -z $(leftovers) ]] || fail "left in the registry: $(leftovers)"
+wait_for "[[ -z \$(leftovers) ]]" 5 || fail "left in the registry: $(leftovers)"
 
 # ---- -a: the start mode ----
 start_bg -a

@@ -58,6 +58,37 @@ static void test_release(void **state) {
         guard_release(&g); /* idempotent */
 }
 
+/* Handed over, the guard runs its cleanup at once, while we go on; then it is done with. */
+static void test_hand_over(void **state) {
+        struct guard g = GUARD_INIT;
+
+        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "handed"), 0);
+        pid_t pid = g.pid;
+        assert_false(mark_exists("handed", 100));
+        assert_int_equal(guard_hand_over(&g), 0);
+        assert_int_equal(g.pid, 0);
+        assert_int_equal(g.fd, -EBADF);
+        assert_true(mark_exists("handed", 5000));
+        for (int i = 0; i < 200 && waitpid(pid, NULL, WNOHANG) == 0; i++)
+                usleep(10 * 1000);
+        assert_int_equal(kill(pid, 0), -1);
+        assert_int_equal(guard_hand_over(&g), -ESRCH); /* no guard any more */
+        guard_release(&g);
+}
+
+/* A guard that died (killed by someone) cannot take the cleanup over: the caller does it. */
+static void test_hand_over_dead(void **state) {
+        struct guard g = GUARD_INIT;
+
+        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "dead"), 0);
+        assert_int_equal(kill(g.pid, SIGKILL), 0);
+        siginfo_t si;
+        assert_int_equal(waitid(P_PID, (id_t) g.pid, &si, WEXITED | WNOWAIT), 0);
+        assert_int_equal(guard_hand_over(&g), -ESRCH);
+        assert_int_equal(g.fd, -EBADF);
+        assert_false(mark_exists("dead", 100));
+}
+
 /* A supervisor killed with SIGKILL: the guard still runs its cleanup. */
 static void test_sigkill(void **state) {
         int p[2];
@@ -127,6 +158,8 @@ static int teardown(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_release),
+                cmocka_unit_test(test_hand_over),
+                cmocka_unit_test(test_hand_over_dead),
                 cmocka_unit_test(test_sigkill),
                 cmocka_unit_test(test_fds),
         };

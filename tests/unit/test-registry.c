@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "fdutil.h"
 #include "macro.h"
@@ -55,6 +56,31 @@ static bool exists(const char *name) {
         struct stat st;
         snprintf(p, sizeof p, "%s/%s", dir, name);
         return lstat(p, &st) == 0;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* registry_claim() of NAME in a child process (a supervisor is a process of its own: its POSIX
+ * lock does not conflict with itself); returns the child's -result. */
+static int claim_in_child(const char *name) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct machine_record r = sample(name);
+                struct registry_entry *e = NULL;
+                alarm(60);
+                int k = registry_claim(dir, &r, &e);
+                registry_release(e);
+                _exit(k < 0 ? -k : 0);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        return WEXITSTATUS(status);
 }
 
 /* ---- format ---- */
@@ -172,10 +198,10 @@ static void test_claim_get_release(void **state) {
         machine_record_done(&got);
         assert_int_equal(registry_entry_record(e)->leader, 777);
 
-        /* The same name again: refused, and the first record stays. */
-        struct registry_entry *e2 = NULL;
-        assert_int_equal(registry_claim(dir, &r, &e2), -EEXIST);
-        assert_null(e2);
+        /* The same name again, by another process: refused at once, and the first record stays. */
+        uint64_t t0 = now_ms();
+        assert_int_equal(claim_in_child("alpha"), EEXIST);
+        assert_true(now_ms() - t0 < 1000);
         assert_int_equal(registry_gc(dir), 0);
         assert_true(exists("alpha"));
 
@@ -319,6 +345,60 @@ static void test_stale_list_gc_and_reclaim(void **state) {
         registry_release(e);
 }
 
+/* A supervisor that ended and left its record to its guard (registry_guard_duty()), which removes
+ * it a moment later: the machine is closing. It is still listed; a new claim of the name waits for
+ * it to be gone, and then succeeds. */
+static void test_closing_waited_for(void **state) {
+        int p[2];
+        char c;
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct machine_record r = sample("closing");
+                struct registry_entry *e = NULL;
+                struct guard_duty duty;
+                alarm(60);
+                c = 'n';
+                if (registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0) {
+                        registry_guard_duty(e, &duty);
+                        pid_t g = fork();
+                        if (g == 0) { /* the guard: keeps only its duty's fds, removes the record
+                                       * 300 ms later */
+                                (void) close_all_fds_but(duty.fds, duty.n_fds);
+                                usleep(300 * 1000);
+                                duty.fn(duty.userdata);
+                                _exit(0);
+                        }
+                        c = g > 0 ? 'y' : 'n';
+                }
+                e = registry_hand_over(e);
+                (void) write(p[1], &c, 1);
+                _exit(0);
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], &c, 1), 1);
+        close(p[0]);
+        assert_int_equal(c, 'y');
+        assert_int_equal(waitpid(pid, NULL, 0), pid); /* the supervisor is gone */
+
+        struct machine_record *l = NULL, r = sample("closing");
+        size_t n;
+        assert_int_equal(registry_list(dir, &l, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(l[0].name, "closing");
+        machine_record_array_free(l, n);
+
+        struct registry_entry *e = NULL;
+        uint64_t t0 = now_ms();
+        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        uint64_t waited = now_ms() - t0;
+        assert_true(waited >= 100 && waited < 5000);
+        assert_int_equal(registry_entry_record(e)->supervisor, getpid());
+        registry_release(e);
+        assert_false(exists("closing"));
+}
+
 /* The record's fd is close-on-exec: a process the supervisor started (the container's payload)
  * must not keep a dead supervisor's record alive. The holder forks and execs sleep, then dies. */
 static void test_lock_not_held_past_exec(void **state) {
@@ -365,6 +445,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_stale_get, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stale_list_gc_and_reclaim, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lock_not_held_past_exec, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_closing_waited_for, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Doing something in another process's mount and cgroup namespaces, and coming back. The supervisor
+ * uses it to mount /sys/fs/cgroup in the container while the container's PID 1 goes on (spawn.c).
+ * The calling process must be single-threaded (setns of a mount namespace needs an fs_struct of
+ * its own). While inside, our root and working directory are the other namespace's root.
+ */
+
+#include <errno.h>
+
+/* What it takes to come back: our namespaces, root and working directory. */
+struct ns_return {
+        int mnt_fd, cgroup_fd, root_fd, cwd_fd;
+};
+
+#define NS_RETURN_INIT                                                                                      \
+        { .mnt_fd = -EBADF, .cgroup_fd = -EBADF, .root_fd = -EBADF, .cwd_fd = -EBADF }
+
+/* Enter the mount and cgroup namespaces of the process pidfd refers to (one setns, so both or
+ * neither). On failure we are where we were and *back is empty. */
+int ns_enter(int pidfd, struct ns_return *back);
+
+/* Come back and close *back's fds. -ENOTRECOVERABLE if that failed: the process is then still in
+ * the other namespaces, or without its root, and must not act on the host any more. */
+int ns_return(struct ns_return *back);
