@@ -51,7 +51,7 @@ static void describe_write(FILE *f, const struct settings *s, uint64_t caps) {
         size_t n_archs;
 
         archs = syscall_local_archs(&n_archs);
-        fprintf(f, "nspawn-seccomp 3\nlibseccomp %u.%u.%u\narchs", v ? v->major : 0, v ? v->minor : 0,
+        fprintf(f, "nspawn-seccomp 4\nlibseccomp %u.%u.%u\narchs", v ? v->major : 0, v ? v->minor : 0,
                 v ? v->micro : 0);
         for (size_t i = 0; i < n_archs; i++)
                 fprintf(f, " %08x", archs[i]);

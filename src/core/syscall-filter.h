@@ -16,12 +16,13 @@
  * syscall-filter-cache.h.
  */
 
+#include <linux/filter.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "settings.h"
 
-struct seccomp_program; /* one or more BPF programs, loaded in order */
+struct seccomp_program; /* BPF programs (one, for now), loaded in order */
 
 /* Parent side. caps = the capability set the payload keeps. cache_dir NULL: no cache. */
 int seccomp_program_prepare(const struct settings *s, uint64_t caps, const char *cache_dir,
@@ -31,6 +32,8 @@ int seccomp_program_load(const struct seccomp_program *p);
 struct seccomp_program *seccomp_program_free(struct seccomp_program *p);
 /* The programs as one byte image (what the cache file holds): for tests and diagnostics. */
 const void *seccomp_program_image(const struct seccomp_program *p, size_t *ret_size);
+/* Program i, in load order (NULL past the last): for tests. */
+const struct sock_fprog *seccomp_program_get(const struct seccomp_program *p, size_t i);
 
 /* The default cache directory: /var/cache/nspawn/seccomp. */
 #define SECCOMP_CACHE_DIR "/var/cache/nspawn/seccomp"

@@ -411,6 +411,30 @@ static int known_add_arch(struct nr_set *s, uint32_t arch) {
         return 0;
 }
 
+int syscall_arch_numbers(uint32_t arch, const struct nr_set *s, uint32_t **ret, size_t *ret_n) {
+        uint32_t base = arch == SCMP_ARCH_X32 ? X32_SYSCALL_BIT : 0;
+        uint32_t *v = malloc((SYSCALL_NR_PROBE_MAX + s->n) * sizeof(uint32_t));
+        size_t n = 0;
+
+        if (!v)
+                return -ENOMEM;
+        for (uint32_t i = 0; i < SYSCALL_NR_PROBE_MAX; i++) {
+                _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(arch, (int) (base + i));
+                if (name)
+                        v[n++] = base + i;
+        }
+        /* numbers beyond the probed range (ARM's private calls at 0xf0000) */
+        for (size_t i = 0; i < s->n; i++) {
+                _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, s->v[i]);
+                int nr = name ? seccomp_syscall_resolve_name_arch(arch, name) : __NR_SCMP_ERROR;
+                if (nr >= (int) (base + SYSCALL_NR_PROBE_MAX))
+                        v[n++] = (uint32_t) nr;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
 int syscall_set_add_known(struct nr_set *s) {
         for (size_t i = 0; i < ELEMENTSOF(local_archs); i++) {
                 int r = known_add_arch(s, local_archs[i]);

@@ -48,6 +48,11 @@ void nr_set_subtract(struct nr_set *a, struct nr_set *b);
 int syscall_set_add_strv(struct nr_set *s, char *const *names);
 /* Every syscall libseccomp knows on a local architecture. */
 int syscall_set_add_known(struct nr_set *s);
+/* The numbers, in arch's own numbering (x32 with bit 30 set), of every call libseccomp knows on
+ * arch, and of the calls in s (native numbering) that arch has: the numbers a filter for arch
+ * has rules for. Any order; *ret is malloc'ed. (Multiplexed calls count with their direct numbers,
+ * e.g. socket = 359 on x86.) */
+int syscall_arch_numbers(uint32_t arch, const struct nr_set *s, uint32_t **ret, size_t *ret_n);
 /* The default allow list's entries that need no capability or one of caps. */
 int syscall_set_add_default_allow(struct nr_set *s, uint64_t caps);
 /* What nspawn denies beyond systemd-nspawn unless the user allows it. */

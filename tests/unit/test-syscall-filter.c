@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 
 #include "caps.h"
 #include "strv.h"
+#include "syscall-filter-prefix.h"
 #include "syscall-filter.h"
 #include "syscall-groups.h"
 
@@ -374,12 +377,210 @@ static void test_cache(void **state) {
         assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the program, run on every number: the same outcome as an allow list with a rule per call ---- */
+
+/* Classic BPF as the kernel runs it for seccomp: the instructions libseccomp and our prefix use.
+ * Returns the filter's result, or 0xdeadbeef for anything unexpected (a bad jump, an opcode we do
+ * not know). */
+static uint32_t bpf_run(const struct sock_fprog *prog, const struct seccomp_data *d) {
+        uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
+        const uint8_t *data = (const uint8_t *) d;
+
+        for (size_t pc = 0; pc < prog->len; pc++) {
+                const struct sock_filter *f = &prog->filter[pc];
+                switch (f->code) {
+                case BPF_LD | BPF_W | BPF_ABS:
+                        if (f->k > sizeof(*d) - 4)
+                                return 0xdeadbeef;
+                        memcpy(&a, data + f->k, 4);
+                        break;
+                case BPF_LD | BPF_MEM:
+                        a = mem[f->k % BPF_MEMWORDS];
+                        break;
+                case BPF_LDX | BPF_MEM:
+                        x = mem[f->k % BPF_MEMWORDS];
+                        break;
+                case BPF_ST:
+                        mem[f->k % BPF_MEMWORDS] = a;
+                        break;
+                case BPF_STX:
+                        mem[f->k % BPF_MEMWORDS] = x;
+                        break;
+                case BPF_ALU | BPF_AND | BPF_K:
+                        a &= f->k;
+                        break;
+                case BPF_MISC | BPF_TAX:
+                        x = a;
+                        break;
+                case BPF_MISC | BPF_TXA:
+                        a = x;
+                        break;
+                case BPF_JMP | BPF_JA:
+                        pc += f->k;
+                        break;
+                case BPF_JMP | BPF_JEQ | BPF_K:
+                        pc += a == f->k ? f->jt : f->jf;
+                        break;
+                case BPF_JMP | BPF_JGT | BPF_K:
+                        pc += a > f->k ? f->jt : f->jf;
+                        break;
+                case BPF_JMP | BPF_JGE | BPF_K:
+                        pc += a >= f->k ? f->jt : f->jf;
+                        break;
+                case BPF_JMP | BPF_JSET | BPF_K:
+                        pc += (a & f->k) ? f->jt : f->jf;
+                        break;
+                case BPF_RET | BPF_K:
+                        return f->k;
+                case BPF_RET | BPF_A:
+                        return a;
+                default:
+                        return 0xdeadbeef;
+                }
+        }
+        return 0xdeadbeef; /* ran off the end */
+}
+
+/* The prefix alone, followed by "ret ALLOW" standing for the program: gaps → ENOSYS. */
+static uint32_t prefix_run(const struct sock_filter *f, size_t n, uint32_t arch, uint32_t nr) {
+        struct sock_filter all[n + 1];
+        memcpy(all, f, n * sizeof(*f));
+        all[n] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog prog = {.len = (unsigned short) (n + 1), .filter = all};
+        struct seccomp_data d = {.nr = (int) nr, .arch = arch};
+        return bpf_run(&prog, &d);
+}
+
+static void test_prefix(void **state) {
+        const uint32_t enosys = SECCOMP_RET_ERRNO | ENOSYS, allow = SECCOMP_RET_ALLOW;
+        uint32_t a_nr[] = {5, 1, 2, 1, 0}, b_nr[] = {7, UINT32_MAX};
+        struct arch_numbers archs[] = {{.audit_arch = 0x11, .nr = a_nr, .n = ELEMENTSOF(a_nr)},
+                                       {.audit_arch = 0x22, .nr = b_nr, .n = ELEMENTSOF(b_nr)}};
+        struct sock_filter *f = NULL;
+        size_t n;
+
+        assert_int_equal(syscall_prefix_build(archs, 2, &f, &n), 0);
+        uint32_t want_a[] = {allow, allow, allow, enosys, enosys, allow, enosys, enosys};
+        for (uint32_t i = 0; i < ELEMENTSOF(want_a); i++)
+                assert_int_equal(prefix_run(f, n, 0x11, i), want_a[i]);
+        assert_int_equal(prefix_run(f, n, 0x11, 0x40000000), enosys);
+        assert_int_equal(prefix_run(f, n, 0x11, UINT32_MAX), enosys);
+        /* b: 0 unknown, 7 known, the top number known (no gap up to 2^32 - 1) */
+        assert_int_equal(prefix_run(f, n, 0x22, 0), enosys);
+        assert_int_equal(prefix_run(f, n, 0x22, 6), enosys);
+        assert_int_equal(prefix_run(f, n, 0x22, 7), allow);
+        assert_int_equal(prefix_run(f, n, 0x22, 8), enosys);
+        assert_int_equal(prefix_run(f, n, 0x22, UINT32_MAX - 1), enosys);
+        assert_int_equal(prefix_run(f, n, 0x22, UINT32_MAX), allow);
+        /* another architecture: the program decides */
+        assert_int_equal(prefix_run(f, n, 0x33, 3), allow);
+        free(f);
+
+        /* no architecture: straight to the program */
+        assert_int_equal(syscall_prefix_build(NULL, 0, &f, &n), 0);
+        assert_int_equal(prefix_run(f, n, 0x11, 3), allow);
+        free(f);
+
+        /* a gap for every other number: jumps out of reach */
+        uint32_t many[300];
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                many[i] = 2 * i;
+        struct arch_numbers big = {.audit_arch = 0x11, .nr = many, .n = ELEMENTSOF(many)};
+        assert_int_equal(syscall_prefix_build(&big, 1, &f, &n), -E2BIG);
+}
+
+/* The reference: what systemd-nspawn's kind of filter does — libseccomp, default ENOSYS, a rule
+ * per allowed call (ALLOW) and per known call not allowed (EPERM), every local architecture. */
+static struct sock_fprog *reference_program(uint64_t caps) {
+        struct nr_set allow = {}, extra = {}, deny = {};
+        size_t n_archs;
+        const uint32_t *archs = syscall_local_archs(&n_archs);
+        scmp_filter_ctx c = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+
+        assert_non_null(c);
+        assert_int_equal(syscall_set_add_default_allow(&allow, caps), 0);
+        assert_int_equal(syscall_set_add_denied_extra(&extra), 0);
+        nr_set_subtract(&allow, &extra);
+        assert_int_equal(syscall_set_add_known(&deny), 0);
+        assert_int_equal(nr_set_add_all(&deny, &extra), 0);
+        nr_set_subtract(&deny, &allow);
+        for (size_t i = 0; i < n_archs; i++)
+                if (archs[i] != seccomp_arch_native())
+                        assert_int_equal(seccomp_arch_add(c, archs[i]), 0);
+        assert_int_equal(seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS)), 0);
+        for (size_t i = 0; i < allow.n; i++)
+                (void) seccomp_rule_add(c, SCMP_ACT_ALLOW, allow.v[i], 0);
+        for (size_t i = 0; i < deny.n; i++)
+                (void) seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), deny.v[i], 0);
+
+        char path[] = "/tmp/test-seccomp-ref.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        unlink(path);
+        assert_int_equal(seccomp_export_bpf(c, fd), 0);
+        off_t size = lseek(fd, 0, SEEK_END);
+        struct sock_fprog *p = calloc(1, sizeof(*p));
+        assert_non_null(p);
+        p->len = (unsigned short) (size / sizeof(struct sock_filter));
+        p->filter = malloc(size);
+        assert_int_equal(pread(fd, p->filter, size, 0), size);
+        close(fd);
+        seccomp_release(c);
+        nr_set_done(&allow);
+        nr_set_done(&extra);
+        nr_set_done(&deny);
+        return p;
+}
+
+/* Every number (and then some) on every local architecture, arguments zero: the program answers as
+ * the reference does — unknown numbers ENOSYS, known ones allowed or EPERM. A foreign architecture
+ * gets ENOSYS. */
+static void test_same_outcome_as_allow_list(void **state) {
+        struct settings s = {};
+        struct seccomp_program *p = prepare(&s, default_caps, NULL);
+        const struct sock_fprog *prog = seccomp_program_get(p, 0);
+        struct sock_fprog *ref = reference_program(default_caps);
+        size_t n_archs, checked = 0, enosys = 0, eperm = 0, allowed = 0;
+        const uint32_t *archs = syscall_local_archs(&n_archs);
+        static const uint32_t extra[] = {0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xf0001, 0xf0005};
+
+        assert_non_null(prog);
+        assert_null(seccomp_program_get(p, 1)); /* one program: one kernel set-up */
+        assert_true(prog->len < 400);
+        for (size_t i = 0; i <= n_archs; i++) {
+                /* the x32 numbers come as x86-64 ones (bit 30), and a foreign architecture */
+                uint32_t arch = i < n_archs ? archs[i] : 0xc00000b7 /* AUDIT_ARCH_AARCH64 */;
+                uint32_t base = arch == SCMP_ARCH_X32 ? 0x40000000 : 0;
+                if (arch == SCMP_ARCH_X32)
+                        arch = SCMP_ARCH_X86_64;
+                for (uint32_t k = 0; k < 1100 + ELEMENTSOF(extra); k++) {
+                        struct seccomp_data d = {.arch = arch};
+                        d.nr = (int) (k < 1100 ? base + k : extra[k - 1100]);
+                        uint32_t got = bpf_run(prog, &d), want = bpf_run(ref, &d);
+                        if (got != want)
+                                fail_msg("arch %08x nr %u: got %08x, want %08x", arch, (unsigned) d.nr, got,
+                                         want);
+                        checked++;
+                        enosys += got == (SECCOMP_RET_ERRNO | ENOSYS);
+                        eperm += got == (SECCOMP_RET_ERRNO | EPERM);
+                        allowed += got == SECCOMP_RET_ALLOW;
+                }
+        }
+        /* the comparison covered all three outcomes, plenty of each */
+        assert_true(enosys > 1000 && eperm > 50 && allowed > 500);
+        (void) checked;
+        free(ref->filter);
+        free(ref);
+        seccomp_program_free(p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_name_valid),     cmocka_unit_test(test_invalid_names),
                 cmocka_unit_test(test_default_policy), cmocka_unit_test(test_deny_list),
                 cmocka_unit_test(test_allow_list),     cmocka_unit_test(test_suppress_sync),
                 cmocka_unit_test(test_cache),          cmocka_unit_test(test_local_archs),
+                cmocka_unit_test(test_prefix),         cmocka_unit_test(test_same_outcome_as_allow_list),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
