@@ -18,9 +18,17 @@ struct ns_return {
 #define NS_RETURN_INIT                                                                                      \
         { .mnt_fd = -EBADF, .cgroup_fd = -EBADF, .root_fd = -EBADF, .cwd_fd = -EBADF }
 
+/* Open what it takes to come back (our namespaces, root and working directory), ahead of
+ * ns_enter() (which opens them itself if this was not done). */
+int ns_return_prepare(struct ns_return *back);
+
 /* Enter the mount and cgroup namespaces of the process pidfd refers to (one setns, so both or
- * neither). On failure we are where we were and *back is empty. */
+ * neither). *back: prepared (ns_return_prepare()) or NS_RETURN_INIT. On failure we are where we
+ * were and *back is closed. */
 int ns_enter(int pidfd, struct ns_return *back);
+
+/* Just close *back's fds. */
+void ns_return_close(struct ns_return *back);
 
 /* Come back and close *back's fds. -ENOTRECOVERABLE if that failed: the process is then still in
  * the other namespaces, or without its root, and must not act on the host any more. */

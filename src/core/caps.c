@@ -122,11 +122,10 @@ int capability_from_name(const char *name) {
         return -EINVAL;
 }
 
-int capability_last_cap(void) {
+static int read_last_cap(void) {
         _cleanup_fclose_ FILE *f = NULL;
         int c;
 
-        /* Not cached: the library keeps no mutable state, and this is read once per start. */
         f = fopen("/proc/sys/kernel/cap_last_cap", "re");
         if (f && fscanf(f, "%d", &c) == 1 && c >= 0 && c < 64)
                 return c;
@@ -136,6 +135,16 @@ int capability_last_cap(void) {
                 if (prctl(PR_CAPBSET_READ, (unsigned long) c, 0, 0, 0) >= 0)
                         return c;
         return CAP_LAST_CAP;
+}
+
+int capability_last_cap(void) {
+        /* a fact of the running kernel, read once: the supervisor reads it before the clone, so
+         * the container's PID 1 does not read it again (its /proc is not the host's) */
+        static int last = -1;
+
+        if (last < 0)
+                last = read_last_cap();
+        return last;
 }
 
 static uint64_t caps_all_mask(void) {
@@ -259,15 +268,11 @@ static int caps_raise_permitted(uint64_t *ret_permitted, int last) {
         return caps_set_proc(p, p, 0, last);
 }
 
+/* Dropping a capability that is gone already succeeds: no need to ask first. */
 static int caps_drop_bounding(uint64_t keep, int last) {
-        for (int i = 0; i <= last; i++) {
-                if (keep & CAP_BIT(i))
-                        continue;
-                if (cap_get_bound((cap_value_t) i) <= 0)
-                        continue; /* already gone (or unknown to the kernel) */
-                if (cap_drop_bound((cap_value_t) i) < 0)
+        for (int i = 0; i <= last; i++)
+                if (!(keep & CAP_BIT(i)) && cap_drop_bound((cap_value_t) i) < 0)
                         return negative_errno();
-        }
         return 0;
 }
 

@@ -48,6 +48,7 @@ struct supervisor {
         enum spawn_end end;
         pid_t pid;                 /* the container's PID 1, as we see it */
         const char *notify_socket; /* our own $NOTIFY_SOCKET, or NULL */
+        struct ns_return ns_back;  /* for mount_child_cgroups(), opened while we wait for 'C' */
 };
 
 static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *ret_pidfd) {
@@ -220,19 +221,18 @@ static int setup_signals(struct supervisor *sv) {
 
 /* 'C': PID 1 is in its cgroup namespace. cgroupfs shows its mounter's cgroup namespace, so
  * /sys/fs/cgroup is mounted from inside that namespace and the container's mount namespace —
- * here, while PID 1 loads its system call filter and drops its privileges (~0.4 ms on a hybrid
- * host, off the start's critical path); then 'M' lets it go on to exec. No guest code has run:
- * the container's tree is still nspawn's own work. */
+ * here, while PID 1 goes on with its console, identity, system call filter and privileges (~0.4
+ * ms on a hybrid host, off the start's critical path); then 'M' lets it go on to exec. No guest
+ * code has run: the container's tree is still nspawn's own work. */
 static int mount_child_cgroups(struct supervisor *sv, int sock, char **ret_error) {
-        struct ns_return back;
         char *error = NULL;
 
-        int r = ns_enter(sv->pidfd, &back);
+        int r = ns_enter(sv->pidfd, &sv->ns_back);
         if (r < 0)
                 return error_setf(ret_error, r, "Failed to enter the container's namespaces: %s",
                                   strerror(-r));
         r = mount_cgroup(sv->p->cgroup, &error);
-        int k = ns_return(&back);
+        int k = ns_return(&sv->ns_back);
         if (k < 0) {
                 free(error);
                 return error_setf(ret_error, k, "Failed to return from the container's namespaces.");
@@ -356,6 +356,7 @@ static void supervisor_done(struct supervisor *sv) {
         safe_close(sv->signal_src.fd);
         safe_close(sv->pidfd);
         safe_close(sv->epfd);
+        ns_return_close(&sv->ns_back);
 }
 
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error) {
@@ -365,6 +366,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 .master = -EBADF,
                 .signal_src.fd = -EBADF,
                 .notify_src.fd = -EBADF,
+                .ns_back = NS_RETURN_INIT,
         };
         _cleanup_close_ int sock_parent = -EBADF, sock_child = -EBADF;
         int r, pair[2];
@@ -406,8 +408,10 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
 
         r = place_container(&sv, sock_parent, ret_error);
         /* PID 1 will wait for /sys/fs/cgroup ('C'), not for its record and the guard */
-        if (r >= 0 && p->cgroup)
+        if (r >= 0 && p->cgroup) {
+                (void) ns_return_prepare(&sv.ns_back); /* else ns_enter() does it */
                 r = receive_child_messages(&sv, sock_parent, 'C', ret_error);
+        }
         if (r >= 0)
                 r = publish_leader(&sv, ret_error);
         if (r >= 0)
