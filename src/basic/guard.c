@@ -13,6 +13,21 @@
 #include "macro.h"
 
 #define GUARD_DONE 'D'
+#define GUARD_KEEP 'K'
+
+/* Wait for the supervisor's word: true for "done", false for EOF (it died or handed over). fds
+ * sent to be kept stay open until we exit. */
+static bool wait_supervisor(int sock_fd) {
+        for (;;) {
+                int fds[MSG_MAX_FDS];
+                size_t n_fds = ELEMENTSOF(fds);
+                char type = 0;
+                ssize_t got = msg_recv_fds(sock_fd, &type, NULL, 0, fds, &n_fds);
+                if (got == 1 && type == GUARD_KEEP)
+                        continue;
+                return got == 1 && type == GUARD_DONE;
+        }
+}
 
 _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep, size_t n, guard_fn fn,
                                  void *userdata) {
@@ -20,7 +35,6 @@ _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep,
                                       SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
         sigset_t none;
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        char c;
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -37,13 +51,11 @@ _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep,
         all[n] = sock_fd;
         (void) close_all_fds_but(all, n + 1);
 
-        ssize_t got;
-        while ((got = read(sock_fd, &c, 1)) < 0 && errno == EINTR)
-                ;
+        bool done = wait_supervisor(sock_fd);
         /* Cleanup is background work: it must not take the CPU from what runs next (a new
          * container, the caller that waited for nspawn). */
         (void) setpriority(PRIO_PROCESS, 0, 19);
-        if (got != 1 || c != GUARD_DONE)
+        if (!done)
                 fn(userdata);
         _exit(EXIT_SUCCESS);
 }
@@ -84,6 +96,12 @@ void guard_release(struct guard *g) {
         if (g->fd >= 0)
                 (void) send(g->fd, (char[]){GUARD_DONE}, 1, MSG_NOSIGNAL);
         guard_let_go(g);
+}
+
+int guard_adopt_fds(struct guard *g, const int *fds, size_t n) {
+        if (g->fd < 0)
+                return -ESRCH;
+        return msg_send_fds(g->fd, GUARD_KEEP, NULL, 0, fds, n);
 }
 
 int guard_hand_over(struct guard *g) {

@@ -40,6 +40,10 @@ struct guard_duty {
 /* Fork the guard. fn(userdata) runs in it once the supervisor is done or dead. */
 int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n_keep, guard_fn fn,
                 void *userdata);
+/* The guard keeps duplicates of these fds (at most MSG_MAX_FDS) open until it exits, so that
+ * their last close — a costly one, such as the container's file system that its notify socket
+ * holds — happens there, after the supervisor is gone. The caller closes its own. */
+int guard_adopt_fds(struct guard *g, const int *fds, size_t n);
 /* The supervisor is done and has cleaned up: tell the guard so; it exits by itself (without
  * its cleanup) and is not waited for. Idempotent. */
 void guard_release(struct guard *g);

@@ -197,6 +197,10 @@ int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also) {
         return guard_start(&c->guard, "nspawn-cgguard", keep, n, guard_cleanup, c);
 }
 
+int cgroup_guard_adopt_fds(struct cgroup_context *c, const int *fds, size_t n) {
+        return c ? guard_adopt_fds(&c->guard, fds, n) : -ESRCH;
+}
+
 int cgroup_hand_over(struct cgroup_context *c) {
         if (!c || c->backend != CGROUP_BACKEND_CGROUPFS)
                 return -EOPNOTSUPP;

@@ -155,6 +155,8 @@ int cgroup_hand_over(struct cgroup_context *c);
  * (registry_guard_duty()): the guard keeps the record open and locked, so the machine stays
  * listed (closing) until its cgroups are gone, and is then removed. */
 int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also);
+/* The guard keeps these fds open until it exits (guard_adopt_fds()); -ESRCH without a guard. */
+int cgroup_guard_adopt_fds(struct cgroup_context *c, const int *fds, size_t n);
 
 /* Child, after unshare(CLONE_NEWCGROUP), in the container's mount namespace: on a legacy or
  * hybrid host, mount each v1 hierarchy (controllers read-only, name=systemd writable) and, on a

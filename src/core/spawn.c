@@ -350,6 +350,14 @@ static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
 }
 
 static void supervisor_done(struct supervisor *sv) {
+        /* The console master and the notify socket hold the dead container's devpts and /run/host:
+         * their last close tears those file systems down. The guard closes them, after we exit. */
+        int heavy[] = {sv->master, sv->notify_src.fd}, n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(heavy); i++)
+                if (heavy[i] >= 0)
+                        heavy[n++] = heavy[i];
+        if (n > 0)
+                (void) cgroup_guard_adopt_fds(sv->p->cgroup, heavy, (size_t) n);
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);

@@ -76,6 +76,28 @@ static void test_hand_over(void **state) {
         guard_release(&g);
 }
 
+/* fds given to the guard stay open until it exits: a pipe keeps its reader. */
+static void test_adopt_fds(void **state) {
+        struct guard g = GUARD_INIT;
+        int p[2];
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "adopt"), 0);
+        pid_t pid = g.pid;
+        assert_int_equal(guard_adopt_fds(&g, &p[0], 1), 0);
+        close(p[0]);
+        signal(SIGPIPE, SIG_IGN);
+        assert_int_equal(write(p[1], "x", 1), 1); /* the guard holds the read end */
+        guard_release(&g);
+        assert_int_equal(guard_adopt_fds(&g, &p[1], 1), -ESRCH);
+        for (int i = 0; i < 200 && waitpid(pid, NULL, WNOHANG) == 0; i++)
+                usleep(10 * 1000);
+        assert_int_equal(write(p[1], "x", 1), -1); /* gone with the guard */
+        assert_int_equal(errno, EPIPE);
+        close(p[1]);
+        assert_false(mark_exists("adopt", 0)); /* released: no cleanup */
+}
+
 /* A guard that died (killed by someone) cannot take the cleanup over: the caller does it. */
 static void test_hand_over_dead(void **state) {
         struct guard g = GUARD_INIT;
@@ -157,11 +179,9 @@ static int teardown(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_release),
-                cmocka_unit_test(test_hand_over),
-                cmocka_unit_test(test_hand_over_dead),
-                cmocka_unit_test(test_sigkill),
-                cmocka_unit_test(test_fds),
+                cmocka_unit_test(test_release),        cmocka_unit_test(test_hand_over),
+                cmocka_unit_test(test_hand_over_dead), cmocka_unit_test(test_adopt_fds),
+                cmocka_unit_test(test_sigkill),        cmocka_unit_test(test_fds),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
