@@ -14,6 +14,7 @@
 
 #define GUARD_DONE 'D'
 #define GUARD_KEEP 'K'
+#define GUARD_READY 'R'
 
 /* Wait for the supervisor's word: true for "done", false for EOF (it died or handed over). fds
  * sent to be kept stay open until we exit. */
@@ -50,6 +51,8 @@ _Noreturn static void guard_main(int sock_fd, const char *name, const int *keep,
                 all[i] = keep[i];
         all[n] = sock_fd;
         (void) close_all_fds_but(all, n + 1);
+        /* we hold nothing of the supervisor's but what we must keep: it may hand over now */
+        (void) send(sock_fd, (char[]){GUARD_READY}, 1, MSG_NOSIGNAL);
 
         bool done = wait_supervisor(sock_fd);
         /* Cleanup is background work: it must not take the CPU from what runs next (a new
@@ -104,8 +107,18 @@ int guard_adopt_fds(struct guard *g, const int *fds, size_t n) {
         return msg_send_fds(g->fd, GUARD_KEEP, NULL, 0, fds, n);
 }
 
+/* The guard has closed what it inherited but must not keep ('R'; sent long before, as a rule,
+ * so this does not block). false if it is gone. */
+static bool guard_ready(struct guard *g) {
+        char c = 0;
+        ssize_t n;
+        while ((n = recv(g->fd, &c, 1, 0)) < 0 && errno == EINTR)
+                ;
+        return n == 1 && c == GUARD_READY;
+}
+
 int guard_hand_over(struct guard *g) {
-        bool alive = g->fd >= 0 && g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0;
+        bool alive = g->fd >= 0 && g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0 && guard_ready(g);
         if (!alive)
                 g->pid = 0; /* reaped, or not ours to wait for */
         guard_let_go(g);

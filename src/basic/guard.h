@@ -47,8 +47,9 @@ int guard_adopt_fds(struct guard *g, const int *fds, size_t n);
 /* The supervisor is done and has cleaned up: tell the guard so; it exits by itself (without
  * its cleanup) and is not waited for. Idempotent. */
 void guard_release(struct guard *g);
-/* The supervisor is done and leaves the cleanup to the guard: our end of the socket is closed
- * without the "done" byte, so the guard runs its function now, as after our death, while we go
- * on (it is not waited for). -ESRCH if there is no guard (never started, released, or gone:
+/* The supervisor is done and leaves the cleanup to the guard: once the guard has closed what it
+ * inherited but must not keep (it says so right after its start), our end of the socket is
+ * closed without the "done" byte, so the guard runs its function now, as after our death, while
+ * we go on (it is not waited for). -ESRCH if there is no guard (never started, released, or gone:
  * then the caller must clean up itself). */
 int guard_hand_over(struct guard *g);

@@ -261,29 +261,42 @@ static void test_invalid_names_and_dirs(void **state) {
 
 /* ---- stale records ---- */
 
-/* A child claims NAME, tells us, and waits to be killed: a supervisor that dies by SIGKILL. */
-static pid_t spawn_holder(const char *name) {
-        int p[2];
-        char c;
+/* Run fn(name) in a forked child that reports its int result back; the child then waits to be
+ * killed (stay) or exits. Returns the child's PID. */
+static pid_t fork_reporting(int (*fn)(const char *name), const char *name, bool stay, int *ret) {
+        int p[2], k = 0;
         assert_int_equal(pipe(p), 0);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                struct machine_record r = sample(name);
-                struct registry_entry *e = NULL;
-                r.supervisor = getpid();
                 /* Never outlive a failed test (that would block the runner's pipe). */
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 alarm(60);
-                c = registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0 ? 'y' : 'n';
-                (void) write(p[1], &c, 1);
-                for (;;)
+                k = fn(name);
+                (void) write(p[1], &k, sizeof k);
+                while (stay)
                         pause();
+                _exit(0);
         }
         close(p[1]);
-        assert_int_equal(read(p[0], &c, 1), 1);
+        assert_int_equal(read(p[0], &k, sizeof k), sizeof k);
         close(p[0]);
-        assert_int_equal(c, 'y');
+        *ret = k;
+        return pid;
+}
+
+static int claim_and_lead(const char *name) {
+        struct machine_record r = sample(name);
+        struct registry_entry *e = NULL;
+        r.supervisor = getpid();
+        return registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0;
+}
+
+/* A child claims NAME, tells us, and waits to be killed: a supervisor that dies by SIGKILL. */
+static pid_t spawn_holder(const char *name) {
+        int ok;
+        pid_t pid = fork_reporting(claim_and_lead, name, true, &ok);
+        assert_true(ok);
         return pid;
 }
 
@@ -348,38 +361,41 @@ static void test_stale_list_gc_and_reclaim(void **state) {
 /* A supervisor that ended and left its record to its guard (registry_guard_duty()), which removes
  * it a moment later: the machine is closing. It is still listed; a new claim of the name waits for
  * it to be gone, and then succeeds. */
-static void test_closing_waited_for(void **state) {
-        int p[2];
-        char c;
-        assert_int_equal(pipe(p), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                struct machine_record r = sample("closing");
-                struct registry_entry *e = NULL;
-                struct guard_duty duty;
-                alarm(60);
-                c = 'n';
-                if (registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0) {
-                        registry_guard_duty(e, &duty);
-                        pid_t g = fork();
-                        if (g == 0) { /* the guard: keeps only its duty's fds, removes the record
-                                       * 300 ms later */
-                                (void) close_all_fds_but(duty.fds, duty.n_fds);
-                                usleep(300 * 1000);
-                                duty.fn(duty.userdata);
-                                _exit(0);
-                        }
-                        c = g > 0 ? 'y' : 'n';
+/* A supervisor that claims name, forks its guard (which keeps only its duty's fds and removes the
+ * record 300 ms later), hands the record over and exits. */
+static int claim_and_hand_over(const char *name) {
+        struct machine_record r = sample(name);
+        struct registry_entry *e = NULL;
+        struct guard_duty duty;
+        int ready[2];
+        pid_t g = -1;
+        char c = 0;
+
+        if (pipe(ready) < 0)
+                return 0;
+        if (registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0) {
+                registry_guard_duty(e, &duty);
+                if ((g = fork()) == 0) {
+                        int keep[ELEMENTSOF(duty.fds) + 1];
+                        memcpy(keep, duty.fds, sizeof(duty.fds));
+                        keep[duty.n_fds] = ready[1];
+                        (void) close_all_fds_but(keep, duty.n_fds + 1);
+                        (void) write(ready[1], "R", 1); /* as guard.c's guard: then handed over */
+                        usleep(300 * 1000);
+                        duty.fn(duty.userdata);
+                        _exit(0);
                 }
-                e = registry_hand_over(e);
-                (void) write(p[1], &c, 1);
-                _exit(0);
         }
-        close(p[1]);
-        assert_int_equal(read(p[0], &c, 1), 1);
-        close(p[0]);
-        assert_int_equal(c, 'y');
+        close(ready[1]);
+        bool ok = g > 0 && read(ready[0], &c, 1) == 1;
+        registry_hand_over(e);
+        return ok;
+}
+
+static void test_closing_waited_for(void **state) {
+        int ok;
+        pid_t pid = fork_reporting(claim_and_hand_over, "closing", false, &ok);
+        assert_true(ok);
         assert_int_equal(waitpid(pid, NULL, 0), pid); /* the supervisor is gone */
 
         struct machine_record *l = NULL, r = sample("closing");
@@ -401,30 +417,21 @@ static void test_closing_waited_for(void **state) {
 
 /* The record's fd is close-on-exec: a process the supervisor started (the container's payload)
  * must not keep a dead supervisor's record alive. The holder forks and execs sleep, then dies. */
+static int claim_and_exec_child(const char *name) {
+        struct machine_record r = sample(name);
+        struct registry_entry *e = NULL;
+        pid_t g = -1;
+        if (registry_claim(dir, &r, &e) == 0 && (g = fork()) == 0) {
+                execl("/bin/sleep", "sleep", "30", (char *) NULL);
+                _exit(127);
+        }
+        return g;
+}
+
 static void test_lock_not_held_past_exec(void **state) {
         struct machine_record got;
-        int p[2];
-        pid_t grandchild;
-        assert_int_equal(pipe(p), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                struct machine_record r = sample("exec");
-                struct registry_entry *e = NULL;
-                pid_t g = -1;
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                alarm(60);
-                if (registry_claim(dir, &r, &e) == 0 && (g = fork()) == 0) {
-                        execl("/bin/sleep", "sleep", "30", (char *) NULL);
-                        _exit(127);
-                }
-                (void) write(p[1], &g, sizeof g);
-                for (;;)
-                        pause();
-        }
-        close(p[1]);
-        assert_int_equal(read(p[0], &grandchild, sizeof grandchild), sizeof grandchild);
-        close(p[0]);
+        int grandchild;
+        pid_t pid = fork_reporting(claim_and_exec_child, "exec", true, &grandchild);
         assert_true(grandchild > 0);
         usleep(100 * 1000); /* let it exec */
         kill_holder(pid);
