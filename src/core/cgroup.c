@@ -441,15 +441,14 @@ static int create_parents(const struct cgroup_context *c, const struct hierarchy
                         child = mkdir_level(fd, w, &created);
                 if (child < 0)
                         return child;
-                int r = 0;
-                if (created && has_controller(h, "cpuset"))
-                        r = cpuset_init(fd, child);
+                /* also when another nspawn made it a moment ago and has not filled it in yet */
+                int r = has_controller(h, "cpuset") ? cpuset_init(fd, child) : 0;
                 if (c->mode == CGROUP_UNIFIED && is_v2(h))
                         enable_controllers(fd);
                 safe_close(fd);
                 fd = child;
-                if (r < 0)
-                        return r;
+                if (r < 0) /* ENODEV: removed since we opened it (by another container's guard) */
+                        return r == -ENODEV ? -ENOENT : r;
         }
         if (c->mode == CGROUP_UNIFIED && is_v2(h))
                 enable_controllers(fd);
@@ -535,35 +534,56 @@ static int supervisor_move(struct hierarchy *h) {
         return 0;
 }
 
+/* P, made afresh below its parents (a stale P of this machine is removed first); returns its fd,
+ * its parent's in *ret_parent. Another container's guard removes an empty slice when it is done:
+ * should that happen between our making the slice and our mkdir in it, we start over. */
+static int p_create(const struct cgroup_context *c, const struct hierarchy *h, const char *what,
+                    int *ret_parent, char **ret_error) {
+        const char *base = strrchr(h->p, '/') ? strrchr(h->p, '/') + 1 : h->p;
+        int p = -ENOENT;
+        bool created;
+
+        for (int attempt = 0; p == -ENOENT && attempt < 16; attempt++) {
+                _cleanup_close_ int parent = create_parents(c, h, h->p);
+                if (parent == -ENOENT)
+                        continue;
+                if (parent < 0)
+                        return error_setf(ret_error, parent,
+                                          "Failed to create the parents of cgroup /%s (%s): %s", h->p, what,
+                                          strerror(-parent));
+                /* A leftover of this machine (its nspawn was killed): empty, so it can go; a
+                 * populated one is a running container of the same name. */
+                int r = cg_remove_tree(parent, base, false);
+                if (r == -EBUSY)
+                        return error_setf(
+                                ret_error, r,
+                                "A container of this name is already running (its cgroup /%s is in use).",
+                                h->p);
+                if (r < 0)
+                        return error_setf(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s",
+                                          h->p, what, strerror(-r));
+                p = mkdir_level(parent, base, &created);
+                if (p >= 0)
+                        *ret_parent = TAKE_FD(parent);
+        }
+        if (p < 0)
+                return error_setf(ret_error, p, "Failed to create cgroup /%s (%s): %s", h->p, what,
+                                  strerror(-p));
+        return p;
+}
+
 static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char **ret_error) {
         _cleanup_close_ int parent = -EBADF, p = -EBADF, r_fd = -EBADF;
         const char *what = isempty(h->controllers) ? "cgroup2" : h->controllers;
-        const char *base = strrchr(h->p, '/');
         bool created;
         int r;
 
         if (h->supervisor && (r = supervisor_move(h)) < 0)
                 return error_setf(ret_error, r, "Failed to move nspawn to %s: %s", h->supervisor,
                                   strerror(-r));
-        parent = create_parents(c, h, h->p);
-        if (parent < 0)
-                return error_setf(ret_error, parent, "Failed to create the parents of cgroup /%s (%s): %s",
-                                  h->p, what, strerror(-parent));
-        base = base ? base + 1 : h->p;
-        /* A leftover of this machine (its nspawn was killed): empty, so it can go; a populated
-         * one is a running container of the same name. */
-        r = cg_remove_tree(parent, base, false);
-        if (r == -EBUSY)
-                return error_setf(ret_error, r,
-                                  "A container of this name is already running (its cgroup /%s is in use).",
-                                  h->p);
-        if (r < 0)
-                return error_setf(ret_error, r, "Failed to remove the stale cgroup /%s (%s): %s", h->p, what,
-                                  strerror(-r));
-        p = mkdir_level(parent, base, &created);
+        p = p_create(c, h, what, &parent, ret_error);
         if (p < 0)
-                return error_setf(ret_error, p, "Failed to create cgroup /%s (%s): %s", h->p, what,
-                                  strerror(-p));
+                return p;
         h->realized = true;
         if (has_controller(h, "cpuset") && (r = cpuset_init(parent, p)) < 0)
                 return error_setf(ret_error, r, "Failed to initialize cpuset of /%s: %s", h->p,

@@ -3,7 +3,8 @@
 # process removes them, as it does after a normal end, a moment after nspawn exits), and stale ones
 # of a supervisor that died before it could are removed by the next start of the same machine. A
 # populated cgroup of the same name means "already running"; starts of the same machine one right
-# after the other all work (each waits for the previous run's guard).
+# after the other all work (each waits for the previous run's guard), and so do starts of several
+# machines at the same time.
 . "$(dirname "$0")/lib.sh"
 expect_differ "systemd-nspawn 252 without systemd leaves payload/ and supervisor/ behind"
 
@@ -38,6 +39,19 @@ for i in 1 2 3 4 5 6 7 8; do
         [[ $OUT -ge 1 ]] || fail "start $i: the container is not in its own cgroup namespace: $OUT"
 done
 wait_for gone 5 || fail "cgroups remain 5 s after the last of the back-to-back runs"
+
+# three machines started over and over at the same time: each one's guard removes the shared,
+# then empty machine.slice while the others make their scopes in it (they start over then)
+race() { local i; for i in $(seq 15); do nspawn -q --read-only -D "$ROOTFS" -M "$M-$1" /bin/true || echo "run $i of $1 failed"; done; }
+race a > "$T/race-a" 2>&1 & ra=$!
+race b > "$T/race-b" 2>&1 & rb=$!
+race c > "$T/race-c" 2>&1
+wait $ra $rb
+[[ -z $(cat "$T"/race-*) ]] || fail "concurrent starts failed: $(cat "$T"/race-*)"
+for m in a b c; do
+        wait_for "[[ -z \$(ls -d /sys/fs/cgroup/*/machine.slice/machine-$M-$m.scope 2>/dev/null) ]]" 5 ||
+                fail "machine $M-$m's cgroups remain"
+done
 
 # a second container of the same name (another tree) while the first runs: refused (by the
 # machine registry or by the busy cgroup), the first is untouched
