@@ -1,7 +1,7 @@
 #!/bin/bash
 # Start-up latency: how long it takes to run /bin/true in a fresh container, for nspawn and for
 # the runtimes it is compared with, on the same busybox root file system. See bench/README.md.
-#   bench/startup.sh [-n RUNS] [-r ROOT] [-b NSPAWN-BINARY]
+#   bench/startup.sh [-n RUNS] [-r ROOT] [-b NSPAWN-BINARY] [-s SETTLE-SECONDS]
 # Environment: BUILD (default <repo>/build), NSPAWN (default $BUILD/nspawn). Needs root.
 set -u
 
@@ -9,18 +9,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 BUILD=${BUILD:-$repo/build}
 runs=50
+settle=0.02
 root=
 nspawn=${NSPAWN:-$BUILD/nspawn}
 
-while getopts n:r:b:h opt; do
+while getopts n:r:b:s:h opt; do
         case $opt in
         n) runs=$OPTARG ;;
         r) root=$OPTARG ;;
         b) nspawn=$OPTARG ;;
+        s) settle=$OPTARG ;;
         *) sed -n '2,6p' "$0"; exit 2 ;;
         esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "runs must be a positive number" >&2; exit 2; }
+[[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "settle must be a number of seconds" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "bench/startup.sh must run as root" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/nspawn-bench.XXXXXX)
@@ -87,13 +90,16 @@ check() {
         eval "$c" < /dev/null > "$2.log" 2>&1 || { cat "$2.log"; return 1; }
         for i in 1 2 3; do eval "$c" < /dev/null > /dev/null 2>&1; done
 }
-# sample CMD I: one run; prints its duration in microseconds.
+# sample CMD I: one run; prints its duration in microseconds. Then a pause, so that what a runtime
+# finishes in the background after it exits (bwrap's network namespace, nspawn's cgroup guard) is
+# not charged to the next one.
 sample() {
         local c=$1 i=$2 t0 t1
         t0=${EPOCHREALTIME/./}
         eval "$c" < /dev/null > /dev/null 2>&1
         t1=${EPOCHREALTIME/./}
         echo $(( t1 - t0 ))
+        sleep "$settle"
 }
 # measure CMD RUNS FILE: check, then RUNS samples of CMD alone into FILE (for a contender that
 # must run apart, see crun above).
@@ -108,7 +114,7 @@ turns=()
 for k in "${!names[@]}"; do
         n=${names[k]} c=${cmds[k]}
         if [[ ${inns[k]} == hybrid ]]; then
-                unshare -m --propagation private bash -c "$(declare -f check sample measure)
+                settle=$settle unshare -m --propagation private bash -c "$(declare -f check sample measure)
                         umount -l /sys/fs/cgroup/unified && measure \"\$@\"" _ "$c" "$runs" "$work/samples.$k" > "$work/err" 2>&1
         else
                 check "$c" "$work/samples.$k" > "$work/err" 2>&1 && turns+=("$k")
