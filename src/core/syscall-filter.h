@@ -8,9 +8,9 @@
  * bits only, socket(AF_NETLINK, *, NETLINK_AUDIT) → EAFNOSUPPORT. Every local architecture.
  *
  * Compiling the policy with libseccomp costs tens of milliseconds, so the supervisor compiles it
- * once into classic BPF programs and keeps them in a cache keyed by a hash of the policy
+ * once into a classic BPF program and keeps it in a cache keyed by a hash of the policy
  * (cache_dir, root-only). The child only calls seccomp(SECCOMP_SET_MODE_FILTER) with the ready
- * programs: no libseccomp work after clone.
+ * program: no libseccomp work after clone.
  *
  * The tables and name lookups (seccomp_name_valid) are in syscall-groups.h, the cache in
  * syscall-filter-cache.h.
@@ -22,7 +22,7 @@
 
 #include "settings.h"
 
-struct seccomp_program; /* BPF programs (one, for now), loaded in order */
+struct seccomp_program; /* the BPF program(s) to load, in order (one, see syscall-filter.c) */
 
 /* Parent side. caps = the capability set the payload keeps. cache_dir NULL: no cache. */
 int seccomp_program_prepare(const struct settings *s, uint64_t caps, const char *cache_dir,

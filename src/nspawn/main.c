@@ -241,9 +241,11 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
 }
 
 /* Claim the machine's name in the registry before anything of the container exists, so that a
- * name in use fails the start with nothing to undo; the record gets the leader's PID after the
- * clone (spawn.c) and is removed when main returns. A record left by a SIGKILLed nspawn is
- * removed here. The registry is written whatever --register= says: nspawnctl needs it. */
+ * name in use fails the start with nothing to undo (a closing machine of the name is waited for,
+ * so its cgroups are gone before ours are made); the record gets the leader's PID after the clone
+ * (spawn.c) and is removed by the cgroup guard after nspawn exits, or when main returns. A record
+ * left by a SIGKILLed nspawn is removed here. The registry is written whatever --register= says:
+ * nspawnctl needs it. */
 static int claim_machine(const struct settings *s, const struct spawn_params *p,
                          struct registry_entry **ret) {
         struct machine_record rec = {
