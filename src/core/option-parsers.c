@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The value parsers the option table (options.c) points at, one per kind of value, grouped like
- * the table. Private to the table: declared in option-parsers.h, not in options.h.
+ * the table: here the general ones, the image, execution, identity and console options;
+ * option-parsers-system.c has properties, user namespacing, networking, security and resources,
+ * option-parsers-host.c what the container gets from the host (integration, mounts,
+ * credentials). Private to the table: declared in option-parsers.h, not in options.h.
  */
 #include "option-parsers.h"
 
@@ -11,13 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
-#include "cgroup.h"
-#include "credentials.h"
 #include "macro.h"
 #include "parse.h"
 #include "strv.h"
-#include "syscall-groups.h"
 
 /*
  * Parsers. Each validates its whole value before it changes anything, then stores it, or returns
@@ -28,12 +27,11 @@
 
 #define FIELD_AT(s, off, type) (*(type *) ((uint8_t *) (s) + (off)))
 
-static bool is_help(enum option_source src, const char *value) {
+bool option_is_help(enum option_source src, const char *value) {
         return src == SOURCE_CLI && value && streq(value, "help");
 }
 
-/* A flag: no value on the command line means "yes"; a settings-file key takes a boolean. */
-static int flag_value(const char *value, const char **ret_reason) {
+int option_flag_value(const char *value, const char **ret_reason) {
         int b;
 
         if (!value)
@@ -69,7 +67,7 @@ int parse_unsupported(const struct option_def *o, enum option_source src, const 
 /* A bool field at offset data. */
 int parse_bool(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
+        int b = option_flag_value(value, ret_reason);
         if (b < 0)
                 return b;
         FIELD_AT(s, o->data, bool) = b;
@@ -79,7 +77,7 @@ int parse_bool(const struct option_def *o, enum option_source src, const char *v
 /* An int field at offset data that holds -1 (unset), 0 or 1. */
 int parse_tristate(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                    const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
+        int b = option_flag_value(value, ret_reason);
         if (b < 0)
                 return b;
         FIELD_AT(s, o->data, int) = b;
@@ -89,7 +87,7 @@ int parse_tristate(const struct option_def *o, enum option_source src, const cha
 /* -x / Ephemeral=: a btrfs snapshot or an overlay of the tree (src/core/ephemeral.c). */
 int parse_ephemeral(const struct option_def *o, enum option_source src, const char *value,
                     struct settings *s, const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
+        int b = option_flag_value(value, ret_reason);
         if (b < 0)
                 return b;
         s->ephemeral = b;
@@ -238,7 +236,7 @@ int parse_volatile(const struct option_def *o, enum option_source src, const cha
                    const char **ret_reason) {
         int m;
 
-        if (is_help(src, value))
+        if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
         m = value ? volatile_mode_from_string(value) : VOLATILE_YES;
         if (m < 0) {
@@ -254,7 +252,7 @@ int parse_volatile(const struct option_def *o, enum option_source src, const cha
 /* -a / -b / ProcessTwo= / Boot=: data is the start mode the row selects. */
 int parse_start_mode(const struct option_def *o, enum option_source src, const char *value,
                      struct settings *s, const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
+        int b = option_flag_value(value, ret_reason);
 
         if (b < 0)
                 return b;
@@ -390,7 +388,7 @@ int parse_kill_signal(const struct option_def *o, enum option_source src, const 
                       struct settings *s, const char **ret_reason) {
         int sig;
 
-        if (is_help(src, value))
+        if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
         sig = signal_from_string(value);
         if (sig < 0) {
@@ -418,439 +416,6 @@ int parse_uuid(const struct option_def *o, enum option_source src, const char *v
         return 0;
 }
 
-/* ---- properties ---- */
-
-/* --slice=NAME: stored as a unit name ("foo" → "foo.slice"); cgroup.c turns it into a path. */
-int parse_slice(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-                const char **ret_reason) {
-        char *slice;
-        int r = cgroup_slice_normalize(value, &slice);
-
-        if (r == -EINVAL)
-                *ret_reason = "not a valid slice name";
-        if (r < 0)
-                return r;
-        free(s->slice);
-        s->slice = slice;
-        return 0;
-}
-
-/* --property=NAME=VALUE: validated now (the name must be one nspawn writes itself, see
- * cgroup-property.c), stored as given and parsed again by cgroup.c. */
-int parse_property(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-                   const char **ret_reason) {
-        struct cgroup_property p;
-        int r = cgroup_property_parse(value, &p, ret_reason);
-
-        if (r < 0)
-                return r == -EOPNOTSUPP ? -EINVAL : r;
-        return strv_extend(&s->properties, value);
-}
-
-/* ---- user namespacing ---- */
-
-static int userns_range_check(const char *value, const char **ret_reason) {
-        _cleanup_free_ char *base = NULL;
-        const char *colon = strchr(value, ':');
-        uint32_t shift, range = 0x10000;
-
-        base = colon ? strndup(value, (size_t) (colon - value)) : strdup(value);
-        if (!base)
-                return -ENOMEM;
-        if (parse_uint32(base, &shift) < 0 || (colon && parse_uint32(colon + 1, &range) < 0)) {
-                *ret_reason = "expected no, yes, pick, identity or UIDBASE[:NUIDS]";
-                return -EINVAL;
-        }
-        if (range == 0 || range > UINT32_MAX - shift) {
-                *ret_reason = "UID range cannot be empty or go beyond 4294967295";
-                return -EINVAL;
-        }
-        return 0;
-}
-
-int parse_private_users(const struct option_def *o, enum option_source src, const char *value,
-                        struct settings *s, const char **ret_reason) {
-        int b, r;
-
-        if (!value)
-                return -EOPNOTSUPP; /* bare --private-users = yes */
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        b = parse_boolean(value);
-        if (b == 0) {
-                s->userns_mode = USER_NS_NO;
-                return 0;
-        }
-        if (b > 0 || streq(value, "pick") || streq(value, "identity"))
-                return -EOPNOTSUPP;
-        r = userns_range_check(value, ret_reason);
-        return r < 0 ? r : -EOPNOTSUPP;
-}
-
-int parse_userns_ownership(const struct option_def *o, enum option_source src, const char *value,
-                           struct settings *s, const char **ret_reason) {
-        int m;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        m = user_ns_ownership_from_string(value);
-        if (m < 0) {
-                *ret_reason = "expected off, chown, map or auto";
-                return -EINVAL;
-        }
-        if (m != USER_NS_OWNERSHIP_OFF)
-                return -EOPNOTSUPP;
-        s->userns_ownership = USER_NS_OWNERSHIP_OFF;
-        return 0;
-}
-
-/* --private-users-chown (obsolete) / PrivateUsersChown=: yes = ownership chown. */
-int parse_userns_chown(const struct option_def *o, enum option_source src, const char *value,
-                       struct settings *s, const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
-        if (b < 0)
-                return b;
-        if (b)
-                return -EOPNOTSUPP;
-        s->userns_ownership = USER_NS_OWNERSHIP_OFF;
-        return 0;
-}
-
-/* ---- networking ---- */
-
-/* IF, or HOSTIF[:CONTAINERIF] for NET_PAIR, or a zone name that fits "vz-NAME". */
-static bool net_word_is_valid(const char *w, int kind) {
-        _cleanup_free_ char *first = NULL, *vz = NULL;
-        const char *colon = strchr(w, ':');
-
-        if (kind == NET_ZONE)
-                return asprintf(&vz, "vz-%s", w) >= 0 && ifname_is_valid(vz);
-        if (kind == NET_PLAIN || !colon)
-                return ifname_is_valid(w);
-        first = strndup(w, (size_t) (colon - w));
-        return first && ifname_is_valid(first) && ifname_is_valid(colon + 1);
-}
-
-/* The network options: one interface on the command line, a space-separated list in a file.
- * data is the NET_* kind. None of them is built yet. */
-int parse_network_list(const struct option_def *o, enum option_source src, const char *value,
-                       struct settings *s, const char **ret_reason) {
-        _cleanup_strv_free_ char **words = NULL;
-        int r;
-
-        int kind = o->data & NET_KIND_MASK;
-
-        /* No separators: the whole value is one word. */
-        r = strv_split(value, src == SOURCE_FILE && (o->data & NET_LIST) ? " \t" : "", &words);
-        if (r < 0)
-                return r;
-        if (!words[0] && src == SOURCE_CLI) {
-                *ret_reason = "expected an interface name";
-                return -EINVAL;
-        }
-        STRV_FOREACH(w, words)
-        if (!net_word_is_valid(*w, kind)) {
-                *ret_reason =
-                        kind == NET_ZONE ? "not a valid zone name" : "not a valid network interface name";
-                return -EINVAL;
-        }
-        return words[0] ? -EOPNOTSUPP : 0;
-}
-
-/* -n / VirtualEthernet=: only "no" (in a file) is built. */
-int parse_veth(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-               const char **ret_reason) {
-        int b = flag_value(value, ret_reason);
-        if (b < 0)
-                return b;
-        if (b)
-                return -EOPNOTSUPP;
-        s->network_veth = false;
-        return 0;
-}
-
-/* [tcp|udp:]HOSTPORT[:CONTAINERPORT] */
-int parse_expose_port(const struct option_def *o, enum option_source src, const char *value,
-                      struct settings *s, const char **ret_reason) {
-        _cleanup_free_ char *host = NULL;
-        const char *p, *colon;
-        uint16_t port;
-
-        p = startswith(value, "tcp:") ?: startswith(value, "udp:") ?: value;
-        colon = strchr(p, ':');
-        host = colon ? strndup(p, (size_t) (colon - p)) : strdup(p);
-        if (!host)
-                return -ENOMEM;
-        if (parse_port(host, &port) < 0 || (colon && parse_port(colon + 1, &port) < 0)) {
-                *ret_reason = "expected [tcp|udp:]HOSTPORT[:CONTAINERPORT], ports 1-65535";
-                return -EINVAL;
-        }
-        return -EOPNOTSUPP;
-}
-
-/* ---- security ---- */
-
-/* A parsed capability list into the set the row (data: CAPS_*) names. */
-static int caps_store(int which, uint64_t mask, bool all, struct settings *s, const char **ret_reason) {
-        switch (which) {
-        case CAPS_ADD:
-                s->caps_add |= mask;
-                s->caps_all = s->caps_all || all;
-                break;
-        case CAPS_DROP:
-                s->caps_drop = all ? UINT64_MAX : s->caps_drop | mask;
-                break;
-        case CAPS_AMBIENT:
-                if (all) {
-                        *ret_reason = "does not support the value all";
-                        return -EINVAL;
-                }
-                s->caps_ambient |= mask;
-                break;
-        }
-        return 0;
-}
-
-/* --capability takes a comma-separated list, Capability= a space-separated one. */
-int parse_capability(const struct option_def *o, enum option_source src, const char *value,
-                     struct settings *s, const char **ret_reason) {
-        uint64_t mask = 0;
-        bool all = false;
-        int r;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        r = capability_list_parse(value, src == SOURCE_CLI ? "," : " \t", &mask, &all);
-        if (r < 0) {
-                *ret_reason = "unknown capability";
-                return r;
-        }
-        return caps_store(o->data, mask, all, s, ret_reason);
-}
-
-/* LIST or ~LIST (the "~" negates the whole list): names and @groups, space-separated. */
-int parse_syscall_filter(const struct option_def *o, enum option_source src, const char *value,
-                         struct settings *s, const char **ret_reason) {
-        _cleanup_strv_free_ char **words = NULL;
-        bool deny = value[0] == '~';
-        int r;
-
-        r = strv_split(value + deny, " \t", &words);
-        if (r < 0)
-                return r;
-        if (!words[0] && src == SOURCE_FILE && !deny) { /* SystemCallFilter= resets */
-                s->syscall_allow = strv_free(s->syscall_allow);
-                s->syscall_deny = strv_free(s->syscall_deny);
-                return 0;
-        }
-        STRV_FOREACH(w, words)
-        if (!seccomp_name_valid(*w)) {
-                *ret_reason = "unknown system call or group";
-                return -EINVAL;
-        }
-        STRV_FOREACH(w, words) {
-                r = strv_extend(deny ? &s->syscall_deny : &s->syscall_allow, *w);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int parse_selinux(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-                  const char **ret_reason) {
-        if (isempty(value)) {
-                *ret_reason = "expected a security label";
-                return -EINVAL;
-        }
-        return -EOPNOTSUPP;
-}
-
-/* ---- resources ---- */
-
-static int rlimit_store(struct settings *s, int resource, const char *value, const char **ret_reason) {
-        struct rlimit rl, *p;
-        int r;
-
-        r = parse_rlimit_value(value, &rl);
-        if (r < 0) {
-                *ret_reason = "expected SOFT[:HARD], numbers or \"infinity\", SOFT not above HARD";
-                return r == -ENOMEM ? r : -EINVAL;
-        }
-        p = malloc(sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        *p = rl;
-        free(s->rlimits[resource]);
-        s->rlimits[resource] = p;
-        s->set_mask |= SETTING_BIT(SETTING_RLIMIT_FIRST + resource);
-        return 0;
-}
-
-/* --rlimit=NAME=SOFT[:HARD] */
-int parse_rlimit(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-                 const char **ret_reason) {
-        _cleanup_free_ char *name = NULL;
-        const char *eq;
-        int resource;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        eq = strchr(value, '=');
-        if (!eq) {
-                *ret_reason = "expected NAME=SOFT[:HARD]";
-                return -EINVAL;
-        }
-        name = strndup(value, (size_t) (eq - value));
-        if (!name)
-                return -ENOMEM;
-        resource = rlimit_from_string(name);
-        if (resource < 0) {
-                *ret_reason = "unknown resource limit";
-                return -EINVAL;
-        }
-        return rlimit_store(s, resource, eq + 1, ret_reason);
-}
-
-/* LimitNOFILE= etc.: data is the RLIMIT_*. */
-int parse_limit_key(const struct option_def *o, enum option_source src, const char *value,
-                    struct settings *s, const char **ret_reason) {
-        return rlimit_store(s, o->data, value, ret_reason);
-}
-
-int parse_oom_score_adjust(const struct option_def *o, enum option_source src, const char *value,
-                           struct settings *s, const char **ret_reason) {
-        int v;
-
-        if (parse_int(value, &v) < 0 || v < -1000 || v > 1000) {
-                *ret_reason = "expected an integer from -1000 to 1000";
-                return -EINVAL;
-        }
-        s->oom_score_adjust = v;
-        s->oom_score_adjust_set = true;
-        return 0;
-}
-
-int parse_cpu_affinity(const struct option_def *o, enum option_source src, const char *value,
-                       struct settings *s, const char **ret_reason) {
-        cpu_set_t *set;
-        size_t size;
-        int r;
-
-        r = parse_cpu_set(value, &set, &size);
-        if (r < 0) {
-                *ret_reason = r == -ERANGE ? "CPU index out of range (0-8191)"
-                                           : "expected a list of CPU indexes and ranges";
-                return r == -ENOMEM ? r : -EINVAL;
-        }
-        CPU_FREE(s->cpu_set);
-        s->cpu_set = set;
-        s->cpu_set_size = size;
-        return 0;
-}
-
-int parse_personality(const struct option_def *o, enum option_source src, const char *value,
-                      struct settings *s, const char **ret_reason) {
-        unsigned long p;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        if (isempty(value) && src == SOURCE_FILE) {
-                s->personality = PERSONALITY_INVALID;
-                return 0;
-        }
-        if (personality_from_string(value, &p) < 0) {
-                *ret_reason = "unknown or unsupported personality";
-                return -EINVAL;
-        }
-        s->personality = p;
-        return 0;
-}
-
-/* ---- integration ---- */
-
-int parse_resolv_conf(const struct option_def *o, enum option_source src, const char *value,
-                      struct settings *s, const char **ret_reason) {
-        int m;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        m = resolv_conf_from_string(value);
-        if (m < 0) {
-                *ret_reason = "unknown mode (see --resolv-conf=help)";
-                return -EINVAL;
-        }
-        s->resolv_conf = m;
-        return 0;
-}
-
-int parse_timezone(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-                   const char **ret_reason) {
-        int m;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        m = timezone_mode_from_string(value);
-        if (m < 0) {
-                *ret_reason = "expected off, copy, bind, symlink, delete or auto";
-                return -EINVAL;
-        }
-        s->timezone = m;
-        return 0;
-}
-
-/* --link-journal=MODE; -j (no value) is try-guest. */
-int parse_link_journal(const struct option_def *o, enum option_source src, const char *value,
-                       struct settings *s, const char **ret_reason) {
-        int m;
-
-        if (is_help(src, value))
-                return OPTION_LIST_VALUES;
-        m = link_journal_from_string(value ?: "try-guest");
-        if (m < 0) {
-                *ret_reason = "expected no, auto, guest, host, try-guest or try-host";
-                return -EINVAL;
-        }
-        s->link_journal = m;
-        s->link_journal_try = m == LINK_JOURNAL_TRY_GUEST || m == LINK_JOURNAL_TRY_HOST;
-        return 0;
-}
-
-/* ---- mounts ---- */
-
-int parse_mount(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
-                const char **ret_reason) {
-        struct custom_mount m;
-        int r;
-
-        r = custom_mount_parse(o->data & 0xff, o->data >> 8, value, &m, ret_reason);
-        if (r < 0)
-                return r;
-        r = custom_mount_add(s, &m);
-        custom_mount_free_contents(&m);
-        return r;
-}
-
-/* --bind-user=NAME, BindUser= (a space-separated list): not built yet. */
-int parse_bind_user(const struct option_def *o, enum option_source src, const char *value,
-                    struct settings *s, const char **ret_reason) {
-        _cleanup_strv_free_ char **words = NULL;
-        int r;
-
-        r = strv_split(value, src == SOURCE_CLI ? "" : " \t", &words);
-        if (r < 0)
-                return r;
-        if (!words[0] && src == SOURCE_CLI) {
-                *ret_reason = "expected a user name";
-                return -EINVAL;
-        }
-        STRV_FOREACH(w, words)
-        if (!user_name_is_valid(*w)) {
-                *ret_reason = "not a valid user name";
-                return -EINVAL;
-        }
-        return words[0] ? -EOPNOTSUPP : 0;
-}
-
 /* ---- input/output ---- */
 
 /* --console=MODE; -P (no value) is pipe. */
@@ -858,7 +423,7 @@ int parse_console(const struct option_def *o, enum option_source src, const char
                   const char **ret_reason) {
         int m;
 
-        if (is_help(src, value))
+        if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
         m = console_mode_from_string(value ?: "pipe");
         if (m < 0) {
@@ -867,44 +432,4 @@ int parse_console(const struct option_def *o, enum option_source src, const char
         }
         s->console_mode = m;
         return 0;
-}
-
-/* ---- credentials ---- */
-
-/* True if an ID:… entry of l names id. */
-static bool credential_listed(char *const *l, const char *id) {
-        size_t n = strlen(id);
-        STRV_FOREACH(i, l)
-        if (strncmp(*i, id, n) == 0 && (*i)[n] == ':')
-                return true;
-        return false;
-}
-
-/* ID:VALUE (data 0) / ID:PATH (data 1), kept as given; the values are read by credentials_load()
- * when the container starts. The escapes of a VALUE are checked here already. */
-int parse_credential(const struct option_def *o, enum option_source src, const char *value,
-                     struct settings *s, const char **ret_reason) {
-        _cleanup_free_ char *id = NULL, *data = NULL;
-        const char *rest;
-        size_t size;
-        int r;
-
-        r = credential_split(value, &id, &rest, ret_reason);
-        if (r < 0)
-                return r;
-        if (o->data == 1 && !*rest) {
-                *ret_reason = "expected ID:PATH";
-                return -EINVAL;
-        }
-        if (o->data == 0 && credential_unescape(rest, &data, &size) < 0) {
-                *ret_reason = "invalid escape sequence";
-                return -EINVAL;
-        }
-        if (data)
-                explicit_bzero(data, size);
-        if (credential_listed(s->credentials_set, id) || credential_listed(s->credentials_load, id)) {
-                *ret_reason = "duplicate credential";
-                return -EINVAL;
-        }
-        return strv_extend(o->data == 1 ? &s->credentials_load : &s->credentials_set, value);
 }

@@ -2,10 +2,11 @@
 #pragma once
 
 /*
- * The value parsers of the option table (option-parsers.c), private to options.c: what a row's
+ * The value parsers of the option table (option-parsers*.c), private to options.c: what a row's
  * `parse` and `data` fields hold. The public interface is options.h.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "options.h"
@@ -28,6 +29,12 @@ enum { CAPS_ADD, CAPS_DROP, CAPS_AMBIENT };
 
 /* data of the custom mount rows (parse_mount): the CUSTOM_MOUNT_* type and read-only. */
 #define MOUNT_DATA(type, ro) ((type) | ((ro) << 8))
+
+/* Shared by the parsers: is this "--OPTION=help" on the command line? */
+bool option_is_help(enum option_source src, const char *value);
+/* A flag: no value on the command line means "yes"; a settings-file key takes a boolean. Sets
+ * *ret_reason on failure. */
+int option_flag_value(const char *value, const char **ret_reason);
 
 #define OPTION_PARSER(name)                                                                                 \
         int name(const struct option_def *o, enum option_source src, const char *value, struct settings *s, \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The option table and what is built on it: lookups, getopt_long over argv, --help, --version
- * and the value lists. The parsers the rows point at are in option-parsers.c.
+ * and the value lists. The parsers the rows point at are in option-parsers*.c.
  */
 #include "options.h"
 
