@@ -396,29 +396,27 @@ static int policy_export(struct policy *pol, struct exported *e) {
         return r;
 }
 
-/* ---- the image: the programs in memory and in a cache file ----------------------------------- */
+/* ---- the image: the program in memory and in a cache file ------------------------------------ */
 
 /*
  * Layout (host byte order; the cache belongs to this host):
  *   struct image_header
  *   description (desc_len bytes, padded to 8)
- *   n_programs × { uint32_t n_insns; uint32_t reserved; struct sock_filter insns[n_insns]; }
+ *   struct sock_filter insns[n_insns]
  * checksum = FNV-1a 64 of everything after the header.
  */
-#define IMAGE_MAGIC "NSPSCMP1"
-#define PROGRAMS_MAX 4
+#define IMAGE_MAGIC "NSPSCMP2"
 
 struct image_header {
         char magic[8];
-        uint32_t n_programs;
+        uint32_t n_insns;
         uint32_t desc_len;
         uint64_t checksum;
 };
 
 struct seccomp_program {
-        size_t n_programs;
-        struct sock_fprog progs[PROGRAMS_MAX];
-        void *image; /* owns the instructions the progs point into */
+        struct sock_fprog prog;
+        void *image; /* owns the instructions prog points into */
         size_t image_size;
 };
 
@@ -439,7 +437,7 @@ static size_t align8(size_t n) {
         return (n + 7) & ~(size_t) 7;
 }
 
-/* The header and the description; returns the offset of the first program. */
+/* The header and the description; returns the offset of the program. */
 static int image_check_header(const void *image, size_t size, const char *desc, struct image_header *ret) {
         struct image_header h;
         size_t desc_len = strlen(desc);
@@ -447,8 +445,8 @@ static int image_check_header(const void *image, size_t size, const char *desc, 
         if (size < sizeof(h) || size > SYSCALL_FILTER_IMAGE_SIZE_MAX)
                 return -EBADMSG;
         memcpy(&h, image, sizeof(h));
-        if (memcmp(h.magic, IMAGE_MAGIC, sizeof(h.magic)) != 0 || h.n_programs == 0 ||
-            h.n_programs > PROGRAMS_MAX || h.desc_len != desc_len)
+        if (memcmp(h.magic, IMAGE_MAGIC, sizeof(h.magic)) != 0 || h.n_insns == 0 ||
+            h.n_insns > BPF_MAXINSNS || h.desc_len != desc_len)
                 return -EBADMSG;
         if (fnv1a64(FNV64_OFFSET, (const uint8_t *) image + sizeof(h), size - sizeof(h)) != h.checksum)
                 return -EBADMSG;
@@ -459,43 +457,28 @@ static int image_check_header(const void *image, size_t size, const char *desc, 
         return (int) (sizeof(h) + align8(desc_len));
 }
 
-/* Check an image and point p's programs into it. Takes ownership of image on success. */
+/* Check an image and point p's program into it. Takes ownership of image on success. */
 static int image_attach(struct seccomp_program *p, void *image, size_t size, const char *desc) {
         struct image_header h;
-        int r = image_check_header(image, size, desc, &h);
-        size_t off;
+        int off = image_check_header(image, size, desc, &h);
 
-        if (r < 0)
-                return r;
-        off = r;
-        for (uint32_t i = 0; i < h.n_programs; i++) {
-                uint32_t n;
-
-                if (size - off < 8)
-                        return -EBADMSG;
-                memcpy(&n, (char *) image + off, sizeof(n));
-                off += 8;
-                if (n == 0 || n > BPF_MAXINSNS || (size - off) / sizeof(struct sock_filter) < n)
-                        return -EBADMSG;
-                p->progs[i] = (struct sock_fprog){
-                        .len = (unsigned short) n,
-                        .filter = (struct sock_filter *) ((char *) image + off),
-                };
-                off += n * sizeof(struct sock_filter);
-        }
-        if (off != size)
+        if (off < 0)
+                return off;
+        if ((size - off) != h.n_insns * sizeof(struct sock_filter))
                 return -EBADMSG;
-
-        p->n_programs = h.n_programs;
+        p->prog = (struct sock_fprog){
+                .len = (unsigned short) h.n_insns,
+                .filter = (struct sock_filter *) ((char *) image + off),
+        };
         p->image = image;
         p->image_size = size;
         return 0;
 }
 
-/* Lay the description and the exported program out as an image (one program). */
+/* Lay the description and the exported program out as an image. */
 static int image_assemble(const char *desc, const struct exported *e, void **ret, size_t *ret_size) {
         size_t off, desc_len = strlen(desc), insns = e->prefix_size + e->size;
-        size_t size = sizeof(struct image_header) + align8(desc_len) + 8 + insns;
+        size_t size = sizeof(struct image_header) + align8(desc_len) + insns;
         uint8_t *image = calloc(1, size);
 
         if (!image)
@@ -503,13 +486,10 @@ static int image_assemble(const char *desc, const struct exported *e, void **ret
         off = sizeof(struct image_header);
         memcpy(image + off, desc, desc_len);
         off += align8(desc_len);
-        uint32_t k = insns / sizeof(struct sock_filter);
-        memcpy(image + off, &k, sizeof(k));
-        off += 8;
         memcpy(image + off, e->prefix, e->prefix_size);
         memcpy(image + off + e->prefix_size, e->bpf, e->size);
 
-        struct image_header h = {.n_programs = 1, .desc_len = desc_len};
+        struct image_header h = {.n_insns = insns / sizeof(struct sock_filter), .desc_len = desc_len};
         memcpy(h.magic, IMAGE_MAGIC, sizeof(h.magic));
         h.checksum = fnv1a64(FNV64_OFFSET, image + sizeof(h), size - sizeof(h));
         memcpy(image, &h, sizeof(h));
@@ -618,8 +598,8 @@ const void *seccomp_program_image(const struct seccomp_program *p, size_t *ret_s
         return p->image;
 }
 
-const struct sock_fprog *seccomp_program_get(const struct seccomp_program *p, size_t i) {
-        return p && i < p->n_programs ? &p->progs[i] : NULL;
+const struct sock_fprog *seccomp_program_fprog(const struct seccomp_program *p) {
+        return p ? &p->prog : NULL;
 }
 
 /* ---- child side ------------------------------------------------------------------------------- */
@@ -629,8 +609,5 @@ const struct sock_fprog *seccomp_program_get(const struct seccomp_program *p, si
 int seccomp_program_load(const struct seccomp_program *p) {
         if (!p)
                 return -EINVAL;
-        for (size_t i = 0; i < p->n_programs; i++)
-                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->progs[i]) < 0)
-                        return -errno;
-        return 0;
+        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0 ? -errno : 0;
 }

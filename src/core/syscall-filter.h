@@ -22,18 +22,18 @@
 
 #include "settings.h"
 
-struct seccomp_program; /* the BPF program(s) to load, in order (one, see syscall-filter.c) */
+struct seccomp_program; /* the BPF program to load (see syscall-filter.c) */
 
 /* Parent side. caps = the capability set the payload keeps. cache_dir NULL: no cache. */
 int seccomp_program_prepare(const struct settings *s, uint64_t caps, const char *cache_dir,
                             struct seccomp_program **ret);
-/* Child side: load the filters (needs CAP_SYS_ADMIN or no_new_privs). Async-signal-safe. */
+/* Child side: load the filter (needs CAP_SYS_ADMIN or no_new_privs). Async-signal-safe. */
 int seccomp_program_load(const struct seccomp_program *p);
 struct seccomp_program *seccomp_program_free(struct seccomp_program *p);
-/* The programs as one byte image (what the cache file holds): for tests and diagnostics. */
+/* The program as one byte image (what the cache file holds): for tests and diagnostics. */
 const void *seccomp_program_image(const struct seccomp_program *p, size_t *ret_size);
-/* Program i, in load order (NULL past the last): for tests. */
-const struct sock_fprog *seccomp_program_get(const struct seccomp_program *p, size_t i);
+/* The program itself: for tests. */
+const struct sock_fprog *seccomp_program_fprog(const struct seccomp_program *p);
 
 /* The default cache directory: /var/cache/nspawn/seccomp. */
 #define SECCOMP_CACHE_DIR "/var/cache/nspawn/seccomp"

@@ -18,7 +18,7 @@
 #include "guard.h"
 #include "macro.h"
 
-static char dir[] = "/tmp/test-guard-XXXXXX";
+TEST_SCRATCH_DIR(dir, "/tmp/test-guard-XXXXXX")
 
 static void touch_mark(void *userdata) {
         char p[128];
@@ -169,19 +169,11 @@ static void test_fds(void **state) {
         close(other);
 }
 
-static int setup(void **state) {
-        return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-        return test_rm_rf(dir);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_release),        cmocka_unit_test(test_hand_over),
                 cmocka_unit_test(test_hand_over_dead), cmocka_unit_test(test_adopt_fds),
                 cmocka_unit_test(test_sigkill),        cmocka_unit_test(test_fds),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }

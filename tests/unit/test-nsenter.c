@@ -22,7 +22,7 @@
 #include "macro.h"
 #include "nsenter.h"
 
-static char dir[] = "/tmp/test-nsenter-XXXXXX";
+TEST_SCRATCH_DIR(dir, "/tmp/test-nsenter-XXXXXX")
 
 /* A process in mount and cgroup namespaces of its own, with a tmpfs on dir holding "marker";
  * returns its pidfd once that is done. */
@@ -115,18 +115,10 @@ static void test_enter_gone(void **state) {
         close(pidfd);
 }
 
-static int setup(void **state) {
-        return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-        return test_rm_rf(dir);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_enter_and_return),
                 cmocka_unit_test(test_enter_gone),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }

@@ -13,3 +13,15 @@ static inline int test_rm_rf(const char *path) {
                 return -1;
         return system(cmd) == 0 ? 0 : -1;
 }
+
+/* A scratch directory for a whole test program: TEST_SCRATCH_DIR(dir, "/tmp/test-x-XXXXXX") defines
+ * char dir[] and the group fixtures dir_setup (mkdtemp) and dir_teardown (rm -rf), for
+ * cmocka_run_group_tests(tests, dir_setup, dir_teardown). */
+#define TEST_SCRATCH_DIR(name, template)                                                                    \
+        static char name[] = template;                                                                      \
+        static int name##_setup(void **state) {                                                             \
+                return mkdtemp(name) ? 0 : -1;                                                              \
+        }                                                                                                   \
+        static int name##_teardown(void **state) {                                                          \
+                return test_rm_rf(name);                                                                    \
+        }
