@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "pty-forward.h"
 #include "macro.h"
 
 /* ---- helpers: a pty pair, a reader and a writer as event sources ----------------------------- */

@@ -11,7 +11,7 @@
 
 #include "macro.h"
 #include "options.h"
-#include "parse.h"
+#include "uuid.h"
 #include "settings.h"
 #include "strv.h"
 

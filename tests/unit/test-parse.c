@@ -9,7 +9,11 @@
 #include <sys/personality.h>
 
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "proc-names.h"
+#include "uuid.h"
 #include "strv.h"
 
 static void test_boolean(void **state) {

@@ -18,7 +18,7 @@
 
 #include "fdutil.h"
 #include "macro.h"
-#include "parse.h"
+#include "uuid.h"
 #include "registry.h"
 
 /* Each test gets a fresh scratch directory; the registry lives in BASE/run/machines, which

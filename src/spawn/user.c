@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "macro.h"
-#include "parse.h"
+#include "parse-util.h"
 
 void user_record_done(struct user_record *u) {
         free(u->name);

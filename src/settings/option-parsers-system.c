@@ -11,7 +11,9 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
+#include "parse-util.h"
+#include "proc-names.h"
 #include "strv.h"
 #include "syscall-groups.h"
 

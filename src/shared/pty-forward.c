@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The container console.
- *
- * Child side: a pty from the container's own devpts instance becomes the payload's stdio and
- * controlling terminal. Supervisor side: struct pty_forward shovels bytes between nspawn's
- * stdin/stdout and the pty master on the supervisor's epoll set.
+ * The pty forwarder: struct pty_forward shovels bytes between the user's stdin/stdout and a pty
+ * master on the caller's epoll set (nspawn's console, nspawnctl's login and shell).
  *
  * The forwarder registers every fd edge-triggered once and never changes the registration: a
  * readiness flag per direction is set by the event and cleared only by EAGAIN. That keeps the
@@ -12,7 +9,8 @@
  * raised until the container reopens the console, which level-triggered epoll would report in
  * a busy loop) and stdin/stdout shared on one fd number. The master's EIO is "nobody holds the
  * slave right now", not an end: new output from a reopened slave raises a fresh edge. The
- * supervisor learns that the container is gone from its pidfd and then calls pty_forward_drain().
+ * caller learns that the other side is gone by its own means (nspawn: PID 1's pidfd) and then
+ * calls pty_forward_drain().
  */
 
 #include <errno.h>
@@ -28,82 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "console.h"
 #include "macro.h"
-
-enum console_mode console_mode_resolve(enum console_mode m, bool stdin_tty, bool stdout_tty) {
-        bool tty = stdin_tty && stdout_tty;
-
-        /* systemd-nspawn asks isatty() of both stdin and stdout for both automatic modes. */
-        switch (m) {
-        case CONSOLE_AUTO:
-                return tty ? CONSOLE_INTERACTIVE : CONSOLE_READ_ONLY;
-        case CONSOLE_AUTOPIPE:
-                return tty ? CONSOLE_INTERACTIVE : CONSOLE_PIPE;
-        default:
-                return m;
-        }
-}
-
-/* ---- child side ---------------------------------------------------------------------------- */
-
-int console_allocate(int *ret_master, char **ret_slave_path) {
-        _cleanup_close_ int master = -EBADF;
-        unsigned int n;
-        int unlock = 0;
-        char *path;
-
-        /* /dev/pts/ptmx, not /dev/ptmx: the latter may still point at the host's instance. */
-        master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return negative_errno();
-        /* grantpt() is a no-op on devpts; unlocking is what the slave needs to be openable. */
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-                return negative_errno();
-        if (ioctl(master, TIOCGPTN, &n) < 0)
-                return negative_errno();
-        if (asprintf(&path, "/dev/pts/%u", n) < 0)
-                return -ENOMEM;
-
-        *ret_master = TAKE_FD(master);
-        *ret_slave_path = path;
-        return 0;
-}
-
-int console_attach_stdio(const char *slave_path) {
-        int fd;
-
-        /* A new session has no controlling terminal, so the open below acquires the slave. If we
-         * already lead a session, setsid() fails with EPERM and the existing session is used. */
-        if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid()))
-                return negative_errno();
-
-        /* No O_CLOEXEC: if the fd lands on 0..2, dup2() onto itself would keep the flag. */
-        fd = open(slave_path, O_RDWR);
-        if (fd < 0)
-                return negative_errno();
-
-        if (ioctl(fd, TIOCSCTTY, 0) < 0) {
-                int r = negative_errno();
-                if (fd > STDERR_FILENO)
-                        close(fd);
-                return r;
-        }
-
-        for (int i = STDIN_FILENO; i <= STDERR_FILENO; i++)
-                if (fd != i && dup2(fd, i) < 0) {
-                        int r = negative_errno();
-                        if (fd > STDERR_FILENO)
-                                close(fd);
-                        return r;
-                }
-
-        if (fd > STDERR_FILENO)
-                close(fd);
-        return 0;
-}
-
-/* ---- supervisor side ----------------------------------------------------------------------- */
+#include "pty-forward.h"
 
 #define ESCAPE_CHAR 0x1d /* ^] */
 #define ESCAPE_PRESSES 3

@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "console.h"
+#include "pty-forward.h"
 #include "errmsg.h"
 #include "event.h"
 #include "fdutil.h"

@@ -15,7 +15,7 @@
 
 #include "cgroup.h"
 #include "macro.h"
-#include "parse.h"
+#include "parse-util.h"
 
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 
@@ -221,20 +221,6 @@ static int parse_bytes(const char *v, uint64_t *ret) {
         return 0;
 }
 
-static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *ret) {
-        char *end;
-        unsigned long long n;
-
-        if (!(*v >= '0' && *v <= '9'))
-                return -EINVAL;
-        errno = 0;
-        n = strtoull(v, &end, 10);
-        if (errno != 0 || *end || n < min || n > max)
-                return -ERANGE;
-        *ret = n;
-        return 0;
-}
-
 /* "N%" or "N.NN%" of one CPU → µs per CGROUP_CPU_PERIOD_USEC (at least 1 ms, as the kernel
  * wants). More than 100% means more than one CPU. */
 static int parse_cpu_quota(const char *v, uint64_t *ret) {
@@ -250,11 +236,11 @@ static int parse_cpu_quota(const char *v, uint64_t *ret) {
         dot = strchr(buf, '.');
         if (dot) {
                 buf[dot - buf] = 0;
-                if (strlen(dot + 1) < 1 || strlen(dot + 1) > 2 || parse_u64(dot + 1, 0, 99, &frac) < 0)
+                if (strlen(dot + 1) < 1 || strlen(dot + 1) > 2 || parse_u64_range(dot + 1, 0, 99, &frac) < 0)
                         return -EINVAL;
                 scale = strlen(dot + 1) == 1 ? 10 : 100;
         }
-        if (parse_u64(buf, 0, 1000000, &whole) < 0)
+        if (parse_u64_range(buf, 0, 1000000, &whole) < 0)
                 return -EINVAL;
         /* percent of one CPU's period: period * pct / 100 */
         uint64_t usec = (whole * scale + frac) * CGROUP_CPU_PERIOD_USEC / (100 * scale);
@@ -300,11 +286,11 @@ static int parse_value(const struct property_def *d, const char *v, struct cgrou
                         p->value = CGROUP_LIMIT_MAX;
                         return 0;
                 }
-                return parse_u64(v, 1, UINT32_MAX, &p->value);
+                return parse_u64_range(v, 1, UINT32_MAX, &p->value);
         case VALUE_PERCENT:
                 return parse_cpu_quota(v, &p->value);
         case VALUE_WEIGHT:
-                return parse_u64(v, 1, 10000, &p->value);
+                return parse_u64_range(v, 1, 10000, &p->value);
         case VALUE_CPUS:
                 return parse_cpus(v, p->cpus, sizeof p->cpus);
         }

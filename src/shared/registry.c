@@ -18,7 +18,9 @@
 
 #include "fdutil.h"
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
+#include "parse-util.h"
+#include "uuid.h"
 
 #define RECORD_MAX (64 * 1024)
 #define TEMP_PREFIX ".#"

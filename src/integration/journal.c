@@ -16,7 +16,8 @@
 #include "fdutil.h"
 #include "macro.h"
 #include "errmsg.h"
-#include "parse.h"
+#include "path-util.h"
+#include "uuid.h"
 
 #define journal_fail(ctx, r, ...) error_setf(&(ctx)->error, (r), __VA_ARGS__)
 #define journal_warn(ctx, ...) strv_pushf(&(ctx)->warnings, __VA_ARGS__)

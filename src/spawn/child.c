@@ -36,7 +36,8 @@
 #include "journal.h"
 #include "macro.h"
 #include "mount.h"
-#include "parse.h"
+#include "proc-names.h"
+#include "uuid.h"
 #include "spawn.h"
 #include "user.h"
 

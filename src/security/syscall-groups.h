@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The syscall tables behind the container's filter (src/core/syscall-filter.c) and the lookups in
+ * The syscall tables behind the container's filter (src/security/syscall-filter.c) and the lookups in
  * them: systemd's @groups (names and contents as of 252), systemd-nspawn's default allow list,
  * the calls nspawn denies on top, the sync family, the local architectures; and the expansion of
  * names (calls or @groups) into sets of syscall numbers in libseccomp's native numbering

@@ -13,7 +13,9 @@
 #include "chase.h"
 #include "fdutil.h"
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
+#include "parse-util.h"
+#include "uuid.h"
 
 const char *const image_search_path[] = {
         "/etc/machines",

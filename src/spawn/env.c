@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "macro.h"
-#include "parse.h"
+#include "uuid.h"
 
 static int env_setf(char ***env, const char *name, const char *value) {
         _cleanup_free_ char *a = NULL;

@@ -17,7 +17,7 @@
 #include "errmsg.h"
 #include "macro.h"
 #include "option-parsers.h"
-#include "parse.h"
+#include "proc-names.h"
 #include "strv.h"
 
 /* ---- the table ---- */

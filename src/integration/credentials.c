@@ -15,7 +15,8 @@
 #include "chase.h"
 #include "fdutil.h"
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
+#include "parse-util.h"
 
 /* systemd's CREDENTIAL_SIZE_MAX. */
 #define CREDENTIAL_SIZE_MAX (1024U * 1024U)

@@ -9,7 +9,8 @@
 
 #include "caps.h"
 #include "macro.h"
-#include "parse.h"
+#include "parse-util.h"
+#include "path-util.h"
 #include "strv.h"
 
 /* ---- life cycle ---- */

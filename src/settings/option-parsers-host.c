@@ -10,7 +10,7 @@
 
 #include "credentials.h"
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
 #include "strv.h"
 
 /* ---- integration ---- */

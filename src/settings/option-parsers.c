@@ -15,7 +15,11 @@
 #include <string.h>
 
 #include "macro.h"
-#include "parse.h"
+#include "name-valid.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "proc-names.h"
+#include "uuid.h"
 #include "strv.h"
 
 /*
@@ -84,7 +88,7 @@ int parse_tristate(const struct option_def *o, enum option_source src, const cha
         return 0;
 }
 
-/* -x / Ephemeral=: a btrfs snapshot or an overlay of the tree (src/core/ephemeral.c). */
+/* -x / Ephemeral=: a btrfs snapshot or an overlay of the tree (src/image/ephemeral.c). */
 int parse_ephemeral(const struct option_def *o, enum option_source src, const char *value,
                     struct settings *s, const char **ret_reason) {
         int b = option_flag_value(value, ret_reason);
