@@ -5,7 +5,7 @@
 #   BUILD    build directory (default: <repo>/build); the rootfs cache and logs go below it
 #   NSPAWN   binary under test, with options (default: $BUILD/nspawn). Against the reference:
 #            NSPAWN="systemd-nspawn --register=no --keep-unit" tests/run-integration.sh
-#   IT_TIMEOUT  seconds per test (default 60)
+#   IT_TIMEOUT  seconds per test (default 60; a test may say "# timeout: N" for itself)
 #   IT_RESULTS  file receiving "passed=N failed=N skipped=N" (default: $BUILD/integration-results)
 # Prints PASS/FAIL/SKIP/XFAIL per test and ends with "N passed, N failed, N skipped"
 # (XFAIL, a test that differs from systemd-nspawn 252 by design, counts as skipped).
@@ -106,8 +106,11 @@ for t in "${tests[@]}"; do
         name=${name#test-}
         log=$logdir/$name.log
         start=$(date +%s.%N)
+        # A test may ask for more time with a line "# timeout: SECONDS".
+        t_s=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -n1)
+        t_s=${t_s:-$timeout_s}
         # TERM first, so that the test's own cleanup and host check run; KILL 20 s later.
-        timeout -k 20 "$timeout_s" bash "$t" > "$log" 2>&1 < /dev/null
+        timeout -k 20 "$t_s" bash "$t" > "$log" 2>&1 < /dev/null
         rc=$?
         reap "$logdir/test-$name.tmpdir" >> "$log"
         secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
@@ -126,7 +129,7 @@ for t in "${tests[@]}"; do
                 echo "XFAIL $name: differs from systemd-nspawn 252 by design: $(cat "$xfail")"
                 skipped=$((skipped + 1))
         else
-                [[ $rc == 124 || $rc == 137 ]] && why=" (timed out after ${timeout_s}s)" || why=""
+                [[ $rc == 124 || $rc == 137 ]] && why=" (timed out after ${t_s}s)" || why=""
                 echo "FAIL $name$why (exit $rc, ${secs}s):"
                 grep -v '^# stderr: Attempted to remove disk file system' "$log" | tail -n 25 | sed 's/^/    /'
                 failed=$((failed + 1))

@@ -4,7 +4,7 @@
 /*
  * Copying and removing directory trees through file descriptors only (no path is resolved twice,
  * no symlink is followed). Mount points below the top are not crossed: a mounted directory is
- * copied as an empty directory and never entered by the removal.
+ * copied as an empty directory (rm-rf.h removes trees).
  */
 
 /*
@@ -15,6 +15,3 @@
  * src_fd's owner, mode, times and xattrs. Both fds: O_RDONLY|O_DIRECTORY.
  */
 int copy_tree(int src_fd, int dst_fd);
-
-/* Remove everything below the directory dir_fd (O_RDONLY|O_DIRECTORY), not crossing mounts. */
-int rm_rf_children(int dir_fd);

@@ -81,6 +81,11 @@ static inline const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+static inline const char *endswith(const char *s, const char *suffix) {
+        size_t l = strlen(s), k = strlen(suffix);
+        return l >= k && strcmp(s + l - k, suffix) == 0 ? s + l - k : NULL;
+}
+
 static inline bool isempty(const char *s) {
         return !s || !*s;
 }

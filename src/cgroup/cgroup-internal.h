@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "cgroup-util.h"
 #include "devices.h"
 #include "guard.h"
 
@@ -32,7 +33,8 @@ struct hierarchy {
         bool entered;          /* PID 1 was cloned into R (CLONE_INTO_CGROUP): nothing to write */
         bool in_unit;          /* --keep-unit below a real unit: P = R = own/payload, own is not ours */
         bool systemd;          /* P is the systemd scope: only R is ours to create and remove */
-        ino_t p_ino, r_ino;    /* identity of P and R, for the guard */
+        int undo_id;           /* the guard's duty to remove what we make here (guard.h) */
+        int undo_supervisor;   /* the same for --keep-unit's own/supervisor */
 };
 
 struct cgroup_context {
@@ -48,18 +50,9 @@ struct cgroup_context {
          * would work on a hybrid host; the program costs a verifier run per start.) */
         bool devices_v1;
         char *main_path;
+        char *record_path; /* "/" + P of the main hierarchy (cgroupfs backend), or NULL */
         char *machine, *slice_unit, *scope_unit; /* for the scope backend */
         int kill_signal;
         struct scope_unit *scope; /* started by us (not by machined) */
-        struct guard guard;       /* see cgroup_guard() */
-        struct guard_duty also;   /* the guard's other duty */
+        struct guard *guard;      /* removes our cgroups once nspawn is gone (not owned) */
 };
-
-/* Control files of a cgroup directory: no O_CREAT (a missing file is -ENOENT, not a new file). */
-int cg_write(int dir_fd, const char *file, const char *value);
-int cg_read(int dir_fd, const char *file, char **ret);
-/* The cgroup at path (relative to a hierarchy's root), O_DIRECTORY; "" is the root itself. */
-int cg_open(int root_fd, const char *path);
-/* Remove the cgroup name below parent_fd depth-first; kill_procs: kill what still runs in it
- * first. -EBUSY while processes remain. (cgroup-remove.c) */
-int cg_remove_tree(int parent_fd, const char *name, bool kill_procs);

@@ -53,27 +53,6 @@ const char *cgroup_mode_to_string(enum cgroup_mode m) {
 
 /* ---- small cgroupfs helpers ---- */
 
-/* Write a control file: no O_CREAT (a missing file is -ENOENT, not a new file). */
-int cg_write(int dir_fd, const char *file, const char *value) {
-        _cleanup_close_ int fd = openat(dir_fd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        ssize_t n = write(fd, value, strlen(value));
-        if (n < 0)
-                return -errno;
-        return (size_t) n == strlen(value) ? 0 : -EIO;
-}
-
-int cg_read(int dir_fd, const char *file, char **ret) {
-        int r = read_file_at(dir_fd, file, ret, 64 * 1024);
-        return r < 0 ? r : 0;
-}
-
-int cg_open(int root_fd, const char *path) {
-        int fd = openat(root_fd, isempty(path) ? "." : path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        return fd < 0 ? -errno : fd;
-}
-
 static bool is_v2(const struct hierarchy *h) {
         return h->id == 0;
 }
@@ -307,7 +286,8 @@ static int context_properties(struct cgroup_context *c, const struct settings *s
         return 0;
 }
 
-int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, char **ret_error) {
+int cgroup_context_new(const struct settings *s, struct guard *guard, struct cgroup_context **ret,
+                       char **ret_error) {
         struct cgroup_context *c;
         enum cgroup_mode mode = detect_mode();
         int r;
@@ -322,7 +302,7 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
                 return -ENOMEM;
         c->mode = mode;
         c->keep_unit = s->keep_unit;
-        c->guard = (struct guard) GUARD_INIT;
+        c->guard = guard;
         c->kill_signal = settings_kill_signal(s);
         if (!(c->machine = strdup(s->machine ?: ""))) {
                 r = -ENOMEM;
@@ -339,7 +319,8 @@ int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, ch
         for (size_t i = 0; i < c->n; i++)
                 c->devices_v1 = c->devices_v1 || has_controller(&c->h[i], "devices");
         struct hierarchy *m = main_hierarchy(c);
-        if (m && asprintf(&c->main_path, "/%s", m->r) < 0) {
+        if (m && (asprintf(&c->main_path, "/%s", m->r) < 0 ||
+                  (c->backend == CGROUP_BACKEND_CGROUPFS && asprintf(&c->record_path, "/%s", m->p) < 0))) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -358,11 +339,11 @@ struct cgroup_context *cgroup_context_free(struct cgroup_context *c) {
         free(c->h);
         device_policy_done(&c->devices);
         free(c->main_path);
+        free(c->record_path);
         free(c->machine);
         free(c->slice_unit);
         free(c->scope_unit);
         c->scope = cgroup_scope_stop(c->scope);
-        guard_release(&c->guard);
         free(c);
         return NULL;
 }
@@ -373,6 +354,10 @@ enum cgroup_mode cgroup_context_mode(const struct cgroup_context *c) {
 
 const char *cgroup_context_path(const struct cgroup_context *c) {
         return c ? c->main_path : NULL;
+}
+
+const char *cgroup_context_record_path(const struct cgroup_context *c) {
+        return c ? c->record_path : NULL;
 }
 
 /* ---- creation ---- */
@@ -514,6 +499,26 @@ static int device_program_attach(struct cgroup_context *c, struct hierarchy *h, 
         return 0;
 }
 
+/* Register with the guard, before we make it, the removal of cgroup path in h (with its empty
+ * parents if prune): whatever happens from now on, it does not outlive nspawn (guard.h). Once per
+ * hierarchy and run of nspawn: a restart makes the same cgroups again. */
+static int undo_register(struct cgroup_context *c, struct hierarchy *h, const char *path, bool prune,
+                         int *id, char **ret_error) {
+        if (*id > 0)
+                return 0;
+        struct undo u = {.kind = UNDO_CGROUP,
+                         .flags = prune ? UNDO_PRUNE : 0,
+                         .path = path,
+                         .fds = {h->root_fd},
+                         .n_fds = 1};
+        int r = guard_push(c->guard, &u);
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to register the removal of cgroup /%s: %s", path,
+                                  strerror(-r));
+        *id = r;
+        return 0;
+}
+
 /* --keep-unit on cgroup2: nspawn moves to own/supervisor so own may enable controllers for
  * payload (no processes next to enabled controllers). */
 static int supervisor_move(struct hierarchy *h) {
@@ -553,7 +558,7 @@ static int p_create(const struct cgroup_context *c, const struct hierarchy *h, c
                                           strerror(-parent));
                 /* A leftover of this machine (its nspawn was killed): empty, so it can go; a
                  * populated one is a running container of the same name. */
-                int r = cg_remove_tree(parent, base, false);
+                int r = cg_remove_tree(parent, base, false, 0);
                 if (r == -EBUSY)
                         return error_setf(
                                 ret_error, r,
@@ -578,9 +583,15 @@ static int hierarchy_realize(struct cgroup_context *c, struct hierarchy *h, char
         bool created;
         int r;
 
+        if (h->supervisor &&
+            (r = undo_register(c, h, h->supervisor, false, &h->undo_supervisor, ret_error)) < 0)
+                return r;
         if (h->supervisor && (r = supervisor_move(h)) < 0)
                 return error_setf(ret_error, r, "Failed to move nspawn to %s: %s", h->supervisor,
                                   strerror(-r));
+        /* P and everything below it; the slices above it too when they are left empty */
+        if ((r = undo_register(c, h, h->p, !h->in_unit, &h->undo_id, ret_error)) < 0)
+                return r;
         p = p_create(c, h, what, &parent, ret_error);
         if (p < 0)
                 return p;
@@ -715,6 +726,9 @@ static int scope_payload(struct cgroup_context *c, struct hierarchy *h, pid_t pi
         if (p < 0)
                 return error_setf(ret_error, p, "Failed to open the scope's cgroup /%s (%s): %s", h->p, what,
                                   strerror(-p));
+        /* only payload/ is ours: systemd removes its scope once it is empty */
+        if ((r = undo_register(c, h, h->r, false, &h->undo_id, ret_error)) < 0)
+                return r;
         r_fd = mkdir_level(p, "payload", &created);
         if (r_fd < 0)
                 return error_setf(ret_error, r_fd, "Failed to create cgroup /%s (%s): %s", h->r, what,

@@ -19,13 +19,14 @@
  * devices.allow write is checked against the parent's list and cgroup2 device programs of P apply
  * to R whatever R attaches, so the limits and the device policy on P cannot be undone from inside.
  *
- * Life cycle (supervisor): cgroup_context_new() (once, in main) → per run: cgroup_realize() before
- * clone (cgroup_clone_fd) → cgroup_attach(pid) right after clone, cgroup_join_self() in the child,
- * then the child may unshare its cgroup namespace → cgroup_guard() → once PID 1 is gone:
- * cgroup_destroy() (kills what is left, removes R and P depth-first) before a restart, or
- * cgroup_hand_over() when nspawn ends: the guard removes them, off nspawn's exit path. A supervisor
- * killed with SIGKILL: its guard removes them; without a guard the next start of the same machine
- * name does (cgroupfs never removes a cgroup by itself; v1 release agents belong to the host).
+ * Life cycle (supervisor): cgroup_context_new() (once, in main) → per run: cgroup_clone_fd() before
+ * clone, cgroup_realize() and cgroup_attach(pid) right after it, cgroup_join_self() in the child,
+ * then the child may unshare its cgroup namespace → once PID 1 is gone: cgroup_destroy() (kills
+ * what is left, removes R and P depth-first) before a restart, or cgroup_finish() when nspawn ends.
+ * Before each hierarchy's cgroups are made, their removal is registered with the guard (guard.h),
+ * which carries it out after nspawn has exited, however it exits (cgroupfs never removes a cgroup by
+ * itself; v1 release agents belong to the host). A stale, empty P of the machine (its nspawn and
+ * guard both killed) is removed by the next start of the machine.
  */
 
 #include <stdbool.h>
@@ -34,7 +35,6 @@
 #include <sys/types.h>
 
 #include "fdutil.h"
-#include "guard.h"
 #include "settings.h"
 
 enum cgroup_mode {
@@ -96,11 +96,14 @@ size_t cgroup_property_writes(const struct cgroup_property *p, bool unified, str
 /* ---- the container's cgroups (cgroup.c) ---- */
 
 struct cgroup_context;
+struct guard;
 
 /* Detect the host's cgroup mode, find every hierarchy we are in, compute the container's cgroup
  * paths, parse --property, build the device policy. Touches nothing. *ret is NULL when the host
- * has no cgroups at all (CGROUP_NONE). On failure a malloc'ed message in *ret_error. */
-int cgroup_context_new(const struct settings *s, struct cgroup_context **ret, char **ret_error);
+ * has no cgroups at all (CGROUP_NONE). guard (not owned; NULL in unit tests) gets the removal of
+ * every cgroup before it is made. On failure a malloc'ed message in *ret_error. */
+int cgroup_context_new(const struct settings *s, struct guard *guard, struct cgroup_context **ret,
+                       char **ret_error);
 struct cgroup_context *cgroup_context_free(struct cgroup_context *c);
 static inline void cgroup_context_freep(struct cgroup_context **c) {
         cgroup_context_free(*c);
@@ -133,30 +136,21 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret
 /* Child: write "0" (itself) into each tasks file that cgroup_attach() returned. */
 int cgroup_join_self(const int *fds, size_t n);
 /* Supervisor, after PID 1 is gone (and on every failure path after realize): kill what is left
- * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent. The guard
- * stays (see cgroup_guard()). */
+ * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent; the guard's
+ * duties stay (a restart makes the same cgroups). */
 int cgroup_destroy(struct cgroup_context *c);
+/* The container's cgroup P as the machine's record keeps it ("/machine.slice/machine-foo.scope",
+ * the same path in every hierarchy), or NULL where systemd owns it (the scope backend). */
+const char *cgroup_context_record_path(const struct cgroup_context *c);
+/* A stale machine record's CGROUP (nspawn and its guard were both killed): remove that cgroup in
+ * every hierarchy if it is empty, with its empty slices. Never kills, never waits. */
+void cgroup_reclaim(const struct cgroup_context *c, const char *path);
 
-/* Supervisor, once PID 1 is gone and nspawn ends: leave killing what is left, removing R and P and
- * then the guard's other duty (the registry record) to the guard, which starts at once; nspawn
- * exits meanwhile (the removal of ~20 cgroup directories of a hybrid host takes ~0.8 ms). A new
- * run of the machine waits for that in registry_claim(). -EOPNOTSUPP where nspawn must do it
- * itself (the scope backend, --keep-unit having moved nspawn), -ESRCH without a guard: then
- * cgroup_destroy(). */
-int cgroup_hand_over(struct cgroup_context *c);
-
-/* Supervisor, once PID 1 is placed: fork a small guard process that removes R and P when nspawn
- * hands them over (cgroup_hand_over()) or dies without cgroup_destroy() (SIGKILL). cgroupfs never
- * removes a cgroup by itself, so this is what makes a killed nspawn leave nothing behind. The
- * guard lives until then, or until the next run's guard replaces it or cgroup_context_free()
- * ends it (neither waits for it). Without it (fork failed), nspawn removes them itself, and after
- * a SIGKILL the next start of the machine removes the stale, empty cgroups.
- * also (or NULL): one more duty, done after the cgroups are gone — the machine's registry record
- * (registry_guard_duty()): the guard keeps the record open and locked, so the machine stays
- * listed (closing) until its cgroups are gone, and is then removed. */
-int cgroup_guard(struct cgroup_context *c, const struct guard_duty *also);
-/* The guard keeps these fds open until it exits (guard_adopt_fds()); -ESRCH without a guard. */
-int cgroup_guard_adopt_fds(struct cgroup_context *c, const int *fds, size_t n);
+/* Supervisor, once PID 1 is gone and nspawn ends: what the guard cannot do is done now (put
+ * --keep-unit's move of nspawn back, give a systemd scope up); the cgroups themselves are removed
+ * by the guard after nspawn has exited (~0.8 ms for the ~20 directories of a hybrid host, off
+ * nspawn's exit path). A new run of the machine waits for that in registry_claim(). */
+int cgroup_finish(struct cgroup_context *c);
 
 /* Child, after unshare(CLONE_NEWCGROUP), in the container's mount namespace: on a legacy or
  * hybrid host, mount each v1 hierarchy (controllers read-only, name=systemd writable) and, on a

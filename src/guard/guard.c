@@ -1,126 +1,181 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "guard.h"
+/* nspawn's side of the guard (see guard.h). */
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/prctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "fdutil.h"
+#include "guard.h"
 #include "macro.h"
 
-#define GUARD_DONE 'D'
-#define GUARD_KEEP 'K'
-#define GUARD_READY 'R'
+#define GUARD_STACK_SIZE (16 * 1024)
 
-/* Wait for the supervisor's word: true for "done", false for EOF (it died or handed over). fds
- * sent to be kept stay open until we exit. */
-static bool wait_supervisor(int sock_fd) {
-        for (;;) {
-                int fds[MSG_MAX_FDS];
-                size_t n_fds = ELEMENTSOF(fds);
-                char type = 0;
-                ssize_t got = msg_recv_fds(sock_fd, &type, NULL, 0, fds, &n_fds);
-                if (got == 1 && type == GUARD_KEEP)
-                        continue;
-                return got == 1 && type == GUARD_DONE;
+struct guard {
+        pid_t pid;
+        int fd; /* our end of the socket */
+        uint32_t last_id;
+        bool ready;
+        /* Read by the clone()d child before its execve(), in our memory (CLONE_VM): they stay
+         * valid until the guard is freed, long after the exec. */
+        char *path;
+        char fd_arg[16];
+        char *argv[3];
+        char *envp[1];
+        _Alignas(16) char stack[GUARD_STACK_SIZE];
+};
+
+int helper_path(const char *name, char **ret) {
+        char self[PATH_MAX], *p;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                self[n] = 0;
+                char *slash = strrchr(self, '/');
+                if (slash && asprintf(&p, "%.*s/%s", (int) (slash - self), self, name) >= 0) {
+                        if (access(p, X_OK) >= 0) {
+                                *ret = p;
+                                return 0;
+                        }
+                        free(p);
+                }
         }
-}
-
-_Noreturn static void guard_main(int sock_fd, const char *name, const int *keep, size_t n, guard_fn fn,
-                                 void *userdata) {
-        static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
-                                      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
-        sigset_t none;
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
-                signal(ignored[i], SIG_IGN);
-        (void) setsid();
-        (void) prctl(PR_SET_NAME, name);
-        (void) chdir("/");
-        for (int i = 0; i < 3 && null >= 0; i++)
-                (void) dup2(null, i);
-        int all[n + 1];
-        for (size_t i = 0; i < n; i++)
-                all[i] = keep[i];
-        all[n] = sock_fd;
-        (void) close_all_fds_but(all, n + 1);
-        /* we hold nothing of the supervisor's but what we must keep: it may hand over now */
-        (void) send(sock_fd, (char[]){GUARD_READY}, 1, MSG_NOSIGNAL);
-
-        bool done = wait_supervisor(sock_fd);
-        /* Cleanup is background work: it must not take the CPU from what runs next (a new
-         * container, the caller that waited for nspawn). */
-        (void) setpriority(PRIO_PROCESS, 0, 19);
-        if (!done)
-                fn(userdata);
-        _exit(EXIT_SUCCESS);
-}
-
-int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n_keep, guard_fn fn,
-                void *userdata) {
-        int p[2];
-
-        /* a socket, so the "done" byte never raises SIGPIPE */
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid < 0) {
+        if (asprintf(&p, "%s/%s", LIBEXECDIR, name) < 0)
+                return -ENOMEM;
+        if (access(p, X_OK) < 0) {
                 int r = -errno;
-                safe_close(p[0]);
-                safe_close(p[1]);
+                free(p);
                 return r;
         }
-        if (pid == 0) {
-                safe_close(p[1]);
-                guard_main(p[0], name, keep_fds, n_keep, fn, userdata);
-        }
-        safe_close(p[0]);
-        *g = (struct guard){.pid = pid, .fd = p[1]};
+        *ret = p;
         return 0;
 }
 
-/* Reaped if it is gone already; else it exits on its own within a moment (a zombie of ours until
- * then, or until we exit): waiting would cost a scheduling round trip. */
-static void guard_let_go(struct guard *g) {
-        g->fd = safe_close(g->fd);
+/* The clone()d child, in our memory until its execve(): it touches nothing but what the parent
+ * prepared (no allocation, no stdio), and ends with the exec or _exit(). */
+static int guard_exec(void *userdata) {
+        struct guard *g = userdata;
+        execve(g->path, g->argv, g->envp);
+        _exit(127);
+}
+
+static struct guard *guard_free(struct guard *g) {
+        if (!g)
+                return NULL;
+        safe_close(g->fd);
         if (g->pid > 0)
-                (void) waitpid(g->pid, NULL, WNOHANG);
-        g->pid = 0;
+                (void) waitpid(g->pid, NULL, WNOHANG); /* reaped if gone; else it goes on alone */
+        free(g->path);
+        free(g);
+        return NULL;
+}
+
+int guard_start(struct guard **ret) {
+        _cleanup_free_ char *path = NULL;
+        int r = helper_path("nspawn-guard", &path);
+        return r < 0 ? r : guard_start_at(path, ret);
+}
+
+int guard_start_at(const char *path, struct guard **ret) {
+        struct guard *g = calloc(1, sizeof(*g));
+        int pair[2], r = 0;
+
+        if (!g)
+                return -ENOMEM;
+        g->fd = -EBADF;
+        g->path = strdup(path);
+        if (!g->path) {
+                guard_free(g);
+                return -ENOMEM;
+        }
+        /* The guard's end is inherited across the exec (no CLOEXEC); nothing else runs in this
+         * process meanwhile, and the guard closes every other fd it inherits. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) < 0) {
+                r = -errno;
+                guard_free(g);
+                return r;
+        }
+        g->fd = pair[0];
+        if (fcntl(g->fd, F_SETFD, FD_CLOEXEC) < 0)
+                r = -errno;
+        snprintf(g->fd_arg, sizeof(g->fd_arg), "%d", pair[1]);
+        g->argv[0] = (char *) "nspawn-guard";
+        g->argv[1] = g->fd_arg;
+        g->pid = r < 0 ? -1 : clone(guard_exec, g->stack + sizeof(g->stack), CLONE_VM | SIGCHLD, g);
+        if (r >= 0 && g->pid < 0)
+                r = -errno;
+        safe_close(pair[1]);
+        if (r < 0) {
+                guard_free(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+/* The guard's first message says it runs (the exec worked) and holds nothing of ours. */
+static int guard_wait_ready(struct guard *g) {
+        char c = 0;
+        ssize_t n;
+
+        if (g->ready)
+                return 0;
+        while ((n = recv(g->fd, &c, 1, 0)) < 0 && errno == EINTR)
+                ;
+        if (n != 1 || c != GUARD_OP_READY)
+                return -ESRCH;
+        g->ready = true;
+        return 0;
+}
+
+static int guard_send(struct guard *g, char op, uint32_t id, const struct undo *u) {
+        char buf[UNDO_WIRE_MAX];
+        int r = guard_wait_ready(g);
+
+        if (r < 0)
+                return r;
+        int n = undo_wire_encode(u, id, buf, sizeof(buf));
+        if (n < 0)
+                return n;
+        return msg_send_fds(g->fd, op, buf, (size_t) n, u->fds, u->n_fds);
+}
+
+int guard_push(struct guard *g, const struct undo *u) {
+        if (!g)
+                return 0;
+        int r = guard_send(g, GUARD_OP_PUSH, g->last_id + 1, u);
+        if (r < 0)
+                return r;
+        return (int) ++g->last_id;
+}
+
+int guard_update(struct guard *g, int id, const struct undo *u) {
+        if (!g || id <= 0)
+                return 0;
+        return guard_send(g, GUARD_OP_UPDATE, (uint32_t) id, u);
+}
+
+int guard_cancel(struct guard *g, int id) {
+        if (!g || id <= 0)
+                return 0;
+        return guard_send(g, GUARD_OP_CANCEL, (uint32_t) id, &(struct undo){.kind = UNDO_KEEP});
+}
+
+void guard_hand_over(struct guard *g) {
+        guard_free(g); /* EOF: the guard undoes everything now */
 }
 
 void guard_release(struct guard *g) {
-        if (g->fd >= 0)
-                (void) send(g->fd, (char[]){GUARD_DONE}, 1, MSG_NOSIGNAL);
-        guard_let_go(g);
-}
-
-int guard_adopt_fds(struct guard *g, const int *fds, size_t n) {
-        if (g->fd < 0)
-                return -ESRCH;
-        return msg_send_fds(g->fd, GUARD_KEEP, NULL, 0, fds, n);
-}
-
-/* The guard has closed what it inherited but must not keep ('R'; sent long before, as a rule,
- * so this does not block). false if it is gone. */
-static bool guard_ready(struct guard *g) {
-        char c = 0;
-        ssize_t n;
-        while ((n = recv(g->fd, &c, 1, 0)) < 0 && errno == EINTR)
-                ;
-        return n == 1 && c == GUARD_READY;
-}
-
-int guard_hand_over(struct guard *g) {
-        bool alive = g->fd >= 0 && g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0 && guard_ready(g);
-        if (!alive)
-                g->pid = 0; /* reaped, or not ours to wait for */
-        guard_let_go(g);
-        return alive ? 0 : -ESRCH;
+        if (g && g->fd >= 0)
+                (void) send(g->fd, (char[]){GUARD_OP_DONE}, 1, MSG_NOSIGNAL);
+        guard_free(g);
 }

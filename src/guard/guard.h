@@ -2,54 +2,52 @@
 #pragma once
 
 /*
- * A guard is a small child process that outlives a SIGKILLed supervisor and then undoes one host
- * side effect the kernel would not clean by itself (a cgroup, a btrfs snapshot). It waits on a
- * socket whose write end only the supervisor holds: EOF means the supervisor died (the kernel closed
- * the socket), and the guard cleans up; a "done" byte first means the supervisor cleaned up itself,
- * and the guard just exits. The cleanup must still be idempotent and check that what it removes
- * is its own (a supervisor killed between its own clean-up and the byte).
+ * The guard: one small process per nspawn (the program nspawn-guard, guard-main.c) that undoes
+ * nspawn's host effects once nspawn is gone, however it ends — a normal exit, a failed start, or
+ * SIGKILL at any moment.
  *
- * The guard ignores terminal and job-control signals, runs in its own session, has /dev/null as
- * stdio and keeps only the fds it is told to keep (at their numbers), so it holds nothing of the
- * caller's open. It cleans up at the lowest priority (nice 19).
+ * nspawn starts it before its first host effect (guard_start()). Every mechanism that makes an
+ * effect the kernel does not clean up by itself (a cgroup, the machine's registry record, a
+ * btrfs snapshot, a half-made template copy, an overlay work dir; later veth links, nft rules,
+ * uid-range leases, loop devices) registers its undo (undo.h) with guard_push() BEFORE it makes
+ * the effect, so the duty to undo exists before the effect does. The guard keeps the duties in
+ * order. When nspawn's end of the socket closes — nspawn handed over (guard_hand_over()) or died —
+ * the guard carries them out in reverse order and exits. What nspawn removes itself (before a
+ * restart, a snapshot it must destroy before it exits) it cancels (guard_cancel()), or it may
+ * leave the duty in place: every undo is idempotent.
+ *
+ * The guard is started with clone(CLONE_VM) + execve(): nspawn waits neither for the exec nor for
+ * a copy of its page tables (a fork would also make every later write of nspawn's a copy-on-write
+ * fault); it only checks the guard's "ready" message before the first duty. The guard holds
+ * nothing of nspawn's but its socket and the fds the duties carry.
  */
 
-#include <errno.h>
-#include <stddef.h>
-#include <sys/types.h>
+#include <stdint.h>
 
-struct guard {
-        pid_t pid;
-        int fd; /* the supervisor's end of the socket pair */
-};
+#include "undo.h"
 
-#define GUARD_INIT                                                                                          \
-        { .pid = 0, .fd = -EBADF }
+struct guard;
 
-typedef void (*guard_fn)(void *userdata);
+/* Spawn the guard (the nspawn-guard program next to the running binary, else in LIBEXECDIR). */
+int guard_start(struct guard **ret);
+/* The same with the program at path (unit tests). */
+int guard_start_at(const char *path, struct guard **ret);
 
-/* One more thing a guard undoes, for a guard owned elsewhere: the fds it must keep open (at the
- * same numbers) and the function it then runs. */
-struct guard_duty {
-        int fds[4];
-        size_t n_fds;
-        guard_fn fn;
-        void *userdata;
-};
+/* Register an undo; returns its id (> 0). The fds of u are passed (duplicated) to the guard; the
+ * caller keeps its own. The first call waits for the guard's "ready": -ESRCH if it is gone. A
+ * NULL guard (unit tests) accepts everything and returns 0. */
+int guard_push(struct guard *g, const struct undo *u);
+/* Replace duty id (e.g. the record after a rewrite: its new inode). */
+int guard_update(struct guard *g, int id, const struct undo *u);
+/* Duty id is done (nspawn undid it itself) or no longer wanted (the effect became permanent). */
+int guard_cancel(struct guard *g, int id);
 
-/* Fork the guard. fn(userdata) runs in it once the supervisor is done or dead. */
-int guard_start(struct guard *g, const char *name, const int *keep_fds, size_t n_keep, guard_fn fn,
-                void *userdata);
-/* The guard keeps duplicates of these fds (at most MSG_MAX_FDS) open until it exits, so that
- * their last close — a costly one, such as the container's file system that its notify socket
- * holds — happens there, after the supervisor is gone. The caller closes its own. */
-int guard_adopt_fds(struct guard *g, const int *fds, size_t n);
-/* The supervisor is done and has cleaned up: tell the guard so; it exits by itself (without
- * its cleanup) and is not waited for. Idempotent. */
+/* nspawn is done: the guard carries out every duty now, in reverse order, while nspawn goes on
+ * (it is not waited for). Frees g. */
+void guard_hand_over(struct guard *g);
+/* nspawn is done and has undone everything itself: the guard exits without undoing. Frees g. */
 void guard_release(struct guard *g);
-/* The supervisor is done and leaves the cleanup to the guard: once the guard has closed what it
- * inherited but must not keep (it says so right after its start), our end of the socket is
- * closed without the "done" byte, so the guard runs its function now, as after our death, while
- * we go on (it is not waited for). -ESRCH if there is no guard (never started, released, or gone:
- * then the caller must clean up itself). */
-int guard_hand_over(struct guard *g);
+
+/* The path of a helper program of ours: next to the running binary (the build directory in
+ * tests), else in LIBEXECDIR. */
+int helper_path(const char *name, char **ret);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * -x snapshots and --template (see ephemeral.h). Runs in the supervisor, on the host, before the
- * container exists; the reaper is a child of the supervisor.
+ * container exists.
  */
 
 #include <dirent.h>
@@ -24,113 +24,14 @@
 
 #include "copy.h"
 #include "ephemeral.h"
+#include "btrfs-util.h"
 #include "guard.h"
 #include "macro.h"
+#include "rm-rf.h"
 
-#define BTRFS_FIRST_FREE_OBJECTID 256 /* the inode number of every subvolume's root */
 #define SNAPSHOT_PREFIX ".#machine."
 #define TEMPLATE_PREFIX ".#template."
 #define HEX_SUFFIX_LEN 16
-
-/* ---- btrfs ---------------------------------------------------------------------------------- */
-
-bool btrfs_is_subvolume(int fd) {
-        struct statfs sfs;
-        struct stat st;
-
-        return fstatfs(fd, &sfs) >= 0 && sfs.f_type == BTRFS_SUPER_MAGIC && fstat(fd, &st) >= 0 &&
-               S_ISDIR(st.st_mode) && st.st_ino == BTRFS_FIRST_FREE_OBJECTID;
-}
-
-static int btrfs_name(char dst[BTRFS_SUBVOL_NAME_MAX + 1], const char *name) {
-        if (strlen(name) > BTRFS_SUBVOL_NAME_MAX)
-                return -ENAMETOOLONG;
-        strcpy(dst, name);
-        return 0;
-}
-
-static int btrfs_snapshot(int src_fd, int parent_fd, const char *name) {
-        struct btrfs_ioctl_vol_args_v2 a = {.fd = src_fd};
-        int r = btrfs_name(a.name, name);
-
-        if (r < 0)
-                return r;
-        return ioctl(parent_fd, BTRFS_IOC_SNAP_CREATE_V2, &a) < 0 ? negative_errno() : 0;
-}
-
-static int btrfs_subvol_create(int parent_fd, const char *name) {
-        struct btrfs_ioctl_vol_args_v2 a = {};
-        int r = btrfs_name(a.name, name);
-
-        if (r < 0)
-                return r;
-        return ioctl(parent_fd, BTRFS_IOC_SUBVOL_CREATE_V2, &a) < 0 ? negative_errno() : 0;
-}
-
-static int btrfs_destroy_one(int parent_fd, const char *name) {
-        struct btrfs_ioctl_vol_args_v2 a = {};
-        struct btrfs_ioctl_vol_args v1 = {};
-        int r = btrfs_name(a.name, name);
-
-        if (r < 0)
-                return r;
-        if (ioctl(parent_fd, BTRFS_IOC_SNAP_DESTROY_V2, &a) >= 0)
-                return 0;
-        if (errno != ENOTTY && errno != EOPNOTSUPP)
-                return negative_errno();
-        strncpy(v1.name, name, sizeof(v1.name) - 1); /* before Linux 5.7 */
-        return ioctl(parent_fd, BTRFS_IOC_SNAP_DESTROY, &v1) < 0 ? negative_errno() : 0;
-}
-
-static int btrfs_destroy(int parent_fd, const char *name);
-
-/* Destroy the subvolumes nested anywhere below dir_fd (the container may have made some). */
-static int btrfs_destroy_nested(int dir_fd) {
-        DIR *d;
-        int fd = dup(dir_fd), r = 0;
-
-        if (fd < 0 || !(d = fdopendir(fd))) {
-                safe_close(fd);
-                return negative_errno();
-        }
-        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
-                _cleanup_close_ int sub = -EBADF;
-
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                sub = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (sub < 0)
-                        continue;
-                r = btrfs_is_subvolume(sub) ? btrfs_destroy(dir_fd, de->d_name) : btrfs_destroy_nested(sub);
-        }
-        closedir(d);
-        return r;
-}
-
-/* Destroy a subvolume and the subvolumes below it. */
-static int btrfs_destroy(int parent_fd, const char *name) {
-        _cleanup_close_ int fd = -EBADF;
-        int r = btrfs_destroy_one(parent_fd, name);
-
-        if (r != -ENOTEMPTY)
-                return r;
-        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        r = btrfs_destroy_nested(fd);
-        return r < 0 ? r : btrfs_destroy_one(parent_fd, name);
-}
-
-/* A container's mount namespace may still be on its way out when its snapshot is destroyed (the
- * kernel tears it down after the last process): retry while it says busy. */
-static int btrfs_destroy_wait(int parent_fd, const char *name, unsigned timeout_ms) {
-        for (unsigned waited = 0;; waited += 10) {
-                int r = btrfs_destroy(parent_fd, name);
-                if (r != -EBUSY || waited >= timeout_ms)
-                        return r == -ENOENT ? 0 : r;
-                nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-        }
-}
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
@@ -237,18 +138,22 @@ int ephemeral_sweep(int parent_fd, const char *prefix) {
         return sweep(parent_fd, prefix, snapshot_remove);
 }
 
-/* ---- the reaper ----------------------------------------------------------------------------- */
+/* ---- the guard ----------------------------------------------------------------------------- */
 
-/* The reaper (a guard, see guard.h) destroys the snapshot once the supervisor is done or dead; it
- * keeps the snapshot's directory and the lock, so the snapshot stays "owned" until it is gone. */
-static void reaper_cleanup(void *userdata) {
-        const struct ephemeral *e = userdata;
-        (void) btrfs_destroy_wait(e->parent_fd, e->name, 60 * 1000);
-}
-
-static int reaper_start(struct ephemeral *e) {
-        int keep[] = {e->parent_fd, e->lock_fd};
-        return guard_start(&e->reaper, "nspawn-reaper", keep, ELEMENTSOF(keep), reaper_cleanup, e);
+/* Before the snapshot exists, its removal is the guard's (guard.h); once it is locked the guard
+ * holds the lock too, so the snapshot stays "owned" (never swept by another -x) until it is gone. */
+static int snapshot_undo(struct ephemeral *e, struct guard *guard) {
+        struct undo u = {.kind = UNDO_TREE, .path = e->name, .fds = {e->parent_fd, e->lock_fd}, .n_fds = 1};
+        if (e->lock_fd >= 0)
+                u.n_fds = 2;
+        if (e->undo_id > 0)
+                return guard_update(guard, e->undo_id, &u);
+        int r = guard_push(guard, &u);
+        if (r < 0)
+                return r;
+        e->undo_id = r;
+        e->guard = guard;
+        return 0;
 }
 
 /* ---- -x ------------------------------------------------------------------------------------- */
@@ -282,7 +187,7 @@ static int snapshot_place(struct ephemeral *e, const char *directory, int src_fd
 }
 
 /* The snapshot, made while we hold LOCK_SH on the tree; locked before that is released. */
-static int snapshot_create(struct ephemeral *e, const char *directory, int src_fd) {
+static int snapshot_create(struct ephemeral *e, const char *directory, int src_fd, struct guard *guard) {
         _cleanup_free_ char *prefix = NULL, *copy = strdup(directory);
         int r;
 
@@ -297,6 +202,9 @@ static int snapshot_create(struct ephemeral *e, const char *directory, int src_f
         if (r < 0)
                 return r;
 
+        r = snapshot_undo(e, guard);
+        if (r < 0)
+                return r;
         r = btrfs_snapshot(src_fd, e->parent_fd, e->name);
         if (r < 0)
                 return r;
@@ -309,7 +217,7 @@ static int snapshot_create(struct ephemeral *e, const char *directory, int src_f
         if (asprintf(&e->path, "%s/%s", is_mount_root(src_fd) ? directory : dirname(copy), e->name) < 0)
                 r = -ENOMEM;
         if (r >= 0)
-                r = reaper_start(e);
+                r = snapshot_undo(e, guard);
         if (r < 0) {
                 (void) btrfs_destroy(e->parent_fd, e->name);
                 return r;
@@ -318,6 +226,9 @@ static int snapshot_create(struct ephemeral *e, const char *directory, int src_f
 }
 
 static void ephemeral_reset(struct ephemeral *e) {
+        (void) guard_cancel(e->guard, e->undo_id);
+        e->guard = NULL;
+        e->undo_id = 0;
         e->parent_fd = safe_close(e->parent_fd);
         e->lock_fd = safe_close(e->lock_fd);
         free(e->name);
@@ -325,7 +236,7 @@ static void ephemeral_reset(struct ephemeral *e) {
         e->name = e->path = NULL;
 }
 
-int ephemeral_setup(const char *directory, struct ephemeral *ret) {
+int ephemeral_setup(const char *directory, struct guard *guard, struct ephemeral *ret) {
         _cleanup_close_ int src_fd = -EBADF;
         struct ephemeral e = EPHEMERAL_INIT;
         int r;
@@ -335,7 +246,7 @@ int ephemeral_setup(const char *directory, struct ephemeral *ret) {
                 return negative_errno();
 
         if (btrfs_is_subvolume(src_fd)) {
-                r = snapshot_create(&e, directory, src_fd);
+                r = snapshot_create(&e, directory, src_fd, guard);
                 if (r >= 0) {
                         *ret = e; /* the tree's LOCK_SH goes with src_fd: the snapshot is ours */
                         return 0;
@@ -359,7 +270,6 @@ int ephemeral_setup(const char *directory, struct ephemeral *ret) {
 void ephemeral_done(struct ephemeral *e) {
         if (e->name && e->parent_fd >= 0)
                 (void) btrfs_destroy_wait(e->parent_fd, e->name, 5000);
-        guard_release(&e->reaper);
         ephemeral_reset(e);
         e->overlay = false;
 }
@@ -386,7 +296,8 @@ static bool copy_remove(int parent_fd, const char *name, int fd) {
 /* A new, empty copy directory that we hold LOCK_EX on, under a fresh name. Another nspawn's
  * sweep may take it between its creation and our lock (it is unlocked then): so the lock must
  * be ours and the name still this directory's, else it is tried again under a new name. */
-static int copy_dir_new(int parent_fd, const char *base, char **ret_name, bool *ret_subvolume) {
+static int copy_dir_new(int parent_fd, const char *base, struct guard *guard, int *ret_undo, char **ret_name,
+                        bool *ret_subvolume) {
         for (int attempt = 0; attempt < 16; attempt++) {
                 _cleanup_free_ char *prefix = NULL, *name = NULL;
                 _cleanup_close_ int fd = -EBADF;
@@ -397,6 +308,12 @@ static int copy_dir_new(int parent_fd, const char *base, char **ret_name, bool *
                         return r;
                 if (attempt == 0)
                         (void) sweep(parent_fd, prefix, copy_remove);
+                r = guard_push(
+                        guard,
+                        &(struct undo){.kind = UNDO_TREE, .path = name, .fds = {parent_fd}, .n_fds = 1});
+                if (r < 0)
+                        return r;
+                *ret_undo = r;
                 /* On btrfs the copy is a subvolume, so that -x can snapshot it later. */
                 bool subvolume = btrfs_subvol_create(parent_fd, name) >= 0;
                 if (!subvolume && mkdirat(parent_fd, name, 0700) < 0)
@@ -404,8 +321,11 @@ static int copy_dir_new(int parent_fd, const char *base, char **ret_name, bool *
                 fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 ||
                     fstatat(parent_fd, name, &b, AT_SYMLINK_NOFOLLOW) < 0 || a.st_ino != b.st_ino ||
-                    a.st_dev != b.st_dev)
+                    a.st_dev != b.st_dev) {
+                        (void) guard_cancel(guard, *ret_undo);
+                        *ret_undo = 0;
                         continue; /* swept: the sweeper removes it (or has) */
+                }
                 *ret_name = TAKE_PTR(name);
                 *ret_subvolume = subvolume;
                 return TAKE_FD(fd);
@@ -413,22 +333,26 @@ static int copy_dir_new(int parent_fd, const char *base, char **ret_name, bool *
         return -EBUSY;
 }
 
-static int template_copy(int tpl_fd, int parent_fd, const char *base) {
+static int template_copy(int tpl_fd, int parent_fd, const char *base, struct guard *guard) {
         _cleanup_free_ char *name = NULL;
         bool subvolume = false;
+        int undo_id = 0;
 
-        _cleanup_close_ int dst = copy_dir_new(parent_fd, base, &name, &subvolume);
-        if (dst < 0)
+        _cleanup_close_ int dst = copy_dir_new(parent_fd, base, guard, &undo_id, &name, &subvolume);
+        if (dst < 0) {
+                (void) guard_cancel(guard, undo_id);
                 return dst;
+        }
         int r = copy_tree(tpl_fd, dst);
         if (r >= 0 && renameat2(parent_fd, name, parent_fd, base, RENAME_NOREPLACE) < 0)
                 r = negative_errno();
         if (r < 0)
                 template_discard(parent_fd, name, subvolume);
+        (void) guard_cancel(guard, undo_id); /* in place (ours to keep now), or removed */
         return r;
 }
 
-int template_populate(const char *template_path, const char *directory) {
+int template_populate(const char *template_path, const char *directory, struct guard *guard) {
         _cleanup_free_ char *pcopy = strdup(directory), *bcopy = strdup(directory);
         _cleanup_close_ int tpl_fd = -EBADF, parent_fd = -EBADF;
         struct stat st;
@@ -454,6 +378,6 @@ int template_populate(const char *template_path, const char *directory) {
                 if (r >= 0 || r == -EEXIST)
                         return r;
         }
-        r = template_copy(tpl_fd, parent_fd, base);
+        r = template_copy(tpl_fd, parent_fd, base, guard);
         return r == -EEXIST || r == -ENOTEMPTY ? -EEXIST : r;
 }

@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "chase.h"
-#include "copy.h"
+#include "guard.h"
+#include "rm-rf.h"
 #include "macro.h"
 #include "mount-util.h"
 #include "strv.h"
@@ -291,6 +292,27 @@ static int overlay_workdir(int tree_fd, const char *upper, const char *machine) 
         if (mkdirat(pfd, name, 0700) < 0 && errno != EEXIST)
                 return negative_errno();
         return chase_open_nofollow(pfd, name, O_PATH | O_DIRECTORY, 0);
+}
+
+int mount_custom_register_undo(const struct settings *s, int tree_fd, struct guard *guard) {
+        for (size_t i = 0; i < s->n_custom_mounts; i++) {
+                const struct custom_mount *m = &s->custom_mounts[i];
+                char name[NAME_MAX + 1];
+
+                if (m->type != CUSTOM_MOUNT_OVERLAY || m->read_only || isempty(m->source))
+                        continue;
+                _cleanup_close_ int pfd =
+                        overlay_workdir_parent(tree_fd, m->source, s->machine, name, sizeof name);
+                if (pfd == -ENOENT)
+                        continue; /* no upper dir: the mount fails later with its own message */
+                if (pfd < 0)
+                        return pfd;
+                int r = guard_push(
+                        guard, &(struct undo){.kind = UNDO_TREE, .path = name, .fds = {pfd}, .n_fds = 1});
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 void mount_custom_cleanup(const struct settings *s, int tree_fd) {

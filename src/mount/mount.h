@@ -22,6 +22,7 @@
 #include "settings.h"
 
 struct cgroup_context;
+struct guard;
 
 struct mount_context {
         const struct settings *settings;
@@ -69,8 +70,11 @@ int mount_cgroup(const struct cgroup_context *cgroup, char **ret_error);
 /* Make /run/host (and everything below it) read-only. The child calls it after creating
  * /run/host/notify (and anything else it puts there), before dropping privileges. */
 int mount_seal_run_host(void);
-/* Supervisor side, after the container is gone: remove the work dirs that --overlay made next to
- * given upper dirs. tree_fd: the image's root (for "+path" uppers). */
+/* Supervisor side, before the container starts: the removal of the work dirs that --overlay makes
+ * next to given upper dirs is registered with the guard (guard.h), for a nspawn that is killed.
+ * tree_fd: the image's root (for "+path" uppers). */
+int mount_custom_register_undo(const struct settings *s, int tree_fd, struct guard *guard);
+/* Supervisor side, after the container is gone: remove those work dirs. */
 void mount_custom_cleanup(const struct settings *s, int tree_fd);
 void mount_context_done(struct mount_context *ctx);
 

@@ -20,6 +20,7 @@
 #include "env.h"
 #include "ephemeral.h"
 #include "fdutil.h"
+#include "guard.h"
 #include "image.h"
 #include "macro.h"
 #include "notify.h"
@@ -29,6 +30,7 @@
 #include "proc-names.h"
 #include "uuid.h"
 #include "machined.h"
+#include "mount.h"
 #include "registry.h"
 #include "settings-file.h"
 #include "settings.h"
@@ -121,7 +123,7 @@ static int determine_directory(struct settings *s) {
 
 /* --template: -x --template=T without -D means -x -D T; otherwise a missing -D directory (or
  * /var/lib/machines/NAME with -M) is made from the template before anything looks at it. */
-static int populate_from_template(struct settings *s) {
+static int populate_from_template(struct settings *s, struct guard *guard) {
         if (!s->template_path)
                 return 0;
         if (s->ephemeral && !s->directory) {
@@ -136,7 +138,7 @@ static int populate_from_template(struct settings *s) {
         if (!s->directory)
                 return 0;
 
-        int r = template_populate(s->template_path, s->directory);
+        int r = template_populate(s->template_path, s->directory, guard);
         if (r == -EEXIST) {
                 if (!s->quiet)
                         fprintf(stderr, "Directory %s already exists, not populating from template %s.\n",
@@ -154,7 +156,7 @@ static int populate_from_template(struct settings *s) {
 /* -x: a snapshot (or, on a plain directory, an overlay made by the child) instead of the tree.
  * The name gets a random suffix if it was derived from the directory (after the .nspawn file was
  * looked up under the plain name). */
-static int prepare_ephemeral(struct settings *s, bool name_derived, struct ephemeral *e,
+static int prepare_ephemeral(struct settings *s, bool name_derived, struct guard *guard, struct ephemeral *e,
                              struct spawn_params *p) {
         if (name_derived) {
                 char *name;
@@ -164,7 +166,7 @@ static int prepare_ephemeral(struct settings *s, bool name_derived, struct ephem
                 free(s->machine);
                 s->machine = name;
         }
-        int r = ephemeral_setup(s->directory, e);
+        int r = ephemeral_setup(s->directory, guard, e);
         if (r == -EBUSY)
                 return log_error("Directory tree %s is currently busy.", s->directory);
         if (r < 0)
@@ -246,11 +248,15 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
 /* Claim the machine's name in the registry before anything of the container exists, so that a
  * name in use fails the start with nothing to undo (a closing machine of the name is waited for,
  * so its cgroups are gone before ours are made); the record gets the leader's PID after the clone
- * (spawn.c) and is removed by the cgroup guard after nspawn exits, or when main returns. A record
- * left by a SIGKILLed nspawn is removed here. The registry is written whatever --register= says:
- * nspawnctl needs it. */
-static int claim_machine(const struct settings *s, const struct spawn_params *p,
-                         struct registry_entry **ret) {
+ * (spawn.c) and is removed by the guard after nspawn exits (its last duty). A record left by a
+ * SIGKILLed nspawn whose guard was killed too is removed here. The registry is written whatever --register=
+ * says: nspawnctl needs it. */
+static void reclaim_stale(const struct machine_record *rec, void *userdata) {
+        cgroup_reclaim(userdata, rec->cgroup);
+}
+
+static int claim_machine(const struct settings *s, const struct spawn_params *p, struct guard *guard,
+                         struct cgroup_context *cgroup, struct registry_entry **ret) {
         struct machine_record rec = {
                 .name = s->machine,
                 .class = (char *) "container",
@@ -258,12 +264,14 @@ static int claim_machine(const struct settings *s, const struct spawn_params *p,
                 .root = s->directory,
                 .supervisor = getpid(),
                 .start_mode = s->start_mode,
+                .cgroup = (char *) cgroup_context_record_path(cgroup),
         };
         memcpy(rec.uuid, p->uuid, sizeof rec.uuid);
-        /* Also reclaim other machines' records left by SIGKILLed supervisors (ephemeral machines
-         * have random names, so their name is never started again); a readdir and a flock each. */
-        (void) registry_gc(REGISTRY_DIR);
-        int r = registry_claim(REGISTRY_DIR, &rec, ret);
+        /* Also reclaim what other machines left whose supervisor and guard were both killed
+         * (ephemeral machines have random names, so their name is never started again): their
+         * stale records say what; a readdir and a flock per record. */
+        (void) registry_gc(REGISTRY_DIR, reclaim_stale, cgroup);
+        int r = registry_claim(REGISTRY_DIR, &rec, guard, ret);
         if (r == -EEXIST)
                 return log_error("Machine '%s' already exists.", s->machine);
         if (r < 0)
@@ -353,7 +361,7 @@ static int run(struct settings *s, struct spawn_params *p) {
                 int r = container_run(p, &res, &error);
                 if (r == -ENOTRECOVERABLE) {
                         /* in the container's namespaces: no host path may be touched any more; the
-                         * guards remove the cgroups, the record and any snapshot */
+                         * guard removes the cgroups, the record and any snapshot */
                         log_error("%s", error ? error : strerror(-r));
                         _exit(EXIT_FAILURE);
                 }
@@ -365,13 +373,14 @@ static int run(struct settings *s, struct spawn_params *p) {
                 (void) notify_send(getenv("NOTIFY_SOCKET"), reboot ? "STOPPING=1\nSTATUS=Restarting..."
                                                                    : "STOPPING=1\nSTATUS=Terminating...");
                 if (!reboot)
-                        return code; /* the cgroups go in nspawn_done() */
+                        return code; /* the cgroups go with the guard (nspawn_done()) */
                 (void) cgroup_destroy(p->cgroup);
         }
 }
 
 /* Everything one nspawn owns, released by nspawn_done() on every path (the order matters: the
- * machine's registrations and cgroups go before the tree's snapshot and lock). */
+ * machine's registrations and cgroups go before the tree's snapshot and lock; the guard, which
+ * removes the cgroups and the record, is handed over last). */
 struct nspawn {
         struct settings settings;
         struct spawn_params params;
@@ -383,23 +392,25 @@ struct nspawn {
         struct credentials creds;
         char **env;
         int root_fd, lock_fd, stub_fd;
+        struct guard *guard;
 };
 
 static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
-        /* The container's cgroups and then its registry record are removed by the cgroup guard,
-         * off our exit path; or here, where there is no guard to do it (cgroup.h). */
-        if (cgroup_hand_over(n->cgroup) >= 0)
-                n->registry = registry_hand_over(n->registry);
-        (void) cgroup_destroy(n->cgroup); /* nothing left to do after a hand-over */
-        registry_release(n->registry);
+        /* The container's cgroups and then its registry record are removed by the guard, off our
+         * exit path, once it is handed over below; here only what the guard cannot do (cgroup.h). */
+        (void) cgroup_finish(n->cgroup);
+        n->registry = registry_hand_over(n->registry);
         cgroup_context_free(n->cgroup);
+        if (n->settings.n_custom_mounts > 0 && n->root_fd >= 0)
+                mount_custom_cleanup(&n->settings, n->root_fd);
         safe_close(n->stub_fd);
         safe_close(n->lock_fd);
         safe_close(n->root_fd);
         ephemeral_done(&n->ephemeral);
+        guard_hand_over(n->guard);
         strv_free(n->env);
         settings_done(&n->settings);
 }
@@ -409,6 +420,14 @@ static int log_failure(int r, char *message) {
         log_error("%s", message ? message : strerror(-r));
         free(message);
         return r;
+}
+
+/* The guard first: from the first host effect on, nothing of ours may outlive nspawn (guard.h). */
+static int start_guard(struct nspawn *n) {
+        int r = guard_start(&n->guard);
+        if (r < 0)
+                return log_error("Failed to start the guard (nspawn-guard): %s", strerror(-r));
+        return 0;
 }
 
 /* Returns 0 to go on, 1 when --help/--version were printed, negative on error. */
@@ -431,7 +450,8 @@ static int prepare_image(struct nspawn *n) {
         bool name_derived = !s->machine;
         char *error = NULL;
 
-        if (populate_from_template(s) < 0 || determine_directory(s) < 0 || load_settings_file(s) < 0)
+        if (populate_from_template(s, n->guard) < 0 || determine_directory(s) < 0 ||
+            load_settings_file(s) < 0)
                 return -EINVAL;
         if (settings_validate(s, &error) < 0)
                 return log_failure(-EINVAL, error);
@@ -441,7 +461,7 @@ static int prepare_image(struct nspawn *n) {
                 return log_error("Failed to open %s: %m", s->directory);
         if (check_tree(s, n->root_fd) < 0 || check_volatile(s, n->root_fd) < 0)
                 return -EINVAL;
-        if (s->ephemeral && prepare_ephemeral(s, name_derived, &n->ephemeral, p) < 0)
+        if (s->ephemeral && prepare_ephemeral(s, name_derived, n->guard, &n->ephemeral, p) < 0)
                 return -EINVAL;
         /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
          * state; volatile modes never write the image, so they share the tree like --read-only. */
@@ -463,9 +483,13 @@ static int prepare_run(struct nspawn *n) {
         char *error = NULL;
         int r;
 
-        if (claim_machine(s, p, &n->registry) < 0)
+        if ((r = cgroup_context_new(s, n->guard, &n->cgroup, &error)) < 0)
+                return log_failure(r, error);
+        p->cgroup = n->cgroup;
+        if (claim_machine(s, p, n->guard, n->cgroup, &n->registry) < 0)
                 return -EEXIST;
         p->registry = n->registry;
+        p->guard = n->guard;
         p->settings = s;
         if (!p->root)
                 p->root = s->directory;
@@ -483,9 +507,9 @@ static int prepare_run(struct nspawn *n) {
         if ((r = credentials_load(s, &n->creds, &error)) < 0)
                 return log_failure(r, error);
         p->credentials = &n->creds;
-        if ((r = cgroup_context_new(s, &n->cgroup, &error)) < 0)
-                return log_failure(r, error);
-        p->cgroup = n->cgroup;
+        if ((r = mount_custom_register_undo(s, n->root_fd, n->guard)) < 0)
+                return log_error("Failed to register the removal of the overlay work directories: %s",
+                                 strerror(-r));
         if ((r = machined_new(s, &n->machined, &error)) < 0)
                 return log_failure(r, error);
         p->machined = n->machined;
@@ -510,7 +534,7 @@ int main(int argc, char *argv[]) {
 
         settings_init(&n.settings);
         r = parse_command_line(argc, argv, &n.settings);
-        if (r == 0 && prepare_image(&n) >= 0 && prepare_run(&n) >= 0)
+        if (r == 0 && start_guard(&n) >= 0 && prepare_image(&n) >= 0 && prepare_run(&n) >= 0)
                 r = run(&n.settings, &n.params);
         else
                 r = r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "fdutil.h"
+#include "guard.h"
 #include "macro.h"
 #include "name-valid.h"
 #include "parse-util.h"
@@ -33,6 +34,8 @@ struct registry_entry {
         int fd;     /* the published record, flock()ed */
         int sup_fd; /* the same file, OFD-locked: the supervisor's own */
         struct machine_record rec;
+        struct guard *guard; /* removes the record once we are gone (not owned) */
+        int undo_id;
 };
 
 static const char *const start_mode_table[_START_MODE_MAX] = {
@@ -50,6 +53,7 @@ void machine_record_done(struct machine_record *r) {
         free(r->class);
         free(r->service);
         free(r->root);
+        free(r->cgroup);
         free(r->netif);
         *r = (struct machine_record){};
 }
@@ -96,6 +100,8 @@ int machine_record_format(const struct machine_record *r, char **ret) {
         for (size_t i = 0; i < r->n_netif; i++)
                 fprintf(f, "%s%d", i > 0 ? " " : "", r->netif[i]);
         fputc('\n', f);
+        if (r->cgroup)
+                put_escaped(f, "CGROUP", r->cgroup);
         if (ferror(f) || fclose(f) != 0) {
                 free(buf);
                 return -ENOMEM;
@@ -210,6 +216,7 @@ static const struct {
         {"REALTIME", set_u64, offsetof(struct machine_record, realtime_usec)},
         {"START_MODE", set_start_mode, 0},
         {"NETIF", set_netif, 0},
+        {"CGROUP", set_string, offsetof(struct machine_record, cgroup)},
 };
 
 static int parse_line(struct machine_record *r, char *line) {
@@ -300,19 +307,52 @@ static uint64_t now_usec(clockid_t clock) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
+static bool is_temp_name(const char *name) {
+        return startswith(name, TEMP_PREFIX) != NULL;
+}
+
+static int read_record(int fd, const char *name, struct machine_record *ret) {
+        _cleanup_free_ char *text = NULL;
+        struct machine_record r;
+        int k = read_fd(fd, &text, RECORD_MAX);
+        if (k < 0)
+                return k;
+        k = machine_record_parse(text, &r);
+        if (k < 0)
+                return k;
+        if (!streq(r.name, name)) {
+                machine_record_done(&r);
+                return -EBADMSG;
+        }
+        *ret = r;
+        return 0;
+}
+
 enum entry_state {
         ENTRY_GONE,    /* no such entry */
+        ENTRY_STALE,   /* its supervisor and guard are dead (left in place: remove was false) */
         ENTRY_REMOVED, /* it was stale and is removed now */
         ENTRY_LIVE,    /* locked (running or closing); *ret_fd is open on it */
 };
 
-/* Find out whether the supervisor of entry name lives; remove the entry if not. We hold the lock
- * of the inode while comparing it to what name points to and unlinking it, so no two processes
- * can both decide on the same inode, and a live record (always locked) is never removed.
- * wait_ms: how long a locked entry without its supervisor is waited for — a closing machine's
- * guard (about a millisecond; seconds only while the container's processes are slow to die), or
- * another process checking the same stale record. */
-static int entry_check(int dir_fd, const char *name, unsigned wait_ms, int *ret_fd) {
+/* A stale entry: what its machine left behind is reclaimed (reclaim, if any, gets the record),
+ * then the entry goes. fd holds the entry's lock. */
+static void entry_reclaim(int fd, const char *name, registry_reclaim_fn reclaim, void *userdata) {
+        struct machine_record r;
+        if (!reclaim || is_temp_name(name) || read_record(fd, name, &r) < 0)
+                return;
+        reclaim(&r, userdata);
+        machine_record_done(&r);
+}
+
+/* Find out whether the supervisor of entry name lives. If not, with remove, reclaim what it left
+ * and remove the entry. We hold the lock of the inode while comparing it to what name points to
+ * and unlinking it, so no two processes can both decide on the same inode, and a live record
+ * (always locked) is never removed. wait_ms: how long a locked entry without its supervisor is
+ * waited for — a closing machine's guard (about a millisecond; seconds only while the
+ * container's processes are slow to die), or another process checking the same stale record. */
+static int entry_check(int dir_fd, const char *name, unsigned wait_ms, bool remove,
+                       registry_reclaim_fn reclaim, void *userdata, int *ret_fd) {
         uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t) wait_ms * 1000;
         long pause_us = 50;
 
@@ -344,28 +384,14 @@ static int entry_check(int dir_fd, const char *name, unsigned wait_ms, int *ret_
                         replaced++; /* replaced by its supervisor since we opened it: look again */
                         continue;
                 }
+                if (!remove)
+                        return ENTRY_STALE;
+                entry_reclaim(fd, name, reclaim, userdata);
                 if (unlinkat(dir_fd, name, 0) < 0)
                         return errno == ENOENT ? ENTRY_GONE : -errno;
                 return ENTRY_REMOVED;
         }
         return -EBUSY;
-}
-
-static int read_record(int fd, const char *name, struct machine_record *ret) {
-        _cleanup_free_ char *text = NULL;
-        struct machine_record r;
-        int k = read_fd(fd, &text, RECORD_MAX);
-        if (k < 0)
-                return k;
-        k = machine_record_parse(text, &r);
-        if (k < 0)
-                return k;
-        if (!streq(r.name, name)) {
-                machine_record_done(&r);
-                return -EBADMSG;
-        }
-        *ret = r;
-        return 0;
 }
 
 /* ---- publishing ---- */
@@ -423,8 +449,16 @@ static int entry_publish(struct registry_entry *e) {
                         continue;
                 if (k < 0)
                         return k;
-                if (renameat(e->dir_fd, tmp, e->dir_fd, e->rec.name) < 0) {
+                /* from here the guard holds both inodes and removes whichever has a name */
+                struct undo u = {.kind = UNDO_FILE,
+                                 .path = e->rec.name,
+                                 .path2 = tmp,
+                                 .fds = {e->dir_fd, fd, e->fd},
+                                 .n_fds = 3};
+                k = guard_update(e->guard, e->undo_id, &u);
+                if (k >= 0 && renameat(e->dir_fd, tmp, e->dir_fd, e->rec.name) < 0)
                         k = -errno;
+                if (k < 0) {
                         (void) unlinkat(e->dir_fd, tmp, 0);
                         return k;
                 }
@@ -448,18 +482,31 @@ static struct registry_entry *entry_free(struct registry_entry *e) {
         return NULL;
 }
 
-int registry_claim(const char *dir, const struct machine_record *rec, struct registry_entry **ret) {
+/* Before the record gets its name: the guard removes it (if it is still ours) once we are gone. */
+static int entry_undo_register(struct registry_entry *e) {
+        struct undo u = {.kind = UNDO_FILE, .path = e->rec.name, .fds = {e->dir_fd, e->fd}, .n_fds = 2};
+        int k = guard_push(e->guard, &u);
+        if (k < 0)
+                return k;
+        e->undo_id = k;
+        return 0;
+}
+
+int registry_claim(const char *dir, const struct machine_record *rec, struct guard *guard,
+                   struct registry_entry **ret) {
         if (!rec->name || !machine_name_is_valid(rec->name))
                 return -EINVAL;
         struct registry_entry *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        *e = (struct registry_entry){.dir_fd = -EBADF, .fd = -EBADF, .sup_fd = -EBADF};
+        *e = (struct registry_entry){.dir_fd = -EBADF, .fd = -EBADF, .sup_fd = -EBADF, .guard = guard};
         int k = record_copy(rec, &e->rec);
         if (k >= 0)
                 k = e->dir_fd = registry_open_dir(dir, true);
         if (k >= 0)
                 k = e->fd = record_fd_new(e->dir_fd, &e->rec, &e->sup_fd);
+        if (k >= 0)
+                k = entry_undo_register(e);
         for (int attempt = 0; k >= 0 && attempt < 16; attempt++) {
                 k = record_fd_link(e->fd, e->dir_fd, rec->name);
                 if (k != -EEXIST) {
@@ -469,12 +516,13 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct reg
                         }
                         break;
                 }
-                k = entry_check(e->dir_fd, rec->name, CLOSING_WAIT_MS, NULL);
+                k = entry_check(e->dir_fd, rec->name, CLOSING_WAIT_MS, true, NULL, NULL, NULL);
                 if (k == ENTRY_LIVE)
                         k = -EEXIST;
                 else if (k >= 0 && attempt == 15)
                         k = -EBUSY;
         }
+        (void) guard_cancel(e->guard, e->undo_id);
         entry_free(e);
         return k;
 }
@@ -528,6 +576,7 @@ struct registry_entry *registry_release(struct registry_entry *e) {
         if (!e)
                 return NULL;
         entry_unlink(e);
+        (void) guard_cancel(e->guard, e->undo_id);
         return entry_free(e);
 }
 
@@ -535,35 +584,17 @@ struct registry_entry *registry_hand_over(struct registry_entry *e) {
         return entry_free(e);
 }
 
-static void guard_unlink(void *userdata) {
-        entry_unlink(userdata);
-}
-
-void registry_guard_duty(const struct registry_entry *e, struct guard_duty *ret) {
-        *ret = (struct guard_duty){};
-        if (e)
-                *ret = (struct guard_duty){
-                        .fds = {e->dir_fd, e->fd},
-                        .n_fds = 2,
-                        .fn = guard_unlink,
-                        .userdata = (void *) e,
-                };
-}
-
 /* ---- readers ---- */
-
-static bool is_temp_name(const char *name) {
-        return startswith(name, TEMP_PREFIX) != NULL;
-}
 
 static int cmp_records(const void *a, const void *b) {
         return strcmp(((const struct machine_record *) a)->name, ((const struct machine_record *) b)->name);
 }
 
-/* Walk dir: every record and temporary is checked (stale ones removed); fn gets the live
- * records' open fds. Returns the number of removed entries. */
+/* Walk dir: every record and temporary is checked; fn gets the live records' open fds. With
+ * reclaim (registry_gc()) stale ones are reclaimed and removed. Returns the number of removed
+ * entries. */
 static int registry_walk(const char *dir, int (*fn)(int fd, const char *name, void *userdata),
-                         void *userdata) {
+                         void *userdata, bool remove, registry_reclaim_fn reclaim, void *reclaim_data) {
         _cleanup_close_ int dir_fd = registry_open_dir(dir, false);
         if (dir_fd == -ENOENT)
                 return 0;
@@ -583,7 +614,7 @@ static int registry_walk(const char *dir, int (*fn)(int fd, const char *name, vo
                 if (!temp && !machine_name_is_valid(de->d_name))
                         continue; /* ".", "..", and whatever we did not write */
                 _cleanup_close_ int fd = -EBADF;
-                int state = entry_check(dir_fd, de->d_name, 0, &fd);
+                int state = entry_check(dir_fd, de->d_name, 0, remove, reclaim, reclaim_data, &fd);
                 if (state == ENTRY_REMOVED)
                         removed++;
                 else if (state == ENTRY_LIVE && !temp && fn)
@@ -616,7 +647,7 @@ static int list_one(int fd, const char *name, void *userdata) {
 
 int registry_list(const char *dir, struct machine_record **ret, size_t *ret_n) {
         struct list_state l = {};
-        int k = registry_walk(dir, list_one, &l);
+        int k = registry_walk(dir, list_one, &l, false, NULL, NULL);
         if (k < 0) {
                 machine_record_array_free(l.a, l.n);
                 return k;
@@ -635,7 +666,7 @@ int registry_get(const char *dir, const char *name, struct machine_record *ret) 
         if (dir_fd < 0)
                 return dir_fd;
         _cleanup_close_ int fd = -EBADF;
-        int state = entry_check(dir_fd, name, 0, &fd);
+        int state = entry_check(dir_fd, name, 0, false, NULL, NULL, &fd);
         if (state < 0)
                 return state;
         if (state != ENTRY_LIVE)
@@ -643,6 +674,6 @@ int registry_get(const char *dir, const char *name, struct machine_record *ret) 
         return read_record(fd, name, ret);
 }
 
-int registry_gc(const char *dir) {
-        return registry_walk(dir, NULL, NULL);
+int registry_gc(const char *dir, registry_reclaim_fn reclaim, void *userdata) {
+        return registry_walk(dir, NULL, NULL, true, reclaim, userdata);
 }

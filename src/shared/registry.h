@@ -21,19 +21,23 @@
  *   START_MODE=pid1|pid2|boot              how the container was started (default, -a, -b)
  *   NETIF=12 13                            host-side interface indexes, space separated; empty
  *                                          when the container has no interfaces of its own
+ *   CGROUP=/machine.slice/machine-foo.scope  (optional) the machine's cgroup as nspawn made it,
+ *                                          the same path in every hierarchy (cgroup.h: P)
  *
  * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life,
- * shared with its cgroup guard (registry_guard_duty()), and an OFD lock (fcntl) of its own.
- * When the supervisor ends, it leaves removing the machine's cgroups and then its record to the
- * guard: the record keeps its flock but loses the OFD lock — the machine is closing, for about
- * a millisecond. A claim of the name waits for a closing machine to be gone (registry_claim()),
- * so a new run of a machine never meets the cgroups of its previous run.
- * A record is never changed in place: an update is a new, already locked, anonymous file
+ * shared with its guard (guard.h: the record's removal is the guard's first duty, so the guard
+ * holds the record's fds), and an OFD lock (fcntl) of its own. When the supervisor ends, it leaves
+ * removing the machine's cgroups and then its record to the guard: the record keeps its flock but
+ * loses the OFD lock — the machine is closing, for about a millisecond. A claim of the name waits for a
+ * closing machine to be gone (registry_claim()), so a new run of a machine never meets the cgroups of its
+ * previous run. A record is never changed in place: an update is a new, already locked, anonymous file
  * (O_TMPFILE) that is linked under a ".#NAME.*" name and renamed over the record, so the file at
  * NAME is locked at every moment while the supervisor lives. A record (or ".#" temporary) whose
- * flock can be taken therefore belongs to a dead supervisor (SIGKILL, without a guard) and is
- * removed by whoever finds it: registry_list(), registry_get(), registry_gc() and
- * registry_claim().
+ * flock can be taken therefore belongs to a dead supervisor (SIGKILL, its guard killed too). Such
+ * a stale record is reclaimed by the next start of any machine (registry_gc(): what it left — its
+ * CGROUP — is removed, then the record) or of the same machine (registry_claim()); readers
+ * (registry_list(), registry_get()) skip it and leave it for them, so that what it tells about
+ * its leftovers is not lost.
  * Readers take the lock with LOCK_NB only and never wait (a closing machine is listed). PIDs are
  * those of the supervisor's PID namespace.
  */
@@ -43,7 +47,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "guard.h"
 #include "settings.h"
 
 #define REGISTRY_DIR "/run/nspawn/machines"
@@ -60,6 +63,7 @@ struct machine_record {
         enum start_mode start_mode;
         int *netif; /* host ifindexes */
         size_t n_netif;
+        char *cgroup; /* NULL: not known */
 };
 
 void machine_record_done(struct machine_record *r);
@@ -74,13 +78,16 @@ const char *start_mode_to_registry_string(enum start_mode m);
 
 /* The record of a running supervisor: open and locked until registry_release(). */
 struct registry_entry;
+struct guard;
 
 /* Create dir (and its parents) if needed, owned by us and not writable by others (0755), and
- * publish rec under rec->name. A stale record of the same name is removed first; a closing
- * machine of that name is waited for (up to 15 s). Fails with -EEXIST when a live supervisor
- * holds the name (or a closing machine did not go), -EINVAL for an invalid machine name, -EPERM
- * when dir is not a directory owned by us that only we can write. */
-int registry_claim(const char *dir, const struct machine_record *rec, struct registry_entry **ret);
+ * publish rec under rec->name. Its removal is registered with guard (NULL: none) before it
+ * exists, and kept up to date when the record is replaced. A stale record of the same name is removed first;
+ * a closing machine of that name is waited for (up to 15 s). Fails with -EEXIST when a live supervisor holds
+ * the name (or a closing machine did not go), -EINVAL for an invalid machine name, -EPERM when dir is not a
+ * directory owned by us that only we can write. */
+int registry_claim(const char *dir, const struct machine_record *rec, struct guard *guard,
+                   struct registry_entry **ret);
 
 /* Replace the published record atomically: a new leader (its REALTIME becomes now), new
  * interfaces. */
@@ -90,26 +97,23 @@ int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
 /* The record as published (owned by e). */
 const struct machine_record *registry_entry_record(const struct registry_entry *e);
 
-/* For a guard (guard.h) that outlives a SIGKILLed supervisor: the record's fds to keep (its lock
- * keeps the machine listed while the guard works) and the duty to remove the record then, if
- * it is still ours. Without an entry, no duty. */
-void registry_guard_duty(const struct registry_entry *e, struct guard_duty *ret);
-
 /* Remove the record and drop the lock. Returns NULL. */
 struct registry_entry *registry_release(struct registry_entry *e);
-/* The supervisor is done and its guard, holding the record (registry_guard_duty()), removes it:
- * only our fds are closed, which drops the supervisor's OFD lock. Returns NULL. */
+/* The supervisor is done and its guard, holding the record, removes it: only our fds are closed,
+ * which drops the supervisor's OFD lock. Returns NULL. */
 struct registry_entry *registry_hand_over(struct registry_entry *e);
 static inline void registry_releasep(struct registry_entry **e) {
         *e = registry_release(*e);
 }
 
-/* Live records, sorted by name; stale records met on the way are removed. A missing dir is an
- * empty registry. */
+/* Live records, sorted by name (stale ones are skipped). A missing dir is an empty registry. */
 int registry_list(const char *dir, struct machine_record **ret, size_t *ret_n);
 
-/* The live record NAME: -ENOENT if there is none (a stale one is removed). */
+/* The live record NAME: -ENOENT if there is none (or a stale one). */
 int registry_get(const char *dir, const char *name, struct machine_record *ret);
 
-/* Remove stale records and temporaries; returns how many were removed. */
-int registry_gc(const char *dir);
+/* Remove stale records and temporaries; for each stale record, reclaim (if not NULL) is called
+ * first, with its lock held, to remove what the machine left behind. Returns how many were
+ * removed. */
+typedef void (*registry_reclaim_fn)(const struct machine_record *rec, void *userdata);
+int registry_gc(const char *dir, registry_reclaim_fn reclaim, void *userdata);

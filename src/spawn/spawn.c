@@ -23,6 +23,7 @@
 #include "errmsg.h"
 #include "event.h"
 #include "fdutil.h"
+#include "guard.h"
 #include "machined.h"
 #include "macro.h"
 #include "mount.h"
@@ -316,17 +317,13 @@ static int event_loop(struct supervisor *sv) {
 }
 
 /* Once PID 1 is placed (the child is waiting for that, so it comes first): our registry record
- * (claimed by main before the clone) is replaced by one with the leader, then the cgroup guard
- * starts, with that final record as its second duty (see cgroup_guard()). */
+ * (claimed by main before the clone) is replaced by one with the leader. */
 static int publish_leader(struct supervisor *sv, char **ret_error) {
         int r = 0;
         if (sv->p->registry)
                 r = registry_set_leader(sv->p->registry, sv->pid);
         if (r < 0)
                 (void) error_setf(ret_error, r, "Failed to register machine: %s", strerror(-r));
-        struct guard_duty record;
-        registry_guard_duty(sv->p->registry, &record);
-        (void) cgroup_guard(sv->p->cgroup, &record); /* best effort */
         return r;
 }
 
@@ -353,12 +350,13 @@ static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
 static void supervisor_done(struct supervisor *sv) {
         /* The console master and the notify socket hold the dead container's devpts and /run/host:
          * their last close tears those file systems down. The guard closes them, after we exit. */
-        int heavy[] = {sv->master, sv->notify_src.fd}, n = 0;
+        struct undo keep = {.kind = UNDO_KEEP};
+        int heavy[] = {sv->master, sv->notify_src.fd};
         for (size_t i = 0; i < ELEMENTSOF(heavy); i++)
                 if (heavy[i] >= 0)
-                        heavy[n++] = heavy[i];
-        if (n > 0)
-                (void) cgroup_guard_adopt_fds(sv->p->cgroup, heavy, (size_t) n);
+                        keep.fds[keep.n_fds++] = heavy[i];
+        if (keep.n_fds > 0)
+                (void) guard_push(sv->p->guard, &keep);
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);
@@ -446,11 +444,6 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
          * decides: removed before a restart, else handed over to the guard (cgroup.h). */
         if (r < 0)
                 (void) cgroup_destroy(p->cgroup);
-        if (p->settings->n_custom_mounts > 0) {
-                _cleanup_close_ int tree_fd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (tree_fd >= 0)
-                        mount_custom_cleanup(p->settings, tree_fd);
-        }
         machined_unregister(p->machined);
         supervisor_done(&sv);
         return r;

@@ -28,6 +28,7 @@
 struct registry_entry;
 struct cgroup_context;
 struct machined;
+struct guard;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -44,6 +45,7 @@ struct spawn_params {
         bool root_overlay;                     /* -x on a plain directory: overlay root (ephemeral.h) */
         struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
+        struct guard *guard;                   /* undoes what we leave behind (guard.h) */
 };
 
 enum spawn_end {

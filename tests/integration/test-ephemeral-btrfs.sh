@@ -1,6 +1,6 @@
 #!/bin/bash
 # -x on a btrfs subvolume: a snapshot .#machine.NAME<16 hex> next to the tree, destroyed at exit,
-# destroyed by the reaper when nspawn is SIGKILLed, and by the next -x when both were killed.
+# destroyed by the guard when nspawn is SIGKILLed, and by the next -x when both were killed.
 # --template from a subvolume is a snapshot. The btrfs file system is a loop-mounted image file
 # in $T, mounted in a private mount namespace of this test (the host's mount table never sees it).
 if [[ -z ${IT_UNSHARED:-} ]]; then
@@ -35,7 +35,7 @@ assert_match "$OUT" "root-[0-9a-f]{16}" "hostname"
 assert_eq "$(subvols)" "$before" "subvolumes after exit"
 assert_eq "$(cd "$root" && find . -printf '%p %m %s\n' | sort)" "$image" "the tree after -x"
 
-# SIGKILL of nspawn: the reaper destroys the snapshot once the container is gone.
+# SIGKILL of nspawn: the guard destroys the snapshot once the container is gone.
 mkdir -p "$T/m"
 nspawn_bg "$T/out" -q -D "$root" -x --bind="$T/m:/m" /bin/sh -c 'touch /m/started; exec sleep 1000'
 wait_for "[[ -e $T/m/started ]]" 20 || { kill -KILL "$BG_PID"; fail "the container did not start: $(cat "$T/out")"; }
@@ -45,15 +45,15 @@ wait "$BG_PID" 2>/dev/null
 wait_for "[[ \$(subvols) == \"\$before\" ]]" 10 || fail "snapshot left after SIGKILL of nspawn: $(subvols)"
 rm -f "$T/m/started"
 
-# nspawn and its reaper both SIGKILLed: the next -x of the tree removes the orphan.
+# nspawn and its guard both SIGKILLed: the next -x of the tree removes the orphan.
 nspawn_bg "$T/out" -q -D "$root" -x --bind="$T/m:/m" /bin/sh -c 'touch /m/started; exec sleep 1000'
 wait_for "[[ -e $T/m/started ]]" 20 || { kill -KILL "$BG_PID"; fail "the container did not start: $(cat "$T/out")"; }
-reaper=$(pgrep -P "$BG_PID" -x nspawn-reaper)
-[[ -n $reaper ]] || fail "no reaper process"
-kill -KILL "$reaper" "$BG_PID"
+guard=$(pgrep -P "$BG_PID" -x nspawn-guard)
+[[ -n $guard ]] || fail "no guard process (nspawn-guard)"
+kill -KILL "$guard" "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 wait_for "[[ -z \$(it_root_processes) ]]" 5 || fail "container processes remain: $(it_root_processes)"
-[[ $(subvols) != "$before" ]] || fail "the orphaned snapshot should still be there (no reaper)"
+[[ $(subvols) != "$before" ]] || fail "the orphaned snapshot should still be there (no guard)"
 run_sh_root() { capture OUT nspawn -q -D "$root" -x /bin/sh -c "$1"; }
 run_sh_root 'echo next'
 assert_eq "$OUT" next "the next -x"

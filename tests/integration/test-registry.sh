@@ -107,8 +107,8 @@ wait_for "[[ ! -e $rec ]]" 5 || fail "the SIGKILLed nspawn's record is still the
 # ---- nspawn and its guard SIGKILLed: the record stays, stale; the next start reclaims it ----
 start_bg
 old_supervisor=$BG_PID
-guard=$(pgrep -P "$BG_PID" -x nspawn-cgguard)
-[[ -n $guard ]] || fail "no cgroup guard (nspawn-cgguard) below nspawn $BG_PID"
+guard=$(pgrep -P "$BG_PID" -x nspawn-guard)
+[[ -n $guard ]] || fail "no guard (nspawn-guard) below nspawn $BG_PID"
 kill -KILL "$guard" "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 wait_for "[[ -z \$(it_root_processes) ]]" 5 || fail "container processes remain after SIGKILL of nspawn"

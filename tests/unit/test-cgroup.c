@@ -197,7 +197,7 @@ static void test_context_rejects_property(void **state) {
         settings_init(&s);
         s.machine = strdup("unit-test");
         assert_int_equal(strv_extend(&s.properties, "Bogus=1"), 0);
-        int r = cgroup_context_new(&s, &c, &error);
+        int r = cgroup_context_new(&s, NULL, &c, &error);
         if (r == 0 && !c) { /* no cgroups on this host: nothing is parsed */
                 settings_done(&s);
                 skip();
@@ -334,7 +334,7 @@ static void test_device_program_after_clone(void **state) {
         settings_init(&s);
         snprintf(name, sizeof name, "nspawn-unit-prog-%i", (int) getpid());
         s.machine = strdup(name);
-        int r = cgroup_context_new(&s, &prog_ctx, &error);
+        int r = cgroup_context_new(&s, NULL, &prog_ctx, &error);
         settings_done(&s);
         assert_int_equal(r, 0);
         assert_non_null(prog_ctx);

@@ -17,7 +17,9 @@
 #include <sys/xattr.h>
 
 #include "copy.h"
+#include "btrfs-util.h"
 #include "ephemeral.h"
+#include "rm-rf.h"
 #include "macro.h"
 #include "volatile.h"
 
@@ -171,7 +173,7 @@ static void test_setup_plain_dir(void **state) {
         if (asprintf(&root, "%s/root", t) < 0)
                 fail();
         assert_int_equal(mkdir(root, 0755), 0);
-        assert_int_equal(ephemeral_setup(root, &e), 0);
+        assert_int_equal(ephemeral_setup(root, NULL, &e), 0);
         if (!e.overlay) { /* /tmp is btrfs here: the snapshot path, tested by the integration test */
                 ephemeral_done(&e);
                 rm_tree(t);
@@ -206,16 +208,16 @@ static void test_template(void **state) {
         write_at(fd, "f", "content", 0644);
         close(fd);
 
-        assert_int_equal(template_populate(tpl, dst), 0);
+        assert_int_equal(template_populate(tpl, dst, NULL), 0);
         assert_int_equal(stat(dst, &st), 0);
         fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_int_equal(fstatat(fd, "f", &st, 0), 0);
         assert_int_equal(st.st_size, 7);
         close(fd);
         /* an existing directory is left alone */
-        assert_int_equal(template_populate(tpl, dst), -EEXIST);
+        assert_int_equal(template_populate(tpl, dst, NULL), -EEXIST);
         /* a failure leaves nothing: no dst2, no temporary directory */
-        assert_int_equal(template_populate(missing, dst2), -ENOENT);
+        assert_int_equal(template_populate(missing, dst2, NULL), -ENOENT);
         assert_int_equal(stat(dst2, &st), -1);
         fd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int dup_fd = dup(fd);
@@ -242,7 +244,7 @@ static void test_template(void **state) {
         assert_int_equal(mkdir(busy, 0700), 0);
         int busy_fd = open(busy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_int_equal(flock(busy_fd, LOCK_EX), 0);
-        assert_int_equal(template_populate(tpl, dst3), 0);
+        assert_int_equal(template_populate(tpl, dst3, NULL), 0);
         assert_int_equal(stat(stale, &st), -1);
         assert_int_equal(stat(busy, &st), 0);
         close(busy_fd);

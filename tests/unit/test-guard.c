@@ -7,173 +7,255 @@
 
 #include "test-util.h"
 
-#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guard.h"
 #include "macro.h"
+#include "undo.h"
 
-TEST_SCRATCH_DIR(dir, "/tmp/test-guard-XXXXXX")
-
-static void touch_mark(void *userdata) {
-        char p[128];
-        snprintf(p, sizeof p, "%s/%s", dir, (const char *) userdata);
-        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-        if (fd >= 0)
-                close(fd);
+/* The guard program under test: the nspawn-guard of this build (meson passes its path). */
+static const char *guard_path(void) {
+        const char *p = getenv("NSPAWN_GUARD");
+        assert_non_null(p);
+        return p;
 }
 
-static bool mark_exists(const char *name, int timeout_ms) {
-        char p[128];
-        snprintf(p, sizeof p, "%s/%s", dir, name);
-        for (int i = 0; i <= timeout_ms / 10; i++) {
-                if (access(p, F_OK) == 0)
+TEST_SCRATCH_DIR(scratch, "/tmp/test-guard-XXXXXX")
+
+static int dir_fd(void) {
+        int fd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        return fd;
+}
+
+static bool exists(const char *name) {
+        struct stat st;
+        char p[256];
+        snprintf(p, sizeof p, "%s/%s", scratch, name);
+        return lstat(p, &st) == 0;
+}
+
+/* A directory with a file in it. */
+static void make_tree(const char *name) {
+        char p[256];
+        snprintf(p, sizeof p, "%s/%s", scratch, name);
+        assert_int_equal(mkdir(p, 0755), 0);
+        snprintf(p, sizeof p, "%s/%s/file", scratch, name);
+        int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+}
+
+/* Poll for up to 5 s: the guard works after we hand over, asynchronously. */
+static bool gone_soon(const char *name) {
+        for (int i = 0; i < 500; i++) {
+                if (!exists(name))
                         return true;
-                usleep(10000);
+                usleep(10 * 1000);
         }
         return false;
 }
 
-/* Released by a supervisor that cleaned up itself, the guard exits by itself, without its
- * cleanup. */
-static void test_release(void **state) {
-        struct guard g = GUARD_INIT;
-
-        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "released"), 0);
-        assert_true(g.pid > 0);
-        pid_t pid = g.pid;
-        assert_false(mark_exists("released", 200));
-        guard_release(&g);
-        for (int i = 0; i < 200 && waitpid(pid, NULL, WNOHANG) == 0; i++)
-                usleep(10 * 1000);
-        assert_int_equal(kill(pid, 0), -1); /* gone (and reaped) */
-        assert_false(mark_exists("released", 0));
-        assert_int_equal(g.pid, 0);
-        assert_int_equal(g.fd, -EBADF);
-        guard_release(&g); /* idempotent */
+static int push_tree(struct guard *g, int dfd, const char *name) {
+        return guard_push(g, &(struct undo){.kind = UNDO_TREE, .path = name, .fds = {dfd}, .n_fds = 1});
 }
 
-/* Handed over, the guard runs its cleanup at once, while we go on; then it is done with. */
+/* Hand-over (nspawn ends): every duty is carried out. */
 static void test_hand_over(void **state) {
-        struct guard g = GUARD_INIT;
+        _cleanup_close_ int dfd = dir_fd();
+        struct guard *g = NULL;
 
-        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "handed"), 0);
-        pid_t pid = g.pid;
-        assert_false(mark_exists("handed", 100));
-        assert_int_equal(guard_hand_over(&g), 0);
-        assert_int_equal(g.pid, 0);
-        assert_int_equal(g.fd, -EBADF);
-        assert_true(mark_exists("handed", 5000));
-        for (int i = 0; i < 200 && waitpid(pid, NULL, WNOHANG) == 0; i++)
-                usleep(10 * 1000);
-        assert_int_equal(kill(pid, 0), -1);
-        assert_int_equal(guard_hand_over(&g), -ESRCH); /* no guard any more */
-        guard_release(&g);
+        make_tree("a");
+        make_tree("b");
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        assert_int_equal(push_tree(g, dfd, "a"), 1);
+        assert_int_equal(push_tree(g, dfd, "b"), 2);
+        assert_true(exists("a") && exists("b"));
+        guard_hand_over(g);
+        assert_true(gone_soon("a"));
+        assert_true(gone_soon("b"));
 }
 
-/* fds given to the guard stay open until it exits: a pipe keeps its reader. */
-static void test_adopt_fds(void **state) {
-        struct guard g = GUARD_INIT;
-        int p[2];
+/* "done": nspawn undid everything itself; the guard touches nothing. Cancelled duties neither. */
+static void test_release_and_cancel(void **state) {
+        _cleanup_close_ int dfd = dir_fd();
+        struct guard *g = NULL;
 
-        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "adopt"), 0);
-        pid_t pid = g.pid;
-        assert_int_equal(guard_adopt_fds(&g, &p[0], 1), 0);
-        close(p[0]);
-        signal(SIGPIPE, SIG_IGN);
-        assert_int_equal(write(p[1], "x", 1), 1); /* the guard holds the read end */
-        guard_release(&g);
-        assert_int_equal(guard_adopt_fds(&g, &p[1], 1), -ESRCH);
-        for (int i = 0; i < 200 && waitpid(pid, NULL, WNOHANG) == 0; i++)
-                usleep(10 * 1000);
-        assert_int_equal(write(p[1], "x", 1), -1); /* gone with the guard */
-        assert_int_equal(errno, EPIPE);
-        close(p[1]);
-        assert_false(mark_exists("adopt", 0)); /* released: no cleanup */
+        make_tree("kept1");
+        make_tree("kept2");
+        make_tree("gone");
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        int a = push_tree(g, dfd, "kept1");
+        assert_true(a > 0);
+        assert_true(push_tree(g, dfd, "gone") > 0);
+        assert_int_equal(guard_cancel(g, a), 0);
+        guard_hand_over(g);
+        assert_true(gone_soon("gone"));
+        assert_true(exists("kept1"));
+
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        assert_true(push_tree(g, dfd, "kept2") > 0);
+        guard_release(g);
+        usleep(200 * 1000);
+        assert_true(exists("kept2"));
 }
 
-/* A guard that died (killed by someone) cannot take the cleanup over: the caller does it. */
-static void test_hand_over_dead(void **state) {
-        struct guard g = GUARD_INIT;
-
-        assert_int_equal(guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "dead"), 0);
-        assert_int_equal(kill(g.pid, SIGKILL), 0);
-        siginfo_t si;
-        assert_int_equal(waitid(P_PID, (id_t) g.pid, &si, WEXITED | WNOWAIT), 0);
-        assert_int_equal(guard_hand_over(&g), -ESRCH);
-        assert_int_equal(g.fd, -EBADF);
-        assert_false(mark_exists("dead", 100));
-}
-
-/* A supervisor killed with SIGKILL: the guard still runs its cleanup. */
+/* SIGKILL of the supervisor: its guard undoes what it registered. The child pushes and is killed. */
 static void test_sigkill(void **state) {
-        int p[2];
-        assert_int_equal(pipe(p), 0);
-        pid_t sup = fork();
-        assert_true(sup >= 0);
-        if (sup == 0) {
-                struct guard g = GUARD_INIT;
-                close(p[0]);
-                if (guard_start(&g, "test-guard", NULL, 0, touch_mark, (void *) "killed") < 0)
+        _cleanup_close_ int dfd = dir_fd();
+        int ready[2];
+        char c;
+
+        make_tree("killed");
+        assert_int_equal(pipe(ready), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct guard *g = NULL;
+                if (guard_start_at(guard_path(), &g) < 0 || push_tree(g, dfd, "killed") <= 0)
                         _exit(1);
-                (void) write(p[1], "x", 1);
+                (void) write(ready[1], "x", 1);
                 pause();
                 _exit(0);
         }
-        close(p[1]);
+        close(ready[1]);
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+        assert_true(exists("killed"));
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        assert_true(gone_soon("killed"));
+}
+
+/* UNDO_FILE removes a name only while it is one of the inodes the guard holds; UPDATE replaces
+ * them (a record rewritten under the same name). */
+static void test_file_identity(void **state) {
+        _cleanup_close_ int dfd = dir_fd();
+        struct guard *g = NULL;
+        char p[256];
+
+        snprintf(p, sizeof p, "%s/rec", scratch);
+        int old = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(old >= 0);
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        int id = guard_push(g,
+                            &(struct undo){.kind = UNDO_FILE, .path = "rec", .fds = {dfd, old}, .n_fds = 2});
+        assert_true(id > 0);
+        /* the name now points at another inode, which the guard learns about */
+        assert_int_equal(unlink(p), 0);
+        int new = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(new >= 0);
+        assert_int_equal(
+                guard_update(
+                        g, id,
+                        &(struct undo){.kind = UNDO_FILE, .path = "rec", .fds = {dfd, new}, .n_fds = 2}),
+                0);
+        /* a foreign file under a name it was told about, but not its inode: left alone */
+        snprintf(p, sizeof p, "%s/foreign", scratch);
+        int foreign = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(foreign >= 0);
+        assert_true(guard_push(g, &(struct undo){.kind = UNDO_FILE,
+                                                 .path = "foreign",
+                                                 .fds = {dfd, old},
+                                                 .n_fds = 2}) > 0);
+        guard_hand_over(g);
+        assert_true(gone_soon("rec"));
+        usleep(100 * 1000);
+        assert_true(exists("foreign"));
+        close(old);
+        close(new);
+        close(foreign);
+        assert_int_equal(unlink(p), 0);
+}
+
+/* UNDO_KEEP: the guard holds the fds until it exits, after the undo. */
+static void test_keep(void **state) {
+        struct guard *g = NULL;
+        int p[2];
         char c;
-        assert_int_equal(read(p[0], &c, 1), 1);
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        assert_true(guard_push(g, &(struct undo){.kind = UNDO_KEEP, .fds = {p[1]}, .n_fds = 1}) > 0);
+        close(p[1]);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        guard_hand_over(g);
+        assert_int_equal(read(p[0], &c, 1), 0); /* EOF: the guard has exited */
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_true(t1.tv_sec - t0.tv_sec < 5);
         close(p[0]);
-        assert_false(mark_exists("killed", 100));
-        kill(sup, SIGKILL);
-        waitpid(sup, NULL, 0);
-        assert_true(mark_exists("killed", 5000));
 }
 
-static int count_fds(pid_t pid) {
-        char p[64];
-        snprintf(p, sizeof p, "/proc/%d/fd", (int) pid);
-        DIR *d = opendir(p);
-        int n = 0;
-        if (!d)
-                return -1;
-        for (struct dirent *de; (de = readdir(d));)
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n;
+/* A guard that cannot start is noticed at the first duty, before any effect relies on it. */
+static void test_missing_program(void **state) {
+        _cleanup_close_ int dfd = dir_fd();
+        struct guard *g = NULL;
+
+        assert_int_equal(guard_start_at("/nonexistent/nspawn-guard", &g), 0);
+        assert_int_equal(push_tree(g, dfd, "x"), -ESRCH);
+        guard_release(g);
+        /* and the NULL guard of unit tests accepts everything */
+        assert_int_equal(push_tree(NULL, dfd, "x"), 0);
+        assert_int_equal(guard_cancel(NULL, 1), 0);
 }
 
-/* The guard holds stdio (/dev/null), its pipe and the kept fds: nothing else of ours. */
-static void test_fds(void **state) {
-        struct guard g = GUARD_INIT;
-        int keep = open("/", O_PATH | O_CLOEXEC);
-        int other = open("/", O_PATH | O_CLOEXEC);
+/* The wire format round-trips; what it cannot carry or a damaged message is refused. */
+static void test_wire(void **state) {
+        char buf[UNDO_WIRE_MAX];
+        struct undo u = {.kind = UNDO_FILE, .flags = UNDO_PRUNE, .path = "a/b", .path2 = ".#t"}, got;
+        uint32_t id;
 
-        assert_true(keep >= 0 && other >= 0);
-        assert_int_equal(guard_start(&g, "test-guard", &keep, 1, touch_mark, (void *) "fds"), 0);
-        int n = -1;
-        for (int i = 0; i < 100 && n != 5; i++) { /* the guard closes fds right after the fork */
-                usleep(10000);
-                n = count_fds(g.pid);
-        }
-        assert_int_equal(n, 5); /* 0 1 2, pipe, keep */
-        guard_release(&g);
-        close(keep);
-        close(other);
+        int n = undo_wire_encode(&u, 7, buf, sizeof buf);
+        assert_true(n > 0);
+        assert_int_equal(undo_wire_decode(buf, (size_t) n, &id, &got), 0);
+        assert_int_equal(id, 7);
+        assert_int_equal(got.kind, UNDO_FILE);
+        assert_int_equal(got.flags, UNDO_PRUNE);
+        assert_string_equal(got.path, "a/b");
+        assert_string_equal(got.path2, ".#t");
+
+        u = (struct undo){.kind = UNDO_KEEP};
+        n = undo_wire_encode(&u, 1, buf, sizeof buf);
+        assert_int_equal(undo_wire_decode(buf, (size_t) n, &id, &got), 0);
+        assert_null(got.path);
+        assert_null(got.path2);
+
+        assert_int_equal(undo_wire_decode(buf, (size_t) n - 1, &id, &got), -EBADMSG);
+        buf[4] = 99; /* kind */
+        assert_int_equal(undo_wire_decode(buf, (size_t) n, &id, &got), -EBADMSG);
+        assert_int_equal(undo_run(&(struct undo){.kind = UNDO_TREE, .path = "x"}, 0), -EINVAL);
+}
+
+/* undo_run() in-process: a missing object is success (every undo is idempotent). */
+static void test_idempotent(void **state) {
+        _cleanup_close_ int dfd = dir_fd();
+
+        make_tree("twice");
+        struct undo u = {.kind = UNDO_TREE, .path = "twice", .fds = {dfd}, .n_fds = 1};
+        assert_int_equal(undo_run(&u, 0), 0);
+        assert_false(exists("twice"));
+        assert_int_equal(undo_run(&u, 0), 0);
+        u = (struct undo){.kind = UNDO_CGROUP, .path = "no-such", .fds = {dfd}, .n_fds = 1};
+        assert_int_equal(undo_run(&u, 0), 0);
+        u = (struct undo){.kind = UNDO_FILE, .path = "no-such", .fds = {dfd, dfd}, .n_fds = 2};
+        assert_int_equal(undo_run(&u, 0), 0);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_release),        cmocka_unit_test(test_hand_over),
-                cmocka_unit_test(test_hand_over_dead), cmocka_unit_test(test_adopt_fds),
-                cmocka_unit_test(test_sigkill),        cmocka_unit_test(test_fds),
+                cmocka_unit_test(test_hand_over), cmocka_unit_test(test_release_and_cancel),
+                cmocka_unit_test(test_sigkill),   cmocka_unit_test(test_file_identity),
+                cmocka_unit_test(test_keep),      cmocka_unit_test(test_missing_program),
+                cmocka_unit_test(test_wire),      cmocka_unit_test(test_idempotent),
         };
-        return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
+        return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -10,13 +10,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "fdutil.h"
+#include "guard.h"
 #include "macro.h"
 #include "uuid.h"
 #include "registry.h"
@@ -46,6 +49,7 @@ static struct machine_record sample(const char *name) {
                 .supervisor = getpid(),
                 .realtime_usec = 1700000000123456ULL,
                 .start_mode = START_BOOT,
+                .cgroup = (char *) "/machine.slice/machine-x.scope",
         };
         assert_int_equal(uuid_parse("0123456789abcdef0123456789abcdef", r.uuid), 0);
         return r;
@@ -73,7 +77,7 @@ static int claim_in_child(const char *name) {
                 struct machine_record r = sample(name);
                 struct registry_entry *e = NULL;
                 alarm(60);
-                int k = registry_claim(dir, &r, &e);
+                int k = registry_claim(dir, &r, NULL, &e);
                 registry_release(e);
                 _exit(k < 0 ? -k : 0);
         }
@@ -169,7 +173,7 @@ static void test_claim_get_release(void **state) {
         struct stat st;
 
         assert_int_equal(registry_get(dir, "alpha", &got), -ENOENT); /* no directory yet */
-        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), 0);
         assert_int_equal(stat(dir, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0755);
         assert_true(exists("alpha"));
@@ -202,7 +206,7 @@ static void test_claim_get_release(void **state) {
         uint64_t t0 = now_ms();
         assert_int_equal(claim_in_child("alpha"), EEXIST);
         assert_true(now_ms() - t0 < 1000);
-        assert_int_equal(registry_gc(dir), 0);
+        assert_int_equal(registry_gc(dir, NULL, NULL), 0);
         assert_true(exists("alpha"));
 
         assert_null(registry_release(e));
@@ -221,7 +225,7 @@ static void test_list_sorted(void **state) {
         free(l);
         for (int i = 0; i < 3; i++) {
                 struct machine_record r = sample(names[i]);
-                assert_int_equal(registry_claim(dir, &r, &e[i]), 0);
+                assert_int_equal(registry_claim(dir, &r, NULL, &e[i]), 0);
         }
         assert_int_equal(registry_list(dir, &l, &n), 0);
         assert_int_equal(n, 3);
@@ -241,9 +245,9 @@ static void test_invalid_names_and_dirs(void **state) {
         struct registry_entry *e = NULL;
         char bad[160];
 
-        assert_int_equal(registry_claim(dir, &r, &e), -EINVAL);
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), -EINVAL);
         r.name = (char *) "..";
-        assert_int_equal(registry_claim(dir, &r, &e), -EINVAL);
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), -EINVAL);
         assert_int_equal(registry_get(dir, "..", &got), -EINVAL);
 
         /* A directory others can write, or a symlink, is not trusted. */
@@ -251,11 +255,11 @@ static void test_invalid_names_and_dirs(void **state) {
         assert_int_equal(mkdir(bad, 0777), 0);
         assert_int_equal(chmod(bad, 0777), 0);
         r.name = (char *) "ok";
-        assert_int_equal(registry_claim(bad, &r, &e), -EPERM);
-        assert_int_equal(registry_gc(bad), -EPERM);
+        assert_int_equal(registry_claim(bad, &r, NULL, &e), -EPERM);
+        assert_int_equal(registry_gc(bad, NULL, NULL), -EPERM);
         snprintf(bad, sizeof bad, "%s/link", base);
         assert_int_equal(symlink("/tmp", bad), 0);
-        assert_int_equal(registry_claim(bad, &r, &e), -EPERM);
+        assert_int_equal(registry_claim(bad, &r, NULL, &e), -EPERM);
         assert_null(e);
 }
 
@@ -289,7 +293,7 @@ static int claim_and_lead(const char *name) {
         struct machine_record r = sample(name);
         struct registry_entry *e = NULL;
         r.supervisor = getpid();
-        return registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0;
+        return registry_claim(dir, &r, NULL, &e) == 0 && registry_set_leader(e, 1) == 0;
 }
 
 /* A child claims NAME, tells us, and waits to be killed: a supervisor that dies by SIGKILL. */
@@ -314,12 +318,22 @@ static void test_stale_get(void **state) {
         assert_int_equal(got.supervisor, pid);
         assert_int_equal(got.leader, 1);
         machine_record_done(&got);
-        assert_int_equal(registry_gc(dir), 0);
+        assert_int_equal(registry_gc(dir, NULL, NULL), 0);
 
         kill_holder(pid);
         assert_true(exists("victim")); /* SIGKILL left the file behind … */
         assert_int_equal(registry_get(dir, "victim", &got), -ENOENT);
-        assert_false(exists("victim")); /* … and the first reader removed it */
+        assert_true(exists("victim")); /* … which a reader skips and leaves for gc to reclaim */
+        assert_int_equal(registry_gc(dir, NULL, NULL), 1);
+        assert_false(exists("victim"));
+}
+
+static void count_reclaim(const struct machine_record *rec, void *userdata) {
+        char *seen = userdata;
+        strcat(seen, rec->name);
+        strcat(seen, "=");
+        strcat(seen, rec->cgroup ?: "-");
+        strcat(seen, " ");
 }
 
 static void test_stale_list_gc_and_reclaim(void **state) {
@@ -334,23 +348,29 @@ static void test_stale_list_gc_and_reclaim(void **state) {
         assert_string_equal(l[0].name, "b");
         assert_string_equal(l[1].name, "c");
         machine_record_array_free(l, n);
-        assert_false(exists("a"));
+        assert_true(exists("a")); /* stale: skipped, left for gc */
 
-        /* A stale temporary (SIGKILL between link and rename) and a stale record: gc counts both. */
-        char tmp[200];
+        /* A stale temporary (SIGKILL between link and rename) and stale records: gc reclaims the
+         * records (what they left: their CGROUP) and removes all three. */
+        char tmp[200], seen[256] = "";
         snprintf(tmp, sizeof tmp, "%s/.#c.0000000000000001", dir);
         assert_int_equal(write_file_at(AT_FDCWD, tmp, "NAME=c\n", 0644), 0);
         kill_holder(c);
-        assert_int_equal(registry_gc(dir), 2);
+        assert_int_equal(registry_gc(dir, count_reclaim, seen), 3);
+        assert_true(streq(seen, "a=/machine.slice/machine-x.scope c=/machine.slice/machine-x.scope ") ||
+                    streq(seen,
+                          "c=/machine.slice/machine-x.scope a=/machine.slice/machine-x.scope ")); /* readdir
+                                                                                                     order */
+        assert_false(exists("a"));
         assert_false(exists("c"));
         assert_false(exists(".#c.0000000000000001"));
         assert_true(exists("b"));
 
         /* A new supervisor takes over the name of a dead one. */
-        assert_int_equal(registry_claim(dir, &r, &e), -EEXIST);
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), -EEXIST);
         kill_holder(b);
         assert_true(exists("b"));
-        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), 0);
         assert_int_equal(registry_list(dir, &l, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(l[0].supervisor, getpid());
@@ -358,38 +378,38 @@ static void test_stale_list_gc_and_reclaim(void **state) {
         registry_release(e);
 }
 
-/* A supervisor that ended and left its record to its guard (registry_guard_duty()), which removes
- * it a moment later: the machine is closing. It is still listed; a new claim of the name waits for
- * it to be gone, and then succeeds. */
-/* A supervisor that claims name, forks its guard (which keeps only its duty's fds and removes the
- * record 300 ms later), hands the record over and exits. */
+/* A supervisor that ended and left its record to its guard, which removes it a moment later: the
+ * machine is closing. It is still listed; a new claim of the name waits for it to be gone, and
+ * then succeeds. */
+/* A supervisor that claims name with a real guard and hands it over. The guard's other duty (undone
+ * first: the reverse order) is a cgroup that empties only 300 ms later — emulated by a directory
+ * that is a mount point for that long in a mount namespace of ours, which the guard shares, so
+ * that its rmdir says EBUSY, as for a cgroup whose processes still die. */
 static int claim_and_hand_over(const char *name) {
         struct machine_record r = sample(name);
         struct registry_entry *e = NULL;
-        struct guard_duty duty;
-        int ready[2];
-        pid_t g = -1;
-        char c = 0;
+        struct guard *g = NULL;
+        char busy[256];
 
-        if (pipe(ready) < 0)
+        snprintf(busy, sizeof busy, "%s/busy", base);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mkdir(busy, 0755) < 0 || mount("tmpfs", busy, "tmpfs", 0, NULL) < 0)
                 return 0;
-        if (registry_claim(dir, &r, &e) == 0 && registry_set_leader(e, 1) == 0) {
-                registry_guard_duty(e, &duty);
-                if ((g = fork()) == 0) {
-                        int keep[ELEMENTSOF(duty.fds) + 1];
-                        memcpy(keep, duty.fds, sizeof(duty.fds));
-                        keep[duty.n_fds] = ready[1];
-                        (void) close_all_fds_but(keep, duty.n_fds + 1);
-                        (void) write(ready[1], "R", 1); /* as guard.c's guard: then handed over */
-                        usleep(300 * 1000);
-                        duty.fn(duty.userdata);
-                        _exit(0);
-                }
+        _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (guard_start_at(getenv("NSPAWN_GUARD"), &g) < 0 || registry_claim(dir, &r, g, &e) < 0 ||
+            registry_set_leader(e, 1) < 0 ||
+            guard_push(g, &(struct undo){
+                                  .kind = UNDO_CGROUP, .path = "busy", .fds = {base_fd}, .n_fds = 1}) < 0)
+                return 0;
+        if (fork() == 0) {
+                (void) close_all_fds_but(NULL, 0); /* not the supervisor's locks */
+                usleep(300 * 1000);
+                (void) umount2(busy, MNT_DETACH); /* the guard has it open */
+                _exit(0);
         }
-        close(ready[1]);
-        bool ok = g > 0 && read(ready[0], &c, 1) == 1;
         registry_hand_over(e);
-        return ok;
+        guard_hand_over(g);
+        return 1;
 }
 
 static void test_closing_waited_for(void **state) {
@@ -407,7 +427,7 @@ static void test_closing_waited_for(void **state) {
 
         struct registry_entry *e = NULL;
         uint64_t t0 = now_ms();
-        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), 0);
         uint64_t waited = now_ms() - t0;
         assert_true(waited >= 100 && waited < 5000);
         assert_int_equal(registry_entry_record(e)->supervisor, getpid());
@@ -421,7 +441,7 @@ static int claim_and_exec_child(const char *name) {
         struct machine_record r = sample(name);
         struct registry_entry *e = NULL;
         pid_t g = -1;
-        if (registry_claim(dir, &r, &e) == 0 && (g = fork()) == 0) {
+        if (registry_claim(dir, &r, NULL, &e) == 0 && (g = fork()) == 0) {
                 execl("/bin/sleep", "sleep", "30", (char *) NULL);
                 _exit(127);
         }
@@ -438,6 +458,7 @@ static void test_lock_not_held_past_exec(void **state) {
         int r = registry_get(dir, "exec", &got);
         kill(grandchild, SIGKILL); /* reparented to init (or a subreaper), which reaps it */
         assert_int_equal(r, -ENOENT);
+        assert_int_equal(registry_gc(dir, NULL, NULL), 1); /* stale, not held by the payload */
         assert_false(exists("exec"));
 }
 

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The undo duties (see undo.h). Built into nspawn and into the guard program. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btrfs-util.h"
+#include "cgroup-util.h"
+#include "macro.h"
+#include "rm-rf.h"
+#include "undo.h"
+
+static const char *const kind_names[_UNDO_KIND_MAX] = {
+        [UNDO_CGROUP] = "cgroup",
+        [UNDO_FILE] = "file",
+        [UNDO_TREE] = "tree",
+        [UNDO_KEEP] = "keep",
+};
+
+const char *undo_kind_to_string(enum undo_kind k) {
+        return k >= 0 && k < _UNDO_KIND_MAX ? kind_names[k] : NULL;
+}
+
+static int undo_cgroup(const struct undo *u, unsigned wait_ms) {
+        int r = cg_remove_tree(u->fds[0], u->path, false, wait_ms);
+        if (r >= 0 && (u->flags & UNDO_PRUNE))
+                cg_remove_parents(u->fds[0], u->path);
+        return r;
+}
+
+/* Unlink dir/name if it is one of the inodes we hold. */
+static int unlink_if_ours(const struct undo *u, const char *name) {
+        struct stat now;
+
+        if (fstatat(u->fds[0], name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        for (size_t i = 1; i < u->n_fds; i++) {
+                struct stat ours;
+                if (fstat(u->fds[i], &ours) < 0 || ours.st_dev != now.st_dev || ours.st_ino != now.st_ino)
+                        continue;
+                return unlinkat(u->fds[0], name, 0) < 0 && errno != ENOENT ? -errno : 0;
+        }
+        return 0; /* someone else's by now */
+}
+
+static int undo_file(const struct undo *u) {
+        int r = unlink_if_ours(u, u->path);
+        if (!isempty(u->path2)) {
+                int k = unlink_if_ours(u, u->path2);
+                if (r >= 0)
+                        r = k;
+        }
+        return r;
+}
+
+static int undo_tree(const struct undo *u, unsigned wait_ms) {
+        _cleanup_close_ int fd = openat(u->fds[0], u->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0 && errno == ENOENT)
+                return 0;
+        if (fd >= 0 && btrfs_is_subvolume(fd))
+                return btrfs_destroy_wait(u->fds[0], u->path, wait_ms);
+        /* overlayfs leaves work/work mode 000; root may remove it anyway */
+        return rm_rf_at(u->fds[0], u->path);
+}
+
+int undo_run(const struct undo *u, unsigned wait_ms) {
+        if (u->kind != UNDO_KEEP && (u->n_fds < 1 || isempty(u->path)))
+                return -EINVAL;
+        switch (u->kind) {
+        case UNDO_CGROUP:
+                return undo_cgroup(u, wait_ms);
+        case UNDO_FILE:
+                return undo_file(u);
+        case UNDO_TREE:
+                return undo_tree(u, wait_ms);
+        case UNDO_KEEP:
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+int undo_wire_encode(const struct undo *u, uint32_t id, char *buf, size_t size) {
+        size_t l1 = u->path ? strlen(u->path) : 0, l2 = u->path2 ? strlen(u->path2) : 0;
+        struct undo_wire w = {.id = id, .kind = (uint16_t) u->kind, .flags = (uint16_t) u->flags};
+
+        if (sizeof(w) + l1 + l2 + 2 > size || l1 >= 4096 || l2 >= 4096)
+                return -ENAMETOOLONG;
+        memcpy(buf, &w, sizeof(w));
+        memcpy(buf + sizeof(w), u->path ?: "", l1 + 1);
+        memcpy(buf + sizeof(w) + l1 + 1, u->path2 ?: "", l2 + 1);
+        return (int) (sizeof(w) + l1 + l2 + 2);
+}
+
+int undo_wire_decode(const char *buf, size_t size, uint32_t *ret_id, struct undo *ret) {
+        struct undo_wire w;
+
+        if (size < sizeof(w) + 2 || buf[size - 1] != 0)
+                return -EBADMSG;
+        memcpy(&w, buf, sizeof(w));
+        const char *p1 = buf + sizeof(w);
+        size_t l1 = strnlen(p1, size - sizeof(w));
+        if (sizeof(w) + l1 + 1 >= size || w.kind >= _UNDO_KIND_MAX)
+                return -EBADMSG;
+        const char *p2 = p1 + l1 + 1;
+        if (strlen(p2) + l1 + 2 + sizeof(w) != size)
+                return -EBADMSG;
+        *ret_id = w.id;
+        *ret = (struct undo){
+                .kind = w.kind, .flags = w.flags, .path = *p1 ? p1 : NULL, .path2 = *p2 ? p2 : NULL};
+        return 0;
+}
