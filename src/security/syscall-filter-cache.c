@@ -43,7 +43,9 @@ static void describe_strv(FILE *f, const char *key, char *const *l) {
 }
 
 /* The tables are folded in as a hash so that a changed table in a new build never reuses an old
- * entry; of the capabilities only those that change the allow list count. */
+ * entry; of the capabilities only those that change the allow list count. The architectures are
+ * the kernel facts the program depends on (whether it runs i386 and x32 calls, probed at every
+ * start): a program cached under other facts is never used. */
 static void describe_write(FILE *f, const struct settings *s, uint64_t caps) {
         const struct scmp_version *v = seccomp_version();
         uint64_t table = syscall_tables_hash(FNV64_OFFSET, fnv1a64);

@@ -10,9 +10,11 @@
  *
  * Child side (seccomp_program_load): one seccomp(2) call with the ready program; nothing else.
  *
- * One program, covering every local architecture (x86-64: native, x86, and x32 where the kernel
- * runs it), far below the kernel's 4096-instruction limit, with the same outcome for every call
- * as systemd-nspawn's allow list (default ENOSYS, EPERM for every known call not allowed):
+ * One program, covering every local architecture the kernel runs (x86-64: native, and i386 and
+ * x32 where the kernel runs them: syscall_local_archs() probes, syscall-groups.c says why leaving
+ * an ABI out is safe), far below the kernel's 4096-instruction limit, with the same outcome for
+ * every call as systemd-nspawn's allow list (default ENOSYS, EPERM for every known call not
+ * allowed):
  *   1. a prefix (syscall-filter-prefix.h): numbers the policy does not know → ENOSYS;
  *   2. libseccomp's program, default ALLOW: the known calls not allowed → EPERM;
  *      ioctl(TIOCSTI/TIOCLINUX) → EPERM and socket(AF_NETLINK, *, NETLINK_AUDIT) → EAFNOSUPPORT,
@@ -268,8 +270,8 @@ static int compile_merged(struct policy *p, scmp_filter_ctx *ret) {
                         return r;
                 }
         }
-        /* Every ABI the kernel runs is in the program now; a call of any other (x32 where the
-         * kernel does not run it) fails as the kernel would fail it. */
+        /* Every ABI the kernel runs is in the program now; a call of any other fails with ENOSYS
+         * (an ABI left out because the kernel does not run it never gets here). */
         r = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
         if (r < 0)
                 return r;

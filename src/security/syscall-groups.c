@@ -7,9 +7,12 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -246,27 +249,128 @@ static const uint32_t local_archs[] = {
 #define SYSCALL_NR_PROBE_MAX 1024
 #define X32_SYSCALL_BIT 0x40000000
 
-/* Does the kernel run x32 calls? Only if built with CONFIG_X86_X32_ABI (Debian's kernels are, but
- * x32 is off unless booted with syscall.x32=y); else they fail with ENOSYS before any handler. */
-static bool x32_runs(void) {
+/* ---- the ABIs the running kernel executes ------------------------------------------------------ */
+
+/*
+ * A filter section for an ABI the kernel does not run is dead code that costs every container start
+ * ~0.15 ms in the kernel's filter set-up, so such an ABI is left out of the program. That is safe
+ * only because its calls never reach seccomp: where x32 is off, x32 calls fail with ENOSYS at the
+ * syscall entry; where ia32 emulation is off (not built, ia32_emulation=0, or a guest kernel that
+ * turns it off by default although CONFIG_IA32_EMULATION=y), `int $0x80` is a general protection
+ * fault and a 32-bit sysenter/syscall returns ENOSYS, before any filter runs. Were an ABI left out
+ * that the kernel does run, its calls would meet the program's bad-architecture action (ENOSYS): no
+ * hole, but every program of that ABI in the container would break. So a probe that cannot tell
+ * keeps the ABI in (a dead section costs time, never correctness).
+ */
+
+/* Under a seccomp filter (nspawn nested in a container, a service's SystemCallArchitectures=) a
+ * probing call of another ABI may meet a kill action, which no handler catches: no probe there. */
+static bool under_seccomp(void) {
+        return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0;
+}
+
+int syscall_abi_probe_x32(void) {
 #if defined(__x86_64__) && !defined(__ILP32__)
-        return !(syscall(X32_SYSCALL_BIT | __NR_getpid) < 0 && errno == ENOSYS);
+        long r;
+
+        if (under_seccomp())
+                return -1;
+        r = syscall(X32_SYSCALL_BIT | __NR_getpid);
+        if (r >= 0)
+                return r == getpid() ? 1 : -1;
+        return errno == ENOSYS ? 0 : -1; /* CONFIG_X86_X32_ABI off, or x32 off (syscall.x32=n) */
 #else
-        return true;
+        return 1; /* the native ABI (an x32 build), or not in the table at all */
 #endif
 }
 
-const uint32_t *syscall_local_archs(size_t *ret_n) {
-        /* a fact of the running kernel, found once: a filter section for an ABI the kernel cannot
-         * run costs every container start ~0.15 ms in the kernel's filter set-up */
-        static uint32_t usable[ELEMENTSOF(local_archs)];
-        static size_t n_usable = SIZE_MAX;
+#if defined(__x86_64__)
+/* The probe's fault handler: SIGSEGV is ours only while a probe runs, in the probing thread. */
+static sigjmp_buf probe_env;
+static struct sigaction probe_old;
+static pid_t probe_tid;
 
+static void probe_fault(int sig, siginfo_t *si, void *uc) {
+        (void) uc;
+        /* a general protection fault (SI_KERNEL) in the probing thread: the probe's own */
+        if (si->si_code == SI_KERNEL && gettid() == probe_tid)
+                siglongjmp(probe_env, 1);
+        /* anything else goes to the previous handler: a fault recurs when we return, a signal sent
+         * by someone (si_code <= 0) is sent again */
+        (void) sigaction(SIGSEGV, &probe_old, NULL);
+        if (si->si_code <= 0)
+                (void) raise(sig);
+}
+
+/* getpid through the i386 entry. */
+static long int80_getpid(void) {
+        long r = 20; /* __NR_getpid of i386 */
+
+        __asm__ volatile("int $0x80" : "+a"(r) : : "memory", "r8", "r9", "r10", "r11");
+        return r;
+}
+#endif
+
+int syscall_abi_probe_i386(long (*call)(void)) {
+#if defined(__x86_64__)
+        struct sigaction sa = {.sa_sigaction = probe_fault, .sa_flags = SA_SIGINFO | SA_NODEFER};
+        volatile int answer = -1;
+        sigset_t blocked;
+
+        if (under_seccomp())
+                return -1;
+        /* a fault while SIGSEGV is blocked kills the process whatever the handler */
+        if (sigprocmask(SIG_BLOCK, NULL, &blocked) < 0 || sigismember(&blocked, SIGSEGV))
+                return -1;
+        probe_tid = gettid();
+        if (sigaction(SIGSEGV, &sa, &probe_old) < 0)
+                return -1;
+        /* SA_NODEFER: the handler leaves the signal mask alone, so nothing to restore after the jump */
+        if (sigsetjmp(probe_env, 0) == 0)
+                answer = (call ?: int80_getpid)() == getpid() ? 1 : -1;
+        else
+                answer = 0; /* no int $0x80 gate: the kernel does not run i386 calls */
+        (void) sigaction(SIGSEGV, &probe_old, NULL);
+        return answer;
+#else
+        (void) call;
+        return 1;
+#endif
+}
+
+/* Answers forced by a test (-1: probe), and the set found (n_usable SIZE_MAX: not yet). */
+static int forced_x32 = -1, forced_i386 = -1;
+static uint32_t usable[ELEMENTSOF(local_archs)];
+static size_t n_usable = SIZE_MAX;
+
+void syscall_local_archs_override(int x32, int i386) {
+        forced_x32 = x32;
+        forced_i386 = i386;
+        n_usable = SIZE_MAX;
+}
+
+/* Is arch (one of local_archs) kept, given the answers for x32 and i386? The native ABI always. */
+static bool arch_runs(uint32_t arch, bool x32, bool i386) {
+        if (arch == seccomp_arch_native() || arch == SCMP_ARCH_NATIVE)
+                return true;
+        if (arch == SCMP_ARCH_X32)
+                return x32;
+        if (arch == SCMP_ARCH_X86)
+                return i386;
+        return true;
+}
+
+const uint32_t *syscall_local_archs(size_t *ret_n) {
+        /* facts of the running kernel, found once per process (a few syscalls, no fork); the
+         * result is part of the cache key (syscall-filter-cache.c), so a cached program always
+         * matches what this kernel runs */
         if (n_usable == SIZE_MAX) {
-                bool x32 = x32_runs();
+                bool x32 = (forced_x32 >= 0 ? forced_x32 : syscall_abi_probe_x32()) != 0;
+                bool i386 = (forced_i386 >= 0 ? forced_i386 : syscall_abi_probe_i386(NULL)) != 0;
                 size_t n = 0;
+
                 for (size_t i = 0; i < ELEMENTSOF(local_archs); i++)
-                        if (local_archs[i] != SCMP_ARCH_X32 || x32)
+                        if (arch_runs(local_archs[i], x32, i386))
                                 usable[n++] = local_archs[i];
                 n_usable = n;
         }

@@ -17,8 +17,18 @@
 bool seccomp_name_valid(const char *name);
 
 /* The architectures whose calls the filter covers, native last: the local ones the running kernel
- * executes (x32 only where the kernel runs it). */
+ * executes (x32 and i386 on x86-64 only where the kernel runs them; kept where a probe cannot
+ * tell). Probed once per process, in a few syscalls. */
 const uint32_t *syscall_local_archs(size_t *ret_n);
+
+/* Does the kernel run this ABI's calls? 1 yes, 0 no, -1 cannot tell (under a seccomp filter, whose
+ * kill action no probe survives; an unexpected answer). The i386 probe calls call (NULL: getpid
+ * through `int $0x80`) in this process, catching the general protection fault of a kernel without
+ * ia32 emulation; tests pass a call that faults on any kernel. */
+int syscall_abi_probe_x32(void);
+int syscall_abi_probe_i386(long (*call)(void));
+/* For tests: answers to use instead of the probes' (-1: probe); forgets the architectures found. */
+void syscall_local_archs_override(int x32, int i386);
 
 /* The capabilities that unlock entries of the default allow list. */
 uint64_t syscall_default_allow_caps(void);
