@@ -30,7 +30,7 @@
 #define NONE ARG_NONE
 #define REQ ARG_REQUIRED
 #define OPTNL ARG_OPTIONAL
-#define NOSET _SETTING_INVALID
+#define NOSET SETTING_NONE
 #define LIMIT_KEY(k, r)                                                                                     \
         OPT(NULL, 0, REQ, GROUP_RESOURCES, NULL, NULL, "Exec", k, SETTING_RLIMIT_FIRST + r,                 \
             parse_limit_key, NULL, r)
@@ -359,7 +359,7 @@ int option_apply(const struct option_def *o, enum option_source src, const char 
         r = o->parse(o, src, value, s, &reason);
         if (r < 0 && ret_reason)
                 *ret_reason = reason;
-        if (r == 0 && o->setting >= 0)
+        if (r == 0 && setting_id_valid(o->setting))
                 s->set_mask |= SETTING_BIT(o->setting);
         return r;
 }

@@ -113,7 +113,7 @@ enum {
 
 /* Run the row's parser and, on success, record the row's setting in s->set_mask. Both front-ends
  * (argv and .nspawn files) go through this. Parsers whose setting depends on the value (--rlimit)
- * set their bit themselves; rows that belong to no setting have setting = _SETTING_INVALID. */
+ * set their bit themselves; rows that belong to no setting have SETTING_NONE. */
 int option_apply(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                  const char **ret_reason);
 

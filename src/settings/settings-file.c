@@ -181,11 +181,6 @@ static int handle_section(struct parse_state *st, unsigned line, char *l) {
         return 0;
 }
 
-/* Rows that belong to no setting (_SETTING_INVALID) have no bit. */
-static bool setting_valid(enum setting_id id) {
-        return (int) id >= 0 && id < _SETTING_MAX;
-}
-
 static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row, const char *key,
                        const char *value) {
         const char *reason = NULL;
@@ -210,7 +205,7 @@ static int apply_value(struct parse_state *st, unsigned line, const struct optio
         }
 
         /* The parser may have set the bit already; OR-ing it again keeps it one bit per row. */
-        if (setting_valid(row->setting))
+        if (setting_id_valid(row->setting))
                 st->s->set_mask |= SETTING_BIT(row->setting);
         return 0;
 }
@@ -248,7 +243,7 @@ static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
         reset = *value ? NULL : empty_reset_find(st->section, key);
         if (reset) {
                 reset->reset(st->s);
-                if (reset->owns_setting && setting_valid(row->setting))
+                if (reset->owns_setting && setting_id_valid(row->setting))
                         st->s->set_mask &= ~SETTING_BIT(row->setting);
                 return 0;
         }

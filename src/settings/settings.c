@@ -419,7 +419,7 @@ static const struct setting_desc setting_table[_SETTING_MAX] = {
 };
 
 static const struct setting_desc *setting_desc(enum setting_id id) {
-        if (id < 0 || id >= _SETTING_MAX || !setting_table[id].name)
+        if (!setting_id_valid(id) || !setting_table[id].name)
                 return NULL;
         return &setting_table[id];
 }
@@ -500,7 +500,7 @@ void settings_merge(struct settings *dst, struct settings *file, bool trusted, b
         struct settings defaults;
 
         settings_init(&defaults);
-        for (int id = 0; id < _SETTING_MAX; id++) {
+        for (int id = SETTING_NONE + 1; id < _SETTING_MAX; id++) {
                 const struct setting_desc *d = setting_desc(id);
                 uint64_t bit = SETTING_BIT(id);
                 bool moved;

@@ -125,7 +125,12 @@ struct custom_mount {
                               temporary) */
 };
 
+/*
+ * What a source (command line, file) assigned is a bit per setting in set_mask. SETTING_NONE is 0,
+ * so an option row that names no setting (-M, --keep-unit, …) belongs to none by default.
+ */
 enum setting_id {
+        SETTING_NONE,       /* option rows that belong to no setting; has no bit */
         SETTING_START_MODE, /* boot, as_pid2 and parameters */
         SETTING_ENVIRONMENT,
         SETTING_USER,
@@ -160,10 +165,15 @@ enum setting_id {
         SETTING_RLIMIT_FIRST,
         SETTING_RLIMIT_LAST = SETTING_RLIMIT_FIRST + RLIMIT_NLIMITS - 1,
         _SETTING_MAX,
-        _SETTING_INVALID = -EINVAL, /* option rows that belong to no setting (-M, --keep-unit …) */
 };
 
+/* set_mask is a uint64_t: a 64th setting must widen it (the build stops here until then). */
+_Static_assert(_SETTING_MAX <= 64, "enum setting_id outgrew struct settings.set_mask");
 #define SETTING_BIT(id) (UINT64_C(1) << (id))
+/* A setting with a bit: not SETTING_NONE, not out of range. */
+static inline bool setting_id_valid(int id) {
+        return id > SETTING_NONE && id < _SETTING_MAX;
+}
 
 struct settings {
         uint64_t set_mask; /* SETTING_BIT(id) for each setting this source assigned */

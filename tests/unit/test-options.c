@@ -131,10 +131,9 @@ static void test_table_unique(void **state) {
                 assert_true(a->name || a->short_name || a->key);
                 assert_true(!a->key == !a->section);
                 assert_true(a->group >= 0 && a->group < _GROUP_MAX);
-                assert_true(a->setting == _SETTING_INVALID ||
-                            (a->setting >= 0 && a->setting < _SETTING_MAX));
+                assert_true(a->setting == SETTING_NONE || setting_id_valid(a->setting));
                 if (a->key)
-                        assert_true(a->setting >= 0); /* file keys must be mergeable */
+                        assert_true(setting_id_valid(a->setting)); /* file keys must be mergeable */
                 if (a->arg == ARG_NONE)
                         assert_null(a->metavar);
                 for (size_t j = 0; j < i; j++) {

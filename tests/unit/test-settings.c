@@ -314,15 +314,44 @@ static void test_privileged(void **state) {
 }
 
 static void test_id_names(void **state) {
-        for (int i = 0; i < _SETTING_MAX; i++) {
+        for (int i = SETTING_NONE + 1; i < _SETTING_MAX; i++) {
                 const char *n = setting_id_to_string(i);
                 assert_non_null(n);
-                for (int j = 0; j < i; j++)
+                for (int j = SETTING_NONE + 1; j < i; j++)
                         assert_string_not_equal(n, setting_id_to_string(j));
         }
+        assert_null(setting_id_to_string(SETTING_NONE));
         assert_null(setting_id_to_string(_SETTING_MAX));
-        assert_null(setting_id_to_string(_SETTING_INVALID));
-        assert_true(_SETTING_MAX <= 64); /* set_mask is 64 bits */
+        assert_null(setting_id_to_string(-1));
+}
+
+/* Every setting has its own bit of set_mask (settings.h stops the build at a 65th), and the last
+ * one survives a merge like the first. */
+static void test_mask_bits(void **state) {
+        struct settings cli, file;
+        uint64_t all = 0;
+
+        assert_true(8 * sizeof(cli.set_mask) >= _SETTING_MAX);
+        assert_false(setting_id_valid(SETTING_NONE));
+        assert_false(setting_id_valid(_SETTING_MAX));
+        for (int i = SETTING_NONE + 1; i < _SETTING_MAX; i++) {
+                assert_true(setting_id_valid(i));
+                assert_int_not_equal(SETTING_BIT(i), 0);
+                assert_false(all & SETTING_BIT(i));
+                all |= SETTING_BIT(i);
+        }
+
+        settings_init(&cli);
+        settings_init(&file);
+        file.rlimits[RLIMIT_NLIMITS - 1] = calloc(1, sizeof(struct rlimit));
+        assert_non_null(file.rlimits[RLIMIT_NLIMITS - 1]);
+        file.set_mask = SETTING_BIT(SETTING_RLIMIT_LAST);
+        settings_merge(&cli, &file, true, false, NULL, NULL);
+        assert_int_equal(cli.set_mask, SETTING_BIT(SETTING_RLIMIT_LAST));
+        assert_non_null(cli.rlimits[RLIMIT_NLIMITS - 1]);
+        assert_null(file.rlimits[RLIMIT_NLIMITS - 1]);
+        settings_done(&cli);
+        settings_done(&file);
 }
 
 static void test_kill_signal(void **state) {
@@ -419,6 +448,7 @@ int main(void) {
                 cmocka_unit_test(test_merge_override),
                 cmocka_unit_test(test_privileged),
                 cmocka_unit_test(test_id_names),
+                cmocka_unit_test(test_mask_bits),
                 cmocka_unit_test(test_kill_signal),
                 cmocka_unit_test(test_validate),
                 cmocka_unit_test(test_enum_strings),
