@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "settings.h"
 
-#include <linux/capability.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -524,18 +523,6 @@ int settings_kill_signal(const struct settings *s) {
         return s->start_mode == START_BOOT ? SIGRTMIN + 3 : 0;
 }
 
-/* The set the payload keeps before the host's bounding set is applied (as caps_compute()). */
-static uint64_t caps_retained(const struct settings *s) {
-        uint64_t keep;
-
-        if (s->caps_all)
-                return UINT64_MAX & ~s->caps_drop;
-        keep = caps_default_set() | s->caps_add;
-        if (s->private_network)
-                keep |= UINT64_C(1) << CAP_NET_ADMIN;
-        return keep & ~s->caps_drop;
-}
-
 struct settings_check {
         bool (*violated)(const struct settings *s);
         const char *message;
@@ -574,7 +561,7 @@ static bool check_ports(const struct settings *s) {
         return s->expose_ports && !s->private_network;
 }
 static bool check_ambient_covered(const struct settings *s) {
-        return (s->caps_ambient & caps_retained(s)) != s->caps_ambient;
+        return (s->caps_ambient & caps_wanted(s)) != s->caps_ambient;
 }
 static bool check_ambient_boot(const struct settings *s) {
         return s->caps_ambient && s->start_mode == START_BOOT;

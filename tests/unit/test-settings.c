@@ -395,6 +395,21 @@ static void test_validate(void **state) {
         validate_fails(&s, "--ambient-capability");
         settings_done(&s);
 
+        /* The check uses caps_wanted(), the set the payload really keeps: in a user namespace
+         * without a private network NET_BIND_SERVICE is not kept, so it cannot be ambient; and
+         * --capability=all covers every capability. */
+        s.caps_ambient = UINT64_C(1) << CAP_NET_BIND_SERVICE;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        s.userns_mode = USER_NS_PICK;
+        validate_fails(&s, "--ambient-capability");
+        s.private_network = true;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        s.caps_ambient = UINT64_C(1) << CAP_SYS_MODULE;
+        validate_fails(&s, "--ambient-capability");
+        s.caps_all = true;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        settings_done(&s);
+
         assert_int_equal(strv_extend(&s.expose_ports, "80"), 0);
         validate_fails(&s, "--port");
         s.private_network = true;
