@@ -94,7 +94,7 @@ int parse_userns_ownership(const struct option_def *o, enum option_source src, c
                 return OPTION_LIST_VALUES;
         m = user_ns_ownership_from_string(value);
         if (m < 0) {
-                *ret_reason = "expected off, chown, map or auto";
+                *ret_reason = enum_names_expected(&user_ns_ownership_names);
                 return -EINVAL;
         }
         if (m != USER_NS_OWNERSHIP_OFF)

@@ -100,18 +100,13 @@ int parse_ephemeral(const struct option_def *o, enum option_source src, const ch
 
 int parse_settings_mode(const struct option_def *o, enum option_source src, const char *value,
                         struct settings *s, const char **ret_reason) {
-        int b = parse_boolean(value);
+        int m = settings_mode_from_string(value);
 
-        if (b >= 0)
-                s->settings_mode = b ? SETTINGS_YES : SETTINGS_NO;
-        else if (streq(value, "trusted"))
-                s->settings_mode = SETTINGS_TRUSTED;
-        else if (streq(value, "override"))
-                s->settings_mode = SETTINGS_OVERRIDE;
-        else {
-                *ret_reason = "expected a boolean, \"trusted\" or \"override\"";
+        if (m < 0) {
+                *ret_reason = enum_names_expected(&settings_mode_names);
                 return -EINVAL;
         }
+        s->settings_mode = m;
         return 0;
 }
 
@@ -244,7 +239,7 @@ int parse_volatile(const struct option_def *o, enum option_source src, const cha
                 return OPTION_LIST_VALUES;
         m = value ? volatile_mode_from_string(value) : VOLATILE_YES;
         if (m < 0) {
-                *ret_reason = "expected no, yes, state or overlay";
+                *ret_reason = enum_names_expected(&volatile_mode_names);
                 return -EINVAL;
         }
         s->volatile_mode = m;
@@ -431,7 +426,7 @@ int parse_console(const struct option_def *o, enum option_source src, const char
                 return OPTION_LIST_VALUES;
         m = console_mode_from_string(value ?: "pipe");
         if (m < 0) {
-                *ret_reason = "expected interactive, read-only, passive, pipe or autopipe";
+                *ret_reason = enum_names_expected(&console_mode_names);
                 return -EINVAL;
         }
         s->console_mode = m;

@@ -52,7 +52,7 @@ const struct option_def option_table[] = {
          .parse = parse_noop},
         {.name = "settings", .arg = ARG_REQUIRED, .metavar = "BOOLEAN",
          .group = GROUP_GENERAL, .help = "Load additional settings from .nspawn file",
-         .parse = parse_settings_mode, .completion = "yes no trusted override"},
+         .parse = parse_settings_mode, .values = &settings_mode_names},
 
         /* Image */
         {.name = "directory", .short_name = 'D', .arg = ARG_REQUIRED, .metavar = "PATH",
@@ -79,7 +79,7 @@ const struct option_def option_table[] = {
         {.name = "volatile", .arg = ARG_OPTIONAL, .metavar = "MODE",
          .group = GROUP_IMAGE, .help = "Run the system in volatile mode",
          .section = "Files", .key = "Volatile",
-         .setting = SETTING_VOLATILE_MODE, .parse = parse_volatile, .completion = "no yes state overlay"},
+         .setting = SETTING_VOLATILE_MODE, .parse = parse_volatile, .values = &volatile_mode_names},
         {.name = "root-hash", .arg = ARG_REQUIRED, .metavar = "HASH",
          .group = GROUP_IMAGE, .help = "Specify verity root hash for root disk image",
          .parse = parse_root_hash},
@@ -174,7 +174,7 @@ const struct option_def option_table[] = {
          .group = GROUP_USERNS,
          .help = "Adjust ('chown') or map ('map') OS tree ownership to private UID/GID range",
          .section = "Files", .key = "PrivateUsersOwnership",
-         .setting = SETTING_USERNS, .parse = parse_userns_ownership, .completion = "off chown map auto"},
+         .setting = SETTING_USERNS, .parse = parse_userns_ownership, .values = &user_ns_ownership_names},
         {.name = "private-users-chown",
          .group = GROUP_USERNS,
          .section = "Files", .key = "PrivateUsersChown",
@@ -306,20 +306,18 @@ const struct option_def option_table[] = {
          .group = GROUP_INTEGRATION, .help = "Select mode of /etc/resolv.conf initialization",
          .section = "Exec", .key = "ResolvConf",
          .setting = SETTING_RESOLV_CONF, .parse = parse_resolv_conf,
-         .completion = "off copy-host copy-static copy-uplink copy-stub replace-host replace-static "
-                       "replace-uplink replace-stub bind-host bind-static bind-uplink bind-stub "
-                       "delete auto"},
+         .values = &resolv_conf_names},
         {.name = "timezone", .arg = ARG_REQUIRED, .metavar = "MODE",
          .group = GROUP_INTEGRATION, .help = "Select mode of /etc/localtime initialization",
          .section = "Exec", .key = "Timezone",
          .setting = SETTING_TIMEZONE, .parse = parse_timezone,
-         .completion = "off copy bind symlink delete auto"},
+         .values = &timezone_mode_names},
         {.name = "link-journal", .arg = ARG_REQUIRED, .metavar = "MODE",
          .group = GROUP_INTEGRATION,
          .help = "Link up guest journal, one of no, auto, guest, host, try-guest, try-host",
          .section = "Exec", .key = "LinkJournal",
          .setting = SETTING_LINK_JOURNAL, .parse = parse_link_journal,
-         .completion = "no auto guest host try-guest try-host"},
+         .values = &link_journal_names},
         {.short_name = 'j',
          .group = GROUP_INTEGRATION, .help = "Equivalent to --link-journal=try-guest",
          .setting = SETTING_LINK_JOURNAL, .parse = parse_link_journal},
@@ -364,7 +362,7 @@ const struct option_def option_table[] = {
          .group = GROUP_IO,
          .help = "Select how stdin/stdout/stderr and /dev/console are set up for the container.",
          .setting = SETTING_CONSOLE_MODE, .parse = parse_console,
-         .completion = "interactive read-only passive pipe autopipe"},
+         .values = &console_mode_names},
         {.name = "pipe", .short_name = 'P',
          .group = GROUP_IO, .help = "Equivalent to --console=pipe",
          .setting = SETTING_CONSOLE_MODE, .parse = parse_console},
@@ -531,15 +529,30 @@ static int values_append(char **buf, size_t *len, const char *completion) {
         return r;
 }
 
+static int enum_names_append(char **buf, size_t *len, const struct enum_names *t) {
+        int r = 0;
+
+        for (size_t i = 0; i < t->n && r >= 0; i++)
+                if (t->names[i])
+                        r = append(buf, len, "%s\n", t->names[i]);
+        return r;
+}
+
 char *option_values_text(const struct option_def *o) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
+        int r;
 
-        if (!o || !o->completion)
+        if (!o || (!o->values && !o->completion))
                 return NULL;
-        if (values_append(&buf, &len, o->completion) < 0)
+        r = o->values ? enum_names_append(&buf, &len, o->values) : values_append(&buf, &len, o->completion);
+        if (r < 0)
                 return NULL;
         return TAKE_PTR(buf);
+}
+
+bool option_has_value_list(const struct option_def *o) {
+        return o->values || (o->completion && o->completion[0] != '@');
 }
 
 char *options_version(void) {
@@ -708,7 +721,7 @@ static int parser_error(const struct option_def *o, const char *value, int r, co
 
         option_display_name(o, name, sizeof(name));
         /* Name the value when only some values are unsupported (--private-users=pick, --bind=…:idmap). */
-        if (r == -EOPNOTSUPP && value && (reason || (o->completion && o->completion[0] != '@')))
+        if (r == -EOPNOTSUPP && value && (reason || option_has_value_list(o)))
                 return error_setf(&ret->error, r, "Option %s=%s is not supported yet.", name, value);
         if (r == -EOPNOTSUPP)
                 return error_setf(&ret->error, r, "Option %s is not supported yet.", name);

@@ -65,10 +65,11 @@ struct option_def {
         const char *key;     /* .nspawn key, NULL if none */
         enum setting_id setting;
         option_parser parse;
-        const char *completion; /* values for bash completion: space-separated words, or
-                                   "@dirs", "@files", "@signals", "@caps", "@rlimits",
-                                   "@users", NULL */
-        int data;               /* parser-specific (e.g. the RLIMIT_* of a Limit*= key) */
+        const struct enum_names *values; /* the closed set of values of an enum (settings.h) */
+        const char *completion;          /* otherwise, values for bash completion: space-separated words,
+                                            or "@dirs", "@files", "@signals", "@caps", "@rlimits",
+                                            "@users", NULL */
+        int data;                        /* parser-specific (e.g. the RLIMIT_* of a Limit*= key) */
 };
 
 extern const struct option_def option_table[];
@@ -122,6 +123,9 @@ const char *option_display_name(const struct option_def *o, char *buf, size_t si
 
 /* The closed set of values of a row, one per line ("help" output). NULL if none or no memory. */
 char *option_values_text(const struct option_def *o);
+/* Whether the row takes one of a closed set of values (an enum, "yes no", …), not a path, a
+ * signal, a capability: then "not supported yet" names the value. */
+bool option_has_value_list(const struct option_def *o);
 
 /* "nspawn VERSION\n" and a features line. */
 char *options_version(void);

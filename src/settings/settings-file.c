@@ -191,7 +191,7 @@ static int apply_value(struct parse_state *st, unsigned line, const struct optio
                 return fail_at(st, line, r, "Out of memory.");
         /* As on the command line: name the value when only some values are not built
          * (Ephemeral=yes, Bind=…:idmap), the key alone when none is. */
-        if (r == -EOPNOTSUPP && (reason || (row->completion && row->completion[0] != '@')))
+        if (r == -EOPNOTSUPP && (reason || option_has_value_list(row)))
                 return fail_at(st, line, r, "%s=%s is not supported yet.", key, value);
         if (r == -EOPNOTSUPP)
                 return fail_at(st, line, r, "%s= is not supported yet.", key);

@@ -597,6 +597,54 @@ static void test_help_values(void **state) {
         settings_done(&s);
 }
 
+/* Rows of an enum list the enum's own table, in its order: --X=help, the completion and the man page
+ * all come from option_values_text(). A help text that spells the values out ("one of …") agrees. */
+static void test_enum_rows(void **state) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < option_table_size; i++) {
+                const struct option_def *o = &option_table[i];
+                _cleanup_free_ char *text = NULL, *want = NULL;
+                const char *one_of;
+                size_t len = 0;
+
+                if (!o->values)
+                        continue;
+                n++;
+                assert_null(o->completion); /* one list per row */
+                assert_true(option_has_value_list(o));
+                for (size_t v = 0; v < o->values->n; v++) {
+                        const char *name = o->values->names[v];
+                        if (!name)
+                                continue;
+                        want = realloc(want, len + strlen(name) + 2);
+                        assert_non_null(want);
+                        len += (size_t) sprintf(want + len, "%s\n", name);
+                }
+                text = option_values_text(o);
+                assert_string_equal(text, want);
+
+                one_of = o->help ? strstr(o->help, ", one of ") : NULL;
+                if (one_of) {
+                        for (char *p = want; *p; p++)
+                                if (*p == '\n')
+                                        *p = ',';
+                        want[len - 1] = 0;
+                        for (const char *h = one_of + strlen(", one of "), *w = want; *h || *w; h++, w++) {
+                                if (*h == ' ')
+                                        h++;
+                                assert_int_equal(*h, *w);
+                        }
+                }
+        }
+        assert_int_equal(n, 7); /* settings, volatile, private-users-ownership, resolv-conf, timezone,
+                                   link-journal, console */
+        assert_ptr_equal(option_find_long("link-journal")->values, &link_journal_names);
+        assert_ptr_equal(option_find_key("Exec", "ResolvConf")->values, &resolv_conf_names);
+        assert_false(option_has_value_list(option_find_long("bind")));
+        assert_true(option_has_value_list(option_find_long("notify-ready")));
+}
+
 static void test_help_text(void **state) {
         static const char *const headings[] = {
                 "Image:",        "Execution:",   "System Identity:", "Properties:",  "User Namespacing:",
@@ -706,6 +754,7 @@ int main(void) {
                 cmocka_unit_test(test_stop_at_first_non_option),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_help_values),
+                cmocka_unit_test(test_enum_rows),
                 cmocka_unit_test(test_help_text),
                 cmocka_unit_test(test_file_source),
         };

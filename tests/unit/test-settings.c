@@ -432,24 +432,62 @@ static void test_validate(void **state) {
         settings_done(&s);
 }
 
+/* Every enum's one table: each spelling maps back to its value through the table and through the
+ * enum's own from_string(), spellings are unique, and the "expected …" reason names them all. */
 static void test_enum_strings(void **state) {
-        for (int m = CONSOLE_INTERACTIVE; m < _CONSOLE_MODE_MAX; m++)
-                assert_int_equal(console_mode_from_string(console_mode_to_string(m)), m);
+        static const struct {
+                const struct enum_names *t;
+                int (*from)(const char *);
+                int max;
+        } enums[] = {
+                {&console_mode_names, console_mode_from_string, _CONSOLE_MODE_MAX},
+                {&volatile_mode_names, volatile_mode_from_string, _VOLATILE_MODE_MAX},
+                {&link_journal_names, link_journal_from_string, _LINK_JOURNAL_MAX},
+                {&resolv_conf_names, resolv_conf_from_string, _RESOLV_CONF_MAX},
+                {&timezone_mode_names, timezone_mode_from_string, _TIMEZONE_MAX},
+                {&user_ns_ownership_names, user_ns_ownership_from_string, _USER_NS_OWNERSHIP_MAX},
+                {&settings_mode_names, settings_mode_from_string, _SETTINGS_MODE_MAX},
+        };
+
+        for (size_t e = 0; e < ELEMENTSOF(enums); e++) {
+                const struct enum_names *t = enums[e].t;
+                const char *expected = enum_names_expected(t);
+                size_t named = 0;
+
+                assert_int_equal(t->n, enums[e].max);
+                assert_true(strlen(expected) < ENUM_EXPECTED_MAX - 1); /* not cut off */
+                assert_ptr_equal(enum_names_expected(t), expected);    /* built once */
+                for (int m = 0; m < enums[e].max; m++) {
+                        const char *n = enum_names_get(t, m);
+                        if (!n)
+                                continue;
+                        named++;
+                        assert_int_equal(enum_names_find(t, n), m);
+                        assert_int_equal(enums[e].from(n), m);
+                        assert_non_null(strstr(expected, n));
+                        for (int k = 0; k < m; k++)
+                                assert_false(streq_ptr(enum_names_get(t, k), n));
+                }
+                assert_true(named >= 2);
+                assert_null(enum_names_get(t, enums[e].max));
+                assert_null(enum_names_get(t, -1));
+                assert_int_equal(enums[e].from("bogus"), -EINVAL);
+                assert_int_equal(enums[e].from(NULL), -EINVAL);
+        }
+
+        /* The wrappers use the same tables. */
+        assert_string_equal(console_mode_to_string(CONSOLE_PIPE), "pipe");
         assert_null(console_mode_to_string(CONSOLE_AUTO));
-        for (int m = 0; m < _VOLATILE_MODE_MAX; m++)
-                assert_int_equal(volatile_mode_from_string(volatile_mode_to_string(m)), m);
+        assert_string_equal(resolv_conf_to_string(RESOLV_CONF_BIND_STUB), "bind-stub");
+        assert_string_equal(settings_mode_to_string(SETTINGS_OVERRIDE), "override");
+        /* Booleans where systemd takes them. */
         assert_int_equal(volatile_mode_from_string("false"), VOLATILE_NO);
         assert_int_equal(volatile_mode_from_string("1"), VOLATILE_YES);
-        for (int m = 0; m < _LINK_JOURNAL_MAX; m++)
-                assert_int_equal(link_journal_from_string(link_journal_to_string(m)), m);
-        for (int m = 0; m < _RESOLV_CONF_MAX; m++)
-                assert_int_equal(resolv_conf_from_string(resolv_conf_to_string(m)), m);
-        for (int m = 0; m < _TIMEZONE_MAX; m++)
-                assert_int_equal(timezone_mode_from_string(timezone_mode_to_string(m)), m);
-        for (int m = 0; m < _USER_NS_OWNERSHIP_MAX; m++)
-                assert_int_equal(user_ns_ownership_from_string(user_ns_ownership_to_string(m)), m);
-        assert_int_equal(console_mode_from_string("bogus"), -EINVAL);
-        assert_int_equal(resolv_conf_from_string(NULL), -EINVAL);
+        assert_int_equal(settings_mode_from_string("off"), SETTINGS_NO);
+        assert_int_equal(link_journal_from_string("1"), -EINVAL);
+        assert_string_equal(enum_names_expected(&volatile_mode_names), "expected no, yes, state or overlay");
+        assert_string_equal(enum_names_expected(&console_mode_names),
+                            "expected interactive, read-only, passive, pipe or autopipe");
 }
 
 int main(void) {
