@@ -77,7 +77,7 @@ int parse_mount(const struct option_def *o, enum option_source src, const char *
         return r;
 }
 
-/* --bind-user=NAME, BindUser= (a space-separated list): not built yet. */
+/* --bind-user=NAME, BindUser= (a space-separated list; empty resets it): not built yet. */
 int parse_bind_user(const struct option_def *o, enum option_source src, const char *value,
                     struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -96,6 +96,10 @@ int parse_bind_user(const struct option_def *o, enum option_source src, const ch
                 return -EINVAL;
         }
         return words[0] ? -EOPNOTSUPP : 0;
+}
+
+void reset_bind_users(struct settings *s) {
+        s->bind_users = strv_free(s->bind_users);
 }
 
 /* ---- credentials ---- */

@@ -273,7 +273,7 @@ int parse_start_mode(const struct option_def *o, enum option_source src, const c
         return 0;
 }
 
-/* Parameters=: words appended; an empty value resets the list. */
+/* Parameters=: words appended (an empty value resets the list: reset_parameters()). */
 int parse_parameters(const struct option_def *o, enum option_source src, const char *value,
                      struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -282,16 +282,16 @@ int parse_parameters(const struct option_def *o, enum option_source src, const c
         r = split_quoted(value, &words);
         if (r < 0)
                 return r == -ENOMEM ? r : (*ret_reason = "unbalanced quotes", r);
-        if (!words[0]) {
-                s->parameters = strv_free(s->parameters);
-                return 0;
-        }
         STRV_FOREACH(w, words) {
                 r = strv_extend(&s->parameters, *w);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+void reset_parameters(struct settings *s) {
+        s->parameters = strv_free(s->parameters);
 }
 
 /* -E NAME=VALUE, or -E NAME: nspawn's own value of NAME, if it has one. */
@@ -318,7 +318,7 @@ static int setenv_cli(const char *value, struct settings *s, const char **ret_re
         return strv_env_set(&s->environment, assignment);
 }
 
-/* Environment=: a list of NAME=VALUE words; an empty value resets the list. */
+/* Environment=: a list of NAME=VALUE words (an empty value resets the list: reset_environment()). */
 static int setenv_file(const char *value, struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
@@ -331,16 +331,16 @@ static int setenv_file(const char *value, struct settings *s, const char **ret_r
                 *ret_reason = "expected NAME=VALUE words with valid variable names";
                 return -EINVAL;
         }
-        if (!words[0]) {
-                s->environment = strv_free(s->environment);
-                return 0;
-        }
         STRV_FOREACH(w, words) {
                 r = strv_env_set(&s->environment, *w);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+void reset_environment(struct settings *s) {
+        s->environment = strv_free(s->environment);
 }
 
 int parse_setenv(const struct option_def *o, enum option_source src, const char *value, struct settings *s,

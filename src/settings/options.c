@@ -108,7 +108,7 @@ const struct option_def option_table[] = {
         {.arg = ARG_REQUIRED,
          .group = GROUP_EXECUTION,
          .section = "Exec", .key = "Parameters",
-         .setting = SETTING_START_MODE, .parse = parse_parameters},
+         .setting = SETTING_START_MODE, .parse = parse_parameters, .reset = reset_parameters},
         {.name = "chdir", .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_EXECUTION, .help = "Set working directory in the container",
          .section = "Exec", .key = "WorkingDirectory",
@@ -116,7 +116,7 @@ const struct option_def option_table[] = {
         {.name = "setenv", .short_name = 'E', .arg = ARG_REQUIRED, .metavar = "NAME[=VALUE]",
          .group = GROUP_EXECUTION, .help = "Pass an environment variable to PID 1",
          .section = "Exec", .key = "Environment",
-         .setting = SETTING_ENVIRONMENT, .parse = parse_setenv},
+         .setting = SETTING_ENVIRONMENT, .parse = parse_setenv, .reset = reset_environment},
         {.name = "user", .short_name = 'u', .arg = ARG_REQUIRED, .metavar = "USER",
          .group = GROUP_EXECUTION, .help = "Run the command under specified user or UID",
          .section = "Exec", .key = "User",
@@ -192,19 +192,22 @@ const struct option_def option_table[] = {
         {.name = "network-interface", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING, .help = "Assign an existing network interface to the container",
          .section = "Network", .key = "Interface",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST},
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
+         .reset = reset_network_interfaces},
         {.name = "network-macvlan", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING,
          .help = "Create a macvlan network interface based on an existing network interface to the "
                  "container",
          .section = "Network", .key = "MACVLAN",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST},
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
+         .reset = reset_network_macvlan},
         {.name = "network-ipvlan", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING,
          .help = "Create an ipvlan network interface based on an existing network interface to the "
                  "container",
          .section = "Network", .key = "IPVLAN",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST},
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
+         .reset = reset_network_ipvlan},
         {.name = "network-veth", .short_name = 'n',
          .group = GROUP_NETWORKING, .help = "Add a virtual Ethernet connection between host and container",
          .section = "Network", .key = "VirtualEthernet",
@@ -213,7 +216,8 @@ const struct option_def option_table[] = {
          .group = GROUP_NETWORKING,
          .help = "Add an additional virtual Ethernet link between host and container",
          .section = "Network", .key = "VirtualEthernetExtra",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PAIR | NET_LIST},
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PAIR | NET_LIST,
+         .reset = reset_network_veth_extra},
         {.name = "network-bridge", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING,
          .help = "Add a virtual Ethernet connection to the container and attach it to an existing bridge on "
@@ -258,7 +262,7 @@ const struct option_def option_table[] = {
         {.name = "system-call-filter", .arg = ARG_REQUIRED, .metavar = "LIST|~LIST",
          .group = GROUP_SECURITY, .help = "Permit/prohibit specific system calls",
          .section = "Exec", .key = "SystemCallFilter",
-         .setting = SETTING_SYSCALL_FILTER, .parse = parse_syscall_filter},
+         .setting = SETTING_SYSCALL_FILTER, .parse = parse_syscall_filter, .reset = reset_syscall_filter},
         {.name = "selinux-context", .short_name = 'Z', .arg = ARG_REQUIRED, .metavar = "SECLABEL",
          .group = GROUP_SECURITY,
          .help = "Set the SELinux security context to be used by processes in the container",
@@ -291,15 +295,17 @@ const struct option_def option_table[] = {
         {.name = "oom-score-adjust", .arg = ARG_REQUIRED, .metavar = "VALUE",
          .group = GROUP_RESOURCES, .help = "Adjust the OOM score value for the payload",
          .section = "Exec", .key = "OOMScoreAdjust",
-         .setting = SETTING_OOM_SCORE_ADJUST, .parse = parse_oom_score_adjust},
+         .setting = SETTING_OOM_SCORE_ADJUST, .parse = parse_oom_score_adjust,
+         .reset = reset_oom_score_adjust},
         {.name = "cpu-affinity", .arg = ARG_REQUIRED, .metavar = "CPUS",
          .group = GROUP_RESOURCES, .help = "Adjust the CPU affinity of the container",
          .section = "Exec", .key = "CPUAffinity",
-         .setting = SETTING_CPU_AFFINITY, .parse = parse_cpu_affinity},
+         .setting = SETTING_CPU_AFFINITY, .parse = parse_cpu_affinity, .reset = reset_cpu_affinity},
         {.name = "personality", .arg = ARG_REQUIRED, .metavar = "ARCH",
          .group = GROUP_RESOURCES, .help = "Pick personality for this container",
          .section = "Exec", .key = "Personality",
-         .setting = SETTING_PERSONALITY, .parse = parse_personality, .completion = "x86 x86-64"},
+         .setting = SETTING_PERSONALITY, .parse = parse_personality, .completion = "x86 x86-64",
+         .reset = reset_personality},
 
         /* Integration */
         {.name = "resolv-conf", .arg = ARG_REQUIRED, .metavar = "MODE",
@@ -355,7 +361,8 @@ const struct option_def option_table[] = {
         {.name = "bind-user", .arg = ARG_REQUIRED, .metavar = "NAME",
          .group = GROUP_MOUNTS, .help = "Bind user from host to container",
          .section = "Files", .key = "BindUser",
-         .setting = SETTING_BIND_USER, .parse = parse_bind_user, .completion = "@users"},
+         .setting = SETTING_BIND_USER, .parse = parse_bind_user, .completion = "@users",
+         .reset = reset_bind_users},
 
         /* Input/Output */
         {.name = "console", .arg = ARG_REQUIRED, .metavar = "MODE",
@@ -445,6 +452,14 @@ const char *option_display_name(const struct option_def *o, char *buf, size_t si
         return buf;
 }
 
+/* The key is the only one of the file's keys that feeds its setting. */
+static bool option_owns_setting(const struct option_def *o) {
+        for (size_t i = 0; i < option_table_size; i++)
+                if (&option_table[i] != o && option_table[i].key && option_table[i].setting == o->setting)
+                        return false;
+        return true;
+}
+
 int option_apply(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                  const char **ret_reason) {
         const char *reason = NULL;
@@ -458,12 +473,68 @@ int option_apply(const struct option_def *o, enum option_source src, const char 
                         *ret_reason = "a value is required";
                 return -EINVAL;
         }
+        if (src == SOURCE_FILE && o->reset && isempty(value)) {
+                o->reset(s);
+                if (setting_id_valid(o->setting) && option_owns_setting(o))
+                        s->set_mask &= ~SETTING_BIT(o->setting);
+                return 0;
+        }
         r = o->parse(o, src, value, s, &reason);
         if (r < 0 && ret_reason)
                 *ret_reason = reason;
         if (r == 0 && setting_id_valid(o->setting))
                 s->set_mask |= SETTING_BIT(o->setting);
         return r;
+}
+
+const char *option_quote(const char *s, char *buf) {
+        size_t n = 0, i;
+
+        for (i = 0; s[i] && i < OPTION_QUOTE_MAX; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c >= 0x20 && c < 0x7f)
+                        buf[n++] = (char) c;
+                else
+                        n += (size_t) snprintf(buf + n, 5, "\\x%02x", c);
+        }
+        if (s[i]) {
+                memcpy(buf + n, "...", 3);
+                n += 3;
+        }
+        buf[n] = 0;
+        return buf;
+}
+
+int option_error(const struct option_def *o, enum option_source src, const char *value, int r,
+                 const char *reason, char **ret_error) {
+        char name[64], quoted[OPTION_QUOTE_SIZE];
+        const char *v = value, *option = src == SOURCE_CLI ? "Option " : "";
+
+        /* A file's row is named "Key=" and its value is the file's text, quoted; the command
+         * line's is the user's own argument. */
+        if (src == SOURCE_FILE) {
+                snprintf(name, sizeof(name), "%s=", o->key);
+                v = value ? option_quote(value, quoted) : NULL;
+        } else
+                option_display_name(o, name, sizeof(name));
+
+        *ret_error = NULL;
+        if (r == -ENOMEM)
+                return error_setf(ret_error, r, "Out of memory.");
+        /* Name the value when only some values are not built (--private-users=pick,
+         * Bind=…:idmap), the option alone when none is. */
+        if (r == -EOPNOTSUPP && v && (reason || option_has_value_list(o)))
+                return error_setf(ret_error, r, "%s%s%s%s is not supported yet.", option, name,
+                                  src == SOURCE_CLI ? "=" : "", v);
+        if (r == -EOPNOTSUPP)
+                return error_setf(ret_error, r, "%s%s is not supported yet.", option, name);
+        if (!v) /* a flag on the command line */
+                return error_setf(ret_error, -EINVAL, "Option %s: %s.", name, reason ?: strerror(-r));
+        if (!reason && r != -EINVAL)
+                reason = strerror(-r);
+        if (reason)
+                return error_setf(ret_error, -EINVAL, "Invalid value '%s' for %s: %s.", v, name, reason);
+        return error_setf(ret_error, -EINVAL, "Invalid value '%s' for %s.", v, name);
 }
 
 /* ---- output: values, version, help ---- */
@@ -715,25 +786,6 @@ static int getopt_error(int c, char *argv[], struct option_result *ret) {
                           (int) strcspn(argv[optind - 1], "="), argv[optind - 1]);
 }
 
-static int parser_error(const struct option_def *o, const char *value, int r, const char *reason,
-                        struct option_result *ret) {
-        char name[64];
-
-        option_display_name(o, name, sizeof(name));
-        /* Name the value when only some values are unsupported (--private-users=pick, --bind=…:idmap). */
-        if (r == -EOPNOTSUPP && value && (reason || option_has_value_list(o)))
-                return error_setf(&ret->error, r, "Option %s=%s is not supported yet.", name, value);
-        if (r == -EOPNOTSUPP)
-                return error_setf(&ret->error, r, "Option %s is not supported yet.", name);
-        if (r == -ENOMEM)
-                return error_setf(&ret->error, r, "Out of memory.");
-        if (!value)
-                return error_setf(&ret->error, r, "Option %s: %s.", name, reason ?: strerror(-r));
-        if (reason)
-                return error_setf(&ret->error, r, "Invalid value '%s' for %s: %s.", value, name, reason);
-        return error_setf(&ret->error, r, "Invalid value '%s' for %s.", value, name);
-}
-
 /* --help, --version, VALUE=help: the text goes into ret->output. */
 static int output_result(const struct option_def *o, int what, const char *program,
                          struct option_result *ret) {
@@ -785,7 +837,7 @@ int options_parse_argv(int argc, char *argv[], struct settings *s, struct option
                 if (r > 0)
                         return output_result(o, r, program, ret);
                 if (r < 0)
-                        return parser_error(o, optarg, r, reason, ret);
+                        return option_error(o, SOURCE_CLI, optarg, r, reason, &ret->error);
         }
 
         return optind < argc ? parameters_store(argv + optind, s, ret) : 0;

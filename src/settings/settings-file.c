@@ -94,75 +94,13 @@ static bool ends_with_continuation(const char *l, size_t n) {
         return k % 2 == 1;
 }
 
-/*
- * Empty values of list settings reset the list, as systemd's config_parse_strv() and friends do
- * ("Environment=" forgets the Environment= lines above it). Where the key is the only one that
- * feeds its setting, the setting also counts as not set by the file again, so an emptied list
- * never overrides the command line under --settings=override.
- */
-struct empty_reset {
-        const char *section;
-        const char *key;
-        void (*reset)(struct settings *s);
-        bool owns_setting;
-};
-
-static void reset_environment(struct settings *s) {
-        s->environment = strv_free(s->environment);
-}
-static void reset_parameters(struct settings *s) {
-        s->parameters = strv_free(s->parameters);
-}
-static void reset_interfaces(struct settings *s) {
-        s->network_interfaces = strv_free(s->network_interfaces);
-}
-static void reset_macvlan(struct settings *s) {
-        s->network_macvlan = strv_free(s->network_macvlan);
-}
-static void reset_ipvlan(struct settings *s) {
-        s->network_ipvlan = strv_free(s->network_ipvlan);
-}
-static void reset_veth_extra(struct settings *s) {
-        s->network_veth_extra = strv_free(s->network_veth_extra);
-}
-static void reset_bind_users(struct settings *s) {
-        s->bind_users = strv_free(s->bind_users);
-}
-static void reset_oom_score_adjust(struct settings *s) {
-        s->oom_score_adjust = 0;
-        s->oom_score_adjust_set = false;
-}
-static void reset_cpu_affinity(struct settings *s) {
-        free(s->cpu_set);
-        s->cpu_set = NULL;
-        s->cpu_set_size = 0;
-}
-
-static const struct empty_reset empty_resets[] = {
-        {"Exec", "Environment", reset_environment, true},
-        {"Exec", "Parameters", reset_parameters, false},
-        {"Exec", "OOMScoreAdjust", reset_oom_score_adjust, true},
-        {"Exec", "CPUAffinity", reset_cpu_affinity, true},
-        {"Files", "BindUser", reset_bind_users, true},
-        {"Network", "Interface", reset_interfaces, false},
-        {"Network", "MACVLAN", reset_macvlan, false},
-        {"Network", "IPVLAN", reset_ipvlan, false},
-        {"Network", "VirtualEthernetExtra", reset_veth_extra, false},
-};
-
-static const struct empty_reset *empty_reset_find(const char *section, const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(empty_resets); i++)
-                if (streq(empty_resets[i].section, section) && streq(empty_resets[i].key, key))
-                        return &empty_resets[i];
-        return NULL;
-}
-
 static int handle_section(struct parse_state *st, unsigned line, char *l) {
+        char quoted[OPTION_QUOTE_SIZE];
         size_t n = strlen(l);
         char *name;
 
         if (n < 2 || l[n - 1] != ']')
-                return fail_at(st, line, -EBADMSG, "Invalid section header '%s'.", l);
+                return fail_at(st, line, -EBADMSG, "Invalid section header '%s'.", option_quote(l, quoted));
         l[n - 1] = 0;
         name = strip(l + 1);
 
@@ -177,42 +115,28 @@ static int handle_section(struct parse_state *st, unsigned line, char *l) {
 
         /* "X-" sections are for other programs (systemd's convention): ignored silently. */
         if (!startswith(name, "X-"))
-                warn_at(st, line, "Unknown section [%s], ignoring.", name);
+                warn_at(st, line, "Unknown section [%s], ignoring.", option_quote(name, quoted));
         return 0;
 }
 
-static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row, const char *key,
+/* Through option_apply(), exactly as the command line: the row's parser, the setting's bit, and
+ * the reset of a list key by an empty value; failures worded by option_error(). */
+static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row,
                        const char *value) {
+        _cleanup_free_ char *msg = NULL;
         const char *reason = NULL;
         int r;
 
-        r = row->parse(row, SOURCE_FILE, value, st->s, &reason);
-        if (r == -ENOMEM)
-                return fail_at(st, line, r, "Out of memory.");
-        /* As on the command line: name the value when only some values are not built
-         * (Ephemeral=yes, Bind=…:idmap), the key alone when none is. */
-        if (r == -EOPNOTSUPP && (reason || option_has_value_list(row)))
-                return fail_at(st, line, r, "%s=%s is not supported yet.", key, value);
-        if (r == -EOPNOTSUPP)
-                return fail_at(st, line, r, "%s= is not supported yet.", key);
-        if (r < 0) {
-                if (!reason && r != -EINVAL)
-                        reason = strerror(-r);
-                if (reason)
-                        return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=: %s.", value, key,
-                                       reason);
-                return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=.", value, key);
-        }
-
-        /* The parser may have set the bit already; OR-ing it again keeps it one bit per row. */
-        if (setting_id_valid(row->setting))
-                st->s->set_mask |= SETTING_BIT(row->setting);
-        return 0;
+        r = option_apply(row, SOURCE_FILE, value, st->s, &reason);
+        if (r >= 0)
+                return 0;
+        r = option_error(row, SOURCE_FILE, value, r, reason, &msg);
+        return fail_at(st, line, r, "%s", msg ?: "Out of memory.");
 }
 
 static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
+        char quoted[OPTION_QUOTE_SIZE];
         const struct option_def *row;
-        const struct empty_reset *reset;
         char *eq, *key, *value;
 
         /* Lines of ignored sections are not even checked: they may be another program's. */
@@ -225,7 +149,7 @@ static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
 
         eq = strchr(l, '=');
         if (!eq)
-                return fail_at(st, line, -EBADMSG, "Missing '=' in '%s'.", l);
+                return fail_at(st, line, -EBADMSG, "Missing '=' in '%s'.", option_quote(l, quoted));
         *eq = 0;
         key = strip(l);
         value = strip(eq + 1);
@@ -236,19 +160,12 @@ static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
 
         row = option_find_key(st->section, key);
         if (!row || !row->parse) {
-                warn_at(st, line, "Unknown key '%s' in section [%s], ignoring.", key, st->section);
+                warn_at(st, line, "Unknown key '%s' in section [%s], ignoring.", option_quote(key, quoted),
+                        st->section);
                 return 0;
         }
 
-        reset = *value ? NULL : empty_reset_find(st->section, key);
-        if (reset) {
-                reset->reset(st->s);
-                if (reset->owns_setting && setting_id_valid(row->setting))
-                        st->s->set_mask &= ~SETTING_BIT(row->setting);
-                return 0;
-        }
-
-        return apply_value(st, line, row, key, value);
+        return apply_value(st, line, row, value);
 }
 
 static int handle_line(struct parse_state *st, unsigned line, char *l) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "options.h"
 #include "settings-file.h"
 #include "settings.h"
 #include "strv.h"
@@ -165,6 +166,43 @@ static void test_not_supported(void **state) {
         /* ...one with some values built names the value. */
         expect_error("[Files]\nBind=/a:/b:idmap\n", -EOPNOTSUPP,
                      "test.nspawn:2: Bind=/a:/b:idmap is not supported yet.");
+}
+
+/* The file's text in messages: at most OPTION_QUOTE_MAX bytes, control characters escaped — a file
+ * that is not configuration (or a hostile one) is never echoed back in full. */
+static void test_messages_bounded(void **state) {
+        char text[600], want[300], x80[OPTION_QUOTE_MAX + 1];
+        struct warnings w = {};
+        struct settings s;
+
+        memset(x80, 'x', OPTION_QUOTE_MAX);
+        x80[OPTION_QUOTE_MAX] = 0;
+
+        snprintf(text, sizeof(text), "[Exec]\n%s%s\n", x80, "SECRET-REST-OF-LINE");
+        snprintf(want, sizeof(want), "test.nspawn:2: Missing '=' in '%s...'.", x80);
+        expect_error(text, -EBADMSG, want);
+
+        snprintf(text, sizeof(text), "[Exec]\nHostname=%s%s\n", x80, "SECRET");
+        snprintf(want, sizeof(want),
+                 "test.nspawn:2: Invalid value '%s...' for Hostname=: not a valid hostname.", x80);
+        expect_error(text, -EINVAL, want);
+
+        snprintf(text, sizeof(text), "[Files]\nBind=/%s:/b:idmap\n", x80);
+        snprintf(want, sizeof(want), "test.nspawn:2: Bind=/%.*s... is not supported yet.",
+                 OPTION_QUOTE_MAX - 1, x80);
+        expect_error(text, -EOPNOTSUPP, want);
+
+        expect_error("[Exec]\nHostname\033]0;pwned\007\n", -EBADMSG,
+                     "test.nspawn:2: Missing '=' in 'Hostname\\x1b]0;pwned\\x07'.");
+        expect_error("[Exec\033[2J\n", -EBADMSG, "test.nspawn:1: Invalid section header '[Exec\\x1b[2J'.");
+
+        settings_init(&s);
+        assert_int_equal(parse_text("[Bo\033gus]\n[Exec]\nK\033ey=1\n", &s, &w, NULL), 0);
+        assert_int_equal(strv_length(w.messages), 2);
+        assert_string_equal(w.messages[0], "1: Unknown section [Bo\\x1bgus], ignoring.");
+        assert_string_equal(w.messages[1], "3: Unknown key 'K\\x1bey' in section [Exec], ignoring.");
+        strv_free(w.messages);
+        settings_done(&s);
 }
 
 static void test_nul_byte(void **state) {
@@ -513,6 +551,7 @@ int main(void) {
                 cmocka_unit_test(test_comment_does_not_continue),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_not_supported),
+                cmocka_unit_test(test_messages_bounded),
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_line_too_long),
                 cmocka_unit_test(test_no_error_pointer),
