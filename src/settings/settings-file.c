@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "errmsg.h"
 #include "macro.h"
 #include "options.h"
 #include "settings-file.h"
@@ -22,8 +24,6 @@
 
 #define WHITESPACE " \t\r\n"
 #define COMMENTS "#;"
-/* A logical line longer than this is a broken file, not configuration (systemd uses 1 MiB too). */
-#define LINE_MAX_BYTES (1024U * 1024U)
 
 static const char *const known_sections[] = {"Exec", "Files", "Network"};
 
@@ -33,6 +33,7 @@ struct parse_state {
         settings_file_warn_cb warn;
         void *userdata;
         char *error;         /* the first error, "PATH:LINE: ..." */
+        size_t size;         /* bytes read so far, at most SETTINGS_FILE_MAX */
         const char *section; /* one of known_sections, NULL before the first header */
         bool skip_section;   /* inside an unknown or "X-" section: ignore its lines */
 };
@@ -200,6 +201,10 @@ static int read_logical_line(struct parse_state *st, FILE *f, unsigned *line, un
                         break; /* EOF: a dangling continuation ends the file's last line */
                 }
                 ++*line;
+                st->size += (size_t) n;
+                if (st->size > SETTINGS_FILE_MAX)
+                        return fail_at(st, *line, -EFBIG, "File larger than %u KiB.",
+                                       SETTINGS_FILE_MAX / 1024);
                 if (memchr(buf, 0, (size_t) n))
                         return fail_at(st, *line, -EBADMSG, "Line contains a NUL byte.");
 
@@ -214,8 +219,6 @@ static int read_logical_line(struct parse_state *st, FILE *f, unsigned *line, un
                 if (first == 0)
                         first = *line;
 
-                if (len + (size_t) n + 1 > LINE_MAX_BYTES)
-                        return fail_at(st, first, -ENOBUFS, "Line too long.");
                 char *p = realloc(joined, len + (size_t) n + 1);
                 if (!p)
                         return fail_at(st, first, -ENOMEM, "Out of memory.");
@@ -286,45 +289,87 @@ static int parent_dir(const char *p, char **ret) {
         return 1;
 }
 
-/* 1 if DIR/NAME.nspawn exists (into *ret_path), 0 if not, negative errno on error. */
-static int probe(const char *dir, const char *machine, char **ret_path) {
-        _cleanup_free_ char *p = NULL;
+void settings_file_done(struct settings_file *sf) {
+        if (sf->f)
+                fclose(sf->f);
+        free(sf->path);
+        *sf = (struct settings_file){};
+}
+
+static const char *file_type(mode_t m) {
+        return S_ISDIR(m)    ? "a directory"
+               : S_ISFIFO(m) ? "a FIFO"
+               : S_ISSOCK(m) ? "a socket"
+               : S_ISCHR(m)  ? "a character device"
+               : S_ISBLK(m)  ? "a block device"
+                             : "not a regular file";
+}
+
+/*
+ * Open DIR/NAME.nspawn. O_NONBLOCK: opening a FIFO without a writer would block (and a device's
+ * open may wait for it); O_NOCTTY: a terminal never becomes nspawn's controlling one;
+ * O_NOFOLLOW outside the trusted directories. Only a regular file passes; reads block again.
+ * 1 with *ret, 0 if there is no such file, negative errno with a message.
+ */
+static int open_candidate(const char *dir, const char *machine, bool trusted, struct settings_file *ret,
+                          char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
+        FILE *f;
+        int flags;
 
-        if (asprintf(&p, "%s/%s.nspawn", dir, machine) < 0)
+        if (asprintf(&path, "%s/%s.nspawn", dir, machine) < 0)
                 return -ENOMEM;
-        if (stat(p, &st) < 0) {
-                if (errno == ENOENT || errno == ENOTDIR)
-                        return 0;
-                return negative_errno();
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (trusted ? 0 : O_NOFOLLOW));
+        if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+                return 0;
+        if (fd < 0 && errno == ELOOP && !trusted)
+                return error_setf(
+                        ret_error, -ELOOP,
+                        "Refusing settings file %s: a symbolic link next to the image is not followed.",
+                        path);
+        if (fd < 0) {
+                int r = negative_errno();
+                return error_setf(ret_error, r, "Failed to open settings file %s: %s", path, strerror(-r));
         }
-        *ret_path = TAKE_PTR(p);
+        if (fstat(fd, &st) < 0) {
+                int r = negative_errno();
+                return error_setf(ret_error, r, "Failed to stat settings file %s: %s", path, strerror(-r));
+        }
+        if (!S_ISREG(st.st_mode))
+                return error_setf(ret_error, -EBADF, "Refusing settings file %s: %s, not a regular file.",
+                                  path, file_type(st.st_mode));
+        if (st.st_size > (off_t) SETTINGS_FILE_MAX)
+                return error_setf(ret_error, -EFBIG, "Refusing settings file %s: larger than %u KiB.", path,
+                                  SETTINGS_FILE_MAX / 1024);
+
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+                int r = negative_errno();
+                return error_setf(ret_error, r, "Failed to read settings file %s: %s", path, strerror(-r));
+        }
+        f = fdopen(fd, "r");
+        if (!f)
+                return -ENOMEM;
+        TAKE_FD(fd);
+        *ret = (struct settings_file){.f = f, .path = TAKE_PTR(path), .trusted = trusted};
         return 1;
 }
 
-static int found(char *path, bool trusted, char **ret_path, bool *ret_trusted) {
-        if (ret_path)
-                *ret_path = path;
-        else
-                free(path);
-        if (ret_trusted)
-                *ret_trusted = trusted;
-        return 1;
-}
-
-int settings_file_find_in(const char *const *trusted_dirs, const char *machine, const char *image_dir,
-                          char **ret_path, bool *ret_trusted) {
-        _cleanup_free_ char *path = NULL, *parent = NULL;
+int settings_file_open_in(const char *const *trusted_dirs, const char *machine, const char *image_dir,
+                          struct settings_file *ret, char **ret_error) {
+        _cleanup_free_ char *parent = NULL;
         int r;
 
         /* The name becomes a file name: nothing that could climb out of the directory. */
         if (isempty(machine) || strchr(machine, '/') || streq(machine, ".") || streq(machine, ".."))
-                return -EINVAL;
+                return error_setf(ret_error, -EINVAL, "Invalid machine name for a settings file.");
 
         for (size_t i = 0; trusted_dirs && trusted_dirs[i]; i++) {
-                r = probe(trusted_dirs[i], machine, &path);
+                r = open_candidate(trusted_dirs[i], machine, true, ret, ret_error);
                 if (r != 0)
-                        return r < 0 ? r : found(TAKE_PTR(path), true, ret_path, ret_trusted);
+                        return r;
         }
 
         if (isempty(image_dir))
@@ -332,14 +377,12 @@ int settings_file_find_in(const char *const *trusted_dirs, const char *machine, 
         r = parent_dir(image_dir, &parent);
         if (r <= 0)
                 return r;
-        r = probe(parent, machine, &path);
-        if (r <= 0)
-                return r;
-        return found(TAKE_PTR(path), false, ret_path, ret_trusted);
+        return open_candidate(parent, machine, false, ret, ret_error);
 }
 
-int settings_file_find(const char *machine, const char *image_dir, char **ret_path, bool *ret_trusted) {
+int settings_file_open(const char *machine, const char *image_dir, struct settings_file *ret,
+                       char **ret_error) {
         static const char *const trusted[] = {"/etc/systemd/nspawn", "/run/systemd/nspawn", NULL};
 
-        return settings_file_find_in(trusted, machine, image_dir, ret_path, ret_trusted);
+        return settings_file_open_in(trusted, machine, image_dir, ret, ret_error);
 }
