@@ -302,7 +302,7 @@ static const char *file_type(mode_t m) {
                : S_ISSOCK(m) ? "a socket"
                : S_ISCHR(m)  ? "a character device"
                : S_ISBLK(m)  ? "a block device"
-                             : "not a regular file";
+                             : "of an unknown type";
 }
 
 /*
