@@ -25,24 +25,32 @@ static void print_case_pattern(const struct option_def *o) {
                 printf("%s-%c", o->name ? "|" : "", o->short_name);
 }
 
+/* The row's values (option_values_text()), space-separated; NULL if it has none. */
+static char *values_words(const struct option_def *o) {
+        char *values = option_values_text(o);
+        size_t n = values ? strlen(values) : 0;
+
+        for (char *p = values; p && *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
+        if (n > 0 && values[n - 1] == ' ')
+                values[n - 1] = 0;
+        return values;
+}
+
 /* The completion command for a row's value. */
 static void print_value_completion(const struct option_def *o) {
         _cleanup_free_ char *values = NULL;
 
-        if (streq(o->completion, "@dirs"))
+        if (streq_ptr(o->completion, "@dirs"))
                 printf("_nspawn_files -d");
-        else if (streq(o->completion, "@files"))
+        else if (streq_ptr(o->completion, "@files"))
                 printf("_nspawn_files");
-        else if (streq(o->completion, "@users"))
+        else if (streq_ptr(o->completion, "@users"))
                 printf("COMPREPLY=($(compgen -u -- \"$cur\"))");
         else {
                 /* Closed lists, and @signals/@caps/@rlimits expanded now. */
-                values = option_values_text(o);
-                for (char *p = values; p && *p; p++)
-                        if (*p == '\n')
-                                *p = ' ';
-                if (values && *values && values[strlen(values) - 1] == ' ')
-                        values[strlen(values) - 1] = 0;
+                values = values_words(o);
                 printf("COMPREPLY=($(compgen -W '%s' -- \"$cur\"))", values ?: "");
         }
 }
@@ -114,7 +122,7 @@ static int gen_bash(void) {
                 printf("        ");
                 print_case_pattern(o);
                 printf(")\n                ");
-                if (o->completion)
+                if (o->completion || o->values)
                         print_value_completion(o);
                 else
                         printf("COMPREPLY=()");
@@ -160,7 +168,7 @@ static void print_scdoc_spec(const struct option_def *o) {
 }
 
 static void print_scdoc_row(const struct option_def *o) {
-        const char *values = o->completion && o->completion[0] != '@' ? o->completion : NULL;
+        _cleanup_free_ char *values = option_has_value_list(o) ? values_words(o) : NULL;
 
         print_scdoc_spec(o);
         printf("\n\t");

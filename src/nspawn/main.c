@@ -187,30 +187,26 @@ static int check_volatile(const struct settings *s, int root_fd) {
 }
 
 static int load_settings_file(struct settings *s) {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_(settings_file_done) struct settings_file sf = {};
         _cleanup_free_ char *error = NULL;
-        bool trusted;
         struct settings file;
 
         if (s->settings_mode == SETTINGS_NO)
                 return 0;
-        int r = settings_file_find(s->machine, s->directory, &path, &trusted);
+        int r = settings_file_open(s->machine, s->directory, &sf, &error);
         if (r < 0)
-                return log_error("Failed to look for %s.nspawn: %s", s->machine, strerror(-r));
+                return log_error("%s", error ? error : strerror(-r));
         if (r == 0)
                 return 0;
 
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
-                return log_error("Failed to open %s: %m", path);
         settings_init(&file);
-        r = settings_file_parse(f, path, &file, warn_settings_file, NULL, &error);
+        r = settings_file_parse(sf.f, sf.path, &file, warn_settings_file, NULL, &error);
         if (r < 0) {
                 settings_done(&file);
                 return log_error("%s", error ? error : "Failed to parse settings file.");
         }
-        settings_merge(s, &file, trusted || s->settings_mode == SETTINGS_TRUSTED,
-                       s->settings_mode == SETTINGS_OVERRIDE, warn_untrusted, path);
+        settings_merge(s, &file, sf.trusted || s->settings_mode == SETTINGS_TRUSTED,
+                       s->settings_mode == SETTINGS_OVERRIDE, warn_untrusted, sf.path);
         settings_done(&file);
         return 0;
 }

@@ -187,7 +187,7 @@ int capability_list_parse(const char *s, const char *seps, uint64_t *ret, bool *
         return 0;
 }
 
-uint64_t caps_compute(const struct settings *s, uint64_t host_bounding, uint64_t *ret_missing) {
+uint64_t caps_wanted(const struct settings *s) {
         uint64_t want = caps_default_set();
 
         if (s->private_network)
@@ -197,7 +197,11 @@ uint64_t caps_compute(const struct settings *s, uint64_t host_bounding, uint64_t
          * namespace, whose root is not the host's root. */
         if (s->userns_mode != USER_NS_NO && !s->private_network)
                 want &= ~CAP_BIT(CAP_NET_BIND_SERVICE);
-        want &= ~s->caps_drop;
+        return want & ~s->caps_drop;
+}
+
+uint64_t caps_compute(const struct settings *s, uint64_t host_bounding, uint64_t *ret_missing) {
+        uint64_t want = caps_wanted(s);
 
         if (ret_missing)
                 *ret_missing = want & ~host_bounding;

@@ -24,9 +24,12 @@ int capability_last_cap(void);
  */
 int capability_list_parse(const char *s, const char *seps, uint64_t *ret, bool *ret_all);
 
-/* The set the payload keeps: defaults (+NET_ADMIN with a private network) + added − dropped,
- * limited to the host's bounding set. *ret_missing gets what was wanted but is not in the host's
- * bounding set (the front-end warns once). */
+/* The set the settings ask the payload to keep, before the host has its say: defaults (+NET_ADMIN
+ * with a private network, −NET_BIND_SERVICE in a user namespace without one) + added − dropped.
+ * The one definition: settings_validate() checks --ambient-capability= against it. */
+uint64_t caps_wanted(const struct settings *s);
+/* caps_wanted() limited to the host's bounding set. *ret_missing gets what was wanted but is not
+ * in the host's bounding set (the front-end warns once). */
 uint64_t caps_compute(const struct settings *s, uint64_t host_bounding, uint64_t *ret_missing);
 /* The bounding set of the calling process. */
 uint64_t caps_current_bounding(void);

@@ -23,7 +23,7 @@ int parse_resolv_conf(const struct option_def *o, enum option_source src, const 
                 return OPTION_LIST_VALUES;
         m = resolv_conf_from_string(value);
         if (m < 0) {
-                *ret_reason = "unknown mode (see --resolv-conf=help)";
+                *ret_reason = enum_names_expected(&resolv_conf_names);
                 return -EINVAL;
         }
         s->resolv_conf = m;
@@ -38,7 +38,7 @@ int parse_timezone(const struct option_def *o, enum option_source src, const cha
                 return OPTION_LIST_VALUES;
         m = timezone_mode_from_string(value);
         if (m < 0) {
-                *ret_reason = "expected off, copy, bind, symlink, delete or auto";
+                *ret_reason = enum_names_expected(&timezone_mode_names);
                 return -EINVAL;
         }
         s->timezone = m;
@@ -54,7 +54,7 @@ int parse_link_journal(const struct option_def *o, enum option_source src, const
                 return OPTION_LIST_VALUES;
         m = link_journal_from_string(value ?: "try-guest");
         if (m < 0) {
-                *ret_reason = "expected no, auto, guest, host, try-guest or try-host";
+                *ret_reason = enum_names_expected(&link_journal_names);
                 return -EINVAL;
         }
         s->link_journal = m;
@@ -77,7 +77,7 @@ int parse_mount(const struct option_def *o, enum option_source src, const char *
         return r;
 }
 
-/* --bind-user=NAME, BindUser= (a space-separated list): not built yet. */
+/* --bind-user=NAME, BindUser= (a space-separated list; empty resets it): not built yet. */
 int parse_bind_user(const struct option_def *o, enum option_source src, const char *value,
                     struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -96,6 +96,10 @@ int parse_bind_user(const struct option_def *o, enum option_source src, const ch
                 return -EINVAL;
         }
         return words[0] ? -EOPNOTSUPP : 0;
+}
+
+void reset_bind_users(struct settings *s) {
+        s->bind_users = strv_free(s->bind_users);
 }
 
 /* ---- credentials ---- */

@@ -94,7 +94,7 @@ int parse_userns_ownership(const struct option_def *o, enum option_source src, c
                 return OPTION_LIST_VALUES;
         m = user_ns_ownership_from_string(value);
         if (m < 0) {
-                *ret_reason = "expected off, chown, map or auto";
+                *ret_reason = enum_names_expected(&user_ns_ownership_names);
                 return -EINVAL;
         }
         if (m != USER_NS_OWNERSHIP_OFF)
@@ -131,7 +131,8 @@ static bool net_word_is_valid(const char *w, int kind) {
 }
 
 /* The network options: one interface on the command line, a space-separated list in a file.
- * data is the NET_* kind. None of them is built yet. */
+ * data is the NET_* kind. None of them is built yet. In a file, an empty Interface=, MACVLAN=,
+ * IPVLAN= or VirtualEthernetExtra= resets its list (the reset_network_*() below). */
 int parse_network_list(const struct option_def *o, enum option_source src, const char *value,
                        struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -154,6 +155,19 @@ int parse_network_list(const struct option_def *o, enum option_source src, const
                 return -EINVAL;
         }
         return words[0] ? -EOPNOTSUPP : 0;
+}
+
+void reset_network_interfaces(struct settings *s) {
+        s->network_interfaces = strv_free(s->network_interfaces);
+}
+void reset_network_macvlan(struct settings *s) {
+        s->network_macvlan = strv_free(s->network_macvlan);
+}
+void reset_network_ipvlan(struct settings *s) {
+        s->network_ipvlan = strv_free(s->network_ipvlan);
+}
+void reset_network_veth_extra(struct settings *s) {
+        s->network_veth_extra = strv_free(s->network_veth_extra);
 }
 
 /* -n / VirtualEthernet=: only "no" (in a file) is built. */
@@ -227,7 +241,8 @@ int parse_capability(const struct option_def *o, enum option_source src, const c
         return caps_store(o->data, mask, all, s, ret_reason);
 }
 
-/* LIST or ~LIST (the "~" negates the whole list): names and @groups, space-separated. */
+/* LIST or ~LIST (the "~" negates the whole list): names and @groups, space-separated. In a file,
+ * an empty value resets both lists (reset_syscall_filter()). */
 int parse_syscall_filter(const struct option_def *o, enum option_source src, const char *value,
                          struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -237,11 +252,6 @@ int parse_syscall_filter(const struct option_def *o, enum option_source src, con
         r = strv_split(value + deny, " \t", &words);
         if (r < 0)
                 return r;
-        if (!words[0] && src == SOURCE_FILE && !deny) { /* SystemCallFilter= resets */
-                s->syscall_allow = strv_free(s->syscall_allow);
-                s->syscall_deny = strv_free(s->syscall_deny);
-                return 0;
-        }
         STRV_FOREACH(w, words)
         if (!seccomp_name_valid(*w)) {
                 *ret_reason = "unknown system call or group";
@@ -253,6 +263,11 @@ int parse_syscall_filter(const struct option_def *o, enum option_source src, con
                         return r;
         }
         return 0;
+}
+
+void reset_syscall_filter(struct settings *s) {
+        s->syscall_allow = strv_free(s->syscall_allow);
+        s->syscall_deny = strv_free(s->syscall_deny);
 }
 
 int parse_selinux(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
@@ -329,6 +344,11 @@ int parse_oom_score_adjust(const struct option_def *o, enum option_source src, c
         return 0;
 }
 
+void reset_oom_score_adjust(struct settings *s) {
+        s->oom_score_adjust = 0;
+        s->oom_score_adjust_set = false;
+}
+
 int parse_cpu_affinity(const struct option_def *o, enum option_source src, const char *value,
                        struct settings *s, const char **ret_reason) {
         cpu_set_t *set;
@@ -347,20 +367,26 @@ int parse_cpu_affinity(const struct option_def *o, enum option_source src, const
         return 0;
 }
 
+void reset_cpu_affinity(struct settings *s) {
+        CPU_FREE(s->cpu_set);
+        s->cpu_set = NULL;
+        s->cpu_set_size = 0;
+}
+
 int parse_personality(const struct option_def *o, enum option_source src, const char *value,
                       struct settings *s, const char **ret_reason) {
         unsigned long p;
 
         if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
-        if (isempty(value) && src == SOURCE_FILE) {
-                s->personality = PERSONALITY_INVALID;
-                return 0;
-        }
         if (personality_from_string(value, &p) < 0) {
                 *ret_reason = "unknown or unsupported personality";
                 return -EINVAL;
         }
         s->personality = p;
         return 0;
+}
+
+void reset_personality(struct settings *s) {
+        s->personality = PERSONALITY_INVALID;
 }

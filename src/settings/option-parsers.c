@@ -100,18 +100,13 @@ int parse_ephemeral(const struct option_def *o, enum option_source src, const ch
 
 int parse_settings_mode(const struct option_def *o, enum option_source src, const char *value,
                         struct settings *s, const char **ret_reason) {
-        int b = parse_boolean(value);
+        int m = settings_mode_from_string(value);
 
-        if (b >= 0)
-                s->settings_mode = b ? SETTINGS_YES : SETTINGS_NO;
-        else if (streq(value, "trusted"))
-                s->settings_mode = SETTINGS_TRUSTED;
-        else if (streq(value, "override"))
-                s->settings_mode = SETTINGS_OVERRIDE;
-        else {
-                *ret_reason = "expected a boolean, \"trusted\" or \"override\"";
+        if (m < 0) {
+                *ret_reason = enum_names_expected(&settings_mode_names);
                 return -EINVAL;
         }
+        s->settings_mode = m;
         return 0;
 }
 
@@ -244,7 +239,7 @@ int parse_volatile(const struct option_def *o, enum option_source src, const cha
                 return OPTION_LIST_VALUES;
         m = value ? volatile_mode_from_string(value) : VOLATILE_YES;
         if (m < 0) {
-                *ret_reason = "expected no, yes, state or overlay";
+                *ret_reason = enum_names_expected(&volatile_mode_names);
                 return -EINVAL;
         }
         s->volatile_mode = m;
@@ -278,7 +273,7 @@ int parse_start_mode(const struct option_def *o, enum option_source src, const c
         return 0;
 }
 
-/* Parameters=: words appended; an empty value resets the list. */
+/* Parameters=: words appended (an empty value resets the list: reset_parameters()). */
 int parse_parameters(const struct option_def *o, enum option_source src, const char *value,
                      struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -287,16 +282,16 @@ int parse_parameters(const struct option_def *o, enum option_source src, const c
         r = split_quoted(value, &words);
         if (r < 0)
                 return r == -ENOMEM ? r : (*ret_reason = "unbalanced quotes", r);
-        if (!words[0]) {
-                s->parameters = strv_free(s->parameters);
-                return 0;
-        }
         STRV_FOREACH(w, words) {
                 r = strv_extend(&s->parameters, *w);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+void reset_parameters(struct settings *s) {
+        s->parameters = strv_free(s->parameters);
 }
 
 /* -E NAME=VALUE, or -E NAME: nspawn's own value of NAME, if it has one. */
@@ -323,7 +318,7 @@ static int setenv_cli(const char *value, struct settings *s, const char **ret_re
         return strv_env_set(&s->environment, assignment);
 }
 
-/* Environment=: a list of NAME=VALUE words; an empty value resets the list. */
+/* Environment=: a list of NAME=VALUE words (an empty value resets the list: reset_environment()). */
 static int setenv_file(const char *value, struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
@@ -336,16 +331,16 @@ static int setenv_file(const char *value, struct settings *s, const char **ret_r
                 *ret_reason = "expected NAME=VALUE words with valid variable names";
                 return -EINVAL;
         }
-        if (!words[0]) {
-                s->environment = strv_free(s->environment);
-                return 0;
-        }
         STRV_FOREACH(w, words) {
                 r = strv_env_set(&s->environment, *w);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+void reset_environment(struct settings *s) {
+        s->environment = strv_free(s->environment);
 }
 
 int parse_setenv(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
@@ -431,7 +426,7 @@ int parse_console(const struct option_def *o, enum option_source src, const char
                 return OPTION_LIST_VALUES;
         m = console_mode_from_string(value ?: "pipe");
         if (m < 0) {
-                *ret_reason = "expected interactive, read-only, passive, pipe or autopipe";
+                *ret_reason = enum_names_expected(&console_mode_names);
                 return -EINVAL;
         }
         s->console_mode = m;

@@ -40,6 +40,19 @@ int option_flag_value(const char *value, const char **ret_reason);
         int name(const struct option_def *o, enum option_source src, const char *value, struct settings *s, \
                  const char **ret_reason)
 
+/* The reset functions of list keys (option_def.reset): "Key=" in a file forgets the list. */
+void reset_bind_users(struct settings *s);
+void reset_cpu_affinity(struct settings *s);
+void reset_environment(struct settings *s);
+void reset_network_interfaces(struct settings *s);
+void reset_network_ipvlan(struct settings *s);
+void reset_network_macvlan(struct settings *s);
+void reset_network_veth_extra(struct settings *s);
+void reset_oom_score_adjust(struct settings *s);
+void reset_parameters(struct settings *s);
+void reset_personality(struct settings *s);
+void reset_syscall_filter(struct settings *s);
+
 OPTION_PARSER(parse_bind_user);
 OPTION_PARSER(parse_bool);
 OPTION_PARSER(parse_capability);

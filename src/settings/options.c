@@ -22,183 +22,260 @@
 
 /* ---- the table ---- */
 
-#define OPT(n, sh, a, g, mv, h, sec, k, set, p, comp, d)                                                    \
-        {                                                                                                   \
-                .name = n, .short_name = sh, .arg = a, .group = g, .metavar = mv, .help = h,                \
-                .section = sec, .key = k, .setting = set, .parse = p, .completion = comp, .data = d,        \
-        }
-#define NONE ARG_NONE
-#define REQ ARG_REQUIRED
-#define OPTNL ARG_OPTIONAL
-#define NOSET _SETTING_INVALID
+/*
+ * One row per option and/or settings-file key, with named fields (options.h describes them);
+ * fields left out are NULL, 0, ARG_NONE or SETTING_NONE. A row's lines: how it is spelled on the
+ * command line; its --help group and text; its settings-file key; the setting it feeds and how
+ * its value is parsed. Rows appear in --help, the man page and the completion in table order.
+ * clang-format would put each field on a line of its own, so it leaves the table alone.
+ */
+/* clang-format off */
 #define LIMIT_KEY(k, r)                                                                                     \
-        OPT(NULL, 0, REQ, GROUP_RESOURCES, NULL, NULL, "Exec", k, SETTING_RLIMIT_FIRST + r,                 \
-            parse_limit_key, NULL, r)
+        {.arg = ARG_REQUIRED, .group = GROUP_RESOURCES, .section = "Exec", .key = k,                        \
+         .setting = SETTING_RLIMIT_FIRST + r, .parse = parse_limit_key, .data = r}
 
 #define BOOLS "yes no"
 
 const struct option_def option_table[] = {
         /* General */
-        OPT("help", 'h', NONE, GROUP_GENERAL, NULL, "Show this help", NULL, NULL, NOSET, parse_help, NULL,
-            0),
-        OPT("version", 0, NONE, GROUP_GENERAL, NULL, "Print version string", NULL, NULL, NOSET,
-            parse_version, NULL, 0),
-        OPT("quiet", 'q', NONE, GROUP_GENERAL, NULL, "Do not show status information", NULL, NULL, NOSET,
-            parse_bool, NULL, OFF(quiet)),
-        OPT("no-pager", 0, NONE, GROUP_GENERAL, NULL, "Do not pipe output into a pager", NULL, NULL, NOSET,
-            parse_noop, NULL, 0),
-        OPT("settings", 0, REQ, GROUP_GENERAL, "BOOLEAN", "Load additional settings from .nspawn file", NULL,
-            NULL, NOSET, parse_settings_mode, "yes no trusted override", 0),
+        {.name = "help", .short_name = 'h',
+         .group = GROUP_GENERAL, .help = "Show this help",
+         .parse = parse_help},
+        {.name = "version",
+         .group = GROUP_GENERAL, .help = "Print version string",
+         .parse = parse_version},
+        {.name = "quiet", .short_name = 'q',
+         .group = GROUP_GENERAL, .help = "Do not show status information",
+         .parse = parse_bool, .data = OFF(quiet)},
+        {.name = "no-pager",
+         .group = GROUP_GENERAL, .help = "Do not pipe output into a pager",
+         .parse = parse_noop},
+        {.name = "settings", .arg = ARG_REQUIRED, .metavar = "BOOLEAN",
+         .group = GROUP_GENERAL, .help = "Load additional settings from .nspawn file",
+         .parse = parse_settings_mode, .values = &settings_mode_names},
 
         /* Image */
-        OPT("directory", 'D', REQ, GROUP_IMAGE, "PATH", "Root directory for the container", NULL, NULL,
-            SETTING_DIRECTORY, parse_directory, "@dirs", 0),
-        OPT("template", 0, REQ, GROUP_IMAGE, "PATH",
-            "Initialize root directory from template directory, if missing", NULL, NULL, SETTING_DIRECTORY,
-            parse_template, "@dirs", 0),
-        OPT("ephemeral", 'x', NONE, GROUP_IMAGE, NULL,
-            "Run container with snapshot of root directory, and remove it after exit", "Exec", "Ephemeral",
-            SETTING_EPHEMERAL, parse_ephemeral, NULL, 0),
-        OPT("image", 'i', REQ, GROUP_IMAGE, "PATH",
-            "Root file system disk image (or device node) for the container", NULL, NULL, SETTING_DIRECTORY,
-            parse_path_unsupported, "@files", 0),
-        OPT("oci-bundle", 0, REQ, GROUP_IMAGE, "PATH", "OCI bundle directory", NULL, NULL, SETTING_DIRECTORY,
-            parse_path_unsupported, "@dirs", 0),
-        OPT("read-only", 0, NONE, GROUP_IMAGE, NULL, "Mount the root directory read-only", "Files",
-            "ReadOnly", SETTING_READ_ONLY, parse_bool, NULL, OFF(read_only)),
-        OPT("volatile", 0, OPTNL, GROUP_IMAGE, "MODE", "Run the system in volatile mode", "Files",
-            "Volatile", SETTING_VOLATILE_MODE, parse_volatile, "no yes state overlay", 0),
-        OPT("root-hash", 0, REQ, GROUP_IMAGE, "HASH", "Specify verity root hash for root disk image", NULL,
-            NULL, NOSET, parse_root_hash, NULL, 0),
-        OPT("root-hash-sig", 0, REQ, GROUP_IMAGE, "SIG",
-            "Specify pkcs7 signature of root hash for verity as a DER encoded PKCS7, either as a "
-            "path to a file or as an ASCII base64 encoded string prefixed by 'base64:'",
-            NULL, NULL, NOSET, parse_root_hash_sig, "@files", 0),
-        OPT("verity-data", 0, REQ, GROUP_IMAGE, "PATH", "Specify hash device for verity", NULL, NULL, NOSET,
-            parse_path_unsupported, "@files", 0),
-        OPT("pivot-root", 0, REQ, GROUP_IMAGE, "PATH[:PATH]",
-            "Pivot root to given directory in the container", "Exec", "PivotRoot", SETTING_PIVOT_ROOT,
-            parse_pivot_root, NULL, 0),
+        {.name = "directory", .short_name = 'D', .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_IMAGE, .help = "Root directory for the container",
+         .setting = SETTING_DIRECTORY, .parse = parse_directory, .completion = "@dirs"},
+        {.name = "template", .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_IMAGE, .help = "Initialize root directory from template directory, if missing",
+         .setting = SETTING_DIRECTORY, .parse = parse_template, .completion = "@dirs"},
+        {.name = "ephemeral", .short_name = 'x',
+         .group = GROUP_IMAGE,
+         .help = "Run container with snapshot of root directory, and remove it after exit",
+         .section = "Exec", .key = "Ephemeral",
+         .setting = SETTING_EPHEMERAL, .parse = parse_ephemeral},
+        {.name = "image", .short_name = 'i', .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_IMAGE, .help = "Root file system disk image (or device node) for the container",
+         .setting = SETTING_DIRECTORY, .parse = parse_path_unsupported, .completion = "@files"},
+        {.name = "oci-bundle", .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_IMAGE, .help = "OCI bundle directory",
+         .setting = SETTING_DIRECTORY, .parse = parse_path_unsupported, .completion = "@dirs"},
+        {.name = "read-only",
+         .group = GROUP_IMAGE, .help = "Mount the root directory read-only",
+         .section = "Files", .key = "ReadOnly",
+         .setting = SETTING_READ_ONLY, .parse = parse_bool, .data = OFF(read_only)},
+        {.name = "volatile", .arg = ARG_OPTIONAL, .metavar = "MODE",
+         .group = GROUP_IMAGE, .help = "Run the system in volatile mode",
+         .section = "Files", .key = "Volatile",
+         .setting = SETTING_VOLATILE_MODE, .parse = parse_volatile, .values = &volatile_mode_names},
+        {.name = "root-hash", .arg = ARG_REQUIRED, .metavar = "HASH",
+         .group = GROUP_IMAGE, .help = "Specify verity root hash for root disk image",
+         .parse = parse_root_hash},
+        {.name = "root-hash-sig", .arg = ARG_REQUIRED, .metavar = "SIG",
+         .group = GROUP_IMAGE,
+         .help = "Specify pkcs7 signature of root hash for verity as a DER encoded PKCS7, either as a path "
+                 "to a file or as an ASCII base64 encoded string prefixed by 'base64:'",
+         .parse = parse_root_hash_sig, .completion = "@files"},
+        {.name = "verity-data", .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_IMAGE, .help = "Specify hash device for verity",
+         .parse = parse_path_unsupported, .completion = "@files"},
+        {.name = "pivot-root", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH]",
+         .group = GROUP_IMAGE, .help = "Pivot root to given directory in the container",
+         .section = "Exec", .key = "PivotRoot",
+         .setting = SETTING_PIVOT_ROOT, .parse = parse_pivot_root},
 
         /* Execution */
-        OPT("as-pid2", 'a', NONE, GROUP_EXECUTION, NULL,
-            "Maintain a stub init as PID1, invoke binary as PID2", "Exec", "ProcessTwo", SETTING_START_MODE,
-            parse_start_mode, NULL, START_PID2),
-        OPT("boot", 'b', NONE, GROUP_EXECUTION, NULL, "Boot up full system (i.e. invoke init)", "Exec",
-            "Boot", SETTING_START_MODE, parse_start_mode, NULL, START_BOOT),
-        OPT(NULL, 0, REQ, GROUP_EXECUTION, NULL, NULL, "Exec", "Parameters", SETTING_START_MODE,
-            parse_parameters, NULL, 0),
-        OPT("chdir", 0, REQ, GROUP_EXECUTION, "PATH", "Set working directory in the container", "Exec",
-            "WorkingDirectory", SETTING_WORKING_DIRECTORY, parse_chdir, NULL, 0),
-        OPT("setenv", 'E', REQ, GROUP_EXECUTION, "NAME[=VALUE]", "Pass an environment variable to PID 1",
-            "Exec", "Environment", SETTING_ENVIRONMENT, parse_setenv, NULL, 0),
-        OPT("user", 'u', REQ, GROUP_EXECUTION, "USER", "Run the command under specified user or UID", "Exec",
-            "User", SETTING_USER, parse_user, "@users", 0),
-        OPT("kill-signal", 0, REQ, GROUP_EXECUTION, "SIGNAL", "Select signal to use for shutting down PID 1",
-            "Exec", "KillSignal", SETTING_KILL_SIGNAL, parse_kill_signal, "@signals", 0),
-        OPT("notify-ready", 0, REQ, GROUP_EXECUTION, "BOOLEAN",
-            "Receive notifications from the child init process", "Exec", "NotifyReady", SETTING_NOTIFY_READY,
-            parse_tristate, BOOLS, OFF(notify_ready)),
-        OPT("suppress-sync", 0, REQ, GROUP_EXECUTION, "BOOLEAN",
-            "Suppress any form of disk data synchronization", "Exec", "SuppressSync", SETTING_SUPPRESS_SYNC,
-            parse_tristate, BOOLS, OFF(suppress_sync)),
+        {.name = "as-pid2", .short_name = 'a',
+         .group = GROUP_EXECUTION, .help = "Maintain a stub init as PID1, invoke binary as PID2",
+         .section = "Exec", .key = "ProcessTwo",
+         .setting = SETTING_START_MODE, .parse = parse_start_mode, .data = START_PID2},
+        {.name = "boot", .short_name = 'b',
+         .group = GROUP_EXECUTION, .help = "Boot up full system (i.e. invoke init)",
+         .section = "Exec", .key = "Boot",
+         .setting = SETTING_START_MODE, .parse = parse_start_mode, .data = START_BOOT},
+        {.arg = ARG_REQUIRED,
+         .group = GROUP_EXECUTION,
+         .section = "Exec", .key = "Parameters",
+         .setting = SETTING_START_MODE, .parse = parse_parameters, .reset = reset_parameters},
+        {.name = "chdir", .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_EXECUTION, .help = "Set working directory in the container",
+         .section = "Exec", .key = "WorkingDirectory",
+         .setting = SETTING_WORKING_DIRECTORY, .parse = parse_chdir},
+        {.name = "setenv", .short_name = 'E', .arg = ARG_REQUIRED, .metavar = "NAME[=VALUE]",
+         .group = GROUP_EXECUTION, .help = "Pass an environment variable to PID 1",
+         .section = "Exec", .key = "Environment",
+         .setting = SETTING_ENVIRONMENT, .parse = parse_setenv, .reset = reset_environment},
+        {.name = "user", .short_name = 'u', .arg = ARG_REQUIRED, .metavar = "USER",
+         .group = GROUP_EXECUTION, .help = "Run the command under specified user or UID",
+         .section = "Exec", .key = "User",
+         .setting = SETTING_USER, .parse = parse_user, .completion = "@users"},
+        {.name = "kill-signal", .arg = ARG_REQUIRED, .metavar = "SIGNAL",
+         .group = GROUP_EXECUTION, .help = "Select signal to use for shutting down PID 1",
+         .section = "Exec", .key = "KillSignal",
+         .setting = SETTING_KILL_SIGNAL, .parse = parse_kill_signal, .completion = "@signals"},
+        {.name = "notify-ready", .arg = ARG_REQUIRED, .metavar = "BOOLEAN",
+         .group = GROUP_EXECUTION, .help = "Receive notifications from the child init process",
+         .section = "Exec", .key = "NotifyReady",
+         .setting = SETTING_NOTIFY_READY, .parse = parse_tristate, .completion = BOOLS,
+         .data = OFF(notify_ready)},
+        {.name = "suppress-sync", .arg = ARG_REQUIRED, .metavar = "BOOLEAN",
+         .group = GROUP_EXECUTION, .help = "Suppress any form of disk data synchronization",
+         .section = "Exec", .key = "SuppressSync",
+         .setting = SETTING_SUPPRESS_SYNC, .parse = parse_tristate, .completion = BOOLS,
+         .data = OFF(suppress_sync)},
 
         /* System Identity */
-        OPT("machine", 'M', REQ, GROUP_IDENTITY, "NAME", "Set the machine name for the container", NULL,
-            NULL, NOSET, parse_machine, NULL, 0),
-        OPT("hostname", 0, REQ, GROUP_IDENTITY, "NAME", "Override the hostname for the container", "Exec",
-            "Hostname", SETTING_HOSTNAME, parse_hostname, NULL, 0),
-        OPT("uuid", 0, REQ, GROUP_IDENTITY, "UUID", "Set a specific machine UUID for the container", "Exec",
-            "MachineID", SETTING_MACHINE_ID, parse_uuid, NULL, 0),
+        {.name = "machine", .short_name = 'M', .arg = ARG_REQUIRED, .metavar = "NAME",
+         .group = GROUP_IDENTITY, .help = "Set the machine name for the container",
+         .parse = parse_machine},
+        {.name = "hostname", .arg = ARG_REQUIRED, .metavar = "NAME",
+         .group = GROUP_IDENTITY, .help = "Override the hostname for the container",
+         .section = "Exec", .key = "Hostname",
+         .setting = SETTING_HOSTNAME, .parse = parse_hostname},
+        {.name = "uuid", .arg = ARG_REQUIRED, .metavar = "UUID",
+         .group = GROUP_IDENTITY, .help = "Set a specific machine UUID for the container",
+         .section = "Exec", .key = "MachineID",
+         .setting = SETTING_MACHINE_ID, .parse = parse_uuid},
 
         /* Properties */
-        OPT("slice", 'S', REQ, GROUP_PROPERTIES, "SLICE", "Place the container in the specified slice", NULL,
-            NULL, NOSET, parse_slice, NULL, 0),
-        OPT("property", 0, REQ, GROUP_PROPERTIES, "NAME=VALUE", "Set scope unit property", NULL, NULL, NOSET,
-            parse_property, NULL, 0),
-        OPT("register", 0, REQ, GROUP_PROPERTIES, "BOOLEAN", "Register container as machine", NULL, NULL,
-            NOSET, parse_tristate, BOOLS, OFF(register_mode)),
-        OPT("keep-unit", 0, NONE, GROUP_PROPERTIES, NULL,
-            "Do not register a scope for the machine, reuse the service unit nspawn is running in", NULL,
-            NULL, NOSET, parse_bool, NULL, OFF(keep_unit)),
+        {.name = "slice", .short_name = 'S', .arg = ARG_REQUIRED, .metavar = "SLICE",
+         .group = GROUP_PROPERTIES, .help = "Place the container in the specified slice",
+         .parse = parse_slice},
+        {.name = "property", .arg = ARG_REQUIRED, .metavar = "NAME=VALUE",
+         .group = GROUP_PROPERTIES, .help = "Set scope unit property",
+         .parse = parse_property},
+        {.name = "register", .arg = ARG_REQUIRED, .metavar = "BOOLEAN",
+         .group = GROUP_PROPERTIES, .help = "Register container as machine",
+         .parse = parse_tristate, .completion = BOOLS, .data = OFF(register_mode)},
+        {.name = "keep-unit",
+         .group = GROUP_PROPERTIES,
+         .help = "Do not register a scope for the machine, reuse the service unit nspawn is running in",
+         .parse = parse_bool, .data = OFF(keep_unit)},
 
         /* User Namespacing */
-        OPT("private-users", 0, OPTNL, GROUP_USERNS, "MODE",
-            "Run within user namespace: no, yes, pick, identity, or UIDBASE[:NUIDS]", "Exec", "PrivateUsers",
-            SETTING_USERNS, parse_private_users, "no yes pick identity", 0),
-        OPT("private-users-ownership", 0, REQ, GROUP_USERNS, "MODE",
-            "Adjust ('chown') or map ('map') OS tree ownership to private UID/GID range", "Files",
-            "PrivateUsersOwnership", SETTING_USERNS, parse_userns_ownership, "off chown map auto", 0),
-        OPT("private-users-chown", 0, NONE, GROUP_USERNS, NULL, NULL, "Files", "PrivateUsersChown",
-            SETTING_USERNS, parse_userns_chown, NULL, 0),
-        OPT(NULL, 'U', NONE, GROUP_USERNS, NULL,
-            "Equivalent to --private-users=pick and --private-users-ownership=auto", NULL, NULL,
-            SETTING_USERNS, parse_unsupported, NULL, 0),
+        {.name = "private-users", .arg = ARG_OPTIONAL, .metavar = "MODE",
+         .group = GROUP_USERNS,
+         .help = "Run within user namespace: no, yes, pick, identity, or UIDBASE[:NUIDS]",
+         .section = "Exec", .key = "PrivateUsers",
+         .setting = SETTING_USERNS, .parse = parse_private_users, .completion = "no yes pick identity"},
+        {.name = "private-users-ownership", .arg = ARG_REQUIRED, .metavar = "MODE",
+         .group = GROUP_USERNS,
+         .help = "Adjust ('chown') or map ('map') OS tree ownership to private UID/GID range",
+         .section = "Files", .key = "PrivateUsersOwnership",
+         .setting = SETTING_USERNS, .parse = parse_userns_ownership, .values = &user_ns_ownership_names},
+        {.name = "private-users-chown",
+         .group = GROUP_USERNS,
+         .section = "Files", .key = "PrivateUsersChown",
+         .setting = SETTING_USERNS, .parse = parse_userns_chown},
+        {.short_name = 'U',
+         .group = GROUP_USERNS,
+         .help = "Equivalent to --private-users=pick and --private-users-ownership=auto",
+         .setting = SETTING_USERNS, .parse = parse_unsupported},
 
         /* Networking */
-        OPT("private-network", 0, NONE, GROUP_NETWORKING, NULL, "Disable network in container", "Network",
-            "Private", SETTING_NETWORK, parse_bool, NULL, OFF(private_network)),
-        OPT("network-interface", 0, REQ, GROUP_NETWORKING, "INTERFACE",
-            "Assign an existing network interface to the container", "Network", "Interface", SETTING_NETWORK,
-            parse_network_list, NULL, NET_PLAIN | NET_LIST),
-        OPT("network-macvlan", 0, REQ, GROUP_NETWORKING, "INTERFACE",
-            "Create a macvlan network interface based on an existing network interface to the "
-            "container",
-            "Network", "MACVLAN", SETTING_NETWORK, parse_network_list, NULL, NET_PLAIN | NET_LIST),
-        OPT("network-ipvlan", 0, REQ, GROUP_NETWORKING, "INTERFACE",
-            "Create an ipvlan network interface based on an existing network interface to the "
-            "container",
-            "Network", "IPVLAN", SETTING_NETWORK, parse_network_list, NULL, NET_PLAIN | NET_LIST),
-        OPT("network-veth", 'n', NONE, GROUP_NETWORKING, NULL,
-            "Add a virtual Ethernet connection between host and container", "Network", "VirtualEthernet",
-            SETTING_NETWORK, parse_veth, NULL, 0),
-        OPT("network-veth-extra", 0, REQ, GROUP_NETWORKING, "HOSTIF[:CONTAINERIF]",
-            "Add an additional virtual Ethernet link between host and container", "Network",
-            "VirtualEthernetExtra", SETTING_NETWORK, parse_network_list, NULL, NET_PAIR | NET_LIST),
-        OPT("network-bridge", 0, REQ, GROUP_NETWORKING, "INTERFACE",
-            "Add a virtual Ethernet connection to the container and attach it to an existing "
-            "bridge on the host",
-            "Network", "Bridge", SETTING_NETWORK, parse_network_list, NULL, NET_PLAIN),
-        OPT("network-zone", 0, REQ, GROUP_NETWORKING, "NAME",
-            "Similar, but attach the new interface to an automatically managed bridge interface", "Network",
-            "Zone", SETTING_NETWORK, parse_network_list, NULL, NET_ZONE),
-        OPT("network-namespace-path", 0, REQ, GROUP_NETWORKING, "PATH",
-            "Set network namespace to the one represented by the specified kernel namespace file "
-            "node",
-            NULL, NULL, SETTING_NETWORK, parse_path_unsupported, "@files", 0),
-        OPT("port", 'p', REQ, GROUP_NETWORKING, "[PROTOCOL:]HOSTPORT[:CONTAINERPORT]",
-            "Expose a container IP port on the host", "Network", "Port", SETTING_EXPOSE_PORTS,
-            parse_expose_port, NULL, 0),
+        {.name = "private-network",
+         .group = GROUP_NETWORKING, .help = "Disable network in container",
+         .section = "Network", .key = "Private",
+         .setting = SETTING_NETWORK, .parse = parse_bool, .data = OFF(private_network)},
+        {.name = "network-interface", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
+         .group = GROUP_NETWORKING, .help = "Assign an existing network interface to the container",
+         .section = "Network", .key = "Interface",
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
+         .reset = reset_network_interfaces},
+        {.name = "network-macvlan", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
+         .group = GROUP_NETWORKING,
+         .help = "Create a macvlan network interface based on an existing network interface to the "
+                 "container",
+         .section = "Network", .key = "MACVLAN",
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
+         .reset = reset_network_macvlan},
+        {.name = "network-ipvlan", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
+         .group = GROUP_NETWORKING,
+         .help = "Create an ipvlan network interface based on an existing network interface to the "
+                 "container",
+         .section = "Network", .key = "IPVLAN",
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
+         .reset = reset_network_ipvlan},
+        {.name = "network-veth", .short_name = 'n',
+         .group = GROUP_NETWORKING, .help = "Add a virtual Ethernet connection between host and container",
+         .section = "Network", .key = "VirtualEthernet",
+         .setting = SETTING_NETWORK, .parse = parse_veth},
+        {.name = "network-veth-extra", .arg = ARG_REQUIRED, .metavar = "HOSTIF[:CONTAINERIF]",
+         .group = GROUP_NETWORKING,
+         .help = "Add an additional virtual Ethernet link between host and container",
+         .section = "Network", .key = "VirtualEthernetExtra",
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PAIR | NET_LIST,
+         .reset = reset_network_veth_extra},
+        {.name = "network-bridge", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
+         .group = GROUP_NETWORKING,
+         .help = "Add a virtual Ethernet connection to the container and attach it to an existing bridge on "
+                 "the host",
+         .section = "Network", .key = "Bridge",
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN},
+        {.name = "network-zone", .arg = ARG_REQUIRED, .metavar = "NAME",
+         .group = GROUP_NETWORKING,
+         .help = "Similar, but attach the new interface to an automatically managed bridge interface",
+         .section = "Network", .key = "Zone",
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_ZONE},
+        {.name = "network-namespace-path", .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_NETWORKING,
+         .help = "Set network namespace to the one represented by the specified kernel namespace file node",
+         .setting = SETTING_NETWORK, .parse = parse_path_unsupported, .completion = "@files"},
+        {.name = "port", .short_name = 'p', .arg = ARG_REQUIRED,
+         .metavar = "[PROTOCOL:]HOSTPORT[:CONTAINERPORT]",
+         .group = GROUP_NETWORKING, .help = "Expose a container IP port on the host",
+         .section = "Network", .key = "Port",
+         .setting = SETTING_EXPOSE_PORTS, .parse = parse_expose_port},
 
         /* Security */
-        OPT("capability", 0, REQ, GROUP_SECURITY, "CAP",
-            "In addition to the default, retain specified capability", "Exec", "Capability",
-            SETTING_CAPABILITY, parse_capability, "@caps", CAPS_ADD),
-        OPT("drop-capability", 0, REQ, GROUP_SECURITY, "CAP",
-            "Drop the specified capability from the default set", "Exec", "DropCapability",
-            SETTING_CAPABILITY, parse_capability, "@caps", CAPS_DROP),
-        OPT("ambient-capability", 0, REQ, GROUP_SECURITY, "CAP",
-            "Sets the specified capability for the started process. Not useful if booting a "
-            "machine.",
-            "Exec", "AmbientCapability", SETTING_AMBIENT_CAPABILITY, parse_capability, "@caps",
-            CAPS_AMBIENT),
-        OPT("no-new-privileges", 0, REQ, GROUP_SECURITY, "BOOLEAN",
-            "Set PR_SET_NO_NEW_PRIVS flag for container payload", "Exec", "NoNewPrivileges",
-            SETTING_NO_NEW_PRIVILEGES, parse_tristate, BOOLS, OFF(no_new_privileges)),
-        OPT("system-call-filter", 0, REQ, GROUP_SECURITY, "LIST|~LIST",
-            "Permit/prohibit specific system calls", "Exec", "SystemCallFilter", SETTING_SYSCALL_FILTER,
-            parse_syscall_filter, NULL, 0),
-        OPT("selinux-context", 'Z', REQ, GROUP_SECURITY, "SECLABEL",
-            "Set the SELinux security context to be used by processes in the container", NULL, NULL, NOSET,
-            parse_selinux, NULL, 0),
-        OPT("selinux-apifs-context", 'L', REQ, GROUP_SECURITY, "SECLABEL",
-            "Set the SELinux security context to be used by API/tmpfs file systems in the "
-            "container",
-            NULL, NULL, NOSET, parse_selinux, NULL, 0),
+        {.name = "capability", .arg = ARG_REQUIRED, .metavar = "CAP",
+         .group = GROUP_SECURITY, .help = "In addition to the default, retain specified capability",
+         .section = "Exec", .key = "Capability",
+         .setting = SETTING_CAPABILITY, .parse = parse_capability, .completion = "@caps", .data = CAPS_ADD},
+        {.name = "drop-capability", .arg = ARG_REQUIRED, .metavar = "CAP",
+         .group = GROUP_SECURITY, .help = "Drop the specified capability from the default set",
+         .section = "Exec", .key = "DropCapability",
+         .setting = SETTING_CAPABILITY, .parse = parse_capability, .completion = "@caps", .data = CAPS_DROP},
+        {.name = "ambient-capability", .arg = ARG_REQUIRED, .metavar = "CAP",
+         .group = GROUP_SECURITY,
+         .help = "Sets the specified capability for the started process. Not useful if booting a machine.",
+         .section = "Exec", .key = "AmbientCapability",
+         .setting = SETTING_AMBIENT_CAPABILITY, .parse = parse_capability, .completion = "@caps",
+         .data = CAPS_AMBIENT},
+        {.name = "no-new-privileges", .arg = ARG_REQUIRED, .metavar = "BOOLEAN",
+         .group = GROUP_SECURITY, .help = "Set PR_SET_NO_NEW_PRIVS flag for container payload",
+         .section = "Exec", .key = "NoNewPrivileges",
+         .setting = SETTING_NO_NEW_PRIVILEGES, .parse = parse_tristate, .completion = BOOLS,
+         .data = OFF(no_new_privileges)},
+        {.name = "system-call-filter", .arg = ARG_REQUIRED, .metavar = "LIST|~LIST",
+         .group = GROUP_SECURITY, .help = "Permit/prohibit specific system calls",
+         .section = "Exec", .key = "SystemCallFilter",
+         .setting = SETTING_SYSCALL_FILTER, .parse = parse_syscall_filter, .reset = reset_syscall_filter},
+        {.name = "selinux-context", .short_name = 'Z', .arg = ARG_REQUIRED, .metavar = "SECLABEL",
+         .group = GROUP_SECURITY,
+         .help = "Set the SELinux security context to be used by processes in the container",
+         .parse = parse_selinux},
+        {.name = "selinux-apifs-context", .short_name = 'L', .arg = ARG_REQUIRED, .metavar = "SECLABEL",
+         .group = GROUP_SECURITY,
+         .help = "Set the SELinux security context to be used by API/tmpfs file systems in the container",
+         .parse = parse_selinux},
 
         /* Resources */
-        OPT("rlimit", 0, REQ, GROUP_RESOURCES, "NAME=LIMIT", "Set a resource limit for the payload", NULL,
-            NULL, NOSET, parse_rlimit, "@rlimits", 0),
+        {.name = "rlimit", .arg = ARG_REQUIRED, .metavar = "NAME=LIMIT",
+         .group = GROUP_RESOURCES, .help = "Set a resource limit for the payload",
+         .parse = parse_rlimit, .completion = "@rlimits"},
         LIMIT_KEY("LimitCPU", RLIMIT_CPU),
         LIMIT_KEY("LimitFSIZE", RLIMIT_FSIZE),
         LIMIT_KEY("LimitDATA", RLIMIT_DATA),
@@ -215,71 +292,103 @@ const struct option_def option_table[] = {
         LIMIT_KEY("LimitNICE", RLIMIT_NICE),
         LIMIT_KEY("LimitRTPRIO", RLIMIT_RTPRIO),
         LIMIT_KEY("LimitRTTIME", RLIMIT_RTTIME),
-        OPT("oom-score-adjust", 0, REQ, GROUP_RESOURCES, "VALUE",
-            "Adjust the OOM score value for the payload", "Exec", "OOMScoreAdjust", SETTING_OOM_SCORE_ADJUST,
-            parse_oom_score_adjust, NULL, 0),
-        OPT("cpu-affinity", 0, REQ, GROUP_RESOURCES, "CPUS", "Adjust the CPU affinity of the container",
-            "Exec", "CPUAffinity", SETTING_CPU_AFFINITY, parse_cpu_affinity, NULL, 0),
-        OPT("personality", 0, REQ, GROUP_RESOURCES, "ARCH", "Pick personality for this container", "Exec",
-            "Personality", SETTING_PERSONALITY, parse_personality, "x86 x86-64", 0),
+        {.name = "oom-score-adjust", .arg = ARG_REQUIRED, .metavar = "VALUE",
+         .group = GROUP_RESOURCES, .help = "Adjust the OOM score value for the payload",
+         .section = "Exec", .key = "OOMScoreAdjust",
+         .setting = SETTING_OOM_SCORE_ADJUST, .parse = parse_oom_score_adjust,
+         .reset = reset_oom_score_adjust},
+        {.name = "cpu-affinity", .arg = ARG_REQUIRED, .metavar = "CPUS",
+         .group = GROUP_RESOURCES, .help = "Adjust the CPU affinity of the container",
+         .section = "Exec", .key = "CPUAffinity",
+         .setting = SETTING_CPU_AFFINITY, .parse = parse_cpu_affinity, .reset = reset_cpu_affinity},
+        {.name = "personality", .arg = ARG_REQUIRED, .metavar = "ARCH",
+         .group = GROUP_RESOURCES, .help = "Pick personality for this container",
+         .section = "Exec", .key = "Personality",
+         .setting = SETTING_PERSONALITY, .parse = parse_personality, .completion = "x86 x86-64",
+         .reset = reset_personality},
 
         /* Integration */
-        OPT("resolv-conf", 0, REQ, GROUP_INTEGRATION, "MODE",
-            "Select mode of /etc/resolv.conf initialization", "Exec", "ResolvConf", SETTING_RESOLV_CONF,
-            parse_resolv_conf,
-            "off copy-host copy-static copy-uplink copy-stub replace-host replace-static "
-            "replace-uplink replace-stub bind-host bind-static bind-uplink bind-stub delete auto",
-            0),
-        OPT("timezone", 0, REQ, GROUP_INTEGRATION, "MODE", "Select mode of /etc/localtime initialization",
-            "Exec", "Timezone", SETTING_TIMEZONE, parse_timezone, "off copy bind symlink delete auto", 0),
-        OPT("link-journal", 0, REQ, GROUP_INTEGRATION, "MODE",
-            "Link up guest journal, one of no, auto, guest, host, try-guest, try-host", "Exec",
-            "LinkJournal", SETTING_LINK_JOURNAL, parse_link_journal, "no auto guest host try-guest try-host",
-            0),
-        OPT(NULL, 'j', NONE, GROUP_INTEGRATION, NULL, "Equivalent to --link-journal=try-guest", NULL, NULL,
-            SETTING_LINK_JOURNAL, parse_link_journal, NULL, 0),
+        {.name = "resolv-conf", .arg = ARG_REQUIRED, .metavar = "MODE",
+         .group = GROUP_INTEGRATION, .help = "Select mode of /etc/resolv.conf initialization",
+         .section = "Exec", .key = "ResolvConf",
+         .setting = SETTING_RESOLV_CONF, .parse = parse_resolv_conf,
+         .values = &resolv_conf_names},
+        {.name = "timezone", .arg = ARG_REQUIRED, .metavar = "MODE",
+         .group = GROUP_INTEGRATION, .help = "Select mode of /etc/localtime initialization",
+         .section = "Exec", .key = "Timezone",
+         .setting = SETTING_TIMEZONE, .parse = parse_timezone,
+         .values = &timezone_mode_names},
+        {.name = "link-journal", .arg = ARG_REQUIRED, .metavar = "MODE",
+         .group = GROUP_INTEGRATION,
+         .help = "Link up guest journal, one of no, auto, guest, host, try-guest, try-host",
+         .section = "Exec", .key = "LinkJournal",
+         .setting = SETTING_LINK_JOURNAL, .parse = parse_link_journal,
+         .values = &link_journal_names},
+        {.short_name = 'j',
+         .group = GROUP_INTEGRATION, .help = "Equivalent to --link-journal=try-guest",
+         .setting = SETTING_LINK_JOURNAL, .parse = parse_link_journal},
 
         /* Mounts */
-        OPT("bind", 0, REQ, GROUP_MOUNTS, "PATH[:PATH[:OPTIONS]]",
-            "Bind mount a file or directory from the host into the container", "Files", "Bind",
-            SETTING_CUSTOM_MOUNTS, parse_mount, "@files", MOUNT_DATA(CUSTOM_MOUNT_BIND, 0)),
-        OPT("bind-ro", 0, REQ, GROUP_MOUNTS, "PATH[:PATH[:OPTIONS]]",
-            "Similar, but creates a read-only bind mount", "Files", "BindReadOnly", SETTING_CUSTOM_MOUNTS,
-            parse_mount, "@files", MOUNT_DATA(CUSTOM_MOUNT_BIND, 1)),
-        OPT("inaccessible", 0, REQ, GROUP_MOUNTS, "PATH",
-            "Over-mount file node with inaccessible node to mask it", "Files", "Inaccessible",
-            SETTING_CUSTOM_MOUNTS, parse_mount, NULL, MOUNT_DATA(CUSTOM_MOUNT_INACCESSIBLE, 0)),
-        OPT("tmpfs", 0, REQ, GROUP_MOUNTS, "PATH:[OPTIONS]",
-            "Mount an empty tmpfs to the specified directory", "Files", "TemporaryFileSystem",
-            SETTING_CUSTOM_MOUNTS, parse_mount, NULL, MOUNT_DATA(CUSTOM_MOUNT_TMPFS, 0)),
-        OPT("overlay", 0, REQ, GROUP_MOUNTS, "PATH[:PATH...]:PATH",
-            "Create an overlay mount from the host to the container", "Files", "Overlay",
-            SETTING_CUSTOM_MOUNTS, parse_mount, "@dirs", MOUNT_DATA(CUSTOM_MOUNT_OVERLAY, 0)),
-        OPT("overlay-ro", 0, REQ, GROUP_MOUNTS, "PATH[:PATH...]:PATH",
-            "Similar, but creates a read-only overlay mount", "Files", "OverlayReadOnly",
-            SETTING_CUSTOM_MOUNTS, parse_mount, "@dirs", MOUNT_DATA(CUSTOM_MOUNT_OVERLAY, 1)),
-        OPT("bind-user", 0, REQ, GROUP_MOUNTS, "NAME", "Bind user from host to container", "Files",
-            "BindUser", SETTING_BIND_USER, parse_bind_user, "@users", 0),
+        {.name = "bind", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH[:OPTIONS]]",
+         .group = GROUP_MOUNTS, .help = "Bind mount a file or directory from the host into the container",
+         .section = "Files", .key = "Bind",
+         .setting = SETTING_CUSTOM_MOUNTS, .parse = parse_mount, .completion = "@files",
+         .data = MOUNT_DATA(CUSTOM_MOUNT_BIND, 0)},
+        {.name = "bind-ro", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH[:OPTIONS]]",
+         .group = GROUP_MOUNTS, .help = "Similar, but creates a read-only bind mount",
+         .section = "Files", .key = "BindReadOnly",
+         .setting = SETTING_CUSTOM_MOUNTS, .parse = parse_mount, .completion = "@files",
+         .data = MOUNT_DATA(CUSTOM_MOUNT_BIND, 1)},
+        {.name = "inaccessible", .arg = ARG_REQUIRED, .metavar = "PATH",
+         .group = GROUP_MOUNTS, .help = "Over-mount file node with inaccessible node to mask it",
+         .section = "Files", .key = "Inaccessible",
+         .setting = SETTING_CUSTOM_MOUNTS, .parse = parse_mount,
+         .data = MOUNT_DATA(CUSTOM_MOUNT_INACCESSIBLE, 0)},
+        {.name = "tmpfs", .arg = ARG_REQUIRED, .metavar = "PATH:[OPTIONS]",
+         .group = GROUP_MOUNTS, .help = "Mount an empty tmpfs to the specified directory",
+         .section = "Files", .key = "TemporaryFileSystem",
+         .setting = SETTING_CUSTOM_MOUNTS, .parse = parse_mount, .data = MOUNT_DATA(CUSTOM_MOUNT_TMPFS, 0)},
+        {.name = "overlay", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH...]:PATH",
+         .group = GROUP_MOUNTS, .help = "Create an overlay mount from the host to the container",
+         .section = "Files", .key = "Overlay",
+         .setting = SETTING_CUSTOM_MOUNTS, .parse = parse_mount, .completion = "@dirs",
+         .data = MOUNT_DATA(CUSTOM_MOUNT_OVERLAY, 0)},
+        {.name = "overlay-ro", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH...]:PATH",
+         .group = GROUP_MOUNTS, .help = "Similar, but creates a read-only overlay mount",
+         .section = "Files", .key = "OverlayReadOnly",
+         .setting = SETTING_CUSTOM_MOUNTS, .parse = parse_mount, .completion = "@dirs",
+         .data = MOUNT_DATA(CUSTOM_MOUNT_OVERLAY, 1)},
+        {.name = "bind-user", .arg = ARG_REQUIRED, .metavar = "NAME",
+         .group = GROUP_MOUNTS, .help = "Bind user from host to container",
+         .section = "Files", .key = "BindUser",
+         .setting = SETTING_BIND_USER, .parse = parse_bind_user, .completion = "@users",
+         .reset = reset_bind_users},
 
         /* Input/Output */
-        OPT("console", 0, REQ, GROUP_IO, "MODE",
-            "Select how stdin/stdout/stderr and /dev/console are set up for the container.", NULL, NULL,
-            SETTING_CONSOLE_MODE, parse_console, "interactive read-only passive pipe autopipe", 0),
-        OPT("pipe", 'P', NONE, GROUP_IO, NULL, "Equivalent to --console=pipe", NULL, NULL,
-            SETTING_CONSOLE_MODE, parse_console, NULL, 0),
+        {.name = "console", .arg = ARG_REQUIRED, .metavar = "MODE",
+         .group = GROUP_IO,
+         .help = "Select how stdin/stdout/stderr and /dev/console are set up for the container.",
+         .setting = SETTING_CONSOLE_MODE, .parse = parse_console,
+         .values = &console_mode_names},
+        {.name = "pipe", .short_name = 'P',
+         .group = GROUP_IO, .help = "Equivalent to --console=pipe",
+         .setting = SETTING_CONSOLE_MODE, .parse = parse_console},
 
         /* Credentials */
-        OPT("set-credential", 0, REQ, GROUP_CREDENTIALS, "ID:VALUE",
-            "Pass a credential with literal value to container.", NULL, NULL, SETTING_CREDENTIALS,
-            parse_credential, NULL, 0),
-        OPT("load-credential", 0, REQ, GROUP_CREDENTIALS, "ID:PATH",
-            "Load credential to pass to container from file or AF_UNIX stream socket.", NULL, NULL,
-            SETTING_CREDENTIALS, parse_credential, NULL, 1),
+        {.name = "set-credential", .arg = ARG_REQUIRED, .metavar = "ID:VALUE",
+         .group = GROUP_CREDENTIALS, .help = "Pass a credential with literal value to container.",
+         .setting = SETTING_CREDENTIALS, .parse = parse_credential},
+        {.name = "load-credential", .arg = ARG_REQUIRED, .metavar = "ID:PATH",
+         .group = GROUP_CREDENTIALS,
+         .help = "Load credential to pass to container from file or AF_UNIX stream socket.",
+         .setting = SETTING_CREDENTIALS, .parse = parse_credential, .data = 1},
 
         /* Hidden: obsolete in systemd-nspawn 252, kept for compatibility. */
-        OPT("share-system", 0, NONE, GROUP_GENERAL, NULL, NULL, NULL, NULL, NOSET, parse_unsupported, NULL,
-            0),
+        {.name = "share-system",
+         .group = GROUP_GENERAL,
+         .parse = parse_unsupported},
 };
+/* clang-format on */
 
 const size_t option_table_size = ELEMENTSOF(option_table);
 
@@ -343,6 +452,14 @@ const char *option_display_name(const struct option_def *o, char *buf, size_t si
         return buf;
 }
 
+/* The key is the only one of the file's keys that feeds its setting. */
+static bool option_owns_setting(const struct option_def *o) {
+        for (size_t i = 0; i < option_table_size; i++)
+                if (&option_table[i] != o && option_table[i].key && option_table[i].setting == o->setting)
+                        return false;
+        return true;
+}
+
 int option_apply(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                  const char **ret_reason) {
         const char *reason = NULL;
@@ -356,12 +473,68 @@ int option_apply(const struct option_def *o, enum option_source src, const char 
                         *ret_reason = "a value is required";
                 return -EINVAL;
         }
+        if (src == SOURCE_FILE && o->reset && isempty(value)) {
+                o->reset(s);
+                if (setting_id_valid(o->setting) && option_owns_setting(o))
+                        s->set_mask &= ~SETTING_BIT(o->setting);
+                return 0;
+        }
         r = o->parse(o, src, value, s, &reason);
         if (r < 0 && ret_reason)
                 *ret_reason = reason;
-        if (r == 0 && o->setting >= 0)
+        if (r == 0 && setting_id_valid(o->setting))
                 s->set_mask |= SETTING_BIT(o->setting);
         return r;
+}
+
+const char *option_quote(const char *s, char *buf) {
+        size_t n = 0, i;
+
+        for (i = 0; s[i] && i < OPTION_QUOTE_MAX; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c >= 0x20 && c < 0x7f)
+                        buf[n++] = (char) c;
+                else
+                        n += (size_t) snprintf(buf + n, 5, "\\x%02x", c);
+        }
+        if (s[i]) {
+                memcpy(buf + n, "...", 3);
+                n += 3;
+        }
+        buf[n] = 0;
+        return buf;
+}
+
+int option_error(const struct option_def *o, enum option_source src, const char *value, int r,
+                 const char *reason, char **ret_error) {
+        char name[64], quoted[OPTION_QUOTE_SIZE];
+        const char *v = value, *option = src == SOURCE_CLI ? "Option " : "";
+
+        /* A file's row is named "Key=" and its value is the file's text, quoted; the command
+         * line's is the user's own argument. */
+        if (src == SOURCE_FILE) {
+                snprintf(name, sizeof(name), "%s=", o->key);
+                v = value ? option_quote(value, quoted) : NULL;
+        } else
+                option_display_name(o, name, sizeof(name));
+
+        *ret_error = NULL;
+        if (r == -ENOMEM)
+                return error_setf(ret_error, r, "Out of memory.");
+        /* Name the value when only some values are not built (--private-users=pick,
+         * Bind=…:idmap), the option alone when none is. */
+        if (r == -EOPNOTSUPP && v && (reason || option_has_value_list(o)))
+                return error_setf(ret_error, r, "%s%s%s%s is not supported yet.", option, name,
+                                  src == SOURCE_CLI ? "=" : "", v);
+        if (r == -EOPNOTSUPP)
+                return error_setf(ret_error, r, "%s%s is not supported yet.", option, name);
+        if (!v) /* a flag on the command line */
+                return error_setf(ret_error, -EINVAL, "Option %s: %s.", name, reason ?: strerror(-r));
+        if (!reason && r != -EINVAL)
+                reason = strerror(-r);
+        if (reason)
+                return error_setf(ret_error, -EINVAL, "Invalid value '%s' for %s: %s.", v, name, reason);
+        return error_setf(ret_error, -EINVAL, "Invalid value '%s' for %s.", v, name);
 }
 
 /* ---- output: values, version, help ---- */
@@ -427,15 +600,30 @@ static int values_append(char **buf, size_t *len, const char *completion) {
         return r;
 }
 
+static int enum_names_append(char **buf, size_t *len, const struct enum_names *t) {
+        int r = 0;
+
+        for (size_t i = 0; i < t->n && r >= 0; i++)
+                if (t->names[i])
+                        r = append(buf, len, "%s\n", t->names[i]);
+        return r;
+}
+
 char *option_values_text(const struct option_def *o) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
+        int r;
 
-        if (!o || !o->completion)
+        if (!o || (!o->values && !o->completion))
                 return NULL;
-        if (values_append(&buf, &len, o->completion) < 0)
+        r = o->values ? enum_names_append(&buf, &len, o->values) : values_append(&buf, &len, o->completion);
+        if (r < 0)
                 return NULL;
         return TAKE_PTR(buf);
+}
+
+bool option_has_value_list(const struct option_def *o) {
+        return o->values || (o->completion && o->completion[0] != '@');
 }
 
 char *options_version(void) {
@@ -598,25 +786,6 @@ static int getopt_error(int c, char *argv[], struct option_result *ret) {
                           (int) strcspn(argv[optind - 1], "="), argv[optind - 1]);
 }
 
-static int parser_error(const struct option_def *o, const char *value, int r, const char *reason,
-                        struct option_result *ret) {
-        char name[64];
-
-        option_display_name(o, name, sizeof(name));
-        /* Name the value when only some values are unsupported (--private-users=pick, --bind=…:idmap). */
-        if (r == -EOPNOTSUPP && value && (reason || (o->completion && o->completion[0] != '@')))
-                return error_setf(&ret->error, r, "Option %s=%s is not supported yet.", name, value);
-        if (r == -EOPNOTSUPP)
-                return error_setf(&ret->error, r, "Option %s is not supported yet.", name);
-        if (r == -ENOMEM)
-                return error_setf(&ret->error, r, "Out of memory.");
-        if (!value)
-                return error_setf(&ret->error, r, "Option %s: %s.", name, reason ?: strerror(-r));
-        if (reason)
-                return error_setf(&ret->error, r, "Invalid value '%s' for %s: %s.", value, name, reason);
-        return error_setf(&ret->error, r, "Invalid value '%s' for %s.", value, name);
-}
-
 /* --help, --version, VALUE=help: the text goes into ret->output. */
 static int output_result(const struct option_def *o, int what, const char *program,
                          struct option_result *ret) {
@@ -668,7 +837,7 @@ int options_parse_argv(int argc, char *argv[], struct settings *s, struct option
                 if (r > 0)
                         return output_result(o, r, program, ret);
                 if (r < 0)
-                        return parser_error(o, optarg, r, reason, ret);
+                        return option_error(o, SOURCE_CLI, optarg, r, reason, &ret->error);
         }
 
         return optind < argc ? parameters_store(argv + optind, s, ret) : 0;

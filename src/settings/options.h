@@ -65,10 +65,14 @@ struct option_def {
         const char *key;     /* .nspawn key, NULL if none */
         enum setting_id setting;
         option_parser parse;
-        const char *completion; /* values for bash completion: space-separated words, or
-                                   "@dirs", "@files", "@signals", "@caps", "@rlimits",
-                                   "@users", NULL */
-        int data;               /* parser-specific (e.g. the RLIMIT_* of a Limit*= key) */
+        const struct enum_names *values; /* the closed set of values of an enum (settings.h) */
+        const char *completion;          /* otherwise, values for bash completion: space-separated words,
+                                            or "@dirs", "@files", "@signals", "@caps", "@rlimits",
+                                            "@users", NULL */
+        int data;                        /* parser-specific (e.g. the RLIMIT_* of a Limit*= key) */
+        /* A list key: "Key=" (empty) in a settings file forgets what the key's earlier lines
+         * set, as systemd's list keys do. Set only on rows with a key. */
+        void (*reset)(struct settings *s);
 };
 
 extern const struct option_def option_table[];
@@ -111,17 +115,47 @@ enum {
         OPTION_SHOW_VERSION = 3,
 };
 
-/* Run the row's parser and, on success, record the row's setting in s->set_mask. Both front-ends
- * (argv and .nspawn files) go through this. Parsers whose setting depends on the value (--rlimit)
- * set their bit themselves; rows that belong to no setting have setting = _SETTING_INVALID. */
+/*
+ * The one way a value gets into struct settings; both front-ends (argv and .nspawn files) go
+ * through this. Runs the row's parser and, on success, records the row's setting in s->set_mask.
+ * Parsers whose setting depends on the value (--rlimit) set their bit themselves; rows that
+ * belong to no setting have SETTING_NONE. An empty value in a file of a row with a reset
+ * function resets instead of parsing; when the key is the only one that feeds its setting, the
+ * setting counts as not set again, so an emptied list never overrides the command line under
+ * --settings=override.
+ */
 int option_apply(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                  const char **ret_reason);
+
+/*
+ * The message for option_apply() failing with r, in the same words for both front-ends:
+ *   "Option --bind=V is not supported yet."       "Bind=V is not supported yet."
+ *   "Invalid value 'V' for --volatile: REASON."    "Invalid value 'V' for Volatile=: REASON."
+ * A value from a file is quoted with option_quote(). Returns the errno for the caller to return
+ * (-EOPNOTSUPP, -ENOMEM, else -EINVAL) and the message in *ret_error (malloc'ed; NULL if out of
+ * memory).
+ */
+int option_error(const struct option_def *o, enum option_source src, const char *value, int r,
+                 const char *reason, char **ret_error);
+
+/*
+ * Text of a settings file in a message: at most OPTION_QUOTE_MAX bytes of s, with "..." if there
+ * was more, and every byte outside printable ASCII as \xNN, so a line of a file that is not
+ * configuration, or of a hostile one, never floods or steers the terminal. buf must hold
+ * OPTION_QUOTE_SIZE bytes; returns buf.
+ */
+#define OPTION_QUOTE_MAX 80
+#define OPTION_QUOTE_SIZE (4 * OPTION_QUOTE_MAX + 4)
+const char *option_quote(const char *s, char *buf);
 
 /* "--directory" or "-U" (short-only rows) or "Key=" (key-only rows), for messages. */
 const char *option_display_name(const struct option_def *o, char *buf, size_t size);
 
 /* The closed set of values of a row, one per line ("help" output). NULL if none or no memory. */
 char *option_values_text(const struct option_def *o);
+/* Whether the row takes one of a closed set of values (an enum, "yes no", …), not a path, a
+ * signal, a capability: then "not supported yet" names the value. */
+bool option_has_value_list(const struct option_def *o);
 
 /* "nspawn VERSION\n" and a features line. */
 char *options_version(void);

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "errmsg.h"
 #include "macro.h"
 #include "options.h"
 #include "settings-file.h"
@@ -22,8 +24,6 @@
 
 #define WHITESPACE " \t\r\n"
 #define COMMENTS "#;"
-/* A logical line longer than this is a broken file, not configuration (systemd uses 1 MiB too). */
-#define LINE_MAX_BYTES (1024U * 1024U)
 
 static const char *const known_sections[] = {"Exec", "Files", "Network"};
 
@@ -33,6 +33,7 @@ struct parse_state {
         settings_file_warn_cb warn;
         void *userdata;
         char *error;         /* the first error, "PATH:LINE: ..." */
+        size_t size;         /* bytes read so far, at most SETTINGS_FILE_MAX */
         const char *section; /* one of known_sections, NULL before the first header */
         bool skip_section;   /* inside an unknown or "X-" section: ignore its lines */
 };
@@ -94,75 +95,13 @@ static bool ends_with_continuation(const char *l, size_t n) {
         return k % 2 == 1;
 }
 
-/*
- * Empty values of list settings reset the list, as systemd's config_parse_strv() and friends do
- * ("Environment=" forgets the Environment= lines above it). Where the key is the only one that
- * feeds its setting, the setting also counts as not set by the file again, so an emptied list
- * never overrides the command line under --settings=override.
- */
-struct empty_reset {
-        const char *section;
-        const char *key;
-        void (*reset)(struct settings *s);
-        bool owns_setting;
-};
-
-static void reset_environment(struct settings *s) {
-        s->environment = strv_free(s->environment);
-}
-static void reset_parameters(struct settings *s) {
-        s->parameters = strv_free(s->parameters);
-}
-static void reset_interfaces(struct settings *s) {
-        s->network_interfaces = strv_free(s->network_interfaces);
-}
-static void reset_macvlan(struct settings *s) {
-        s->network_macvlan = strv_free(s->network_macvlan);
-}
-static void reset_ipvlan(struct settings *s) {
-        s->network_ipvlan = strv_free(s->network_ipvlan);
-}
-static void reset_veth_extra(struct settings *s) {
-        s->network_veth_extra = strv_free(s->network_veth_extra);
-}
-static void reset_bind_users(struct settings *s) {
-        s->bind_users = strv_free(s->bind_users);
-}
-static void reset_oom_score_adjust(struct settings *s) {
-        s->oom_score_adjust = 0;
-        s->oom_score_adjust_set = false;
-}
-static void reset_cpu_affinity(struct settings *s) {
-        free(s->cpu_set);
-        s->cpu_set = NULL;
-        s->cpu_set_size = 0;
-}
-
-static const struct empty_reset empty_resets[] = {
-        {"Exec", "Environment", reset_environment, true},
-        {"Exec", "Parameters", reset_parameters, false},
-        {"Exec", "OOMScoreAdjust", reset_oom_score_adjust, true},
-        {"Exec", "CPUAffinity", reset_cpu_affinity, true},
-        {"Files", "BindUser", reset_bind_users, true},
-        {"Network", "Interface", reset_interfaces, false},
-        {"Network", "MACVLAN", reset_macvlan, false},
-        {"Network", "IPVLAN", reset_ipvlan, false},
-        {"Network", "VirtualEthernetExtra", reset_veth_extra, false},
-};
-
-static const struct empty_reset *empty_reset_find(const char *section, const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(empty_resets); i++)
-                if (streq(empty_resets[i].section, section) && streq(empty_resets[i].key, key))
-                        return &empty_resets[i];
-        return NULL;
-}
-
 static int handle_section(struct parse_state *st, unsigned line, char *l) {
+        char quoted[OPTION_QUOTE_SIZE];
         size_t n = strlen(l);
         char *name;
 
         if (n < 2 || l[n - 1] != ']')
-                return fail_at(st, line, -EBADMSG, "Invalid section header '%s'.", l);
+                return fail_at(st, line, -EBADMSG, "Invalid section header '%s'.", option_quote(l, quoted));
         l[n - 1] = 0;
         name = strip(l + 1);
 
@@ -177,47 +116,28 @@ static int handle_section(struct parse_state *st, unsigned line, char *l) {
 
         /* "X-" sections are for other programs (systemd's convention): ignored silently. */
         if (!startswith(name, "X-"))
-                warn_at(st, line, "Unknown section [%s], ignoring.", name);
+                warn_at(st, line, "Unknown section [%s], ignoring.", option_quote(name, quoted));
         return 0;
 }
 
-/* Rows that belong to no setting (_SETTING_INVALID) have no bit. */
-static bool setting_valid(enum setting_id id) {
-        return (int) id >= 0 && id < _SETTING_MAX;
-}
-
-static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row, const char *key,
+/* Through option_apply(), exactly as the command line: the row's parser, the setting's bit, and
+ * the reset of a list key by an empty value; failures worded by option_error(). */
+static int apply_value(struct parse_state *st, unsigned line, const struct option_def *row,
                        const char *value) {
+        _cleanup_free_ char *msg = NULL;
         const char *reason = NULL;
         int r;
 
-        r = row->parse(row, SOURCE_FILE, value, st->s, &reason);
-        if (r == -ENOMEM)
-                return fail_at(st, line, r, "Out of memory.");
-        /* As on the command line: name the value when only some values are not built
-         * (Ephemeral=yes, Bind=…:idmap), the key alone when none is. */
-        if (r == -EOPNOTSUPP && (reason || (row->completion && row->completion[0] != '@')))
-                return fail_at(st, line, r, "%s=%s is not supported yet.", key, value);
-        if (r == -EOPNOTSUPP)
-                return fail_at(st, line, r, "%s= is not supported yet.", key);
-        if (r < 0) {
-                if (!reason && r != -EINVAL)
-                        reason = strerror(-r);
-                if (reason)
-                        return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=: %s.", value, key,
-                                       reason);
-                return fail_at(st, line, -EINVAL, "Invalid value '%s' for %s=.", value, key);
-        }
-
-        /* The parser may have set the bit already; OR-ing it again keeps it one bit per row. */
-        if (setting_valid(row->setting))
-                st->s->set_mask |= SETTING_BIT(row->setting);
-        return 0;
+        r = option_apply(row, SOURCE_FILE, value, st->s, &reason);
+        if (r >= 0)
+                return 0;
+        r = option_error(row, SOURCE_FILE, value, r, reason, &msg);
+        return fail_at(st, line, r, "%s", msg ?: "Out of memory.");
 }
 
 static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
+        char quoted[OPTION_QUOTE_SIZE];
         const struct option_def *row;
-        const struct empty_reset *reset;
         char *eq, *key, *value;
 
         /* Lines of ignored sections are not even checked: they may be another program's. */
@@ -230,7 +150,7 @@ static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
 
         eq = strchr(l, '=');
         if (!eq)
-                return fail_at(st, line, -EBADMSG, "Missing '=' in '%s'.", l);
+                return fail_at(st, line, -EBADMSG, "Missing '=' in '%s'.", option_quote(l, quoted));
         *eq = 0;
         key = strip(l);
         value = strip(eq + 1);
@@ -241,19 +161,12 @@ static int handle_assignment(struct parse_state *st, unsigned line, char *l) {
 
         row = option_find_key(st->section, key);
         if (!row || !row->parse) {
-                warn_at(st, line, "Unknown key '%s' in section [%s], ignoring.", key, st->section);
+                warn_at(st, line, "Unknown key '%s' in section [%s], ignoring.", option_quote(key, quoted),
+                        st->section);
                 return 0;
         }
 
-        reset = *value ? NULL : empty_reset_find(st->section, key);
-        if (reset) {
-                reset->reset(st->s);
-                if (reset->owns_setting && setting_valid(row->setting))
-                        st->s->set_mask &= ~SETTING_BIT(row->setting);
-                return 0;
-        }
-
-        return apply_value(st, line, row, key, value);
+        return apply_value(st, line, row, value);
 }
 
 static int handle_line(struct parse_state *st, unsigned line, char *l) {
@@ -288,6 +201,10 @@ static int read_logical_line(struct parse_state *st, FILE *f, unsigned *line, un
                         break; /* EOF: a dangling continuation ends the file's last line */
                 }
                 ++*line;
+                st->size += (size_t) n;
+                if (st->size > SETTINGS_FILE_MAX)
+                        return fail_at(st, *line, -EFBIG, "File larger than %u KiB.",
+                                       SETTINGS_FILE_MAX / 1024);
                 if (memchr(buf, 0, (size_t) n))
                         return fail_at(st, *line, -EBADMSG, "Line contains a NUL byte.");
 
@@ -302,8 +219,6 @@ static int read_logical_line(struct parse_state *st, FILE *f, unsigned *line, un
                 if (first == 0)
                         first = *line;
 
-                if (len + (size_t) n + 1 > LINE_MAX_BYTES)
-                        return fail_at(st, first, -ENOBUFS, "Line too long.");
                 char *p = realloc(joined, len + (size_t) n + 1);
                 if (!p)
                         return fail_at(st, first, -ENOMEM, "Out of memory.");
@@ -374,45 +289,87 @@ static int parent_dir(const char *p, char **ret) {
         return 1;
 }
 
-/* 1 if DIR/NAME.nspawn exists (into *ret_path), 0 if not, negative errno on error. */
-static int probe(const char *dir, const char *machine, char **ret_path) {
-        _cleanup_free_ char *p = NULL;
+void settings_file_done(struct settings_file *sf) {
+        if (sf->f)
+                fclose(sf->f);
+        free(sf->path);
+        *sf = (struct settings_file){};
+}
+
+static const char *file_type(mode_t m) {
+        return S_ISDIR(m)    ? "a directory"
+               : S_ISFIFO(m) ? "a FIFO"
+               : S_ISSOCK(m) ? "a socket"
+               : S_ISCHR(m)  ? "a character device"
+               : S_ISBLK(m)  ? "a block device"
+                             : "of an unknown type";
+}
+
+/*
+ * Open DIR/NAME.nspawn. O_NONBLOCK: opening a FIFO without a writer would block (and a device's
+ * open may wait for it); O_NOCTTY: a terminal never becomes nspawn's controlling one;
+ * O_NOFOLLOW outside the trusted directories. Only a regular file passes; reads block again.
+ * 1 with *ret, 0 if there is no such file, negative errno with a message.
+ */
+static int open_candidate(const char *dir, const char *machine, bool trusted, struct settings_file *ret,
+                          char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
+        FILE *f;
+        int flags;
 
-        if (asprintf(&p, "%s/%s.nspawn", dir, machine) < 0)
+        if (asprintf(&path, "%s/%s.nspawn", dir, machine) < 0)
                 return -ENOMEM;
-        if (stat(p, &st) < 0) {
-                if (errno == ENOENT || errno == ENOTDIR)
-                        return 0;
-                return negative_errno();
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (trusted ? 0 : O_NOFOLLOW));
+        if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+                return 0;
+        if (fd < 0 && errno == ELOOP && !trusted)
+                return error_setf(
+                        ret_error, -ELOOP,
+                        "Refusing settings file %s: a symbolic link next to the image is not followed.",
+                        path);
+        if (fd < 0) {
+                int r = negative_errno();
+                return error_setf(ret_error, r, "Failed to open settings file %s: %s", path, strerror(-r));
         }
-        *ret_path = TAKE_PTR(p);
+        if (fstat(fd, &st) < 0) {
+                int r = negative_errno();
+                return error_setf(ret_error, r, "Failed to stat settings file %s: %s", path, strerror(-r));
+        }
+        if (!S_ISREG(st.st_mode))
+                return error_setf(ret_error, -EBADF, "Refusing settings file %s: %s, not a regular file.",
+                                  path, file_type(st.st_mode));
+        if (st.st_size > (off_t) SETTINGS_FILE_MAX)
+                return error_setf(ret_error, -EFBIG, "Refusing settings file %s: larger than %u KiB.", path,
+                                  SETTINGS_FILE_MAX / 1024);
+
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+                int r = negative_errno();
+                return error_setf(ret_error, r, "Failed to read settings file %s: %s", path, strerror(-r));
+        }
+        f = fdopen(fd, "r");
+        if (!f)
+                return -ENOMEM;
+        TAKE_FD(fd);
+        *ret = (struct settings_file){.f = f, .path = TAKE_PTR(path), .trusted = trusted};
         return 1;
 }
 
-static int found(char *path, bool trusted, char **ret_path, bool *ret_trusted) {
-        if (ret_path)
-                *ret_path = path;
-        else
-                free(path);
-        if (ret_trusted)
-                *ret_trusted = trusted;
-        return 1;
-}
-
-int settings_file_find_in(const char *const *trusted_dirs, const char *machine, const char *image_dir,
-                          char **ret_path, bool *ret_trusted) {
-        _cleanup_free_ char *path = NULL, *parent = NULL;
+int settings_file_open_in(const char *const *trusted_dirs, const char *machine, const char *image_dir,
+                          struct settings_file *ret, char **ret_error) {
+        _cleanup_free_ char *parent = NULL;
         int r;
 
         /* The name becomes a file name: nothing that could climb out of the directory. */
         if (isempty(machine) || strchr(machine, '/') || streq(machine, ".") || streq(machine, ".."))
-                return -EINVAL;
+                return error_setf(ret_error, -EINVAL, "Invalid machine name for a settings file.");
 
         for (size_t i = 0; trusted_dirs && trusted_dirs[i]; i++) {
-                r = probe(trusted_dirs[i], machine, &path);
+                r = open_candidate(trusted_dirs[i], machine, true, ret, ret_error);
                 if (r != 0)
-                        return r < 0 ? r : found(TAKE_PTR(path), true, ret_path, ret_trusted);
+                        return r;
         }
 
         if (isempty(image_dir))
@@ -420,14 +377,12 @@ int settings_file_find_in(const char *const *trusted_dirs, const char *machine, 
         r = parent_dir(image_dir, &parent);
         if (r <= 0)
                 return r;
-        r = probe(parent, machine, &path);
-        if (r <= 0)
-                return r;
-        return found(TAKE_PTR(path), false, ret_path, ret_trusted);
+        return open_candidate(parent, machine, false, ret, ret_error);
 }
 
-int settings_file_find(const char *machine, const char *image_dir, char **ret_path, bool *ret_trusted) {
+int settings_file_open(const char *machine, const char *image_dir, struct settings_file *ret,
+                       char **ret_error) {
         static const char *const trusted[] = {"/etc/systemd/nspawn", "/run/systemd/nspawn", NULL};
 
-        return settings_file_find_in(trusted, machine, image_dir, ret_path, ret_trusted);
+        return settings_file_open_in(trusted, machine, image_dir, ret, ret_error);
 }

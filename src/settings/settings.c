@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "settings.h"
 
-#include <linux/capability.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -419,7 +418,7 @@ static const struct setting_desc setting_table[_SETTING_MAX] = {
 };
 
 static const struct setting_desc *setting_desc(enum setting_id id) {
-        if (id < 0 || id >= _SETTING_MAX || !setting_table[id].name)
+        if (!setting_id_valid(id) || !setting_table[id].name)
                 return NULL;
         return &setting_table[id];
 }
@@ -500,7 +499,7 @@ void settings_merge(struct settings *dst, struct settings *file, bool trusted, b
         struct settings defaults;
 
         settings_init(&defaults);
-        for (int id = 0; id < _SETTING_MAX; id++) {
+        for (int id = SETTING_NONE + 1; id < _SETTING_MAX; id++) {
                 const struct setting_desc *d = setting_desc(id);
                 uint64_t bit = SETTING_BIT(id);
                 bool moved;
@@ -522,18 +521,6 @@ int settings_kill_signal(const struct settings *s) {
         if (s->kill_signal > 0)
                 return s->kill_signal;
         return s->start_mode == START_BOOT ? SIGRTMIN + 3 : 0;
-}
-
-/* The set the payload keeps before the host's bounding set is applied (as caps_compute()). */
-static uint64_t caps_retained(const struct settings *s) {
-        uint64_t keep;
-
-        if (s->caps_all)
-                return UINT64_MAX & ~s->caps_drop;
-        keep = caps_default_set() | s->caps_add;
-        if (s->private_network)
-                keep |= UINT64_C(1) << CAP_NET_ADMIN;
-        return keep & ~s->caps_drop;
 }
 
 struct settings_check {
@@ -574,7 +561,7 @@ static bool check_ports(const struct settings *s) {
         return s->expose_ports && !s->private_network;
 }
 static bool check_ambient_covered(const struct settings *s) {
-        return (s->caps_ambient & caps_retained(s)) != s->caps_ambient;
+        return (s->caps_ambient & caps_wanted(s)) != s->caps_ambient;
 }
 static bool check_ambient_boot(const struct settings *s) {
         return s->caps_ambient && s->start_mode == START_BOOT;
@@ -613,74 +600,107 @@ int settings_validate(const struct settings *s, char **ret_error) {
 
 /* ---- enum <-> string ---- */
 
-static int string_table_find(const char *const *table, size_t n, const char *s) {
+const char *enum_names_get(const struct enum_names *t, int i) {
+        return i >= 0 && (size_t) i < t->n ? t->names[i] : NULL;
+}
+
+int enum_names_find(const struct enum_names *t, const char *s) {
         if (!s)
                 return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
+        for (size_t i = 0; i < t->n; i++)
+                if (t->names[i] && streq(t->names[i], s))
                         return (int) i;
         return -EINVAL;
 }
 
-static const char *string_table_get(const char *const *table, size_t n, int i) {
-        return i >= 0 && (size_t) i < n ? table[i] : NULL;
+const char *enum_names_expected(const struct enum_names *t) {
+        size_t len, left = 0;
+
+        if (t->expected[0])
+                return t->expected;
+        for (size_t i = 0; i < t->n; i++)
+                left += t->names[i] != NULL;
+        len = (size_t) snprintf(t->expected, ENUM_EXPECTED_MAX, "expected");
+        for (size_t i = 0; i < t->n && len < ENUM_EXPECTED_MAX; i++) {
+                if (!t->names[i])
+                        continue;
+                left--;
+                len += (size_t) snprintf(t->expected + len, ENUM_EXPECTED_MAX - len, "%s%s",
+                                         len == strlen("expected") ? " "
+                                         : left == 0               ? " or "
+                                                                   : ", ",
+                                         t->names[i]);
+        }
+        return t->expected;
 }
 
-#define STRING_TABLE(name, type, ...)                                                                       \
-        static const char *const name##_table[] = {__VA_ARGS__};                                            \
-        const char *name##_to_string(type m) {                                                              \
-                return string_table_get(name##_table, ELEMENTSOF(name##_table), (int) m);                   \
-        }                                                                                                   \
-        static int name##_lookup(const char *s) {                                                           \
-                return string_table_find(name##_table, ELEMENTSOF(name##_table), s);                        \
+/* The table of enum TYPE (values 0 … max-1), and its to_string(); every value has a slot. */
+#define ENUM_NAMES(name, type, max, ...)                                                                    \
+        static const char *const name##_strings[] = {__VA_ARGS__};                                          \
+        _Static_assert(ELEMENTSOF(name##_strings) == (max), "a value of enum " #type " has no slot");       \
+        static char name##_expected[ENUM_EXPECTED_MAX];                                                     \
+        const struct enum_names name##_names = {name##_strings, ELEMENTSOF(name##_strings),                 \
+                                                name##_expected};                                           \
+        const char *name##_to_string(enum type m) {                                                         \
+                return enum_names_get(&name##_names, (int) m);                                              \
         }
 
-STRING_TABLE(console_mode,
-             enum console_mode, [CONSOLE_INTERACTIVE] = "interactive", [CONSOLE_READ_ONLY] = "read-only",
-             [CONSOLE_PASSIVE] = "passive", [CONSOLE_PIPE] = "pipe", [CONSOLE_AUTOPIPE] = "autopipe")
-STRING_TABLE(volatile_mode, enum volatile_mode, [VOLATILE_NO] = "no", [VOLATILE_YES] = "yes",
-             [VOLATILE_STATE] = "state", [VOLATILE_OVERLAY] = "overlay")
-STRING_TABLE(link_journal, enum link_journal, [LINK_JOURNAL_NO] = "no", [LINK_JOURNAL_AUTO] = "auto",
-             [LINK_JOURNAL_GUEST] = "guest", [LINK_JOURNAL_HOST] = "host",
-             [LINK_JOURNAL_TRY_GUEST] = "try-guest", [LINK_JOURNAL_TRY_HOST] = "try-host")
-STRING_TABLE(
-        resolv_conf, enum resolv_conf, [RESOLV_CONF_OFF] = "off", [RESOLV_CONF_COPY_HOST] = "copy-host",
+ENUM_NAMES(console_mode, console_mode,
+           _CONSOLE_MODE_MAX, [CONSOLE_INTERACTIVE] = "interactive", [CONSOLE_READ_ONLY] = "read-only",
+           [CONSOLE_PASSIVE] = "passive", [CONSOLE_PIPE] = "pipe", [CONSOLE_AUTOPIPE] = "autopipe")
+ENUM_NAMES(volatile_mode, volatile_mode, _VOLATILE_MODE_MAX, [VOLATILE_NO] = "no", [VOLATILE_YES] = "yes",
+           [VOLATILE_STATE] = "state", [VOLATILE_OVERLAY] = "overlay")
+ENUM_NAMES(link_journal, link_journal, _LINK_JOURNAL_MAX, [LINK_JOURNAL_NO] = "no",
+           [LINK_JOURNAL_AUTO] = "auto", [LINK_JOURNAL_GUEST] = "guest", [LINK_JOURNAL_HOST] = "host",
+           [LINK_JOURNAL_TRY_GUEST] = "try-guest", [LINK_JOURNAL_TRY_HOST] = "try-host")
+ENUM_NAMES(
+        resolv_conf, resolv_conf,
+        _RESOLV_CONF_MAX, [RESOLV_CONF_OFF] = "off", [RESOLV_CONF_COPY_HOST] = "copy-host",
         [RESOLV_CONF_COPY_STATIC] = "copy-static", [RESOLV_CONF_COPY_UPLINK] = "copy-uplink",
         [RESOLV_CONF_COPY_STUB] = "copy-stub", [RESOLV_CONF_REPLACE_HOST] = "replace-host",
         [RESOLV_CONF_REPLACE_STATIC] = "replace-static", [RESOLV_CONF_REPLACE_UPLINK] = "replace-uplink",
         [RESOLV_CONF_REPLACE_STUB] = "replace-stub", [RESOLV_CONF_BIND_HOST] = "bind-host",
         [RESOLV_CONF_BIND_STATIC] = "bind-static", [RESOLV_CONF_BIND_UPLINK] = "bind-uplink",
         [RESOLV_CONF_BIND_STUB] = "bind-stub", [RESOLV_CONF_DELETE] = "delete", [RESOLV_CONF_AUTO] = "auto")
-STRING_TABLE(timezone_mode,
-             enum timezone_mode, [TIMEZONE_OFF] = "off", [TIMEZONE_COPY] = "copy", [TIMEZONE_BIND] = "bind",
-             [TIMEZONE_SYMLINK] = "symlink", [TIMEZONE_DELETE] = "delete", [TIMEZONE_AUTO] = "auto")
-STRING_TABLE(user_ns_ownership,
-             enum user_ns_ownership, [USER_NS_OWNERSHIP_OFF] = "off", [USER_NS_OWNERSHIP_CHOWN] = "chown",
-             [USER_NS_OWNERSHIP_MAP] = "map", [USER_NS_OWNERSHIP_AUTO] = "auto")
+ENUM_NAMES(timezone_mode, timezone_mode,
+           _TIMEZONE_MAX, [TIMEZONE_OFF] = "off", [TIMEZONE_COPY] = "copy", [TIMEZONE_BIND] = "bind",
+           [TIMEZONE_SYMLINK] = "symlink", [TIMEZONE_DELETE] = "delete", [TIMEZONE_AUTO] = "auto")
+ENUM_NAMES(user_ns_ownership, user_ns_ownership,
+           _USER_NS_OWNERSHIP_MAX, [USER_NS_OWNERSHIP_OFF] = "off", [USER_NS_OWNERSHIP_CHOWN] = "chown",
+           [USER_NS_OWNERSHIP_MAP] = "map", [USER_NS_OWNERSHIP_AUTO] = "auto")
+ENUM_NAMES(settings_mode, settings_mode, _SETTINGS_MODE_MAX, [SETTINGS_YES] = "yes", [SETTINGS_NO] = "no",
+           [SETTINGS_TRUSTED] = "trusted", [SETTINGS_OVERRIDE] = "override")
 
 int console_mode_from_string(const char *s) {
-        return console_mode_lookup(s);
+        return enum_names_find(&console_mode_names, s);
 }
 
 int volatile_mode_from_string(const char *s) {
         int b = parse_boolean(s);
         if (b >= 0)
                 return b ? VOLATILE_YES : VOLATILE_NO;
-        return volatile_mode_lookup(s);
+        return enum_names_find(&volatile_mode_names, s);
 }
 
 int link_journal_from_string(const char *s) {
-        return link_journal_lookup(s);
+        return enum_names_find(&link_journal_names, s);
 }
 
 int resolv_conf_from_string(const char *s) {
-        return resolv_conf_lookup(s);
+        return enum_names_find(&resolv_conf_names, s);
 }
 
 int timezone_mode_from_string(const char *s) {
-        return timezone_mode_lookup(s);
+        return enum_names_find(&timezone_mode_names, s);
 }
 
 int user_ns_ownership_from_string(const char *s) {
-        return user_ns_ownership_lookup(s);
+        return enum_names_find(&user_ns_ownership_names, s);
+}
+
+int settings_mode_from_string(const char *s) {
+        int b = parse_boolean(s);
+        if (b >= 0)
+                return b ? SETTINGS_YES : SETTINGS_NO;
+        return enum_names_find(&settings_mode_names, s);
 }

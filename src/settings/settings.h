@@ -125,7 +125,12 @@ struct custom_mount {
                               temporary) */
 };
 
+/*
+ * What a source (command line, file) assigned is a bit per setting in set_mask. SETTING_NONE is 0,
+ * so an option row that names no setting (-M, --keep-unit, …) belongs to none by default.
+ */
 enum setting_id {
+        SETTING_NONE,       /* option rows that belong to no setting; has no bit */
         SETTING_START_MODE, /* boot, as_pid2 and parameters */
         SETTING_ENVIRONMENT,
         SETTING_USER,
@@ -160,10 +165,15 @@ enum setting_id {
         SETTING_RLIMIT_FIRST,
         SETTING_RLIMIT_LAST = SETTING_RLIMIT_FIRST + RLIMIT_NLIMITS - 1,
         _SETTING_MAX,
-        _SETTING_INVALID = -EINVAL, /* option rows that belong to no setting (-M, --keep-unit …) */
 };
 
+/* set_mask is a uint64_t: a 64th setting must widen it (the build stops here until then). */
+_Static_assert(_SETTING_MAX <= 64, "enum setting_id outgrew struct settings.set_mask");
 #define SETTING_BIT(id) (UINT64_C(1) << (id))
+/* A setting with a bit: not SETTING_NONE, not out of range. */
+static inline bool setting_id_valid(int id) {
+        return id > SETTING_NONE && id < _SETTING_MAX;
+}
 
 struct settings {
         uint64_t set_mask; /* SETTING_BIT(id) for each setting this source assigned */
@@ -310,7 +320,30 @@ int settings_validate(const struct settings *s, char **ret_error);
 int custom_mount_parse(enum custom_mount_type type, bool read_only, const char *spec,
                        struct custom_mount *ret, const char **ret_reason);
 
-/* Enum <-> string, with systemd's spellings. from_string returns -EINVAL if unknown. */
+/*
+ * Enum <-> string, with systemd's spellings: one table per enum, indexed by the enum's values
+ * (NULL: a value without a spelling, e.g. CONSOLE_AUTO). Everything else takes the spellings from
+ * it: the X_to_string()/X_from_string() functions, the option rows' value lists (--X=help, the
+ * bash completion, the man page) and the parsers' "expected ..." reasons.
+ */
+struct enum_names {
+        const char *const *names;
+        size_t n;
+        char *expected; /* ENUM_EXPECTED_MAX bytes for enum_names_expected(), filled on first use */
+};
+#define ENUM_EXPECTED_MAX 256
+
+extern const struct enum_names console_mode_names, volatile_mode_names, link_journal_names,
+        resolv_conf_names, timezone_mode_names, user_ns_ownership_names, settings_mode_names;
+
+/* The spelling of value i, NULL if it has none. */
+const char *enum_names_get(const struct enum_names *t, int i);
+/* The value spelled s (exactly, as systemd), -EINVAL if none. */
+int enum_names_find(const struct enum_names *t, const char *s);
+/* "expected no, yes, state or overlay": a static string, for a parser's *ret_reason. */
+const char *enum_names_expected(const struct enum_names *t);
+
+/* from_string returns -EINVAL if unknown. */
 const char *console_mode_to_string(enum console_mode m);
 int console_mode_from_string(const char *s);
 const char *volatile_mode_to_string(enum volatile_mode m);
@@ -323,3 +356,5 @@ const char *timezone_mode_to_string(enum timezone_mode m);
 int timezone_mode_from_string(const char *s);
 const char *user_ns_ownership_to_string(enum user_ns_ownership m);
 int user_ns_ownership_from_string(const char *s);
+const char *settings_mode_to_string(enum settings_mode m);
+int settings_mode_from_string(const char *s); /* also accepts booleans */

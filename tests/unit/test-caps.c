@@ -140,6 +140,30 @@ static void test_compute(void **state) {
         assert_true(caps_compute(&s, UINT64_MAX, NULL) & BIT(CAP_NET_BIND_SERVICE));
 }
 
+/* caps_compute() is caps_wanted() cut to the host's bounding set, for every kind of setting. */
+static void test_wanted(void **state) {
+        static const uint64_t hosts[] = {UINT64_MAX, UINT64_C(0xfdecafff), UINT64_C(0x1fffeffffff), 0};
+        struct settings s = {};
+
+        for (unsigned v = 0; v < 64; v++) {
+                uint64_t wanted, missing;
+
+                s.private_network = v & 1;
+                s.caps_all = v & 2;
+                s.caps_add = v & 4 ? BIT(CAP_SYS_TIME) | BIT(CAP_BPF) : 0;
+                s.caps_drop = v & 8 ? BIT(CAP_SYS_ADMIN) | BIT(CAP_NET_ADMIN) : 0;
+                s.userns_mode = v & 16 ? USER_NS_PICK : USER_NS_NO;
+                wanted = caps_wanted(&s);
+                assert_false(wanted & s.caps_drop);
+                assert_int_equal(!!(wanted & BIT(CAP_NET_BIND_SERVICE)),
+                                 !s.userns_mode || s.private_network);
+                for (size_t h = 0; h < ELEMENTSOF(hosts); h++) {
+                        assert_int_equal(caps_compute(&s, hosts[h], &missing), wanted & hosts[h]);
+                        assert_int_equal(missing, wanted & ~hosts[h]);
+                }
+        }
+}
+
 static void test_current_bounding(void **state) {
         uint64_t b = caps_current_bounding();
 
@@ -313,6 +337,7 @@ int main(void) {
                 cmocka_unit_test(test_default_set),
                 cmocka_unit_test(test_list_parse),
                 cmocka_unit_test(test_compute),
+                cmocka_unit_test(test_wanted),
                 cmocka_unit_test(test_current_bounding),
                 cmocka_unit_test(test_apply_root),
                 cmocka_unit_test(test_apply_user_ambient),

@@ -131,10 +131,9 @@ static void test_table_unique(void **state) {
                 assert_true(a->name || a->short_name || a->key);
                 assert_true(!a->key == !a->section);
                 assert_true(a->group >= 0 && a->group < _GROUP_MAX);
-                assert_true(a->setting == _SETTING_INVALID ||
-                            (a->setting >= 0 && a->setting < _SETTING_MAX));
+                assert_true(a->setting == SETTING_NONE || setting_id_valid(a->setting));
                 if (a->key)
-                        assert_true(a->setting >= 0); /* file keys must be mergeable */
+                        assert_true(setting_id_valid(a->setting)); /* file keys must be mergeable */
                 if (a->arg == ARG_NONE)
                         assert_null(a->metavar);
                 for (size_t j = 0; j < i; j++) {
@@ -598,6 +597,54 @@ static void test_help_values(void **state) {
         settings_done(&s);
 }
 
+/* Rows of an enum list the enum's own table, in its order: --X=help, the completion and the man page
+ * all come from option_values_text(). A help text that spells the values out ("one of …") agrees. */
+static void test_enum_rows(void **state) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < option_table_size; i++) {
+                const struct option_def *o = &option_table[i];
+                _cleanup_free_ char *text = NULL, *want = NULL;
+                const char *one_of;
+                size_t len = 0;
+
+                if (!o->values)
+                        continue;
+                n++;
+                assert_null(o->completion); /* one list per row */
+                assert_true(option_has_value_list(o));
+                for (size_t v = 0; v < o->values->n; v++) {
+                        const char *name = o->values->names[v];
+                        if (!name)
+                                continue;
+                        want = realloc(want, len + strlen(name) + 2);
+                        assert_non_null(want);
+                        len += (size_t) sprintf(want + len, "%s\n", name);
+                }
+                text = option_values_text(o);
+                assert_string_equal(text, want);
+
+                one_of = o->help ? strstr(o->help, ", one of ") : NULL;
+                if (one_of) {
+                        for (char *p = want; *p; p++)
+                                if (*p == '\n')
+                                        *p = ',';
+                        want[len - 1] = 0;
+                        for (const char *h = one_of + strlen(", one of "), *w = want; *h || *w; h++, w++) {
+                                if (*h == ' ')
+                                        h++;
+                                assert_int_equal(*h, *w);
+                        }
+                }
+        }
+        assert_int_equal(n, 7); /* settings, volatile, private-users-ownership, resolv-conf, timezone,
+                                   link-journal, console */
+        assert_ptr_equal(option_find_long("link-journal")->values, &link_journal_names);
+        assert_ptr_equal(option_find_key("Exec", "ResolvConf")->values, &resolv_conf_names);
+        assert_false(option_has_value_list(option_find_long("bind")));
+        assert_true(option_has_value_list(option_find_long("notify-ready")));
+}
+
 static void test_help_text(void **state) {
         static const char *const headings[] = {
                 "Image:",        "Execution:",   "System Identity:", "Properties:",  "User Namespacing:",
@@ -690,6 +737,130 @@ static void test_file_source(void **state) {
         settings_done(&s);
 }
 
+/* One wording for both front-ends: the same failure of the same row reads the same, named as
+ * "--option" on the command line and "Key=" in a file, the file's text quoted. */
+static void test_error_wording(void **state) {
+        static const struct {
+                const char *key, *value;
+                int r;
+                const char *reason, *cli, *file;
+        } cases[] = {
+                {"Zone", "z", -EOPNOTSUPP, NULL, "Option --network-zone is not supported yet.",
+                 "Zone= is not supported yet."},
+                {"Bind", "/a:/b:idmap", -EOPNOTSUPP, "idmapped",
+                 "Option --bind=/a:/b:idmap is not supported yet.",
+                 "Bind=/a:/b:idmap is not supported yet."},
+                {"PrivateUsersOwnership", "map", -EOPNOTSUPP, NULL,
+                 "Option --private-users-ownership=map is not supported yet.",
+                 "PrivateUsersOwnership=map is not supported yet."},
+                {"Volatile", "x", -EINVAL, "expected no, yes, state or overlay",
+                 "Invalid value 'x' for --volatile: expected no, yes, state or overlay.",
+                 "Invalid value 'x' for Volatile=: expected no, yes, state or overlay."},
+                {"Hostname", "x", -EINVAL, NULL, "Invalid value 'x' for --hostname.",
+                 "Invalid value 'x' for Hostname=."},
+                {"Hostname", "x", -ERANGE, NULL,
+                 "Invalid value 'x' for --hostname: Numerical result out of range.",
+                 "Invalid value 'x' for Hostname=: Numerical result out of range."},
+                {"Hostname", "x", -ENOMEM, NULL, "Out of memory.", "Out of memory."},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const struct option_def *o = NULL;
+                char *msg = NULL;
+                int want = cases[i].r == -EOPNOTSUPP || cases[i].r == -ENOMEM ? cases[i].r : -EINVAL;
+
+                for (size_t j = 0; j < option_table_size && !o; j++)
+                        if (streq_ptr(option_table[j].key, cases[i].key))
+                                o = &option_table[j];
+                assert_non_null(o);
+                assert_int_equal(
+                        option_error(o, SOURCE_CLI, cases[i].value, cases[i].r, cases[i].reason, &msg),
+                        want);
+                assert_string_equal(msg, cases[i].cli);
+                free(msg);
+                assert_int_equal(
+                        option_error(o, SOURCE_FILE, cases[i].value, cases[i].r, cases[i].reason, &msg),
+                        want);
+                assert_string_equal(msg, cases[i].file);
+                free(msg);
+        }
+}
+
+/* A file's text in a message: bounded, escaped. */
+static void test_quote(void **state) {
+        char buf[OPTION_QUOTE_SIZE], long_[3 * OPTION_QUOTE_MAX], all_bad[OPTION_QUOTE_MAX + 2];
+
+        assert_string_equal(option_quote("", buf), "");
+        assert_string_equal(option_quote("plain /path:x", buf), "plain /path:x");
+        assert_string_equal(option_quote("a\033[2Jb\tc\x7f\xc3\xa9", buf),
+                            "a\\x1b[2Jb\\x09c\\x7f\\xc3\\xa9");
+
+        memset(long_, 'x', sizeof(long_) - 1);
+        long_[sizeof(long_) - 1] = 0;
+        option_quote(long_, buf);
+        assert_int_equal(strlen(buf), OPTION_QUOTE_MAX + 3);
+        assert_string_equal(buf + OPTION_QUOTE_MAX, "...");
+        long_[OPTION_QUOTE_MAX] = 0; /* exactly the limit: not cut */
+        assert_string_equal(option_quote(long_, buf), long_);
+
+        memset(all_bad, '\001', sizeof(all_bad) - 1); /* the worst case fits the buffer */
+        all_bad[sizeof(all_bad) - 1] = 0;
+        option_quote(all_bad, buf);
+        assert_int_equal(strlen(buf), 4 * OPTION_QUOTE_MAX + 3);
+}
+
+/* "Key=" (empty) in a file: rows with a reset function forget the list, and the setting counts as
+ * unset again when the key alone feeds it; the same value on the command line is parsed as usual. */
+static void test_file_reset(void **state) {
+        struct settings s;
+        size_t n_reset = 0;
+
+        for (size_t i = 0; i < option_table_size; i++)
+                if (option_table[i].reset) {
+                        assert_non_null(option_table[i].key); /* only files reset */
+                        n_reset++;
+                }
+        assert_int_equal(n_reset, 11);
+
+        settings_init(&s);
+        assert_int_equal(apply_key(&s, "Exec", "SystemCallFilter", "@clock"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "SystemCallFilter", "~@mount"), 0);
+        assert_non_null(s.syscall_allow);
+        assert_non_null(s.syscall_deny);
+        assert_int_equal(apply_key(&s, "Exec", "SystemCallFilter", ""), 0);
+        assert_null(s.syscall_allow);
+        assert_null(s.syscall_deny);
+        assert_false(s.set_mask & SETTING_BIT(SETTING_SYSCALL_FILTER));
+
+        assert_int_equal(apply_key(&s, "Exec", "Personality", "x86"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "Personality", ""), 0);
+        assert_int_equal(s.personality, PERSONALITY_INVALID);
+        assert_false(s.set_mask & SETTING_BIT(SETTING_PERSONALITY));
+
+        assert_int_equal(apply_key(&s, "Exec", "CPUAffinity", "0-1"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "CPUAffinity", ""), 0);
+        assert_null(s.cpu_set);
+        assert_false(s.set_mask & SETTING_BIT(SETTING_CPU_AFFINITY));
+
+        /* Parameters= shares its setting with Boot=: the list goes, the bit stays. */
+        assert_int_equal(apply_key(&s, "Exec", "Boot", "yes"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "Parameters", "a b"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "Parameters", ""), 0);
+        assert_null(s.parameters);
+        assert_int_equal(s.start_mode, START_BOOT);
+        assert_true(s.set_mask & SETTING_BIT(SETTING_START_MODE));
+
+        /* Keys without a reset still parse an empty value. */
+        assert_int_equal(apply_key(&s, "Exec", "KillSignal", ""), -EINVAL);
+        settings_done(&s);
+
+        /* The command line has no such rule. */
+        PARSE_OK(&s, "--system-call-filter=@clock", "--personality=x86");
+        parse_fails(-EINVAL, "Invalid value '' for --personality", "--personality=", NULL);
+        parse_fails(-EINVAL, "Invalid value '' for --setenv", "--setenv=", NULL);
+        settings_done(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table_unique),
@@ -707,8 +878,12 @@ int main(void) {
                 cmocka_unit_test(test_stop_at_first_non_option),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_help_values),
+                cmocka_unit_test(test_enum_rows),
                 cmocka_unit_test(test_help_text),
                 cmocka_unit_test(test_file_source),
+                cmocka_unit_test(test_error_wording),
+                cmocka_unit_test(test_quote),
+                cmocka_unit_test(test_file_reset),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
+#include "options.h"
 #include "settings-file.h"
 #include "settings.h"
 #include "strv.h"
+#include "test-util.h"
 
 struct warnings {
         char **messages; /* "LINE: message" */
@@ -167,6 +170,43 @@ static void test_not_supported(void **state) {
                      "test.nspawn:2: Bind=/a:/b:idmap is not supported yet.");
 }
 
+/* The file's text in messages: at most OPTION_QUOTE_MAX bytes, control characters escaped — a file
+ * that is not configuration (or a hostile one) is never echoed back in full. */
+static void test_messages_bounded(void **state) {
+        char text[600], want[300], x80[OPTION_QUOTE_MAX + 1];
+        struct warnings w = {};
+        struct settings s;
+
+        memset(x80, 'x', OPTION_QUOTE_MAX);
+        x80[OPTION_QUOTE_MAX] = 0;
+
+        snprintf(text, sizeof(text), "[Exec]\n%s%s\n", x80, "SECRET-REST-OF-LINE");
+        snprintf(want, sizeof(want), "test.nspawn:2: Missing '=' in '%s...'.", x80);
+        expect_error(text, -EBADMSG, want);
+
+        snprintf(text, sizeof(text), "[Exec]\nHostname=%s%s\n", x80, "SECRET");
+        snprintf(want, sizeof(want),
+                 "test.nspawn:2: Invalid value '%s...' for Hostname=: not a valid hostname.", x80);
+        expect_error(text, -EINVAL, want);
+
+        snprintf(text, sizeof(text), "[Files]\nBind=/%s:/b:idmap\n", x80);
+        snprintf(want, sizeof(want), "test.nspawn:2: Bind=/%.*s... is not supported yet.",
+                 OPTION_QUOTE_MAX - 1, x80);
+        expect_error(text, -EOPNOTSUPP, want);
+
+        expect_error("[Exec]\nHostname\033]0;pwned\007\n", -EBADMSG,
+                     "test.nspawn:2: Missing '=' in 'Hostname\\x1b]0;pwned\\x07'.");
+        expect_error("[Exec\033[2J\n", -EBADMSG, "test.nspawn:1: Invalid section header '[Exec\\x1b[2J'.");
+
+        settings_init(&s);
+        assert_int_equal(parse_text("[Bo\033gus]\n[Exec]\nK\033ey=1\n", &s, &w, NULL), 0);
+        assert_int_equal(strv_length(w.messages), 2);
+        assert_string_equal(w.messages[0], "1: Unknown section [Bo\\x1bgus], ignoring.");
+        assert_string_equal(w.messages[1], "3: Unknown key 'K\\x1bey' in section [Exec], ignoring.");
+        strv_free(w.messages);
+        settings_done(&s);
+}
+
 static void test_nul_byte(void **state) {
         static const char text[] = "[Exec]\nHostname=a\0b\n";
         _cleanup_fclose_ FILE *f = fmemopen((void *) text, sizeof(text) - 1, "r");
@@ -180,8 +220,9 @@ static void test_nul_byte(void **state) {
         settings_done(&s);
 }
 
-static void test_line_too_long(void **state) {
-        const size_t n = 2 * 1024 * 1024;
+/* The size bound holds for any stream, e.g. a file that grew after it was opened. */
+static void test_file_too_large(void **state) {
+        const size_t n = SETTINGS_FILE_MAX;
         _cleanup_free_ char *text = malloc(n + 32);
         _cleanup_free_ char *error = NULL;
         struct settings s;
@@ -191,8 +232,8 @@ static void test_line_too_long(void **state) {
         memset(text + strlen(text), 'a', n);
         text[n + 16] = 0;
         settings_init(&s);
-        assert_int_equal(parse_text(text, &s, NULL, &error), -ENOBUFS);
-        assert_string_equal(error, "test.nspawn:3: Line too long.");
+        assert_int_equal(parse_text(text, &s, NULL, &error), -EFBIG);
+        assert_string_equal(error, "test.nspawn:3: File larger than 64 KiB.");
         settings_done(&s);
 }
 
@@ -389,118 +430,221 @@ static void test_override_untrusted_still_guarded(void **state) {
         settings_done(&file);
 }
 
-/* --- search order --- */
+/* --- search order and safe open --- */
 
-static char scratch[] = "/tmp/test-settings-file-XXXXXX";
+TEST_SCRATCH_DIR(scratch, "/tmp/test-settings-file-XXXXXX")
 
-static void touch(const char *rel) {
-        _cleanup_free_ char *p = NULL;
-        FILE *f;
+static char *scratch_path(const char *rel) {
+        char *p = NULL;
 
         assert_int_not_equal(asprintf(&p, "%s/%s", scratch, rel), -1);
-        f = fopen(p, "w");
+        return p;
+}
+
+static void write_rel(const char *rel, const char *text) {
+        _cleanup_free_ char *p = scratch_path(rel);
+        FILE *f = fopen(p, "w");
+
         assert_non_null(f);
-        fclose(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void touch(const char *rel) {
+        write_rel(rel, "");
 }
 
 static void mkdir_rel(const char *rel) {
-        _cleanup_free_ char *p = NULL;
+        _cleanup_free_ char *p = scratch_path(rel);
 
-        assert_int_not_equal(asprintf(&p, "%s/%s", scratch, rel), -1);
         assert_int_equal(mkdir(p, 0755), 0);
 }
 
 static void unlink_rel(const char *rel) {
-        _cleanup_free_ char *p = NULL;
+        _cleanup_free_ char *p = scratch_path(rel);
 
-        assert_int_not_equal(asprintf(&p, "%s/%s", scratch, rel), -1);
         assert_int_equal(unlink(p), 0);
 }
 
-static void expect_found(const char *const *dirs, const char *image, const char *want_rel,
-                         bool want_trusted) {
-        _cleanup_free_ char *path = NULL, *want = NULL;
-        bool trusted = !want_trusted;
+static void symlink_rel(const char *target, const char *rel) {
+        _cleanup_free_ char *p = scratch_path(rel);
 
-        assert_int_equal(settings_file_find_in(dirs, "foo", image, &path, &trusted), 1);
-        assert_int_not_equal(asprintf(&want, "%s/%s", scratch, want_rel), -1);
-        assert_string_equal(path, want);
-        assert_int_equal(trusted, want_trusted);
+        assert_int_equal(symlink(target, p), 0);
 }
 
-static void test_find_order(void **state) {
-        _cleanup_free_ char *etc = NULL, *run = NULL, *image = NULL, *image_slash = NULL;
-        char *path = (char *) "untouched";
-        bool trusted = true;
+static void mkfifo_rel(const char *rel) {
+        _cleanup_free_ char *p = scratch_path(rel);
 
-        assert_non_null(mkdtemp(scratch));
+        assert_int_equal(mkfifo(p, 0644), 0);
+}
+
+/* The trusted "etc" and "run" and the image "machines/foo" in the scratch tree. */
+struct tree {
+        char *etc, *run, *image;
+        const char *dirs[3];
+};
+
+static void tree_make(struct tree *t) {
         mkdir_rel("etc");
         mkdir_rel("run");
         mkdir_rel("machines");
         mkdir_rel("machines/foo");
-        assert_int_not_equal(asprintf(&etc, "%s/etc", scratch), -1);
-        assert_int_not_equal(asprintf(&run, "%s/run", scratch), -1);
-        assert_int_not_equal(asprintf(&image, "%s/machines/foo", scratch), -1);
-        assert_int_not_equal(asprintf(&image_slash, "%s/machines/foo//", scratch), -1);
-        const char *const dirs[] = {etc, run, NULL};
+        t->etc = scratch_path("etc");
+        t->run = scratch_path("run");
+        t->image = scratch_path("machines/foo");
+        t->dirs[0] = t->etc;
+        t->dirs[1] = t->run;
+        t->dirs[2] = NULL;
+}
 
-        /* Nothing anywhere: 0, out-parameters untouched. */
-        assert_int_equal(settings_file_find_in(dirs, "foo", image, &path, &trusted), 0);
-        assert_string_equal(path, "untouched");
-        assert_true(trusted);
+static void tree_remove(struct tree *t) {
+        _cleanup_free_ char *machines = scratch_path("machines");
+
+        assert_int_equal(rmdir(t->image), 0);
+        assert_int_equal(rmdir(machines), 0);
+        assert_int_equal(rmdir(t->etc), 0);
+        assert_int_equal(rmdir(t->run), 0);
+        free(t->etc);
+        free(t->run);
+        free(t->image);
+}
+
+static void expect_found(const char *const *dirs, const char *image, const char *want_rel,
+                         bool want_trusted) {
+        _cleanup_(settings_file_done) struct settings_file sf = {};
+        _cleanup_free_ char *want = scratch_path(want_rel);
+
+        assert_int_equal(settings_file_open_in(dirs, "foo", image, &sf, NULL), 1);
+        assert_non_null(sf.f);
+        assert_string_equal(sf.path, want);
+        assert_int_equal(sf.trusted, want_trusted);
+}
+
+/* Open must fail with r and a message naming the file and containing needle. */
+static void expect_refused(const char *const *dirs, const char *image, int r, const char *needle) {
+        struct settings_file sf = {.path = (char *) "untouched"};
+        _cleanup_free_ char *error = NULL;
+
+        assert_int_equal(settings_file_open_in(dirs, "foo", image, &sf, &error), r);
+        assert_null(sf.f);
+        assert_string_equal(sf.path, "untouched");
+        assert_non_null(error);
+        if (!strstr(error, needle) || !strstr(error, "foo.nspawn"))
+                fail_msg("'%s' does not contain '%s'", error, needle);
+}
+
+static void test_find_order(void **state) {
+        struct settings_file sf = {.path = (char *) "untouched"};
+        _cleanup_free_ char *image_slash = scratch_path("machines/foo//");
+        struct tree t;
+
+        tree_make(&t);
+
+        /* Nothing anywhere: 0, out-parameter untouched. */
+        assert_int_equal(settings_file_open_in(t.dirs, "foo", t.image, &sf, NULL), 0);
+        assert_string_equal(sf.path, "untouched");
 
         touch("machines/foo.nspawn");
-        expect_found(dirs, image, "machines/foo.nspawn", false);
-        expect_found(dirs, image_slash, "machines/foo.nspawn", false);
+        expect_found(t.dirs, t.image, "machines/foo.nspawn", false);
+        expect_found(t.dirs, image_slash, "machines/foo.nspawn", false);
         touch("run/foo.nspawn");
-        expect_found(dirs, image, "run/foo.nspawn", true);
+        expect_found(t.dirs, t.image, "run/foo.nspawn", true);
         touch("etc/foo.nspawn");
-        expect_found(dirs, image, "etc/foo.nspawn", true);
+        expect_found(t.dirs, t.image, "etc/foo.nspawn", true);
         unlink_rel("run/foo.nspawn");
-        expect_found(dirs, image, "etc/foo.nspawn", true);
+        expect_found(t.dirs, t.image, "etc/foo.nspawn", true);
         unlink_rel("etc/foo.nspawn");
 
         /* Another machine's file is not ours. */
-        assert_int_equal(settings_file_find_in(dirs, "bar", image, NULL, NULL), 0);
+        assert_int_equal(settings_file_open_in(t.dirs, "bar", t.image, &sf, NULL), 0);
         /* No image directory: only the trusted directories. */
-        assert_int_equal(settings_file_find_in(dirs, "foo", NULL, NULL, NULL), 0);
+        assert_int_equal(settings_file_open_in(t.dirs, "foo", NULL, &sf, NULL), 0);
         /* Names that would leave the directory are refused. */
-        assert_int_equal(settings_file_find_in(dirs, "../foo", image, NULL, NULL), -EINVAL);
-        assert_int_equal(settings_file_find_in(dirs, "", image, NULL, NULL), -EINVAL);
+        assert_int_equal(settings_file_open_in(t.dirs, "../foo", t.image, &sf, NULL), -EINVAL);
+        assert_int_equal(settings_file_open_in(t.dirs, "", t.image, &sf, NULL), -EINVAL);
 
         unlink_rel("machines/foo.nspawn");
-        assert_int_equal(rmdir(image), 0);
-        assert_int_equal(rmdir(etc), 0);
-        assert_int_equal(rmdir(run), 0);
-        *strrchr(image, '/') = 0;
-        assert_int_equal(rmdir(image), 0);
-        assert_int_equal(rmdir(scratch), 0);
+        tree_remove(&t);
+}
+
+/* Next to the image (anyone's download): a symlink is not followed, a FIFO, a directory or a huge
+ * file is refused — with an error, never skipped, and never a hang in open(). In /etc and /run a
+ * symlink to a regular file is the admin's and is followed, the rest is refused there too. */
+static void test_open_refuses(void **state) {
+        _cleanup_free_ char *target = scratch_path("target.nspawn"), *big = NULL;
+        _cleanup_(settings_file_done) struct settings_file sf = {};
+        struct tree t;
+        int fd;
+
+        tree_make(&t);
+        write_rel("target.nspawn", "[Exec]\nHostname=target\n");
+        alarm(20); /* a blocking open() would hang the test: fail it instead */
+
+        symlink_rel(target, "machines/foo.nspawn");
+        expect_refused(t.dirs, t.image, -ELOOP, "symbolic link");
+        unlink_rel("machines/foo.nspawn");
+        symlink_rel("/nonexistent", "machines/foo.nspawn"); /* dangling: still refused */
+        expect_refused(t.dirs, t.image, -ELOOP, "symbolic link");
+        unlink_rel("machines/foo.nspawn");
+
+        mkfifo_rel("machines/foo.nspawn");
+        expect_refused(t.dirs, t.image, -EBADF, "a FIFO, not a regular file");
+        unlink_rel("machines/foo.nspawn");
+        mkdir_rel("machines/foo.nspawn");
+        expect_refused(t.dirs, t.image, -EBADF, "a directory");
+        big = scratch_path("machines/foo.nspawn");
+        assert_int_equal(rmdir(big), 0);
+
+        /* The size bound: SETTINGS_FILE_MAX bytes pass, one more does not. */
+        touch("machines/foo.nspawn");
+        assert_int_equal(truncate(big, SETTINGS_FILE_MAX + 1), 0);
+        expect_refused(t.dirs, t.image, -EFBIG, "larger than 64 KiB");
+        assert_int_equal(truncate(big, SETTINGS_FILE_MAX), 0);
+        expect_found(t.dirs, t.image, "machines/foo.nspawn", false);
+        unlink_rel("machines/foo.nspawn");
+
+        /* Trusted directories: a FIFO is refused, a symlink to a regular file followed. */
+        mkfifo_rel("run/foo.nspawn");
+        expect_refused(t.dirs, t.image, -EBADF, "a FIFO");
+        unlink_rel("run/foo.nspawn");
+        symlink_rel(target, "etc/foo.nspawn");
+        assert_int_equal(settings_file_open_in(t.dirs, "foo", t.image, &sf, NULL), 1);
+        assert_true(sf.trusted);
+        /* Read in blocking mode again. */
+        fd = fileno(sf.f);
+        assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+        assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+        settings_file_done(&sf);
+        assert_null(sf.f);
+        unlink_rel("etc/foo.nspawn");
+
+        alarm(0);
+        unlink_rel("target.nspawn");
+        tree_remove(&t);
 }
 
 static void test_find_root_image(void **state) {
         /* -D /: there is no "next to the image"; nothing outside the trusted dirs is looked at. */
         const char *const none[] = {NULL};
+        struct settings_file sf = {};
 
-        assert_int_equal(settings_file_find_in(none, "foo", "/", NULL, NULL), 0);
-        assert_int_equal(settings_file_find_in(none, "foo", "///", NULL, NULL), 0);
+        assert_int_equal(settings_file_open_in(none, "foo", "/", &sf, NULL), 0);
+        assert_int_equal(settings_file_open_in(none, "foo", "///", &sf, NULL), 0);
 }
 
 static void test_find_relative_image(void **state) {
+        _cleanup_(settings_file_done) struct settings_file sf = {};
         const char *const none[] = {NULL};
-        _cleanup_free_ char *path = NULL;
         char cwd[4096];
-        bool trusted = true;
 
         /* A relative -D looks in its parent, "." for a plain name. */
         assert_non_null(getcwd(cwd, sizeof(cwd)));
-        assert_int_equal(chdir("/tmp"), 0);
-        FILE *f = fopen("/tmp/sfile-rel-test.nspawn", "w");
-        assert_non_null(f);
-        fclose(f);
-        assert_int_equal(settings_file_find_in(none, "sfile-rel-test", "image", &path, &trusted), 1);
-        assert_string_equal(path, "./sfile-rel-test.nspawn");
-        assert_false(trusted);
-        unlink("/tmp/sfile-rel-test.nspawn");
+        assert_int_equal(chdir(scratch), 0);
+        touch("sfile-rel-test.nspawn");
+        assert_int_equal(settings_file_open_in(none, "sfile-rel-test", "image", &sf, NULL), 1);
+        assert_string_equal(sf.path, "./sfile-rel-test.nspawn");
+        assert_false(sf.trusted);
+        unlink_rel("sfile-rel-test.nspawn");
         assert_int_equal(chdir(cwd), 0);
 }
 
@@ -513,8 +657,9 @@ int main(void) {
                 cmocka_unit_test(test_comment_does_not_continue),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_not_supported),
+                cmocka_unit_test(test_messages_bounded),
                 cmocka_unit_test(test_nul_byte),
-                cmocka_unit_test(test_line_too_long),
+                cmocka_unit_test(test_file_too_large),
                 cmocka_unit_test(test_no_error_pointer),
                 cmocka_unit_test(test_unknown_is_warning),
                 cmocka_unit_test(test_keys_are_case_sensitive),
@@ -526,8 +671,9 @@ int main(void) {
                 cmocka_unit_test(test_override),
                 cmocka_unit_test(test_override_untrusted_still_guarded),
                 cmocka_unit_test(test_find_order),
+                cmocka_unit_test(test_open_refuses),
                 cmocka_unit_test(test_find_root_image),
                 cmocka_unit_test(test_find_relative_image),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -314,15 +314,44 @@ static void test_privileged(void **state) {
 }
 
 static void test_id_names(void **state) {
-        for (int i = 0; i < _SETTING_MAX; i++) {
+        for (int i = SETTING_NONE + 1; i < _SETTING_MAX; i++) {
                 const char *n = setting_id_to_string(i);
                 assert_non_null(n);
-                for (int j = 0; j < i; j++)
+                for (int j = SETTING_NONE + 1; j < i; j++)
                         assert_string_not_equal(n, setting_id_to_string(j));
         }
+        assert_null(setting_id_to_string(SETTING_NONE));
         assert_null(setting_id_to_string(_SETTING_MAX));
-        assert_null(setting_id_to_string(_SETTING_INVALID));
-        assert_true(_SETTING_MAX <= 64); /* set_mask is 64 bits */
+        assert_null(setting_id_to_string(-1));
+}
+
+/* Every setting has its own bit of set_mask (settings.h stops the build at a 65th), and the last
+ * one survives a merge like the first. */
+static void test_mask_bits(void **state) {
+        struct settings cli, file;
+        uint64_t all = 0;
+
+        assert_true(8 * sizeof(cli.set_mask) >= _SETTING_MAX);
+        assert_false(setting_id_valid(SETTING_NONE));
+        assert_false(setting_id_valid(_SETTING_MAX));
+        for (int i = SETTING_NONE + 1; i < _SETTING_MAX; i++) {
+                assert_true(setting_id_valid(i));
+                assert_int_not_equal(SETTING_BIT(i), 0);
+                assert_false(all & SETTING_BIT(i));
+                all |= SETTING_BIT(i);
+        }
+
+        settings_init(&cli);
+        settings_init(&file);
+        file.rlimits[RLIMIT_NLIMITS - 1] = calloc(1, sizeof(struct rlimit));
+        assert_non_null(file.rlimits[RLIMIT_NLIMITS - 1]);
+        file.set_mask = SETTING_BIT(SETTING_RLIMIT_LAST);
+        settings_merge(&cli, &file, true, false, NULL, NULL);
+        assert_int_equal(cli.set_mask, SETTING_BIT(SETTING_RLIMIT_LAST));
+        assert_non_null(cli.rlimits[RLIMIT_NLIMITS - 1]);
+        assert_null(file.rlimits[RLIMIT_NLIMITS - 1]);
+        settings_done(&cli);
+        settings_done(&file);
 }
 
 static void test_kill_signal(void **state) {
@@ -366,6 +395,21 @@ static void test_validate(void **state) {
         validate_fails(&s, "--ambient-capability");
         settings_done(&s);
 
+        /* The check uses caps_wanted(), the set the payload really keeps: in a user namespace
+         * without a private network NET_BIND_SERVICE is not kept, so it cannot be ambient; and
+         * --capability=all covers every capability. */
+        s.caps_ambient = UINT64_C(1) << CAP_NET_BIND_SERVICE;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        s.userns_mode = USER_NS_PICK;
+        validate_fails(&s, "--ambient-capability");
+        s.private_network = true;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        s.caps_ambient = UINT64_C(1) << CAP_SYS_MODULE;
+        validate_fails(&s, "--ambient-capability");
+        s.caps_all = true;
+        assert_int_equal(settings_validate(&s, NULL), 0);
+        settings_done(&s);
+
         assert_int_equal(strv_extend(&s.expose_ports, "80"), 0);
         validate_fails(&s, "--port");
         s.private_network = true;
@@ -388,24 +432,62 @@ static void test_validate(void **state) {
         settings_done(&s);
 }
 
+/* Every enum's one table: each spelling maps back to its value through the table and through the
+ * enum's own from_string(), spellings are unique, and the "expected …" reason names them all. */
 static void test_enum_strings(void **state) {
-        for (int m = CONSOLE_INTERACTIVE; m < _CONSOLE_MODE_MAX; m++)
-                assert_int_equal(console_mode_from_string(console_mode_to_string(m)), m);
+        static const struct {
+                const struct enum_names *t;
+                int (*from)(const char *);
+                int max;
+        } enums[] = {
+                {&console_mode_names, console_mode_from_string, _CONSOLE_MODE_MAX},
+                {&volatile_mode_names, volatile_mode_from_string, _VOLATILE_MODE_MAX},
+                {&link_journal_names, link_journal_from_string, _LINK_JOURNAL_MAX},
+                {&resolv_conf_names, resolv_conf_from_string, _RESOLV_CONF_MAX},
+                {&timezone_mode_names, timezone_mode_from_string, _TIMEZONE_MAX},
+                {&user_ns_ownership_names, user_ns_ownership_from_string, _USER_NS_OWNERSHIP_MAX},
+                {&settings_mode_names, settings_mode_from_string, _SETTINGS_MODE_MAX},
+        };
+
+        for (size_t e = 0; e < ELEMENTSOF(enums); e++) {
+                const struct enum_names *t = enums[e].t;
+                const char *expected = enum_names_expected(t);
+                size_t named = 0;
+
+                assert_int_equal(t->n, enums[e].max);
+                assert_true(strlen(expected) < ENUM_EXPECTED_MAX - 1); /* not cut off */
+                assert_ptr_equal(enum_names_expected(t), expected);    /* built once */
+                for (int m = 0; m < enums[e].max; m++) {
+                        const char *n = enum_names_get(t, m);
+                        if (!n)
+                                continue;
+                        named++;
+                        assert_int_equal(enum_names_find(t, n), m);
+                        assert_int_equal(enums[e].from(n), m);
+                        assert_non_null(strstr(expected, n));
+                        for (int k = 0; k < m; k++)
+                                assert_false(streq_ptr(enum_names_get(t, k), n));
+                }
+                assert_true(named >= 2);
+                assert_null(enum_names_get(t, enums[e].max));
+                assert_null(enum_names_get(t, -1));
+                assert_int_equal(enums[e].from("bogus"), -EINVAL);
+                assert_int_equal(enums[e].from(NULL), -EINVAL);
+        }
+
+        /* The wrappers use the same tables. */
+        assert_string_equal(console_mode_to_string(CONSOLE_PIPE), "pipe");
         assert_null(console_mode_to_string(CONSOLE_AUTO));
-        for (int m = 0; m < _VOLATILE_MODE_MAX; m++)
-                assert_int_equal(volatile_mode_from_string(volatile_mode_to_string(m)), m);
+        assert_string_equal(resolv_conf_to_string(RESOLV_CONF_BIND_STUB), "bind-stub");
+        assert_string_equal(settings_mode_to_string(SETTINGS_OVERRIDE), "override");
+        /* Booleans where systemd takes them. */
         assert_int_equal(volatile_mode_from_string("false"), VOLATILE_NO);
         assert_int_equal(volatile_mode_from_string("1"), VOLATILE_YES);
-        for (int m = 0; m < _LINK_JOURNAL_MAX; m++)
-                assert_int_equal(link_journal_from_string(link_journal_to_string(m)), m);
-        for (int m = 0; m < _RESOLV_CONF_MAX; m++)
-                assert_int_equal(resolv_conf_from_string(resolv_conf_to_string(m)), m);
-        for (int m = 0; m < _TIMEZONE_MAX; m++)
-                assert_int_equal(timezone_mode_from_string(timezone_mode_to_string(m)), m);
-        for (int m = 0; m < _USER_NS_OWNERSHIP_MAX; m++)
-                assert_int_equal(user_ns_ownership_from_string(user_ns_ownership_to_string(m)), m);
-        assert_int_equal(console_mode_from_string("bogus"), -EINVAL);
-        assert_int_equal(resolv_conf_from_string(NULL), -EINVAL);
+        assert_int_equal(settings_mode_from_string("off"), SETTINGS_NO);
+        assert_int_equal(link_journal_from_string("1"), -EINVAL);
+        assert_string_equal(enum_names_expected(&volatile_mode_names), "expected no, yes, state or overlay");
+        assert_string_equal(enum_names_expected(&console_mode_names),
+                            "expected interactive, read-only, passive, pipe or autopipe");
 }
 
 int main(void) {
@@ -419,6 +501,7 @@ int main(void) {
                 cmocka_unit_test(test_merge_override),
                 cmocka_unit_test(test_privileged),
                 cmocka_unit_test(test_id_names),
+                cmocka_unit_test(test_mask_bits),
                 cmocka_unit_test(test_kill_signal),
                 cmocka_unit_test(test_validate),
                 cmocka_unit_test(test_enum_strings),
