@@ -21,6 +21,7 @@
 #include "ephemeral.h"
 #include "fdutil.h"
 #include "guard.h"
+#include "log.h"
 #include "image.h"
 #include "macro.h"
 #include "notify.h"
@@ -40,25 +41,16 @@
 
 #define EXIT_FORCE_RESTART 133
 
-_printf_(1, 2) static int log_error(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return -1;
-}
-
 static void warn_settings_file(const char *path, unsigned line, const char *message, void *userdata) {
         if (line > 0)
-                fprintf(stderr, "%s:%u: %s\n", path, line, message);
+                log_warning("%s:%u: %s", path, line, message);
         else
-                fprintf(stderr, "%s: %s\n", path, message);
+                log_warning("%s: %s", path, message);
 }
 
 static void warn_untrusted(enum setting_id id, void *userdata) {
-        fprintf(stderr, "Ignoring %s setting, file %s is not trusted.\n", setting_id_to_string(id),
-                (const char *) userdata);
+        log_warning("Ignoring %s setting, file %s is not trusted.", setting_id_to_string(id),
+                    (const char *) userdata);
 }
 
 /* The machine name derived from the directory, as systemd's hostname_cleanup(): letters, digits,
@@ -141,15 +133,15 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
         int r = template_populate(s->template_path, s->directory, guard);
         if (r == -EEXIST) {
                 if (!s->quiet)
-                        fprintf(stderr, "Directory %s already exists, not populating from template %s.\n",
-                                s->directory, s->template_path);
+                        log_info("Directory %s already exists, not populating from template %s.",
+                                 s->directory, s->template_path);
                 return 0;
         }
         if (r < 0)
                 return log_error("Couldn't create snapshot %s from %s: %s", s->directory, s->template_path,
                                  strerror(-r));
         if (!s->quiet)
-                fprintf(stderr, "Populated %s from template %s.\n", s->directory, s->template_path);
+                log_info("Populated %s from template %s.", s->directory, s->template_path);
         return 0;
 }
 
@@ -281,11 +273,11 @@ static enum console_mode determine_console(struct settings *s) {
                 console_mode_resolve(s->console_mode, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         if (m == CONSOLE_PIPE) {
                 if (s->console_mode == CONSOLE_PIPE && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-                        fprintf(stderr,
+                        log_notice(
                                 "Console mode 'pipe' selected, but standard input/output are connected to "
                                 "an interactive TTY. Most likely you want to use 'interactive' console "
                                 "mode for proper interactivity and shell job control. Proceeding "
-                                "anyway.\n");
+                                "anyway.");
                 s->quiet = true;
         }
         return m;
@@ -296,9 +288,8 @@ static int prepare_security(const struct settings *s, struct spawn_params *p,
         uint64_t missing = 0;
         p->caps = caps_compute(s, caps_current_bounding(), &missing);
         if (missing && !s->quiet)
-                fprintf(stderr,
-                        "Some capabilities will not be set because they are not in the current bounding "
-                        "set.\n");
+                log_notice("Some capabilities will not be set because they are not in the current bounding "
+                           "set.");
         if ((s->caps_ambient & ~p->caps) != 0)
                 return log_error("Ambient capabilities must be a subset of the retained capabilities.");
         int r = seccomp_program_prepare(s, p->caps, SECCOMP_CACHE_DIR, ret_seccomp);
@@ -317,29 +308,28 @@ static int report_result(const struct settings *s, const struct spawn_result *re
         case SPAWN_EXITED:
                 if (!s->quiet) {
                         if (res->status == 0)
-                                fprintf(stderr, "Container %s exited successfully.\n", name);
+                                log_info("Container %s exited successfully.", name);
                         else
-                                fprintf(stderr, "Container %s failed with error code %i.\n", name,
-                                        res->status);
+                                log_info("Container %s failed with error code %i.", name, res->status);
                 }
                 return res->status == EXIT_FORCE_RESTART ? EXIT_FAILURE : res->status;
         case SPAWN_SIGNALED:
                 if (res->status == SIGINT) {
                         if (!s->quiet)
-                                fprintf(stderr, "Container %s has been shut down.\n", name);
+                                log_info("Container %s has been shut down.", name);
                         return EXIT_SUCCESS;
                 }
                 if (res->status == SIGHUP) {
                         if (!s->quiet)
-                                fprintf(stderr, "Container %s is being rebooted.\n", name);
+                                log_info("Container %s is being rebooted.", name);
                         *ret_reboot = !s->keep_unit;
                         return EXIT_FORCE_RESTART;
                 }
                 _fallthrough_;
         default:
                 if (!s->quiet)
-                        fprintf(stderr, "Container %s terminated by signal %s.\n", name,
-                                signal_to_string(res->status, buf, sizeof buf) + 3);
+                        log_info("Container %s terminated by signal %s.", name,
+                                 signal_to_string(res->status, buf, sizeof buf) + 3);
                 return EXIT_FAILURE;
         }
 }
@@ -351,8 +341,8 @@ static int run(struct settings *s, struct spawn_params *p) {
                 bool reboot;
 
                 if (!s->quiet) {
-                        fprintf(stderr, "Spawning container %s on %s.\n", s->machine, s->directory);
-                        fprintf(stderr, "Press ^] three times within 1s to kill container.\n");
+                        log_info("Spawning container %s on %s.", s->machine, s->directory);
+                        log_info("Press ^] three times within 1s to kill container.");
                 }
                 int r = container_run(p, &res, &error);
                 if (r == -ENOTRECOVERABLE) {
@@ -423,6 +413,7 @@ static int start_guard(struct nspawn *n) {
         int r = guard_start(&n->guard);
         if (r < 0)
                 return log_error("Failed to start the guard (nspawn-guard): %s", strerror(-r));
+        log_debug("Guard started.");
         return 0;
 }
 
@@ -481,6 +472,9 @@ static int prepare_run(struct nspawn *n) {
 
         if ((r = cgroup_context_new(s, n->guard, &n->cgroup, &error)) < 0)
                 return log_failure(r, error);
+        log_debug("cgroups: %s host, container in %s.",
+                  cgroup_mode_to_string(cgroup_context_mode(n->cgroup)),
+                  cgroup_context_path(n->cgroup) ?: "no cgroup");
         p->cgroup = n->cgroup;
         if (claim_machine(s, p, n->guard, n->cgroup, &n->registry) < 0)
                 return -EEXIST;
@@ -528,6 +522,7 @@ int main(int argc, char *argv[]) {
         };
         int r;
 
+        log_setup();
         settings_init(&n.settings);
         r = parse_command_line(argc, argv, &n.settings);
         if (r == 0 && start_guard(&n) >= 0 && prepare_image(&n) >= 0 && prepare_run(&n) >= 0)

@@ -24,6 +24,7 @@
 #include "event.h"
 #include "fdutil.h"
 #include "guard.h"
+#include "log.h"
 #include "machined.h"
 #include "macro.h"
 #include "mount.h"
@@ -142,8 +143,8 @@ static int on_signal(struct event_source *src, uint32_t events) {
         int ks = settings_kill_signal(sv->p->settings);
         if (ks > 0 && sv->terminate_requests++ == 0) {
                 if (!sv->p->settings->quiet)
-                        fprintf(stderr, "Trying to halt container. Send SIGTERM again to trigger immediate "
-                                        "termination.\n");
+                        log_info("Trying to halt container. Send SIGTERM again to trigger immediate "
+                                 "termination.");
                 return kill_container(sv, ks);
         }
         sv->end = SPAWN_TERMINATED;
@@ -274,7 +275,7 @@ static int receive_child_messages(struct supervisor *sv, int sock, char until, c
                 } else if (type == 'W' && n > 0) {
                         /* A warning of the set-up, which goes on (systemd-nspawn logs these too). */
                         buf[n - 1] = 0;
-                        fprintf(stderr, "%s\n", buf);
+                        log_warning("%s", buf);
                 } else if (type == 'C') {
                         int r = mount_child_cgroups(sv, sock, ret_error);
                         if (r < 0)
@@ -410,6 +411,8 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 return r;
         }
         sock_child = safe_close(sock_child);
+        log_debug("Container PID 1 is PID %d on the host%s.", (int) pid,
+                  cgroup_fd >= 0 ? ", cloned into its cgroup" : "");
         sv.pid = pid;
         sv.notify_socket = getenv("NOTIFY_SOCKET");
 
@@ -425,8 +428,10 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 r = register_leader(&sv, ret_error);
         if (r >= 0)
                 r = receive_child_messages(&sv, sock_parent, 0, ret_error);
-        if (r >= 0)
+        if (r >= 0) {
+                log_debug("Container %s is running its payload.", p->settings->machine);
                 notify_started(&sv);
+        }
         if (r >= 0) {
                 sv.pidfd_src = (struct event_source){.fd = sv.pidfd, .dispatch = on_pidfd, .userdata = &sv};
                 r = event_add(sv.epfd, &sv.pidfd_src, EPOLLIN);
