@@ -109,6 +109,15 @@ rootfs_copy() {
         IT_ROOT=$d
 }
 
+# container_leader PID: the container's PID 1 among nspawn PID's children (the other is its guard):
+# the one that is PID 1 in its own PID namespace.
+container_leader() {
+        local c
+        for c in $(pgrep -P "$1"); do
+                [[ $(awk '/^NSpid:/ { print $NF }' /proc/"$c"/status 2>/dev/null) == 1 ]] && echo "$c"
+        done
+}
+
 host_capbnd() { awk '/^CapBnd:/ { print $2 }' /proc/self/status; }
 
 # ---- assertions ----

@@ -22,7 +22,7 @@ container_has_own_cgroup() {
         nspawn_bg "$T/probe" -q -M "sd-probe-$$" -D "$ROOTFS" /bin/sleep 30
         pid=$BG_PID
         while (( n-- > 0 )); do
-                child=$(pgrep -P "$pid" | head -n 1)
+                child=$(container_leader "$pid")
                 mine=$(grep -E '^(0::|[0-9]+:name=systemd:)' "/proc/$pid/cgroup" 2>/dev/null)
                 theirs=$(grep -E '^(0::|[0-9]+:name=systemd:)' "/proc/${child:-0}/cgroup" 2>/dev/null)
                 [[ -n $theirs && $mine != "$theirs" ]] && { own=0; break; }

@@ -36,6 +36,8 @@ root=$T/guest
 boot_root_copy "$image" "$root"
 # The binary links only libraries bookworm's systemd image has (libseccomp, libcap, libsystemd).
 cp "$bin" "$root/usr/local/bin/nspawn"
+# its guard beside it, where nspawn looks first
+cp "$(dirname "$bin")/nspawn-guard" "$root/usr/local/bin/nspawn-guard"
 cp -a "$ROOTFS" "$root/busybox-root"
 
 # The nested test: one KEY=VALUE a line in /machined-test.result, the whole trace in .log.
@@ -55,10 +57,12 @@ wait_listed() {
 }
 listed() { machinectl list --no-legend 2>/dev/null | grep -q "^$1 " && echo yes || echo no; }
 scope() { systemctl show -p "$2" --value "$1" 2>/dev/null; }
-leader_cgroup() { # the container's PID 1: nspawn's first child
+leader_cgroup() { # the container's PID 1: the child of nspawn that is PID 1 in its PID namespace
         local c
-        c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
-        grep -E '^(0::|[0-9]+:name=systemd:)' "/proc/${c%% *}/cgroup" | head -n 1 | cut -d: -f3
+        for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+                [[ $(awk '/^NSpid:/ { print $NF }' "/proc/$c/status") == 1 ]] || continue
+                grep -E '^(0::|[0-9]+:name=systemd:)' "/proc/$c/cgroup" | head -n 1 | cut -d: -f3
+        done
 }
 set -x
 

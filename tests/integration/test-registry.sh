@@ -15,13 +15,6 @@ rec=$REG/$name
 at_exit "rm -f $rec $REG/.#$name.*"
 
 field() { sed -n "s/^$1=//p" "$rec"; }
-# The container's PID 1 among nspawn's children: the one that is PID 1 in its own PID namespace.
-leader_of() {
-        local c
-        for c in $(pgrep -P "$1"); do
-                [[ $(awk '/^NSpid:/ { print $NF }' /proc/"$c"/status 2>/dev/null) == 1 ]] && echo "$c"
-        done
-}
 leftovers() { ls -A "$REG" 2>/dev/null | grep -E "^(\\.#)?$name(\\.|\$)" || true; }
 
 # start_bg OPTIONS...: a container named $name running sleep; waits until it runs.
@@ -37,7 +30,7 @@ mkdir -p "$T/m"
 start_bg
 at_exit "kill -KILL $BG_PID 2>/dev/null; wait $BG_PID 2>/dev/null"
 [[ -f $rec ]] || fail "no record $rec while the container runs (registry: $(ls -A $REG 2>&1))"
-leader=$(leader_of "$BG_PID")
+leader=$(container_leader "$BG_PID")
 assert_eq "$(field NAME)" "$name" "NAME"
 assert_eq "$(field LEADER)" "$leader" "LEADER (the host PID of the container's PID 1)"
 assert_eq "$(cat /proc/"$leader"/comm)" sleep "the leader's command"
@@ -117,7 +110,7 @@ assert_eq "$(field SUPERVISOR)" "$old_supervisor" "stale record's SUPERVISOR"
 flock -n -x "$rec" true || fail "the lock of a dead supervisor's record is still held"
 start_bg
 assert_eq "$(field SUPERVISOR)" "$BG_PID" "SUPERVISOR after the stale record was reclaimed"
-assert_eq "$(field LEADER)" "$(leader_of "$BG_PID")" "LEADER after the stale record was reclaimed"
+assert_eq "$(field LEADER)" "$(container_leader "$BG_PID")" "LEADER after the stale record was reclaimed"
 kill -TERM "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 [[ -z $(scopes) ]] || fail "stale cgroups of the killed run remain after the next run: $(scopes)"
