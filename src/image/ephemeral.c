@@ -169,16 +169,17 @@ static bool is_mount_root(int fd) {
 /* Where the snapshot goes: next to the tree, or inside it if the tree is a mount point (as
  * systemd-nspawn does). Sets parent_fd and returns the name prefix for the sweep. */
 static int snapshot_place(struct ephemeral *e, const char *directory, int src_fd, char **ret_prefix) {
-        _cleanup_free_ char *copy = strdup(directory), *copy2 = strdup(directory);
+        _cleanup_free_ char *copy2 = strdup(directory);
         const char *base;
 
-        if (!copy || !copy2)
+        if (!copy2)
                 return -ENOMEM;
         if (is_mount_root(src_fd)) {
                 e->parent_fd = fcntl(src_fd, F_DUPFD_CLOEXEC, 3);
                 base = "";
         } else {
-                e->parent_fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                /* the tree's own parent, whatever its path names now */
+                e->parent_fd = openat(src_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 base = basename(copy2);
         }
         if (e->parent_fd < 0)
@@ -236,12 +237,13 @@ static void ephemeral_reset(struct ephemeral *e) {
         e->name = e->path = NULL;
 }
 
-int ephemeral_setup(const char *directory, struct guard *guard, struct ephemeral *ret) {
+int ephemeral_setup(int tree_fd, const char *directory, struct guard *guard, struct ephemeral *ret) {
         _cleanup_close_ int src_fd = -EBADF;
         struct ephemeral e = EPHEMERAL_INIT;
         int r;
 
-        src_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* an open file description of our own: the locks below are its */
+        src_fd = openat(tree_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (src_fd < 0)
                 return negative_errno();
 

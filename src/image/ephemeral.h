@@ -39,10 +39,10 @@ struct ephemeral {
 
 struct guard;
 
-/* Set up -x for the tree at directory (absolute, canonical). -EBUSY if the tree is in use
- * read-write by another container. A snapshot's destruction is registered with guard (NULL: none)
- * before it is made. */
-int ephemeral_setup(const char *directory, struct guard *guard, struct ephemeral *ret);
+/* Set up -x for the tree tree_fd, whose canonical path is directory (for the snapshot's name and
+ * path). -EBUSY if the tree is in use read-write by another container. A snapshot's destruction
+ * is registered with guard (NULL: none) before it is made. */
+int ephemeral_setup(int tree_fd, const char *directory, struct guard *guard, struct ephemeral *ret);
 /* Destroy the snapshot (if any) and cancel its duty with the guard, release the lock. Safe on
  * EPHEMERAL_INIT. */
 void ephemeral_done(struct ephemeral *e);

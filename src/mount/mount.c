@@ -237,13 +237,16 @@ static int detached_fds_init(struct mount_context *ctx, size_t n) {
         return 0;
 }
 
-/* The tree becomes a mount of its own (pivot_root needs one), with its submounts; returns an fd
- * of its root. */
+/* The tree becomes a mount of its own (pivot_root needs one), with its submounts: the supervisor
+ * made it (ctx->tree_mnt, a detached recursive bind of the tree it locked and checked, so no path
+ * is resolved again to find the tree); it is attached at the tree's path in our own namespace,
+ * which is only where it sits until pivot_root. Returns an fd of its root. */
 static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
+        struct statx a, b;
         int r, tree_fd;
 
-        if (mount(ctx->root, ctx->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to bind mount %s on itself: %m", ctx->root);
+        if (move_mount(ctx->tree_mnt, "", AT_FDCWD, ctx->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return mount_fail(ctx, negative_errno(), "Failed to mount the tree on %s: %m", ctx->root);
         /* --volatile and -x on a plain directory stack their root on top (volatile.h). */
         r = volatile_mount_root(ctx->root, mode, ctx->root_overlay, &ctx->error);
         if (r < 0)
@@ -251,6 +254,16 @@ static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
         tree_fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (tree_fd < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to open %s: %m", ctx->root);
+        /* What the path leads to must be ours (a path swapped since: refused). */
+        if (mode == VOLATILE_NO && !ctx->root_overlay &&
+            (statx(tree_fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 ||
+             statx(ctx->tree_mnt, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0 ||
+             a.stx_ino != b.stx_ino || a.stx_mnt_id != b.stx_mnt_id || a.stx_dev_major != b.stx_dev_major ||
+             a.stx_dev_minor != b.stx_dev_minor)) {
+                safe_close(tree_fd);
+                return mount_fail(ctx, -ESTALE, "%s changed while the container was set up, refusing.",
+                                  ctx->root);
+        }
         return tree_fd;
 }
 
@@ -289,6 +302,8 @@ int mount_prepare(struct mount_context *ctx) {
                 return mount_fail(ctx, negative_errno(), "Failed to make / a slave mount: %m");
 
         ctx->have_net_tun = stat("/dev/net/tun", &st) >= 0 && S_ISCHR(st.st_mode);
+        if (ctx->tree_mnt < 0)
+                return mount_fail(ctx, -EBADF, "No tree to mount.");
 
         tree_fd = tree_bind(ctx, mode);
         if (tree_fd < 0)

@@ -26,7 +26,8 @@ struct guard;
 
 struct mount_context {
         const struct settings *settings;
-        const char *root;        /* host path of the tree */
+        const char *root;        /* host path of the tree: where the tree is mounted before pivot */
+        int tree_mnt;            /* the tree: a detached recursive bind made by the supervisor */
         const char *uuid_string; /* dashed container UUID, for /run/host/container-uuid */
         bool private_network;
         /* Set by the parent: a tmpfs on /tmp unless SYSTEMD_NSPAWN_TMPFS_TMP is false. */
@@ -50,7 +51,7 @@ struct mount_context {
 
 /* Initializer: mount_context_done() may be called on it even if mount_prepare() never ran. */
 #define MOUNT_CONTEXT_INIT                                                                                  \
-        { .os_release_fd = -EBADF, .scratch_fd = -EBADF }
+        { .tree_mnt = -EBADF, .os_release_fd = -EBADF, .scratch_fd = -EBADF }
 
 /* Before pivot (host side): propagation, bind of the tree, detached mounts of host sources,
  * read-only tree, top-level mount points created (a symlinked /dev, /proc, /sys, /run or /tmp is

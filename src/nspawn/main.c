@@ -78,7 +78,9 @@ static char *machine_name_from_path(const char *path) {
         return name;
 }
 
-static int determine_directory(struct settings *s) {
+/* The tree, resolved once and opened: *ret_fd is what every later step uses. */
+static int determine_directory(struct settings *s, int *ret_fd) {
+        bool found = false;
         if (!s->directory && s->machine && !s->image) {
                 int r = image_find(s->machine, NULL, &s->directory);
                 if (r == -ENOENT)
@@ -86,19 +88,21 @@ static int determine_directory(struct settings *s) {
                 if (r < 0)
                         return log_error("Failed to find image for machine '%s': %s", s->machine,
                                          strerror(-r));
-                /* As systemd's image discovery: images below /usr, immutable or on read-only
-                 * storage run read-only. */
-                if (!s->ephemeral && image_is_read_only(s->directory))
-                        s->read_only = true;
+                found = true;
         }
         if (!s->directory && !(s->directory = getcwd(NULL, 0)))
                 return log_error("Failed to determine the current directory: %m");
 
-        char *canonical = realpath(s->directory, NULL);
-        if (!canonical)
-                return log_error("Failed to resolve path %s: %m", s->directory);
+        char *canonical = NULL;
+        *ret_fd = image_open(s->directory, &canonical);
+        if (*ret_fd < 0)
+                return log_error_errno(*ret_fd, "Failed to open %s: %m", s->directory);
         free(s->directory);
         s->directory = canonical;
+        /* As systemd's image discovery: images below /usr, immutable or on read-only storage run
+         * read-only. */
+        if (found && !s->ephemeral && image_is_read_only(*ret_fd, canonical))
+                s->read_only = true;
         if (streq(canonical, "/")) {
                 /* The host's own tree only as a throw-away snapshot or a volatile root. */
                 if (!s->ephemeral && s->volatile_mode != VOLATILE_YES && s->volatile_mode != VOLATILE_STATE)
@@ -148,8 +152,8 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
 /* -x: a snapshot (or, on a plain directory, an overlay made by the child) instead of the tree.
  * The name gets a random suffix if it was derived from the directory (after the .nspawn file was
  * looked up under the plain name). */
-static int prepare_ephemeral(struct settings *s, bool name_derived, struct guard *guard, struct ephemeral *e,
-                             struct spawn_params *p) {
+static int prepare_ephemeral(struct settings *s, int tree_fd, bool name_derived, struct guard *guard,
+                             struct ephemeral *e, struct spawn_params *p) {
         if (name_derived) {
                 char *name;
                 int r = ephemeral_machine_name(s->machine, &name);
@@ -158,12 +162,13 @@ static int prepare_ephemeral(struct settings *s, bool name_derived, struct guard
                 free(s->machine);
                 s->machine = name;
         }
-        int r = ephemeral_setup(s->directory, guard, e);
+        int r = ephemeral_setup(tree_fd, s->directory, guard, e);
         if (r == -EBUSY)
                 return log_error("Directory tree %s is currently busy.", s->directory);
         if (r < 0)
                 return log_error("Failed to create a snapshot of %s: %s", s->directory, strerror(-r));
         p->root = e->path;
+        p->tree_fd = e->overlay ? tree_fd : e->lock_fd; /* the snapshot */
         p->root_overlay = e->overlay;
         return 0;
 }
@@ -437,23 +442,21 @@ static int prepare_image(struct nspawn *n) {
         bool name_derived = !s->machine;
         char *error = NULL;
 
-        if (populate_from_template(s, n->guard) < 0 || determine_directory(s) < 0 ||
+        if (populate_from_template(s, n->guard) < 0 || determine_directory(s, &n->root_fd) < 0 ||
             load_settings_file(s) < 0)
                 return -EINVAL;
         if (settings_validate(s, &error) < 0)
                 return log_failure(-EINVAL, error);
 
-        n->root_fd = open(s->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (n->root_fd < 0)
-                return log_error("Failed to open %s: %m", s->directory);
+        p->tree_fd = n->root_fd;
         if (check_tree(s, n->root_fd) < 0 || check_volatile(s, n->root_fd) < 0)
                 return -EINVAL;
-        if (s->ephemeral && prepare_ephemeral(s, name_derived, n->guard, &n->ephemeral, p) < 0)
+        if (s->ephemeral && prepare_ephemeral(s, n->root_fd, name_derived, n->guard, &n->ephemeral, p) < 0)
                 return -EINVAL;
         /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
          * state; volatile modes never write the image, so they share the tree like --read-only. */
         if (!s->ephemeral)
-                n->lock_fd = image_lock(s->directory, s->read_only || s->volatile_mode != VOLATILE_NO);
+                n->lock_fd = image_lock(n->root_fd, s->read_only || s->volatile_mode != VOLATILE_NO);
         if (n->lock_fd == -EBUSY)
                 return log_error("Directory tree %s is currently busy.", s->directory);
         if (n->lock_fd < 0 && !s->ephemeral)
@@ -515,6 +518,7 @@ static int prepare_run(struct nspawn *n) {
 int main(int argc, char *argv[]) {
         struct nspawn n = {
                 .params.stub_fd = -EBADF,
+                .params.tree_fd = -EBADF,
                 .ephemeral = EPHEMERAL_INIT,
                 .root_fd = -EBADF,
                 .lock_fd = -EBADF,

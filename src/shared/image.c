@@ -44,16 +44,25 @@ int image_find(const char *name, const char *const *search_path, char **ret_path
         return -ENOENT;
 }
 
-bool image_is_read_only(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+int image_open(const char *path, char **ret_canonical) {
+        _cleanup_free_ char *canonical = realpath(path, NULL);
+        if (!canonical)
+                return -errno;
+        /* the last component was resolved by realpath: a symlink now is a swap, refused */
+        int fd = open(canonical, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        *ret_canonical = TAKE_PTR(canonical);
+        return fd;
+}
+
+bool image_is_read_only(int fd, const char *canonical) {
         struct statvfs sv;
         unsigned attr = 0;
         uint64_t subvol_flags = 0;
 
-        if (startswith(path, "/usr/"))
+        if (startswith(canonical, "/usr/"))
                 return true;
-        if (fd < 0)
-                return false;
         if (fstatvfs(fd, &sv) >= 0 && (sv.f_flag & ST_RDONLY))
                 return true;
         if (ioctl(fd, FS_IOC_GETFLAGS, &attr) >= 0 && (attr & FS_IMMUTABLE_FL))
@@ -86,8 +95,8 @@ int image_check_os_tree(int root_fd, bool boot, enum image_check *ret) {
         return 0;
 }
 
-int image_lock(const char *path, bool read_only) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+int image_lock(int tree_fd, bool read_only) {
+        _cleanup_close_ int fd = openat(tree_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)

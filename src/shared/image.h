@@ -13,9 +13,14 @@ extern const char *const image_search_path[];
  * list). Returns 0 and the malloc'ed path, or -ENOENT. */
 int image_find(const char *name, const char *const *search_path, char **ret_path);
 
-/* Is the image read-only as systemd's image discovery sees it: below /usr, on a read-only file
- * system, immutable (chattr +i), or a read-only btrfs subvolume. */
-bool image_is_read_only(const char *path);
+/* Resolve path once (realpath) and open the tree it names: every later step works on this fd, so
+ * a component swapped afterwards cannot make the lock, the snapshot and the container different
+ * trees. Returns the fd (O_RDONLY|O_DIRECTORY) and the canonical path (for messages and names). */
+int image_open(const char *path, char **ret_canonical);
+
+/* Is the image read-only as systemd's image discovery sees it: below /usr (by its canonical path),
+ * on a read-only file system, immutable (chattr +i), or a read-only btrfs subvolume. */
+bool image_is_read_only(int tree_fd, const char *canonical);
 
 enum image_check {
         IMAGE_OK,
@@ -28,9 +33,10 @@ int image_check_os_tree(int root_fd, bool boot, enum image_check *ret);
 /*
  * Lock the tree so two containers cannot run it read-write at once: flock() on the directory
  * itself, LOCK_EX (LOCK_SH with read_only). The kernel drops the lock when nspawn dies, however it
- * dies, and nothing is written on disk. Returns the fd holding the lock, or -EBUSY.
+ * dies, and nothing is written on disk. Returns the fd holding the lock (its own open file
+ * description of tree_fd's directory), or -EBUSY.
  */
-int image_lock(const char *path, bool read_only);
+int image_lock(int tree_fd, bool read_only);
 
 /* The machine ID in the tree's /etc/machine-id, if it holds a valid one: 1 and the ID; 0 if
  * missing, empty or "uninitialized"; negative errno on error. */

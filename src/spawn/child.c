@@ -45,6 +45,7 @@ extern char **environ;
 
 struct child {
         const struct spawn_params *p;
+        const struct spawn_host *host;
         struct mount_context mnt;
         char uuid[37]; /* dashed, for mnt */
         const struct settings *s;
@@ -83,7 +84,7 @@ static void child_bind_to_parent(struct child *c) {
  * socket and the stub: nothing of the host may stay open in PID 1, where a process of the
  * container could reach it through /proc/1/fd. */
 static void child_close_inherited(struct child *c) {
-        int keep[] = {c->sock, c->p->stub_fd};
+        int keep[] = {c->sock, c->p->stub_fd, c->host->tree_mnt};
         (void) close_all_fds_but(keep, ELEMENTSOF(keep));
 }
 
@@ -186,6 +187,7 @@ static void child_setup_filesystem(struct child *c) {
         uuid_format(c->p->uuid, c->uuid);
         m->settings = c->s;
         m->root = c->p->root;
+        m->tree_mnt = c->host->tree_mnt;
         m->uuid_string = c->uuid;
         m->private_network = c->s->private_network;
         m->tmpfs_tmp = c->p->tmpfs_tmp;
@@ -422,8 +424,9 @@ static void child_fork_stub(struct child *c) {
         child_fail(c, negative_errno(), "Failed to execute the stub init: %m");
 }
 
-_Noreturn void child_main(const struct spawn_params *p, int sock) {
+_Noreturn void child_main(const struct spawn_params *p, const struct spawn_host *host, int sock) {
         struct child c = {.p = p,
+                          .host = host,
                           .s = p->settings,
                           .sock = sock,
                           .mnt = MOUNT_CONTEXT_INIT,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -391,6 +392,17 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sock_parent = pair[0];
         sock_child = pair[1];
 
+        /* The host side of the container's file system, made here with the host's view. */
+        struct spawn_host host = {
+                .tree_mnt = open_tree(p->tree_fd, "",
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)};
+        if (host.tree_mnt < 0) {
+                r = error_setf(ret_error, -errno, "Failed to bind the tree %s: %m", p->root);
+                supervisor_done(&sv);
+                return r;
+        }
+        _cleanup_close_ int tree_mnt = host.tree_mnt;
+
         /* cgroup2-only host: PID 1 is born in its cgroup (no migration to wait for, see cgroup.h) */
         int cgroup_fd = cgroup_clone_fd(p->cgroup, ret_error);
         if (cgroup_fd < 0 && cgroup_fd != -EOPNOTSUPP) {
@@ -402,7 +414,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         safe_close(cgroup_fd);
         if (pid == 0) {
                 safe_close(sock_parent);
-                child_main(p, sock_child);
+                child_main(p, &host, sock_child);
         }
         if (pid < 0) {
                 r = error_setf(ret_error, -errno, "Failed to clone the container: %m");

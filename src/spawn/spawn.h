@@ -32,7 +32,8 @@ struct guard;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
-        const char *root;                /* absolute, canonical path of the tree */
+        const char *root; /* absolute, canonical path of the tree (messages, the mount point) */
+        int tree_fd;      /* the tree itself: what the container runs (the -x snapshot) */
         uint8_t uuid[16];
         uint64_t caps; /* the bounding/retained set */
         const struct seccomp_program *seccomp;
@@ -46,6 +47,12 @@ struct spawn_params {
         struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
+};
+
+/* What the child takes from the host, made by the supervisor before each clone with the host's
+ * privileges and view of the file system; the child inherits the fds (protocol.h). */
+struct spawn_host {
+        int tree_mnt; /* the tree: a detached recursive bind (open_tree) of spawn_params.tree_fd */
 };
 
 enum spawn_end {
@@ -66,7 +73,7 @@ struct spawn_result {
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error);
 
 /* Child side (child.c). Never returns. sock: the child's end of the socketpair. */
-_Noreturn void child_main(const struct spawn_params *p, int sock);
+_Noreturn void child_main(const struct spawn_params *p, const struct spawn_host *host, int sock);
 
 /* Create the sealed memfd holding the --as-pid2 stub. */
 int stub_memfd(void);

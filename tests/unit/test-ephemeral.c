@@ -173,7 +173,9 @@ static void test_setup_plain_dir(void **state) {
         if (asprintf(&root, "%s/root", t) < 0)
                 fail();
         assert_int_equal(mkdir(root, 0755), 0);
-        assert_int_equal(ephemeral_setup(root, NULL, &e), 0);
+        _cleanup_close_ int tree_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(tree_fd >= 0);
+        assert_int_equal(ephemeral_setup(tree_fd, root, NULL, &e), 0);
         if (!e.overlay) { /* /tmp is btrfs here: the snapshot path, tested by the integration test */
                 ephemeral_done(&e);
                 rm_tree(t);

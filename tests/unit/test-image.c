@@ -177,8 +177,11 @@ static void test_lock(void **state) {
         (void) state;
         mk("tree");
         put("file", "");
-        char tree[256];
-        snprintf(tree, sizeof(tree), "%s", at("tree"));
+        char *canonical = NULL;
+        int tree = image_open(at("tree"), &canonical);
+        assert_true(tree >= 0);
+        assert_non_null(strstr(canonical, "/tree"));
+        free(canonical);
 
         /* Exclusive excludes everyone, even another open in the same process. */
         int ex = image_lock(tree, false);
@@ -203,8 +206,11 @@ static void test_lock(void **state) {
         assert_true(fcntl(ex, F_GETFD) & FD_CLOEXEC);
         close(ex);
 
-        assert_int_equal(image_lock(at("missing"), false), -ENOENT);
-        assert_int_equal(image_lock(at("file"), false), -ENOTDIR);
+        close(tree);
+
+        /* image_open: a directory only, resolved once */
+        assert_int_equal(image_open(at("missing"), &canonical), -ENOENT);
+        assert_int_equal(image_open(at("file"), &canonical), -ENOTDIR);
 }
 
 static int read_id(const char *root, uint8_t id[16]) {
