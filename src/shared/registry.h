@@ -21,6 +21,18 @@
  *   START_MODE=pid1|pid2|boot              how the container was started (default, -a, -b)
  *   NETIF=12 13                            host-side interface indexes, space separated; empty
  *                                          when the container has no interfaces of its own
+ *   LEADER_STARTTIME=123456                start time of LEADER, field 22 of /proc/LEADER/stat
+ *                                          (clock ticks after boot); 0 unknown. With LEADER it
+ *                                          names one process for good: nspawnctl opens a pidfd on
+ *                                          LEADER and acts only if the start times match
+ *   CGROUP=/machine.slice/machine-foo.scope/payload
+ *                                          the leader's cgroup2 cgroup when it was placed (the "0::"
+ *                                          line of /proc/LEADER/cgroup): the container's cgroup
+ *                                          namespace root, every process of the container is in
+ *                                          its subtree; empty when unknown (no cgroup2)
+ *
+ * LEADER_STARTTIME and CGROUP were added after the first version: readers of that version ignore
+ * them, and records without them read back as 0 and NULL (nspawnctl then refuses to signal).
  *
  * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life,
  * shared with its cgroup guard (registry_guard_duty()), and an OFD lock (fcntl) of its own.
@@ -60,6 +72,8 @@ struct machine_record {
         enum start_mode start_mode;
         int *netif; /* host ifindexes */
         size_t n_netif;
+        uint64_t leader_starttime; /* /proc/LEADER/stat field 22; 0 unknown */
+        char *cgroup;              /* the leader's cgroup2 path when placed; NULL unknown */
 };
 
 void machine_record_done(struct machine_record *r);
@@ -82,10 +96,16 @@ struct registry_entry;
  * when dir is not a directory owned by us that only we can write. */
 int registry_claim(const char *dir, const struct machine_record *rec, struct registry_entry **ret);
 
-/* Replace the published record atomically: a new leader (its REALTIME becomes now), new
+/* Replace the published record atomically: a new leader (its REALTIME becomes now, its start
+ * time and cgroup are read from /proc: call it once the leader is in its cgroups), new
  * interfaces. */
 int registry_set_leader(struct registry_entry *e, pid_t leader);
 int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
+
+/* What identifies process pid for good: its start time (field 22 of /proc/PID/stat) and, if
+ * ret_cgroup is given, its cgroup2 path (NULL when it has none). The same reader writes the record
+ * and checks a pidfd against it (nspawnctl). -ESRCH if there is no such process. */
+int registry_process_identity(pid_t pid, uint64_t *ret_starttime, char **ret_cgroup);
 
 /* The record as published (owned by e). */
 const struct machine_record *registry_entry_record(const struct registry_entry *e);

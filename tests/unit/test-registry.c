@@ -161,6 +161,67 @@ static void test_parse_errors(void **state) {
         machine_record_done(&r);
 }
 
+/* LEADER_STARTTIME and CGROUP: written after NETIF, read back; a record of the first version
+ * (without them) reads as "unknown". */
+static void test_leader_identity_keys(void **state) {
+        struct machine_record r = sample("idk"), back;
+        _cleanup_free_ char *text = NULL;
+        r.leader = 42;
+        r.leader_starttime = 987654321;
+        r.cgroup = (char *) "/machine.slice/machine-idk.scope/payload";
+        assert_int_equal(machine_record_format(&r, &text), 0);
+        assert_non_null(strstr(text, "\nNETIF=\nLEADER_STARTTIME=987654321\n"
+                                     "CGROUP=/machine.slice/machine-idk.scope/payload\n"));
+        assert_int_equal(machine_record_parse(text, &back), 0);
+        assert_true(back.leader_starttime == 987654321);
+        assert_string_equal(back.cgroup, r.cgroup);
+        machine_record_done(&back);
+
+        assert_int_equal(machine_record_parse("NAME=old\nLEADER=5\nNETIF=\n", &back), 0);
+        assert_true(back.leader_starttime == 0);
+        assert_null(back.cgroup);
+        machine_record_done(&back);
+        assert_int_equal(machine_record_parse("NAME=x\nCGROUP=\nLEADER_STARTTIME=0\n", &back), 0);
+        assert_null(back.cgroup);
+        machine_record_done(&back);
+        assert_int_equal(machine_record_parse("NAME=x\nLEADER_STARTTIME=-1\n", &back), -EBADMSG);
+}
+
+/* registry_set_leader() records the leader's start time and cgroup2 path as /proc shows them. */
+static void test_set_leader_identity(void **state) {
+        struct machine_record r = sample("ident"), got;
+        struct registry_entry *e = NULL;
+        _cleanup_free_ char *stat_text = NULL, *cg_text = NULL;
+        uint64_t start;
+        char *cgroup = NULL;
+
+        assert_int_equal(registry_process_identity(getpid(), &start, &cgroup), 0);
+        assert_int_equal(read_file_at(AT_FDCWD, "/proc/self/stat", &stat_text, 4096) > 0, 1);
+        /* field 22 by counting words after the comm field */
+        char *p = strrchr(stat_text, ')');
+        for (int f = 3; f <= 22; f++)
+                p = strchr(p + 1, ' ');
+        assert_true(strtoull(p + 1, NULL, 10) == start);
+        assert_int_equal(read_file_at(AT_FDCWD, "/proc/self/cgroup", &cg_text, 65536) > 0, 1);
+        char *line = strstr(cg_text, "0::/");
+        if (line && (line == cg_text || line[-1] == '\n')) {
+                *strchrnul(line, '\n') = 0;
+                assert_string_equal(cgroup, line + 3);
+        } else
+                assert_null(cgroup);
+        assert_int_equal(registry_process_identity(0x3ffffff, &start, NULL), -ESRCH);
+
+        assert_int_equal(registry_claim(dir, &r, &e), 0);
+        assert_int_equal(registry_set_leader(e, getpid()), 0);
+        assert_int_equal(registry_get(dir, "ident", &got), 0);
+        assert_int_equal(got.leader, getpid());
+        assert_true(got.leader_starttime == start && start > 0);
+        assert_string_equal(got.cgroup ? got.cgroup : "", cgroup ? cgroup : "");
+        machine_record_done(&got);
+        free(cgroup);
+        registry_release(e);
+}
+
 /* ---- claim, update, release ---- */
 
 static void test_claim_get_release(void **state) {
@@ -446,6 +507,8 @@ int main(void) {
                 cmocka_unit_test(test_format_parse_round_trip),
                 cmocka_unit_test(test_start_modes_and_empty_netif),
                 cmocka_unit_test(test_parse_errors),
+                cmocka_unit_test(test_leader_identity_keys),
+                cmocka_unit_test_setup_teardown(test_set_leader_identity, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_claim_get_release, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list_sorted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_invalid_names_and_dirs, setup, teardown),
