@@ -142,7 +142,8 @@ int machine_addresses(int pidfd, int ifindex, char ***ret) {
         close(fd);
         if (r < 0)
                 return r;
-        qsort(a, n, sizeof(*a), cmp_address);
+        if (n > 1)
+                qsort(a, n, sizeof(*a), cmp_address);
         char **l = calloc(n + 1, sizeof(char *));
         for (size_t i = 0; l && i < n; i++) {
                 char text[INET6_ADDRSTRLEN + 16];
