@@ -77,3 +77,16 @@ record "LEADER_STARTTIME=$start"$'\n'"CGROUP=/"$'\n'
 check 1 "Could not kill machine: The cgroup of machine 'fake-$$' is not known, or not the container's" kill -s KILL fake-$$
 unrecord
 kill -0 "$victim" || fail "a process that is not the container's was signalled"
+
+# ---- the bash completion, generated from the verb and option tables ----
+comp=$BUILD/nspawnctl.bash
+[[ -f $comp ]] || fail "$comp was not built"
+complete_words() {   # complete_words WORD...: what the completion offers for the last word
+        bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _nspawnctl; printf "%s\n" "${COMPREPLY[@]}"' \
+                _ "$comp" "$@" | sort | tr '\n' ' '
+}
+assert_eq "$(complete_words nspawnctl st)" "status stop " "completion of verbs"
+assert_eq "$(complete_words nspawnctl --kill-whom '')" "all leader " "completion of --kill-whom"
+assert_eq "$(complete_words nspawnctl -o json)" "json json-pretty json-seq json-sse " "completion of -o"
+assert_contains "$(complete_words nspawnctl --no)" "--no-legend" "completion of options"
+assert_not_contains "$(complete_words nspawnctl sta)" "start" "completion offers verbs not built yet"
