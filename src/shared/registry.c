@@ -254,12 +254,14 @@ int machine_record_parse(const char *text, struct machine_record *ret) {
 /* ---- the directory ---- */
 
 /* Only our own (root's) directory, not writable by anyone else: another user must not be able
- * to plant or remove records. */
-static int check_dir(int fd) {
+ * to plant or remove records. A reader that is not root (nspawnctl list as a user) trusts root's
+ * directory too. */
+static int check_dir(int fd, bool create) {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+        bool owner_ok = st.st_uid == geteuid() || (!create && st.st_uid == 0);
+        if (!S_ISDIR(st.st_mode) || !owner_ok || (st.st_mode & 0022))
                 return -EPERM;
         return 0;
 }
@@ -273,7 +275,7 @@ static int registry_open_dir(const char *dir, bool create) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
-        int k = check_dir(fd);
+        int k = check_dir(fd, create);
         return k < 0 ? k : TAKE_FD(fd);
 }
 
