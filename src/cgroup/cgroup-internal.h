@@ -50,7 +50,6 @@ struct cgroup_context {
          * would work on a hybrid host; the program costs a verifier run per start.) */
         bool devices_v1;
         char *main_path;
-        char *record_path; /* "/" + P of the main hierarchy (cgroupfs backend), or NULL */
         char *machine, *slice_unit, *scope_unit; /* for the scope backend */
         int kill_signal;
         struct scope_unit *scope; /* started by us (not by machined) */

@@ -95,11 +95,16 @@ int cgroup_finish(struct cgroup_context *c) {
 }
 
 void cgroup_reclaim(const struct cgroup_context *c, const char *path) {
-        const char *rel = path ? path + strspn(path, "/") : NULL;
+        _cleanup_free_ char *p = strdup(path ? path + strspn(path, "/") : "");
 
-        if (!c || isempty(rel) || strstr(rel, "..")) /* only what nspawn itself wrote */
+        if (!c || isempty(p) || strstr(p, "..")) /* only what nspawn itself wrote */
                 return;
+        /* R = P/payload with P = .../machine-NAME.scope: the scope is ours; else (--keep-unit's
+         * own/payload) only R is */
+        char *slash = strrchr(p, '/');
+        if (slash && streq(slash, "/payload") && (*slash = 0, !endswith(p, ".scope")))
+                *slash = '/';
         for (size_t i = 0; i < c->n; i++)
-                if (cg_remove_tree(c->h[i].root_fd, rel, false, 0) >= 0 && endswith(rel, ".scope"))
-                        cg_remove_parents(c->h[i].root_fd, rel);
+                if (cg_remove_tree(c->h[i].root_fd, p, false, 0) >= 0 && endswith(p, ".scope"))
+                        cg_remove_parents(c->h[i].root_fd, p);
 }

@@ -319,8 +319,7 @@ int cgroup_context_new(const struct settings *s, struct guard *guard, struct cgr
         for (size_t i = 0; i < c->n; i++)
                 c->devices_v1 = c->devices_v1 || has_controller(&c->h[i], "devices");
         struct hierarchy *m = main_hierarchy(c);
-        if (m && (asprintf(&c->main_path, "/%s", m->r) < 0 ||
-                  (c->backend == CGROUP_BACKEND_CGROUPFS && asprintf(&c->record_path, "/%s", m->p) < 0))) {
+        if (m && asprintf(&c->main_path, "/%s", m->r) < 0) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -339,7 +338,6 @@ struct cgroup_context *cgroup_context_free(struct cgroup_context *c) {
         free(c->h);
         device_policy_done(&c->devices);
         free(c->main_path);
-        free(c->record_path);
         free(c->machine);
         free(c->slice_unit);
         free(c->scope_unit);
@@ -354,10 +352,6 @@ enum cgroup_mode cgroup_context_mode(const struct cgroup_context *c) {
 
 const char *cgroup_context_path(const struct cgroup_context *c) {
         return c ? c->main_path : NULL;
-}
-
-const char *cgroup_context_record_path(const struct cgroup_context *c) {
-        return c ? c->record_path : NULL;
 }
 
 /* ---- creation ---- */

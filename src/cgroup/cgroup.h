@@ -139,11 +139,10 @@ int cgroup_join_self(const int *fds, size_t n);
  * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent; the guard's
  * duties stay (a restart makes the same cgroups). */
 int cgroup_destroy(struct cgroup_context *c);
-/* The container's cgroup P as the machine's record keeps it ("/machine.slice/machine-foo.scope",
- * the same path in every hierarchy), or NULL where systemd owns it (the scope backend). */
-const char *cgroup_context_record_path(const struct cgroup_context *c);
-/* A stale machine record's CGROUP (nspawn and its guard were both killed): remove that cgroup in
- * every hierarchy if it is empty, with its empty slices. Never kills, never waits. */
+/* A stale machine record's CGROUP (nspawn and its guard were both killed; the container's
+ * cgroup R, as cgroup_context_path() gave it): remove what nspawn made of it in every hierarchy
+ * if it is empty — R, its P if P is a scope of ours (machine-NAME.scope), and then the empty
+ * slices. Never kills, never waits. */
 void cgroup_reclaim(const struct cgroup_context *c, const char *path);
 
 /* Supervisor, once PID 1 is gone and nspawn ends: what the guard cannot do is done now (put

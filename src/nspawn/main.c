@@ -257,7 +257,7 @@ static int claim_machine(const struct settings *s, const struct spawn_params *p,
                 .root = s->directory,
                 .supervisor = getpid(),
                 .start_mode = s->start_mode,
-                .cgroup = (char *) cgroup_context_record_path(cgroup),
+                .cgroup = (char *) cgroup_context_path(cgroup),
         };
         memcpy(rec.uuid, p->uuid, sizeof rec.uuid);
         /* Also reclaim what other machines left whose supervisor and guard were both killed

@@ -53,8 +53,8 @@ void machine_record_done(struct machine_record *r) {
         free(r->class);
         free(r->service);
         free(r->root);
-        free(r->cgroup);
         free(r->netif);
+        free(r->cgroup);
         *r = (struct machine_record){};
 }
 
@@ -99,9 +99,8 @@ int machine_record_format(const struct machine_record *r, char **ret) {
                 start_mode_to_registry_string(r->start_mode));
         for (size_t i = 0; i < r->n_netif; i++)
                 fprintf(f, "%s%d", i > 0 ? " " : "", r->netif[i]);
-        fputc('\n', f);
-        if (r->cgroup)
-                put_escaped(f, "CGROUP", r->cgroup);
+        fprintf(f, "\nLEADER_STARTTIME=%llu\n", (unsigned long long) r->leader_starttime);
+        put_escaped(f, "CGROUP", r->cgroup);
         if (ferror(f) || fclose(f) != 0) {
                 free(buf);
                 return -ENOMEM;
@@ -216,6 +215,7 @@ static const struct {
         {"REALTIME", set_u64, offsetof(struct machine_record, realtime_usec)},
         {"START_MODE", set_start_mode, 0},
         {"NETIF", set_netif, 0},
+        {"LEADER_STARTTIME", set_u64, offsetof(struct machine_record, leader_starttime)},
         {"CGROUP", set_string, offsetof(struct machine_record, cgroup)},
 };
 
@@ -240,6 +240,10 @@ int machine_record_parse(const char *text, struct machine_record *ret) {
                 return -ENOMEM;
         for (char *line = strtok_r(copy, "\n", &save); line && k >= 0; line = strtok_r(NULL, "\n", &save))
                 k = parse_line(&r, line);
+        if (k >= 0 && r.cgroup && !*r.cgroup) {
+                free(r.cgroup); /* "CGROUP=": not known */
+                r.cgroup = NULL;
+        }
         if (k >= 0 && !(r.name && machine_name_is_valid(r.name)))
                 k = -EBADMSG;
         if (k < 0) {
@@ -253,12 +257,14 @@ int machine_record_parse(const char *text, struct machine_record *ret) {
 /* ---- the directory ---- */
 
 /* Only our own (root's) directory, not writable by anyone else: another user must not be able
- * to plant or remove records. */
-static int check_dir(int fd) {
+ * to plant or remove records. A reader that is not root (nspawnctl list as a user) trusts root's
+ * directory too. */
+static int check_dir(int fd, bool create) {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+        bool owner_ok = st.st_uid == geteuid() || (!create && st.st_uid == 0);
+        if (!S_ISDIR(st.st_mode) || !owner_ok || (st.st_mode & 0022))
                 return -EPERM;
         return 0;
 }
@@ -272,7 +278,7 @@ static int registry_open_dir(const char *dir, bool create) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
-        int k = check_dir(fd);
+        int k = check_dir(fd, create);
         return k < 0 ? k : TAKE_FD(fd);
 }
 
@@ -527,16 +533,85 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct gua
         return k;
 }
 
-int registry_set_leader(struct registry_entry *e, pid_t leader) {
-        pid_t old_leader = e->rec.leader;
-        uint64_t old_time = e->rec.realtime_usec;
+/* Field 22 of /proc/PID/stat, counted after the comm field (which may hold spaces and ")"). */
+static int proc_starttime(pid_t pid, uint64_t *ret) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        char *p = strrchr(buf, ')'), *end;
+        /* after ")": " state" (field 3), " ppid" (4) ... the space before starttime (22) */
+        for (int field = 3; p && field <= 22; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || p[1] < '0' || p[1] > '9')
+                return -EBADMSG;
+        errno = 0;
+        unsigned long long start = strtoull(p + 1, &end, 10);
+        if (errno || (*end != ' ' && *end != 0))
+                return -EBADMSG;
+        *ret = start;
+        return 0;
+}
+
+/* The "0::PATH" line of /proc/PID/cgroup; NULL without cgroup2. */
+static int proc_cgroup2(pid_t pid, char **ret) {
+        char path[64];
+        _cleanup_free_ char *text = NULL;
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+        int k = read_file_at(AT_FDCWD, path, &text, 64 * 1024);
+        if (k < 0)
+                return k == -ENOENT ? -ESRCH : k;
+        *ret = NULL;
+        for (char *line = text; line && *line;) {
+                char *next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (startswith(line, "0::/"))
+                        return (*ret = strdup(line + 3)) ? 0 : -ENOMEM;
+                line = next;
+        }
+        return 0;
+}
+
+int registry_process_identity(pid_t pid, uint64_t *ret_starttime, char **ret_cgroup) {
+        uint64_t start;
+        char *cgroup = NULL;
+        int k = proc_starttime(pid, &start);
+        if (k >= 0 && ret_cgroup)
+                k = proc_cgroup2(pid, &cgroup);
+        if (k < 0)
+                return k;
+        *ret_starttime = start;
+        if (ret_cgroup)
+                *ret_cgroup = cgroup;
+        return 0;
+}
+
+int registry_set_leader(struct registry_entry *e, pid_t leader, const char *cgroup) {
+        struct machine_record old = e->rec;
+        uint64_t start = 0;
+        char *copy = NULL;
+        /* Best effort: a record without it is still a record, nspawnctl just will not signal. */
+        if (leader > 0 && registry_process_identity(leader, &start, NULL) < 0)
+                start = 0;
+        if (cgroup && !(copy = strdup(cgroup)))
+                return -ENOMEM;
         e->rec.leader = leader;
         e->rec.realtime_usec = now_usec(CLOCK_REALTIME);
+        e->rec.leader_starttime = start;
+        if (copy)
+                e->rec.cgroup = copy;
         int k = entry_publish(e);
         if (k < 0) {
-                e->rec.leader = old_leader;
-                e->rec.realtime_usec = old_time;
-        }
+                free(copy);
+                e->rec = old;
+        } else if (copy)
+                free(old.cgroup);
         return k;
 }
 

@@ -21,8 +21,21 @@
  *   START_MODE=pid1|pid2|boot              how the container was started (default, -a, -b)
  *   NETIF=12 13                            host-side interface indexes, space separated; empty
  *                                          when the container has no interfaces of its own
- *   CGROUP=/machine.slice/machine-foo.scope  (optional) the machine's cgroup as nspawn made it,
- *                                          the same path in every hierarchy (cgroup.h: P)
+ *   LEADER_STARTTIME=123456                start time of LEADER, field 22 of /proc/LEADER/stat
+ *                                          (clock ticks after boot); 0 unknown. With LEADER it
+ *                                          names one process for good: nspawnctl opens a pidfd on
+ *                                          LEADER and acts only if the start times match
+ *   CGROUP=/machine.slice/machine-foo.scope/payload
+ *                                          the container's cgroup (its cgroup namespace root) in
+ *                                          the main hierarchy (cgroup2, else name=systemd): where
+ *                                          nspawn will put it when the name is claimed, then the
+ *                                          leader's cgroup2 cgroup once it is placed (the "0::"
+ *                                          line of /proc/LEADER/cgroup). Every process of the
+ *                                          container is in its subtree; a stale record's CGROUP is
+ *                                          what the next start reclaims. Empty when unknown
+ *
+ * LEADER_STARTTIME and CGROUP were added after the first version: readers of that version ignore
+ * them, and records without them read back as 0 and NULL (nspawnctl then refuses to signal).
  *
  * Liveness: the supervisor holds an exclusive flock() on the record's inode for its whole life,
  * shared with its guard (guard.h: the record's removal is the guard's first duty, so the guard
@@ -63,7 +76,8 @@ struct machine_record {
         enum start_mode start_mode;
         int *netif; /* host ifindexes */
         size_t n_netif;
-        char *cgroup; /* NULL: not known */
+        uint64_t leader_starttime; /* /proc/LEADER/stat field 22; 0 unknown */
+        char *cgroup;              /* the container's cgroup (see CGROUP=); NULL unknown */
 };
 
 void machine_record_done(struct machine_record *r);
@@ -89,10 +103,15 @@ struct guard;
 int registry_claim(const char *dir, const struct machine_record *rec, struct guard *guard,
                    struct registry_entry **ret);
 
-/* Replace the published record atomically: a new leader (its REALTIME becomes now), new
- * interfaces. */
-int registry_set_leader(struct registry_entry *e, pid_t leader);
+/* Replace the published record atomically: a new leader (its REALTIME becomes now, its start
+ * time is read from /proc), its cgroup (NULL: as claimed) once it is placed; new interfaces. */
+int registry_set_leader(struct registry_entry *e, pid_t leader, const char *cgroup);
 int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
+
+/* What identifies process pid for good: its start time (field 22 of /proc/PID/stat) and, if
+ * ret_cgroup is given, its cgroup2 path (NULL when it has none). The same reader writes the record
+ * and checks a pidfd against it (nspawnctl). -ESRCH if there is no such process. */
+int registry_process_identity(pid_t pid, uint64_t *ret_starttime, char **ret_cgroup);
 
 /* The record as published (owned by e). */
 const struct machine_record *registry_entry_record(const struct registry_entry *e);

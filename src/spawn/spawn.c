@@ -323,7 +323,7 @@ static int event_loop(struct supervisor *sv) {
 static int publish_leader(struct supervisor *sv, char **ret_error) {
         int r = 0;
         if (sv->p->registry)
-                r = registry_set_leader(sv->p->registry, sv->pid);
+                r = registry_set_leader(sv->p->registry, sv->pid, cgroup_context_path(sv->p->cgroup));
         if (r < 0)
                 (void) error_setf(ret_error, r, "Failed to register machine: %s", strerror(-r));
         return r;

@@ -165,6 +165,72 @@ static void test_parse_errors(void **state) {
         machine_record_done(&r);
 }
 
+/* LEADER_STARTTIME and CGROUP: written after NETIF, read back; a record of the first version
+ * (without them) reads as "unknown". */
+static void test_leader_identity_keys(void **state) {
+        struct machine_record r = sample("idk"), back;
+        _cleanup_free_ char *text = NULL;
+        r.leader = 42;
+        r.leader_starttime = 987654321;
+        r.cgroup = (char *) "/machine.slice/machine-idk.scope/payload";
+        assert_int_equal(machine_record_format(&r, &text), 0);
+        assert_non_null(strstr(text, "\nNETIF=\nLEADER_STARTTIME=987654321\n"
+                                     "CGROUP=/machine.slice/machine-idk.scope/payload\n"));
+        assert_int_equal(machine_record_parse(text, &back), 0);
+        assert_true(back.leader_starttime == 987654321);
+        assert_string_equal(back.cgroup, r.cgroup);
+        machine_record_done(&back);
+
+        assert_int_equal(machine_record_parse("NAME=old\nLEADER=5\nNETIF=\n", &back), 0);
+        assert_true(back.leader_starttime == 0);
+        assert_null(back.cgroup);
+        machine_record_done(&back);
+        assert_int_equal(machine_record_parse("NAME=x\nCGROUP=\nLEADER_STARTTIME=0\n", &back), 0);
+        assert_null(back.cgroup);
+        machine_record_done(&back);
+        assert_int_equal(machine_record_parse("NAME=x\nLEADER_STARTTIME=-1\n", &back), -EBADMSG);
+}
+
+/* registry_set_leader() records the leader's start time as /proc shows it, and the cgroup it is
+ * given (the claimed one stays without). registry_process_identity() reads both from /proc. */
+static void test_set_leader_identity(void **state) {
+        struct machine_record r = sample("ident"), got;
+        struct registry_entry *e = NULL;
+        _cleanup_free_ char *stat_text = NULL, *cg_text = NULL;
+        uint64_t start;
+        char *cgroup = NULL;
+
+        assert_int_equal(registry_process_identity(getpid(), &start, &cgroup), 0);
+        assert_int_equal(read_file_at(AT_FDCWD, "/proc/self/stat", &stat_text, 4096) > 0, 1);
+        /* field 22 by counting words after the comm field */
+        char *p = strrchr(stat_text, ')');
+        for (int f = 3; f <= 22; f++)
+                p = strchr(p + 1, ' ');
+        assert_true(strtoull(p + 1, NULL, 10) == start);
+        assert_int_equal(read_file_at(AT_FDCWD, "/proc/self/cgroup", &cg_text, 65536) > 0, 1);
+        char *line = strstr(cg_text, "0::/");
+        if (line && (line == cg_text || line[-1] == '\n')) {
+                *strchrnul(line, '\n') = 0;
+                assert_string_equal(cgroup, line + 3);
+        } else
+                assert_null(cgroup);
+        assert_int_equal(registry_process_identity(0x3ffffff, &start, NULL), -ESRCH);
+
+        assert_int_equal(registry_claim(dir, &r, NULL, &e), 0);
+        assert_int_equal(registry_set_leader(e, getpid(), NULL), 0);
+        assert_int_equal(registry_get(dir, "ident", &got), 0);
+        assert_int_equal(got.leader, getpid());
+        assert_true(got.leader_starttime == start && start > 0);
+        assert_string_equal(got.cgroup, "/machine.slice/machine-x.scope"); /* as claimed */
+        machine_record_done(&got);
+        assert_int_equal(registry_set_leader(e, getpid(), "/machine.slice/machine-y.scope/payload"), 0);
+        assert_int_equal(registry_get(dir, "ident", &got), 0);
+        assert_string_equal(got.cgroup, "/machine.slice/machine-y.scope/payload");
+        machine_record_done(&got);
+        free(cgroup);
+        registry_release(e);
+}
+
 /* ---- claim, update, release ---- */
 
 static void test_claim_get_release(void **state) {
@@ -189,7 +255,7 @@ static void test_claim_get_release(void **state) {
         machine_record_done(&got);
 
         /* A new leader replaces the record atomically; the lock goes with it. */
-        assert_int_equal(registry_set_leader(e, 777), 0);
+        assert_int_equal(registry_set_leader(e, 777, NULL), 0);
         assert_int_equal(registry_get(dir, "alpha", &got), 0);
         assert_int_equal(got.leader, 777);
         assert_true(got.realtime_usec > 1700000000123456ULL);
@@ -293,7 +359,7 @@ static int claim_and_lead(const char *name) {
         struct machine_record r = sample(name);
         struct registry_entry *e = NULL;
         r.supervisor = getpid();
-        return registry_claim(dir, &r, NULL, &e) == 0 && registry_set_leader(e, 1) == 0;
+        return registry_claim(dir, &r, NULL, &e) == 0 && registry_set_leader(e, 1, NULL) == 0;
 }
 
 /* A child claims NAME, tells us, and waits to be killed: a supervisor that dies by SIGKILL. */
@@ -397,7 +463,7 @@ static int claim_and_hand_over(const char *name) {
                 return 0;
         _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (guard_start_at(getenv("NSPAWN_GUARD"), &g) < 0 || registry_claim(dir, &r, g, &e) < 0 ||
-            registry_set_leader(e, 1) < 0 ||
+            registry_set_leader(e, 1, NULL) < 0 ||
             guard_push(g, &(struct undo){
                                   .kind = UNDO_CGROUP, .path = "busy", .fds = {base_fd}, .n_fds = 1}) < 0)
                 return 0;
@@ -467,6 +533,8 @@ int main(void) {
                 cmocka_unit_test(test_format_parse_round_trip),
                 cmocka_unit_test(test_start_modes_and_empty_netif),
                 cmocka_unit_test(test_parse_errors),
+                cmocka_unit_test(test_leader_identity_keys),
+                cmocka_unit_test_setup_teardown(test_set_leader_identity, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_claim_get_release, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list_sorted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_invalid_names_and_dirs, setup, teardown),
