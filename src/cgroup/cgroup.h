@@ -157,7 +157,7 @@ int cgroup_finish(struct cgroup_context *c);
  * symlink per controller of a joined hierarchy ("cpu" → "cpu,cpuacct"), as systemd-nspawn 252. */
 int cgroup_mount_v1(const struct cgroup_context *c, int dir_fd);
 
-/* ---- systemd scope backend (cgroup-scope.c) ---- */
+/* ---- systemd scope backend (src/systemd: cgroup-scope.c, scope-properties.c) ---- */
 
 /*
  * When systemd is PID 1 (and nspawn is built with sd-bus) the container's cgroup P is a transient
@@ -180,8 +180,9 @@ enum scope_value_type {
         SCOPE_CPUS,   /* "ay": a CPU bitmask, from the kernel CPU list in str */
 };
 
+/* Plain data (no pointers): nspawn sends the list as it is to its D-Bus helper (sdbus-protocol.h). */
 struct scope_property {
-        const char *name;
+        char name[32];
         enum scope_value_type type;
         uint64_t u;
         char str[256];
@@ -227,11 +228,13 @@ int cgroup_context_scope_spec(const struct cgroup_context *c, pid_t pid, struct 
 /* True if nspawn was built with sd-bus and systemd runs as PID 1 (/run/systemd/system exists). */
 bool cgroup_scope_available(void);
 
-/* A started scope unit, held (AddRef=yes, Controller=) through our own bus connection. */
+/* A started scope unit, held (AddRef=yes, Controller=) by the bus connection of nspawn's D-Bus
+ * helper (sdbus-client.h), which lives as long as nspawn. */
 struct scope_unit;
 /* StartTransientUnit of spec->scope and wait for its job; the build without sd-bus returns
  * -EOPNOTSUPP. */
 int cgroup_scope_start(const struct scope_spec *spec, struct scope_unit **ret, char **ret_error);
-/* As systemd-nspawn's terminate_scope(): AbandonScope, KillUnit SIGKILL, UnrefUnit (errors
- * ignored: the scope is usually gone already), then close the connection. Returns NULL. */
+/* As systemd-nspawn's terminate_scope(): AbandonScope, KillUnit SIGKILL, then StopUnit and
+ * UnrefUnit (errors ignored: the scope is usually gone already), then let go of the helper.
+ * Returns NULL. */
 struct scope_unit *cgroup_scope_stop(struct scope_unit *u);

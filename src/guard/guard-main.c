@@ -11,9 +11,9 @@
  * message means nspawn cleaned up itself: we exit without undoing anything.
  *
  * Built static and small (against musl where available): it lives as long as the container, so
- * its memory counts for every running container. It runs in its own session with terminal and
- * job-control signals ignored (a ^C to nspawn's process group must not take it along), at the
- * lowest CPU priority while it cleans up, with /dev/null as stdio and no fd of nspawn's but FD.
+ * its memory counts for every running container. It detaches first (detach.h: own session,
+ * terminal signals ignored, /dev/null as stdio, no fd of nspawn's but FD) and cleans up at the
+ * lowest CPU priority.
  */
 
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "detach.h"
 #include "fdutil.h"
 #include "macro.h"
 #include "undo.h"
@@ -120,33 +121,14 @@ static bool serve(int sock) {
         }
 }
 
-static void detach(int sock) {
-        static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
-                                      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
-        sigset_t none;
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
-                signal(ignored[i], SIG_IGN);
-        (void) setsid();
-        (void) chdir("/");
-        for (int i = 0; i < 3 && null >= 0; i++)
-                (void) dup2(null, i);
-        (void) close_all_fds_but(&sock, 1);
-}
-
 int main(int argc, char *argv[]) {
-        char *end;
-        long sock = argc == 2 ? strtol(argv[1], &end, 10) : -1;
+        int sock = helper_socket_arg(argc, argv);
 
-        if (sock < 3 || sock > 65535 || *end || fcntl((int) sock, F_SETFD, FD_CLOEXEC) < 0)
+        if (sock < 0 || helper_detach(sock, false) < 0)
                 return EXIT_FAILURE;
-        detach((int) sock);
-        (void) send((int) sock, (char[]){GUARD_OP_READY}, 1, MSG_NOSIGNAL);
+        (void) send(sock, (char[]){GUARD_OP_READY}, 1, MSG_NOSIGNAL);
 
-        if (serve((int) sock)) {
+        if (serve(sock)) {
                 /* Clean-up is background work: it must not take the CPU from what runs next (a
                  * new container, the caller that waited for nspawn). */
                 (void) setpriority(PRIO_PROCESS, 0, 19);

@@ -13,113 +13,42 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "fdutil.h"
 #include "guard.h"
+#include "helper.h"
 #include "macro.h"
 
-#define GUARD_STACK_SIZE (16 * 1024)
-
 struct guard {
-        pid_t pid;
-        int fd; /* our end of the socket */
+        struct helper *helper;
         uint32_t last_id;
         bool ready;
-        /* Read by the clone()d child before its execve(), in our memory (CLONE_VM): they stay
-         * valid until the guard is freed, long after the exec. */
-        char *path;
-        char fd_arg[16];
-        char *argv[3];
-        char *envp[1];
-        _Alignas(16) char stack[GUARD_STACK_SIZE];
 };
-
-int helper_path(const char *name, char **ret) {
-        char self[PATH_MAX], *p;
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-        if (n > 0) {
-                self[n] = 0;
-                char *slash = strrchr(self, '/');
-                if (slash && asprintf(&p, "%.*s/%s", (int) (slash - self), self, name) >= 0) {
-                        if (access(p, X_OK) >= 0) {
-                                *ret = p;
-                                return 0;
-                        }
-                        free(p);
-                }
-        }
-        if (asprintf(&p, "%s/%s", LIBEXECDIR, name) < 0)
-                return -ENOMEM;
-        if (access(p, X_OK) < 0) {
-                int r = -errno;
-                free(p);
-                return r;
-        }
-        *ret = p;
-        return 0;
-}
-
-/* The clone()d child, in our memory until its execve(): it touches nothing but what the parent
- * prepared (no allocation, no stdio), and ends with the exec or _exit(). */
-static int guard_exec(void *userdata) {
-        struct guard *g = userdata;
-        execve(g->path, g->argv, g->envp);
-        _exit(127);
-}
 
 static struct guard *guard_free(struct guard *g) {
         if (!g)
                 return NULL;
-        safe_close(g->fd);
-        if (g->pid > 0)
-                (void) waitpid(g->pid, NULL, WNOHANG); /* reaped if gone; else it goes on alone */
-        free(g->path);
+        /* EOF for the guard; reaped if it is gone already, else it goes on alone */
+        helper_free(g->helper, false);
         free(g);
         return NULL;
 }
 
-int guard_start(struct guard **ret) {
-        _cleanup_free_ char *path = NULL;
-        int r = helper_path("nspawn-guard", &path);
-        return r < 0 ? r : guard_start_at(path, ret);
-}
-
 int guard_start_at(const char *path, struct guard **ret) {
         struct guard *g = calloc(1, sizeof(*g));
-        int pair[2], r = 0;
-
         if (!g)
                 return -ENOMEM;
-        g->fd = -EBADF;
-        g->path = strdup(path);
-        if (!g->path) {
-                guard_free(g);
-                return -ENOMEM;
-        }
-        /* The guard's end is inherited across the exec (no CLOEXEC); nothing else runs in this
-         * process meanwhile, and the guard closes every other fd it inherits. */
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) < 0) {
-                r = -errno;
-                guard_free(g);
-                return r;
-        }
-        g->fd = pair[0];
-        if (fcntl(g->fd, F_SETFD, FD_CLOEXEC) < 0)
-                r = -errno;
-        snprintf(g->fd_arg, sizeof(g->fd_arg), "%d", pair[1]);
-        g->argv[0] = (char *) "nspawn-guard";
-        g->argv[1] = g->fd_arg;
-        g->pid = r < 0 ? -1 : clone(guard_exec, g->stack + sizeof(g->stack), CLONE_VM | SIGCHLD, g);
-        if (r >= 0 && g->pid < 0)
-                r = -errno;
-        safe_close(pair[1]);
+        int r = path ? helper_start_at(path, NULL, &g->helper)
+                     : helper_start("nspawn-guard", NULL, &g->helper);
         if (r < 0) {
-                guard_free(g);
+                free(g);
                 return r;
         }
         *ret = g;
         return 0;
+}
+
+int guard_start(struct guard **ret) {
+        return guard_start_at(NULL, ret);
 }
 
 /* The guard's first message says it runs (the exec worked) and holds nothing of ours. */
@@ -129,7 +58,7 @@ static int guard_wait_ready(struct guard *g) {
 
         if (g->ready)
                 return 0;
-        while ((n = recv(g->fd, &c, 1, 0)) < 0 && errno == EINTR)
+        while ((n = recv(g->helper->fd, &c, 1, 0)) < 0 && errno == EINTR)
                 ;
         if (n != 1 || c != GUARD_OP_READY)
                 return -ESRCH;
@@ -146,7 +75,7 @@ static int guard_send(struct guard *g, char op, uint32_t id, const struct undo *
         int n = undo_wire_encode(u, id, buf, sizeof(buf));
         if (n < 0)
                 return n;
-        return msg_send_fds(g->fd, op, buf, (size_t) n, u->fds, u->n_fds);
+        return msg_send_fds(g->helper->fd, op, buf, (size_t) n, u->fds, u->n_fds);
 }
 
 int guard_push(struct guard *g, const struct undo *u) {
@@ -175,7 +104,7 @@ void guard_hand_over(struct guard *g) {
 }
 
 void guard_release(struct guard *g) {
-        if (g && g->fd >= 0)
-                (void) send(g->fd, (char[]){GUARD_OP_DONE}, 1, MSG_NOSIGNAL);
+        if (g)
+                (void) send(g->helper->fd, (char[]){GUARD_OP_DONE}, 1, MSG_NOSIGNAL);
         guard_free(g);
 }

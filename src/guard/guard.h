@@ -16,9 +16,8 @@
  * restart, a snapshot it must destroy before it exits) it cancels (guard_cancel()), or it may
  * leave the duty in place: every undo is idempotent.
  *
- * The guard is started with clone(CLONE_VM) + execve(): nspawn waits neither for the exec nor for
- * a copy of its page tables (a fork would also make every later write of nspawn's a copy-on-write
- * fault); it only checks the guard's "ready" message before the first duty. The guard holds
+ * The guard is a helper program (helper.h): nspawn waits neither for its exec nor for a copy of its
+ * page tables; it only checks the guard's "ready" message before the first duty. The guard holds
  * nothing of nspawn's but its socket and the fds the duties carry.
  */
 
@@ -30,7 +29,7 @@ struct guard;
 
 /* Spawn the guard (the nspawn-guard program next to the running binary, else in LIBEXECDIR). */
 int guard_start(struct guard **ret);
-/* The same with the program at path (unit tests). */
+/* The same with the program at path (unit tests; NULL: as guard_start()). */
 int guard_start_at(const char *path, struct guard **ret);
 
 /* Register an undo; returns its id (> 0). The fds of u are passed (duplicated) to the guard; the
@@ -47,7 +46,3 @@ int guard_cancel(struct guard *g, int id);
 void guard_hand_over(struct guard *g);
 /* nspawn is done and has undone everything itself: the guard exits without undoing. Frees g. */
 void guard_release(struct guard *g);
-
-/* The path of a helper program of ours: next to the running binary (the build directory in
- * tests), else in LIBEXECDIR. */
-int helper_path(const char *name, char **ret);

@@ -13,7 +13,9 @@
  *
  * As systemd-nspawn 252: without --keep-unit machined creates the container's scope
  * (CreateMachineWithNetwork with the scope's properties, cgroup.h); with --keep-unit the running
- * unit is registered as it is (RegisterMachineWithNetwork). On exit: UnregisterMachine.
+ * unit is registered as it is (RegisterMachineWithNetwork). On exit: UnregisterMachine (for a
+ * machine with its own scope: TerminateMachine, after giving up our controller role). The calls
+ * are made by nspawn's D-Bus helper (sdbus-client.h), which also makes them when nspawn dies.
  * Without sd-bus the functions are stubs: machined_new() then fails only for --register=yes.
  */
 
@@ -26,8 +28,9 @@
 struct machined;
 struct cgroup_context;
 
-/* Decide whether to register; *ret is NULL when not. Opens the system bus. On failure (only
- * with --register=yes) a malloc'ed message in *ret_error. */
+/* Decide whether to register; *ret is NULL when not. Starts the D-Bus helper (with --keep-unit:
+ * machined_register() does). On failure (only with --register=yes) a malloc'ed message in
+ * *ret_error. */
 int machined_new(const struct settings *s, struct machined **ret, char **ret_error);
 struct machined *machined_free(struct machined *m);
 static inline void machined_freep(struct machined **m) {

@@ -9,8 +9,14 @@
 #      not know the machine; gone after exit.
 #   3. --keep-unit --register=yes: no scope, the running unit is registered (RegisterMachine…);
 #      the container runs in the unit's payload/ cgroup.
-#   4. nspawn killed with SIGKILL: container, machine and scope are gone.
-#   5. --register=yes on this host (no systemd) fails with "Failed to register machine: …", 1.
+#   4. nspawn killed with SIGKILL while it starts (as soon as machined lists the machine, before
+#      systemd has moved PID 1 into the scope: the scope would stay active, empty, for ever) and
+#      once the container runs, with and without --register: container, machine, scope and the
+#      D-Bus helper are gone.
+#   5. On this host (no systemd): --register=yes fails with "Failed to register machine: …", 1;
+#      the D-Bus helper nspawn-sdbus is never started.
+# nspawn is linked statically; what it says to systemd goes through its helper nspawn-sdbus
+# (src/systemd/sdbus-protocol.h), copied into the guest next to it.
 . "$(dirname "$0")/lib.sh"
 . "$IT_DIR/lib-boot.sh"
 
@@ -26,18 +32,34 @@ if [[ ! -d /run/systemd/system ]]; then
         RC=$?
         assert_rc 0 "default --register without systemd"
         assert_match "$(tr -d "\r" <<< "$out")" "^ran$" "default --register without systemd runs quietly"
+        # a copy of nspawn whose "helper" leaves a mark: no start may run it here
+        mkdir -p "$T/bin"
+        cp "$(command -v "${NSPAWN_CMD[0]}")" "$T/bin/nspawn"
+        cp "$(dirname "$(command -v "${NSPAWN_CMD[0]}")")/nspawn-guard" "$T/bin/nspawn-guard"
+        printf '#!/bin/sh\ntouch %s/helper-ran\n' "$T" > "$T/bin/nspawn-sdbus"
+        chmod 0755 "$T/bin/nspawn-sdbus"
+        for reg in "" --register=no --keep-unit; do
+                timeout 20 "$T/bin/nspawn" -q $reg -M "mreg-$$" -D "$ROOTFS" /bin/true < /dev/null
+                RC=$?
+                assert_rc 0 "a start ($reg) with a marking helper"
+        done
+        [[ ! -e $T/helper-ran ]] || fail "nspawn started its D-Bus helper on a host without systemd"
 fi
 
 bin=$(command -v "${NSPAWN_CMD[0]}") || fail "cannot find ${NSPAWN_CMD[0]}"
 [[ $("$bin" --version) == *+SD-BUS* ]] || skip "nspawn is built without sd-bus (meson -Dsd-bus=disabled)"
 
+helper=$(dirname "$bin")/nspawn-sdbus
+[[ -x $helper ]] || fail "nspawn is built with sd-bus, but its helper $helper is missing"
+
 image=$(boot_image systemd-machined) || exit
 root=$T/guest
 boot_root_copy "$image" "$root"
-# The binary links only libraries bookworm's systemd image has (libseccomp, libcap, libsystemd).
+# nspawn is static; its helper links libsystemd, which bookworm's systemd image has.
 cp "$bin" "$root/usr/local/bin/nspawn"
-# its guard beside it, where nspawn looks first
+# its guard and D-Bus helper beside it, where nspawn looks first
 cp "$(dirname "$bin")/nspawn-guard" "$root/usr/local/bin/nspawn-guard"
+cp "$helper" "$root/usr/local/bin/nspawn-sdbus"
 cp -a "$ROOTFS" "$root/busybox-root"
 
 # The nested test: one KEY=VALUE a line in /machined-test.result, the whole trace in .log.
@@ -56,12 +78,14 @@ wait_listed() {
         return 1
 }
 listed() { machinectl list --no-legend 2>/dev/null | grep -q "^$1 " && echo yes || echo no; }
+helpers() { grep -lx nspawn-sdbus /proc/[0-9]*/comm 2>/dev/null | wc -l; }
 scope() { systemctl show -p "$2" --value "$1" 2>/dev/null; }
 leader_cgroup() { # the container's PID 1: the child of nspawn that is PID 1 in its PID namespace
         local c
         for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
                 [[ $(awk '/^NSpid:/ { print $NF }' "/proc/$c/status") == 1 ]] || continue
                 grep -E '^(0::|[0-9]+:name=systemd:)' "/proc/$c/cgroup" | head -n 1 | cut -d: -f3
+                return
         done
 }
 set -x
@@ -77,9 +101,11 @@ say SCOPE_TASKSMAX "$(scope machine-inner.scope TasksMax)"
 say SCOPE_DEVICEPOLICY "$(scope machine-inner.scope DevicePolicy)"
 say MACHINE_UNIT "$(machinectl show -p Unit --value inner 2>/dev/null)"
 say LEADER_CGROUP "$(leader_cgroup $pid)"
+say HELPERS "$(helpers)"
 systemctl status --no-pager machine-inner.scope >&2
 wait $pid
 say RC $?
+say AFTER_HELPERS "$(helpers)"
 sleep 1
 say AFTER_LISTED "$(listed inner)"
 say AFTER_SCOPE "$(scope machine-inner.scope LoadState)"
@@ -109,19 +135,46 @@ say KEEP_RC $?
 sleep 1
 say KEEP_AFTER_LISTED "$(listed inner3)"
 
-# 4. nspawn killed with SIGKILL: the container dies with it, systemd and machined forget it
+# 4. nspawn killed with SIGKILL: the container dies with it, systemd and machined forget it.
+# gone NAME: up to 10 s for its scope, its machine and the helper to go; then what is left (the
+# time it took, in tenths of a second, goes to the log)
+gone() {
+        local i
+        for i in $(seq 100); do
+                [[ $(scope machine-$1.scope LoadState) == not-found && $(listed $1) == no &&
+                   $(helpers) == 0 ]] && break
+                sleep 0.1
+        done
+        echo "scope=$(scope machine-$1.scope LoadState) listed=$(listed $1) helpers=$(helpers)"
+        echo "$1 went in ${i}ds" >&2
+        if [[ $(scope machine-$1.scope LoadState) != not-found ]]; then
+                systemctl status --no-pager machine-$1.scope >&2
+                journalctl -b --no-pager -o short-monotonic -u machine-$1.scope -u systemd-machined.service >&2
+        fi
+}
+# 4a. while it starts: machined lists the machine before systemd has moved PID 1 into the scope
 nspawn -q -M inner4 -D /busybox-root /bin/sleep 60 &
 pid=$!
 wait_listed inner4
 say KILL_LISTED "$(listed inner4)"
 kill -KILL $pid
 wait $pid
-for i in $(seq 100); do
-        [[ $(scope machine-inner4.scope LoadState) == not-found && $(listed inner4) == no ]] && break
-        sleep 0.1
-done
-say KILL_AFTER_SCOPE "$(scope machine-inner4.scope LoadState)"
-say KILL_AFTER_LISTED "$(listed inner4)"
+say KILL_AFTER "$(gone inner4)"
+# 4b. once the container runs (in its payload/ cgroup)
+nspawn -q -M inner5 -D /busybox-root /bin/sleep 60 &
+pid=$!
+for i in $(seq 50); do [[ $(leader_cgroup $pid) == */payload ]] && break; sleep 0.1; done
+say KILL_RUNNING_CGROUP "$(leader_cgroup $pid)"
+kill -KILL $pid
+wait $pid
+say KILL_RUNNING_AFTER "$(gone inner5)"
+# 4c. --register=no: the scope is the helper's own (StartTransientUnit), killed as it comes up
+nspawn -q -M inner6 --register=no -D /busybox-root /bin/sleep 60 &
+pid=$!
+for i in $(seq 50); do [[ $(scope machine-inner6.scope ActiveState) == active ]] && break; sleep 0.02; done
+kill -KILL $pid
+wait $pid
+say KILL_NOREG_AFTER "$(gone inner6)"
 say KILL_SLEEPERS "$(grep -l '^sleep$' /proc/[0-9]*/comm 2>/dev/null | wc -l)"
 say LEFT_SCOPES "$(systemctl list-units --all --plain --no-legend 'machine-*' | wc -l)"
 say DONE yes
@@ -177,9 +230,13 @@ expect KEEP_UNIT machined-test.service "machined's unit with --keep-unit"
 expect KEEP_LEADER_CGROUP /system.slice/machined-test.service/payload "the container's cgroup with --keep-unit"
 expect KEEP_RC 0 "the nested nspawn's exit code with --keep-unit"
 expect KEEP_AFTER_LISTED no "the machine after exit with --keep-unit"
+expect HELPERS 1 "nspawn's D-Bus helper while the container runs"
+expect AFTER_HELPERS 0 "nspawn's D-Bus helper after nspawn's exit"
 expect KILL_LISTED yes "machinectl list before SIGKILL"
-expect KILL_AFTER_SCOPE not-found "the scope after nspawn was killed"
-expect KILL_AFTER_LISTED no "the machine after nspawn was killed"
+expect KILL_AFTER "scope=not-found listed=no helpers=0" "scope, machine and helper after nspawn was killed while it started"
+expect KILL_RUNNING_CGROUP /machine.slice/machine-inner5.scope/payload "the container before SIGKILL"
+expect KILL_RUNNING_AFTER "scope=not-found listed=no helpers=0" "scope, machine and helper after nspawn was killed"
+expect KILL_NOREG_AFTER "scope=not-found listed=no helpers=0" "scope and helper after nspawn --register=no was killed"
 expect KILL_SLEEPERS 0 "the container's processes after nspawn was killed"
 expect LEFT_SCOPES 0 "machine scopes left in the guest"
 exit 0
