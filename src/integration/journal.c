@@ -60,36 +60,38 @@ static void host_machine_id(const char *path, uint8_t ret[16]) {
         (void) uuid_parse(s, ret);
 }
 
-/* readlink p, made absolute against p's directory and simplified. */
-static int readlink_absolute(const char *dir, const char *p, char **ret) {
+/* readlinkat dir_fd/id, made absolute against host_dir and simplified. */
+static int readlink_absolute(int dir_fd, const char *host_dir, const char *id, char **ret) {
         char buf[PATH_MAX];
-        ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+        ssize_t n = readlinkat(dir_fd, id, buf, sizeof(buf) - 1);
         char *abs;
 
         if (n < 0)
                 return -errno;
         buf[n] = 0;
-        if (buf[0] == '/' ? !(abs = strdup(buf)) : asprintf(&abs, "%s/%s", dir, buf) < 0)
+        if (buf[0] == '/' ? !(abs = strdup(buf)) : asprintf(&abs, "%s/%s", host_dir, buf) < 0)
                 return -ENOMEM;
         *ret = path_simplify(abs);
         return 0;
 }
 
-/* The host side of an existing /var/log/journal/ID: 1 if it is already the right symlink. */
-static int host_entry_clean(struct journal_context *ctx, const char *host_dir, const char *p,
+/* The host side of an existing /var/log/journal/ID (dir_fd/id; p is its path, for messages): 1 if
+ * it is already the right symlink to q. Everything acts on the entry in dir_fd, never following
+ * it. */
+static int host_entry_clean(struct journal_context *ctx, int dir_fd, const char *host_dir, const char *p,
                             const char *q) {
         _cleanup_free_ char *target = NULL;
-        int r = readlink_absolute(host_dir, p, &target);
+        int r = readlink_absolute(dir_fd, host_dir, ctx->id, &target);
 
         if (r >= 0) {
                 if ((ctx->mode == LINK_JOURNAL_GUEST || ctx->mode == LINK_JOURNAL_AUTO) && streq(target, q))
                         return 1;
-                if (unlink(p) < 0)
+                if (unlinkat(dir_fd, ctx->id, 0) < 0)
                         return journal_fail(ctx, -errno, "Failed to remove symlink %s: %m", p);
                 return 0;
         }
         if (r == -EINVAL) { /* there, and not a symlink */
-                if (ctx->mode == LINK_JOURNAL_GUEST && rmdir(p) < 0) {
+                if (ctx->mode == LINK_JOURNAL_GUEST && unlinkat(dir_fd, ctx->id, AT_REMOVEDIR) < 0) {
                         if (errno == ENOTDIR)
                                 return journal_fail(
                                         ctx, -EEXIST,
@@ -100,6 +102,30 @@ static int host_entry_clean(struct journal_context *ctx, const char *host_dir, c
         }
         if (r != -ENOENT)
                 return journal_fail(ctx, r, "readlink(%s) failed: %s", p, strerror(-r));
+        return 0;
+}
+
+/* The host directory to bind: dir_fd/id, created for LINK_JOURNAL_HOST, and never a symlink. */
+static int host_dir_bind(struct journal_context *ctx, int dir_fd, const char *p) {
+        if (ctx->mode == LINK_JOURNAL_HOST) {
+                /* The parents are not created: a host without a persistent journal keeps it that way. */
+                if (mkdirat(dir_fd, ctx->id, 0755) < 0 && errno != EEXIST) {
+                        ctx->mode = LINK_JOURNAL_NO;
+                        return ctx->try_ ? 0 : journal_fail(ctx, -errno, "Failed to create %s: %m", p);
+                }
+        }
+        _cleanup_close_ int fd = openat(dir_fd, ctx->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && ctx->mode == LINK_JOURNAL_AUTO) { /* auto: only an existing host directory */
+                ctx->mode = LINK_JOURNAL_NO;
+                return 0;
+        }
+        if (fd < 0)
+                return journal_fail(ctx, -errno, "Failed to open %s: %m", p);
+        ctx->host_mount_fd = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (ctx->host_mount_fd < 0)
+                return journal_fail(ctx, -errno, "Failed to bind mount journal from host into guest: %m");
+        ctx->mode = LINK_JOURNAL_HOST;
+        ctx->image_dir = true;
         return 0;
 }
 
@@ -138,7 +164,19 @@ int journal_prepare(const struct settings *s, const uint8_t uuid[16], const char
                 return -ENOMEM;
         path_simplify(q);
 
-        r = is_mount_point(AT_FDCWD, p);
+        /* The host's journal directory, opened once: its entry for the machine is only ever
+         * looked at and changed through it. */
+        _cleanup_close_ int dir_fd = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) {
+                enum link_journal mode = ctx->mode;
+                ctx->mode = LINK_JOURNAL_NO;
+                if (ctx->try_)
+                        return 0; /* no persistent journal on the host: nothing to link */
+                if (mode == LINK_JOURNAL_GUEST)
+                        return journal_fail(ctx, -errno, "Failed to symlink %s to %s: %m", q, p);
+                return journal_fail(ctx, -errno, "Failed to create %s: %m", p);
+        }
+        r = is_mount_point(dir_fd, ctx->id);
         if (r > 0) {
                 ctx->mode = LINK_JOURNAL_NO;
                 if (ctx->try_)
@@ -147,7 +185,7 @@ int journal_prepare(const struct settings *s, const uint8_t uuid[16], const char
                                     p);
         }
 
-        r = host_entry_clean(ctx, host_dir, p, q);
+        r = host_entry_clean(ctx, dir_fd, host_dir, p, q);
         if (r < 0)
                 return r;
         if (r > 0) { /* the right symlink is there: only the directory in the image is needed */
@@ -157,7 +195,7 @@ int journal_prepare(const struct settings *s, const uint8_t uuid[16], const char
         }
 
         if (ctx->mode == LINK_JOURNAL_GUEST) {
-                if (symlink(q, p) < 0) {
+                if (symlinkat(q, dir_fd, ctx->id) < 0) {
                         ctx->mode = LINK_JOURNAL_NO;
                         if (ctx->try_)
                                 return 0;
@@ -166,24 +204,7 @@ int journal_prepare(const struct settings *s, const uint8_t uuid[16], const char
                 ctx->image_dir = true;
                 return 0;
         }
-        if (ctx->mode == LINK_JOURNAL_HOST) {
-                /* The parents are not created: a host without a persistent journal keeps it that way. */
-                if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-                        ctx->mode = LINK_JOURNAL_NO;
-                        if (ctx->try_)
-                                return 0;
-                        return journal_fail(ctx, -errno, "Failed to create %s: %m", p);
-                }
-        } else if (access(p, F_OK) < 0) { /* auto: only an existing host directory is bound */
-                ctx->mode = LINK_JOURNAL_NO;
-                return 0;
-        }
-        ctx->host_mount_fd = open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (ctx->host_mount_fd < 0)
-                return journal_fail(ctx, -errno, "Failed to bind mount journal from host into guest: %m");
-        ctx->mode = LINK_JOURNAL_HOST;
-        ctx->image_dir = true;
-        return 0;
+        return host_dir_bind(ctx, dir_fd, p);
 }
 
 /* mkdir below a parent that may be a symlink inside the container (followed, in the root). */

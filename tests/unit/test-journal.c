@@ -138,6 +138,24 @@ static void test_host(void **state) {
         journal_context_done(&ctx);
         assert_int_equal(umount2(p_image, 0), 0);
 
+        /* A symlink at the host's entry (planted, pointing elsewhere) is never followed: it is
+         * replaced by the directory, which is bound; the place it pointed to stays untouched. */
+        char elsewhere[400], marker[420];
+        snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", dir);
+        (void) mkdir(elsewhere, 0755);
+        snprintf(marker, sizeof marker, "%s/system.journal", elsewhere);
+        reset(true);
+        assert_int_equal(symlink(elsewhere, p_host), 0);
+        assert_int_equal(prepare_finish(LINK_JOURNAL_HOST, &ctx), 0);
+        journal_context_done(&ctx);
+        struct stat st;
+        assert_int_equal(lstat(p_host, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        snprintf(probe, sizeof probe, "%s/system.journal", p_image);
+        assert_int_equal(write_file_at(AT_FDCWD, probe, "J", 0644), 0);
+        assert_int_equal(access(marker, F_OK), -1);
+        assert_int_equal(umount2(p_image, 0), 0);
+
         /* host without /var/log/journal on the host: error; try-host: nothing. */
         reset(false);
         assert_true(prepare_finish(LINK_JOURNAL_HOST, &ctx) < 0);
