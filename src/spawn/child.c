@@ -225,6 +225,26 @@ static void child_setup_console(struct child *c) {
                 child_fail(c, r, "Failed to pass the console to the supervisor: %s", strerror(-r));
 }
 
+/* /proc/kmsg is the FIFO /run/host/proc-kmsg (mount_finish() bound it there), as in
+ * systemd-nspawn: a guest's syslog that reads it waits forever instead of failing or spinning.
+ * For that a writer must exist: a FIFO without one gives its readers EOF at once (and poll()
+ * POLLHUP forever). The writer cannot live in the container — an fd PID 1 kept would be the
+ * payload's, and it must not close on exec either — so the supervisor holds it ('F'), opened
+ * O_RDWR (never blocks, counts as a writer), until the container is gone, and never writes.
+ * /run/host is our own fresh tmpfs here: no guest code has run yet. */
+static void child_setup_kmsg(struct child *c) {
+        _cleanup_close_ int fd = open("/run/host/proc-kmsg", O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                child_fail(c, negative_errno(), "Failed to open /run/host/proc-kmsg: %m");
+        if (!S_ISFIFO(st.st_mode))
+                child_fail(c, -EBADF, "/run/host/proc-kmsg is not a FIFO.");
+        int r = msg_send(c->sock, 'F', NULL, 0, fd);
+        if (r < 0)
+                child_fail(c, r, "Failed to pass /proc/kmsg to the supervisor: %s", strerror(-r));
+}
+
 /* /run/host/notify: the guest's sd_notify() socket; the supervisor reads it. */
 static void child_setup_notify(struct child *c) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/run/host/notify"};
@@ -442,6 +462,7 @@ _Noreturn void child_main(const struct spawn_params *p, int sock) {
                 child_loopback_up(&c);
         if (p->console != CONSOLE_PIPE)
                 child_setup_console(&c);
+        child_setup_kmsg(&c);
         child_setup_notify(&c);
         child_reset_loginuid();
         child_new_keyring();

@@ -41,6 +41,7 @@ struct supervisor {
         int pidfd;
         struct pty_forward *pty;
         int master; /* the console pty master, or -EBADF */
+        int kmsg;   /* the container's /proc/kmsg FIFO, held open (never used), or -EBADF */
         struct event_source signal_src;
         struct event_source pidfd_src;
         struct event_source notify_src;
@@ -278,6 +279,8 @@ static int receive_child_messages(struct supervisor *sv, int sock, char until, c
                         int r = mount_child_cgroups(sv, sock, ret_error);
                         if (r < 0)
                                 return r;
+                } else if (type == 'F' && fd >= 0 && sv->kmsg < 0) {
+                        sv->kmsg = fd;
                 } else if (type == 'N' && fd >= 0) {
                         sv->notify_src =
                                 (struct event_source){.fd = fd, .dispatch = on_notify, .userdata = sv};
@@ -351,9 +354,10 @@ static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
 }
 
 static void supervisor_done(struct supervisor *sv) {
-        /* The console master and the notify socket hold the dead container's devpts and /run/host:
-         * their last close tears those file systems down. The guard closes them, after we exit. */
-        int heavy[] = {sv->master, sv->notify_src.fd}, n = 0;
+        /* The console master, the notify socket and the /proc/kmsg FIFO hold the dead container's
+         * devpts and /run/host: their last close tears those file systems down. The guard closes
+         * them, after we exit. */
+        int heavy[] = {sv->master, sv->notify_src.fd, sv->kmsg}, n = 0;
         for (size_t i = 0; i < ELEMENTSOF(heavy); i++)
                 if (heavy[i] >= 0)
                         heavy[n++] = heavy[i];
@@ -362,6 +366,7 @@ static void supervisor_done(struct supervisor *sv) {
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);
+        safe_close(sv->kmsg);
         safe_close(sv->signal_src.fd);
         safe_close(sv->pidfd);
         safe_close(sv->epfd);
@@ -373,6 +378,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 .p = p,
                 .pidfd = -EBADF,
                 .master = -EBADF,
+                .kmsg = -EBADF,
                 .signal_src.fd = -EBADF,
                 .notify_src.fd = -EBADF,
                 .ns_back = NS_RETURN_INIT,

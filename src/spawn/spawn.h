@@ -12,9 +12,11 @@
  *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
  *
  * Parent and child talk over a SOCK_SEQPACKET socketpair (close-on-exec in the child): the child
- * sends the console master ('P'), the notify socket ('N'), warnings ('W': text, printed by the
- * supervisor; set-up goes on) or a fatal error ('E': errno + text); EOF means the payload was
- * executed. With cgroups, the supervisor sends 'G' (the child's cgroups are ready: join them),
+ * sends the console master ('P'), the notify socket ('N'), the /proc/kmsg FIFO ('F': no payload,
+ * one fd, opened O_RDWR; the supervisor only holds it, so that the container's readers of
+ * /proc/kmsg block instead of seeing EOF, and never reads or writes it — see child_setup_kmsg()),
+ * warnings ('W': text, printed by the supervisor; set-up goes on) or a fatal error ('E': errno +
+ * text); EOF means the payload was executed. With cgroups, the supervisor sends 'G' (the child's cgroups are ready: join them),
  * the child answers 'C' (its cgroup namespace exists), and the supervisor mounts /sys/fs/cgroup
  * in the container's namespaces meanwhile and sends 'M' (go on to exec).
  */
