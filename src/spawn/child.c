@@ -36,6 +36,7 @@
 #include "journal.h"
 #include "macro.h"
 #include "mount.h"
+#include "parse-util.h"
 #include "proc-names.h"
 #include "uuid.h"
 #include "spawn.h"
@@ -45,6 +46,7 @@ extern char **environ;
 
 struct child {
         const struct spawn_params *p;
+        const struct spawn_host_limits *host;
         struct mount_context mnt;
         char uuid[37]; /* dashed, for mnt */
         const struct settings *s;
@@ -287,12 +289,80 @@ static void child_resolve_user(struct child *c) {
                 (void) chown(c->user.home, c->user.uid, c->user.gid);
 }
 
+/*
+ * The resource limits the payload starts with, as systemd-nspawn 252 (measured): not the caller's,
+ * but what the kernel gives PID 1 at boot (as of Linux 5.16), so that a container behaves the same
+ * whoever starts it. Two exceptions: RLIMIT_NOFILE's hard limit is min(fs.nr_open, 512Ki) (systemd
+ * raises it so for every service), and RLIMIT_NPROC and RLIMIT_SIGPENDING, which the kernel scales
+ * with the memory, are the host PID 1's (read by the supervisor, spawn.h). --rlimit= replaces a row.
+ */
+#define RLIMIT_NOFILE_HARD_MAX ((rlim_t) 512 * 1024)
+static const struct rlimit rlimit_defaults[RLIMIT_NLIMITS] = {
+        [RLIMIT_CPU] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_FSIZE] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_DATA] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_STACK] = {8 << 20, RLIM_INFINITY},
+        [RLIMIT_CORE] = {0, RLIM_INFINITY},
+        [RLIMIT_RSS] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_NOFILE] = {1024, RLIMIT_NOFILE_HARD_MAX},
+        [RLIMIT_MEMLOCK] = {8 << 20, 8 << 20},
+        [RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_LOCKS] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_MSGQUEUE] = {819200, 819200},
+        [RLIMIT_NICE] = {0, 0},
+        [RLIMIT_RTPRIO] = {0, 0},
+        [RLIMIT_RTTIME] = {RLIM_INFINITY, RLIM_INFINITY},
+};
+
+/* setrlimit, or as close as we may: without CAP_SYS_RESOURCE a hard limit cannot be raised, so
+ * both values are clamped to the hard limit we have (systemd's setrlimit_closest()). */
+static int rlimit_set_closest(int resource, const struct rlimit *want) {
+        struct rlimit have;
+
+        if (setrlimit(resource, want) >= 0)
+                return 0;
+        if (errno != EPERM || getrlimit(resource, &have) < 0)
+                return negative_errno();
+        if (have.rlim_max == RLIM_INFINITY) /* not the hard limit that was in the way */
+                return -EPERM;
+        struct rlimit fixed = {MIN(want->rlim_cur, have.rlim_max), MIN(want->rlim_max, have.rlim_max)};
+        return setrlimit(resource, &fixed) < 0 ? negative_errno() : 0;
+}
+
+/* fs.nr_open caps RLIMIT_NOFILE; the kernel's default where it cannot be read. */
+static rlim_t nr_open(void) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t v;
+
+        if (read_file_at(AT_FDCWD, "/proc/sys/fs/nr_open", &text, 32) < 0)
+                return 1024 * 1024;
+        text[strcspn(text, "\n")] = 0;
+        if (parse_u64(text, &v) < 0)
+                return 1024 * 1024;
+        return (rlim_t) v;
+}
+
+static void child_apply_rlimits(struct child *c) {
+        for (int i = 0; i < RLIMIT_NLIMITS; i++) {
+                struct rlimit want = rlimit_defaults[i];
+                if (c->s->rlimits[i])
+                        want = *c->s->rlimits[i];
+                else if (i == RLIMIT_NPROC)
+                        want = c->host->init_nproc;
+                else if (i == RLIMIT_SIGPENDING)
+                        want = c->host->init_sigpending;
+                else if (i == RLIMIT_NOFILE)
+                        want.rlim_max = MIN(want.rlim_max, nr_open());
+                int r = rlimit_set_closest(i, &want);
+                if (r < 0)
+                        child_fail(c, r, "Failed to set RLIMIT_%s: %s", rlimit_to_string(i), strerror(-r));
+        }
+}
+
 static void child_apply_resources(struct child *c) {
         const struct settings *s = c->s;
 
-        for (int i = 0; i < RLIMIT_NLIMITS; i++)
-                if (s->rlimits[i] && setrlimit(i, s->rlimits[i]) < 0)
-                        child_fail(c, negative_errno(), "Failed to set RLIMIT_%s: %m", rlimit_to_string(i));
+        child_apply_rlimits(c);
         if (s->oom_score_adjust_set) {
                 char buf[16];
                 snprintf(buf, sizeof buf, "%i", s->oom_score_adjust);
@@ -442,8 +512,9 @@ static void child_fork_stub(struct child *c) {
         child_fail(c, negative_errno(), "Failed to execute the stub init: %m");
 }
 
-_Noreturn void child_main(const struct spawn_params *p, int sock) {
+_Noreturn void child_main(const struct spawn_params *p, const struct spawn_host_limits *host, int sock) {
         struct child c = {.p = p,
+                          .host = host,
                           .s = p->settings,
                           .sock = sock,
                           .mnt = MOUNT_CONTEXT_INIT,

@@ -75,6 +75,14 @@ static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *r
         return pid;
 }
 
+/* The host PID 1's limits the payload starts with (spawn.h); our own where PID 1's cannot be read. */
+static void read_host_limits(struct spawn_host_limits *ret) {
+        if (prlimit(1, RLIMIT_NPROC, NULL, &ret->init_nproc) < 0)
+                (void) getrlimit(RLIMIT_NPROC, &ret->init_nproc);
+        if (prlimit(1, RLIMIT_SIGPENDING, NULL, &ret->init_sigpending) < 0)
+                (void) getrlimit(RLIMIT_SIGPENDING, &ret->init_sigpending);
+}
+
 static int register_machined(struct supervisor *sv, char **ret_error) {
         const struct spawn_params *p = sv->p;
         return machined_register(p->machined, p->settings->machine, p->uuid, p->root, sv->pid, p->cgroup,
@@ -405,11 +413,13 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 supervisor_done(&sv);
                 return cgroup_fd;
         }
+        struct spawn_host_limits host;
+        read_host_limits(&host);
         pid_t pid = clone_container(p, cgroup_fd, &sv.pidfd);
         safe_close(cgroup_fd);
         if (pid == 0) {
                 safe_close(sock_parent);
-                child_main(p, sock_child);
+                child_main(p, &host, sock_child);
         }
         if (pid < 0) {
                 r = error_setf(ret_error, -errno, "Failed to clone the container: %m");

@@ -16,13 +16,14 @@
  * one fd, opened O_RDWR; the supervisor only holds it, so that the container's readers of
  * /proc/kmsg block instead of seeing EOF, and never reads or writes it — see child_setup_kmsg()),
  * warnings ('W': text, printed by the supervisor; set-up goes on) or a fatal error ('E': errno +
- * text); EOF means the payload was executed. With cgroups, the supervisor sends 'G' (the child's cgroups are ready: join them),
- * the child answers 'C' (its cgroup namespace exists), and the supervisor mounts /sys/fs/cgroup
- * in the container's namespaces meanwhile and sends 'M' (go on to exec).
+ * text); EOF means the payload was executed. With cgroups, the supervisor sends 'G' (the child's cgroups are
+ * ready: join them), the child answers 'C' (its cgroup namespace exists), and the supervisor mounts
+ * /sys/fs/cgroup in the container's namespaces meanwhile and sends 'M' (go on to exec).
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "settings.h"
 #include "syscall-filter.h"
@@ -65,8 +66,16 @@ struct spawn_result {
  * could not leave the container's namespaces (nsenter.h) and must exit at once. */
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error);
 
+/* What only the supervisor can read for the child, before the clone: the host PID 1's
+ * RLIMIT_NPROC and RLIMIT_SIGPENDING (in the child, PID 1 is itself). The payload starts with
+ * them, as in systemd-nspawn: the kernel scales both with the memory (child_apply_rlimits()). */
+struct spawn_host_limits {
+        struct rlimit init_nproc;
+        struct rlimit init_sigpending;
+};
+
 /* Child side (child.c). Never returns. sock: the child's end of the socketpair. */
-_Noreturn void child_main(const struct spawn_params *p, int sock);
+_Noreturn void child_main(const struct spawn_params *p, const struct spawn_host_limits *host, int sock);
 
 /* Create the sealed memfd holding the --as-pid2 stub. */
 int stub_memfd(void);
