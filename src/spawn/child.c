@@ -31,6 +31,7 @@
 #include "console.h"
 #include "credentials.h"
 #include "env.h"
+#include "errmsg.h"
 #include "fdutil.h"
 #include "integration.h"
 #include "journal.h"
@@ -53,15 +54,24 @@ struct child {
         int sock;
         char *console_path; /* /dev/pts/N, NULL in pipe mode */
         struct user_record user;
+        bool cgroup_asked;   /* 'C' sent */
+        bool cgroup_mounted; /* 'M' received */
         char **env;
         struct integration_context integ;
         struct journal_context journal;
 };
 
+static void child_wait_cgroup_mounts(struct child *c);
+
 _Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const char *fmt, ...) {
         char msg[1024];
         int err = -r;
         va_list ap;
+
+        /* Between 'C' and 'M' the supervisor is busy in our namespaces, and would only find us
+         * gone: let it finish, so that it reads why. */
+        if (c->cgroup_asked)
+                child_wait_cgroup_mounts(c);
 
         va_start(ap, fmt);
         vsnprintf(msg + sizeof(int), sizeof(msg) - sizeof(int), fmt, ap);
@@ -141,11 +151,12 @@ static void child_setup_integration(struct child *c) {
 /* Wait for the supervisor's 'G' (see place_container in spawn.c), move ourselves into the v1
  * cgroups it passes, then make the cgroup namespace: its root is where we are now, in every
  * hierarchy. EOF or anything else means the supervisor gave up. Called as late as possible, just
- * before the user change and exec, so the supervisor's cgroup work overlaps with our mounts,
- * console and identity work. Until here only nspawn's own code runs; nothing of the guest runs
- * before it is in its own cgroups, under its limits and device policy. Then 'C' asks the
- * supervisor to mount /sys/fs/cgroup as seen from our new namespace, which it does while we load
- * the system call filter and drop privileges (child_wait_cgroup_mounts()). */
+ * before the user is resolved (which may run the guest's getent), the user change and exec, so
+ * the supervisor's cgroup work overlaps with our mounts, console and limits. Until here only
+ * nspawn's own code runs; nothing of the guest runs before it is in its own cgroups, under its
+ * limits and device policy. Then 'C' asks the supervisor to mount /sys/fs/cgroup as seen from our
+ * new namespace, which it does while we load the system call filter and drop privileges
+ * (child_wait_cgroup_mounts(); with a getent to run, we wait for it first). */
 static void child_join_cgroup(struct child *c) {
         int fds[CGROUP_MAX_JOIN_FDS];
         size_t n_fds = ELEMENTSOF(fds);
@@ -165,16 +176,18 @@ static void child_join_cgroup(struct child *c) {
         r = msg_send(c->sock, 'C', NULL, 0, -EBADF);
         if (r < 0)
                 child_fail(c, r, "Failed to ask for /sys/fs/cgroup: %s", strerror(-r));
+        c->cgroup_asked = true;
 }
 
-/* The supervisor mounted /sys/fs/cgroup ('M'); EOF or anything else: it gave up (and reports why).
- * Before anything of the guest runs. */
+/* The supervisor mounted /sys/fs/cgroup ('M') and left our namespaces; EOF or anything else: it
+ * gave up (and reports why). Before anything of the guest runs. Once; later calls return. */
 static void child_wait_cgroup_mounts(struct child *c) {
         char type = 0;
         int fd = -EBADF;
 
-        if (!c->p->cgroup)
+        if (!c->p->cgroup || c->cgroup_mounted)
                 return;
+        c->cgroup_mounted = true;
         ssize_t n = msg_recv(c->sock, &type, NULL, 0, &fd);
         safe_close(fd);
         if (n <= 0 || type != 'M')
@@ -265,7 +278,60 @@ static void child_setup_notify(struct child *c) {
                 child_fail(c, r, "Failed to make /run/host read-only: %s", strerror(-r));
 }
 
+/*
+ * The getent child's sandbox (user_helper_run() calls it in the child it forked, PID 2 of the
+ * container, right before it executes the guest's getent): the first guest code to run gets no
+ * more power than the payload will have — the container's system call filter and capability
+ * bounding set (as root: NSS modules may need that), no supplementary groups, no_new_privs — and
+ * dies with PID 1. user_helper_run() gave it an empty environment, /dev/null as stdin and stderr,
+ * no other fd of ours (not the supervisor's socket), no controlling terminal (PID 1 still has the
+ * caller's) and a session of its own.
+ */
+static int child_getent_sandbox(void *userdata) {
+        struct child *c = userdata;
+        int r;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return negative_errno();
+        if (c->p->seccomp && (r = seccomp_program_load(c->p->seccomp)) < 0)
+                return r;
+        if (setgroups(0, NULL) < 0)
+                return negative_errno();
+        r = caps_apply(c->p->caps, 0, true);
+        if (r < 0)
+                return r;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* As systemd-nspawn: the user's home is made if it is missing — through fds, no symlink followed
+ * on the way to a new one (user_make_home()). A warning, not a failure, when that is impossible
+ * (a read-only tree, a symlinked /home): the payload then starts in / (child_chdir()). */
+static void child_make_home(struct child *c) {
+        _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = root_fd < 0 ? negative_errno()
+                            : user_make_home(root_fd, c->user.home, c->user.uid, c->user.gid);
+        if (r < 0) {
+                char msg[512];
+                snprintf(msg, sizeof(msg), "Failed to create home directory %s: %s", c->user.home,
+                         strerror(-r));
+                child_send_warnings(c, (char *[]){msg, NULL});
+        }
+}
+
+/*
+ * -u USER, as systemd-nspawn: the container's own `getent passwd` and `getent initgroups` where it
+ * has a getent, else its /etc/passwd and /etc/group (user.h); never the host's NSS, nothing of the
+ * host's run. getent is the first guest code to run, so this comes as late as it can: after
+ * child_join_cgroup() (it runs in the container's cgroups, under its limits and device policy,
+ * with the container's rlimits and keyring) and after 'M' — the supervisor is inside our mount
+ * and cgroup namespaces while it mounts /sys/fs/cgroup, and no guest code may run then. Its own
+ * child gets the payload's system call filter and bounding set (child_getent_sandbox()); PID 1
+ * keeps its privileges for the rest of the set-up, and only reads getent's bounded output.
+ */
 static void child_resolve_user(struct child *c) {
+        _cleanup_free_ char *error = NULL;
         const char *user = c->s->user;
         int r;
 
@@ -279,14 +345,18 @@ static void child_resolve_user(struct child *c) {
                         child_fail(c, -ENOMEM, "Out of memory");
                 return;
         }
-        r = user_resolve("/etc/passwd", "/etc/group", user, &c->user);
-        if (r == -ESRCH)
-                child_fail(c, r, "Failed to resolve user '%s' in the container: no such user", user);
+        if (user_getent_present()) {
+                child_wait_cgroup_mounts(c);
+                r = user_resolve_getent(user, child_getent_sandbox, c, &c->user, &error);
+        } else {
+                r = user_resolve("/etc/passwd", "/etc/group", user, &c->user);
+                if (r == -ESRCH)
+                        (void) error_setf(&error, r, "no such user");
+        }
         if (r < 0)
-                child_fail(c, r, "Failed to resolve user '%s' in the container: %s", user, strerror(-r));
-        /* As systemd-nspawn: create the home directory if it is missing. */
-        if (mkdir(c->user.home, 0755) >= 0)
-                (void) chown(c->user.home, c->user.uid, c->user.gid);
+                child_fail(c, r, "Failed to resolve user '%s' in the container: %s", user,
+                           error ? error : strerror(-r));
+        child_make_home(c);
 }
 
 /*
@@ -537,11 +607,11 @@ _Noreturn void child_main(const struct spawn_params *p, const struct spawn_host_
         child_setup_notify(&c);
         child_reset_loginuid();
         child_new_keyring();
-        child_resolve_user(&c);
-        child_build_env(&c);
-        child_chdir(&c);
         child_apply_resources(&c);
         child_join_cgroup(&c);
+        child_resolve_user(&c); /* may run the guest's getent: after the cgroups and 'M' */
+        child_build_env(&c);
+        child_chdir(&c);
         if (p->settings->start_mode == START_PID2) {
                 child_wait_cgroup_mounts(&c);
                 child_fork_stub(&c); /* returns in PID 2 only */
