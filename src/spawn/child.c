@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/keyctl.h>
 #include <net/if.h>
 #include <poll.h>
@@ -283,9 +284,13 @@ static void child_setup_notify(struct child *c) {
  * container, right before it executes the guest's getent): the first guest code to run gets no
  * more power than the payload will have — the container's system call filter and capability
  * bounding set (as root: NSS modules may need that), no supplementary groups, no_new_privs — and
- * dies with PID 1. user_helper_run() gave it an empty environment, /dev/null as stdin and stderr,
- * no other fd of ours (not the supervisor's socket), no controlling terminal (PID 1 still has the
- * caller's) and a session of its own.
+ * dies with PID 1. Less, in one point: no CAP_SYS_PTRACE. PID 1 still has all of nspawn's
+ * capabilities while getent runs; with CAP_SYS_PTRACE (which the container keeps by default)
+ * getent could ptrace it, or take its fds (the supervisor's socket) through /proc/1/fd or
+ * pidfd_getfd(). Without it, a process whose permitted set is not a superset of PID 1's is
+ * refused all of that (and PID 1 is not dumpable meanwhile, child_resolve_user()).
+ * user_helper_run() gave it an empty environment, /dev/null as stdin and stderr, no other fd of
+ * ours, no controlling terminal (PID 1 still has the caller's) and a session of its own.
  */
 static int child_getent_sandbox(void *userdata) {
         struct child *c = userdata;
@@ -297,7 +302,7 @@ static int child_getent_sandbox(void *userdata) {
                 return r;
         if (setgroups(0, NULL) < 0)
                 return negative_errno();
-        r = caps_apply(c->p->caps, 0, true);
+        r = caps_apply(c->p->caps & ~(UINT64_C(1) << CAP_SYS_PTRACE), 0, true);
         if (r < 0)
                 return r;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -318,6 +323,29 @@ static void child_make_home(struct child *c) {
                          strerror(-r));
                 child_send_warnings(c, (char *[]){msg, NULL});
         }
+}
+
+/* PID 1 is a copy of nspawn: until it executes the payload, /proc/1/cmdline and /proc/1/environ
+ * show nspawn's command line and its caller's environment, read from our memory — to the guest's
+ * getent too: cmdline is anyone's, and kernels such as this project's test machine's let a process
+ * of the same UID read environ without ptrace rights. Blank both areas, in our copy only: the
+ * settings, the payload's arguments and environment are copies of their own, and nothing here
+ * reads the environment any more. */
+static void child_blank_cmdline(struct child *c) {
+        _cleanup_free_ char *stat = NULL;
+        unsigned long long v[4];
+
+        int r = read_file_at(AT_FDCWD, "/proc/self/stat", &stat, 4096);
+        const char *p = r < 0 ? NULL : strrchr(stat, ')'); /* the name may hold anything but ')' last */
+        /* after ")": fields 3 (state) ... 47, then arg_start, arg_end, env_start, env_end (48-51);
+         * leave p on the blank before field 48 */
+        for (int field = 2; p && field < 48; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p, " %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) != 4 || v[1] < v[0] ||
+            v[3] < v[2])
+                child_fail(c, r < 0 ? r : -EBADMSG, "Failed to find our command line in /proc/self/stat.");
+        memset((void *) (uintptr_t) v[0], 0, (size_t) (v[1] - v[0]));
+        memset((void *) (uintptr_t) v[2], 0, (size_t) (v[3] - v[2]));
 }
 
 /*
@@ -347,6 +375,11 @@ static void child_resolve_user(struct child *c) {
         }
         if (user_getent_present()) {
                 child_wait_cgroup_mounts(c);
+                /* Not dumpable while guest code runs beside us (until our exec resets it): /proc/1
+                 * is root's only, and ptrace needs CAP_SYS_PTRACE, which getent lacks. */
+                if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                        child_fail(c, negative_errno(), "Failed to make PID 1 non-dumpable: %m");
+                child_blank_cmdline(c);
                 r = user_resolve_getent(user, child_getent_sandbox, c, &c->user, &error);
         } else {
                 r = user_resolve("/etc/passwd", "/etc/group", user, &c->user);

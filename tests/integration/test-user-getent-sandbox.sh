@@ -1,7 +1,8 @@
 #!/bin/bash
 # The container's getent (-u USER) is guest code, and runs as such: after the container joined its
-# cgroups, under the payload's system call filter and capability bounding set with no_new_privs,
-# in a session of its own without nspawn's terminal or fds; a getent that hangs or prints megabytes
+# cgroups, under the payload's system call filter and capability bounding set (less
+# CAP_SYS_PTRACE: PID 1 still has nspawn's privileges) with no_new_privs, in a session of its own
+# without nspawn's terminal or fds; a getent that hangs or prints megabytes
 # fails the start cleanly. The home directory is never made through a symlink.
 . "$(dirname "$0")/lib.sh"
 expect_differ "systemd-nspawn 252 runs getent with its full bounding set and no filter, waits for it forever, and follows symlinks to make the home"
@@ -31,21 +32,32 @@ done
 { echo \"fds\$fds\"
   grep -E '^(Seccomp|NoNewPrivs|CapBnd|CapEff):' /proc/\$\$/status
   sed 's/^/cgroup /' /proc/\$\$/cgroup
-  echo \"session \$(cut -d' ' -f6,7 /proc/\$\$/stat) pid \$\$\"; } >> /getent.log
+  echo \"session \$(cut -d' ' -f6,7 /proc/\$\$/stat) pid \$\$\"
+  for f in /proc/1/fd/*; do readlink \$f; done 2>&1 | grep -q socket && echo 'pid1 fds: readable' || echo 'pid1 fds: denied'
+  tr '\0' ' ' < /proc/1/environ | grep -q NSPAWN_TEST_SECRET && echo 'pid1 environ: leaks' || echo 'pid1 environ: clean'
+  tr '\0' ' ' < /proc/1/cmdline | grep -q -- ' -u ' && echo 'pid1 cmdline: leaks' || echo 'pid1 cmdline: clean'; } >> /getent.log
 $answer"
+export NSPAWN_TEST_SECRET=hidden   # in nspawn's environment, never the container's
 run_sh -u testuser -- 'grep CapBnd: /proc/self/status'
+unset NSPAWN_TEST_SECRET
 assert_rc 0
 bnd=$(cut -f2 <<< "$OUT")
 log "getent.log: $(cat "$IT_ROOT/getent.log")"
 log "the payload's bounding set: $bnd"
+getent_bnd=$(printf '%016x' $(( 0x$bnd & ~(1 << 19) )))   # CAP_SYS_PTRACE is 19
 for call in 1 2; do   # passwd, initgroups
         entry=$(awk -v c=$call '/^fds/ { n++ } n == c' "$IT_ROOT/getent.log")
         fds=$(grep '^fds' <<< "$entry" | tr ' ' '\n' | sort | tr '\n' ' ')
         assert_match "$fds" '^0:null 1:pipe 2:null fds (script )?$' "getent's fds (call $call)"
         assert_line "$entry" "Seccomp:	2" "getent's seccomp mode (call $call)"
         assert_line "$entry" "NoNewPrivs:	1" "getent's no_new_privs (call $call)"
-        assert_line "$entry" "CapBnd:	$bnd" "getent's bounding set is the payload's (call $call)"
-        assert_line "$entry" "CapEff:	$bnd" "getent's effective set: root's, within the bounding set (call $call)"
+        assert_line "$entry" "CapBnd:	$getent_bnd" "getent's bounding set: the payload's without CAP_SYS_PTRACE (call $call)"
+        assert_line "$entry" "CapEff:	$getent_bnd" "getent's effective set: root's, within the bounding set (call $call)"
+        # PID 1 still has nspawn's privileges and the supervisor's socket: out of getent's reach.
+        assert_line "$entry" "pid1 fds: denied" "getent looking at PID 1's fds (call $call)"
+        # nor nspawn's command line and its caller's environment, which PID 1's memory still holds
+        assert_line "$entry" "pid1 environ: clean" "nspawn's environment in /proc/1/environ (call $call)"
+        assert_line "$entry" "pid1 cmdline: clean" "nspawn's command line in /proc/1/cmdline (call $call)"
         # The session's ID is getent's own PID, tty 0: no controlling terminal.
         s=$(grep '^session' <<< "$entry")
         [[ $s =~ ^session\ ([0-9]+)\ 0\ pid\ ([0-9]+)$ && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] ||
