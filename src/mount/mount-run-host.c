@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * /run/host: what the host tells the container (container-manager, container-uuid, a boot ID,
- * os-release) and the inaccessible nodes used for the /proc masks and --inaccessible. Filled
+ * os-release), the inaccessible nodes used for the /proc masks and --inaccessible, and the FIFO
+ * that becomes /proc/kmsg. Filled
  * in the container's child after pivot_root (the host's os-release is opened before, see
  * mount.c); sealed read-only by mount_seal_run_host() once the child has put its notify socket
  * there.
@@ -144,6 +145,12 @@ int mount_run_host_setup(struct mount_context *ctx, int fd) {
         r = run_host_identity_write(ctx, fd);
         if (r < 0)
                 return r;
+
+        /* /proc/kmsg: a FIFO nobody writes to, as systemd-nspawn's (newest systemd names it so, 252
+         * used a temporary /run/.#proc-kmsgXXXX). The child opens it for the supervisor, which
+         * keeps it open so that readers block (child.c, child_setup_kmsg()). */
+        if (mknodat(fd, "proc-kmsg", S_IFIFO | 0600, 0) < 0)
+                return mount_fail(ctx, negative_errno(), "Failed to create /run/host/proc-kmsg: %m");
         return run_host_os_release(ctx, fd);
 }
 

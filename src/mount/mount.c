@@ -113,6 +113,8 @@ static const struct api_mount api_mounts[] = {
         PROC_MASK("timer_list"),
         {"/run/host/proc-sys-kernel-random-boot-id", "/proc/sys/kernel/random/boot_id", NULL, ATTR_RO_NSDE,
          NULL, 0, NULL},
+        /* rw,nosuid,nodev as systemd-nspawn's; the FIFO is never written (child_setup_kmsg()) */
+        {"/run/host/proc-kmsg", "/proc/kmsg", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL, 0, NULL},
         {"tmpfs", "/tmp", "tmpfs", ATTR_TMPFS, "mode=1777,size=10%,nr_inodes=400k",
          MNT_MKDIR | MNT_TMPFS_TMP, NULL},
 };

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/keyctl.h>
 #include <net/if.h>
 #include <poll.h>
@@ -31,11 +32,13 @@
 #include "console.h"
 #include "credentials.h"
 #include "env.h"
+#include "errmsg.h"
 #include "fdutil.h"
 #include "integration.h"
 #include "journal.h"
 #include "macro.h"
 #include "mount.h"
+#include "parse-util.h"
 #include "proc-names.h"
 #include "uuid.h"
 #include "spawn.h"
@@ -52,15 +55,24 @@ struct child {
         int sock;
         char *console_path; /* /dev/pts/N, NULL in pipe mode */
         struct user_record user;
+        bool cgroup_asked;   /* 'C' sent */
+        bool cgroup_mounted; /* 'M' received */
         char **env;
         struct integration_context integ;
         struct journal_context journal;
 };
 
+static void child_wait_cgroup_mounts(struct child *c);
+
 _Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const char *fmt, ...) {
         char msg[1024];
         int err = -r;
         va_list ap;
+
+        /* Between 'C' and 'M' the supervisor is busy in our namespaces, and would only find us
+         * gone: let it finish, so that it reads why. */
+        if (c->cgroup_asked)
+                child_wait_cgroup_mounts(c);
 
         va_start(ap, fmt);
         vsnprintf(msg + sizeof(int), sizeof(msg) - sizeof(int), fmt, ap);
@@ -140,11 +152,12 @@ static void child_setup_integration(struct child *c) {
 /* Wait for the supervisor's 'G' (see place_container in spawn.c), move ourselves into the v1
  * cgroups it passes, then make the cgroup namespace: its root is where we are now, in every
  * hierarchy. EOF or anything else means the supervisor gave up. Called as late as possible, just
- * before the user change and exec, so the supervisor's cgroup work overlaps with our mounts,
- * console and identity work. Until here only nspawn's own code runs; nothing of the guest runs
- * before it is in its own cgroups, under its limits and device policy. Then 'C' asks the
- * supervisor to mount /sys/fs/cgroup as seen from our new namespace, which it does while we load
- * the system call filter and drop privileges (child_wait_cgroup_mounts()). */
+ * before the user is resolved (which may run the guest's getent), the user change and exec, so
+ * the supervisor's cgroup work overlaps with our mounts, console and limits. Until here only
+ * nspawn's own code runs; nothing of the guest runs before it is in its own cgroups, under its
+ * limits and device policy. Then 'C' asks the supervisor to mount /sys/fs/cgroup as seen from our
+ * new namespace, which it does while we load the system call filter and drop privileges
+ * (child_wait_cgroup_mounts(); with a getent to run, we wait for it first). */
 static void child_join_cgroup(struct child *c) {
         int fds[CGROUP_MAX_JOIN_FDS];
         size_t n_fds = ELEMENTSOF(fds);
@@ -164,16 +177,18 @@ static void child_join_cgroup(struct child *c) {
         r = msg_send(c->sock, 'C', NULL, 0, -EBADF);
         if (r < 0)
                 child_fail(c, r, "Failed to ask for /sys/fs/cgroup: %s", strerror(-r));
+        c->cgroup_asked = true;
 }
 
-/* The supervisor mounted /sys/fs/cgroup ('M'); EOF or anything else: it gave up (and reports why).
- * Before anything of the guest runs. */
+/* The supervisor mounted /sys/fs/cgroup ('M') and left our namespaces; EOF or anything else: it
+ * gave up (and reports why). Before anything of the guest runs. Once; later calls return. */
 static void child_wait_cgroup_mounts(struct child *c) {
         char type = 0;
         int fd = -EBADF;
 
-        if (!c->p->cgroup)
+        if (!c->p->cgroup || c->cgroup_mounted)
                 return;
+        c->cgroup_mounted = true;
         ssize_t n = msg_recv(c->sock, &type, NULL, 0, &fd);
         safe_close(fd);
         if (n <= 0 || type != 'M')
@@ -227,6 +242,26 @@ static void child_setup_console(struct child *c) {
                 child_fail(c, r, "Failed to pass the console to the supervisor: %s", strerror(-r));
 }
 
+/* /proc/kmsg is the FIFO /run/host/proc-kmsg (mount_finish() bound it there), as in
+ * systemd-nspawn: a guest's syslog that reads it waits forever instead of failing or spinning.
+ * For that a writer must exist: a FIFO without one gives its readers EOF at once (and poll()
+ * POLLHUP forever). The writer cannot live in the container — an fd PID 1 kept would be the
+ * payload's, and it must not close on exec either — so the supervisor holds it ('F'), opened
+ * O_RDWR (never blocks, counts as a writer), until the container is gone, and never writes.
+ * /run/host is our own fresh tmpfs here: no guest code has run yet. */
+static void child_setup_kmsg(struct child *c) {
+        _cleanup_close_ int fd = open("/run/host/proc-kmsg", O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                child_fail(c, negative_errno(), "Failed to open /run/host/proc-kmsg: %m");
+        if (!S_ISFIFO(st.st_mode))
+                child_fail(c, -EBADF, "/run/host/proc-kmsg is not a FIFO.");
+        int r = msg_send(c->sock, 'F', NULL, 0, fd);
+        if (r < 0)
+                child_fail(c, r, "Failed to pass /proc/kmsg to the supervisor: %s", strerror(-r));
+}
+
 /* /run/host/notify: the guest's sd_notify() socket; the supervisor reads it. */
 static void child_setup_notify(struct child *c) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/run/host/notify"};
@@ -245,7 +280,87 @@ static void child_setup_notify(struct child *c) {
                 child_fail(c, r, "Failed to make /run/host read-only: %s", strerror(-r));
 }
 
+/*
+ * The getent child's sandbox (user_helper_run() calls it in the child it forked, PID 2 of the
+ * container, right before it executes the guest's getent): the first guest code to run gets no
+ * more power than the payload will have — the container's system call filter and capability
+ * bounding set (as root: NSS modules may need that), no supplementary groups, no_new_privs — and
+ * dies with PID 1. Less, in one point: no CAP_SYS_PTRACE. PID 1 still has all of nspawn's
+ * capabilities while getent runs; with CAP_SYS_PTRACE (which the container keeps by default)
+ * getent could ptrace it, or take its fds (the supervisor's socket) through /proc/1/fd or
+ * pidfd_getfd(). Without it, a process whose permitted set is not a superset of PID 1's is
+ * refused all of that (and PID 1 is not dumpable meanwhile, child_resolve_user()).
+ * user_helper_run() gave it an empty environment, /dev/null as stdin and stderr, no other fd of
+ * ours, no controlling terminal (PID 1 still has the caller's) and a session of its own.
+ */
+static int child_getent_sandbox(void *userdata) {
+        struct child *c = userdata;
+        int r;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return negative_errno();
+        if (c->p->seccomp && (r = seccomp_program_load(c->p->seccomp)) < 0)
+                return r;
+        if (setgroups(0, NULL) < 0)
+                return negative_errno();
+        r = caps_apply(c->p->caps & ~(UINT64_C(1) << CAP_SYS_PTRACE), 0, true);
+        if (r < 0)
+                return r;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* As systemd-nspawn: the user's home is made if it is missing — through fds, no symlink followed
+ * on the way to a new one (user_make_home()). A warning, not a failure, when that is impossible
+ * (a read-only tree, a symlinked /home): the payload then starts in / (child_chdir()). */
+static void child_make_home(struct child *c) {
+        _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = root_fd < 0 ? negative_errno()
+                            : user_make_home(root_fd, c->user.home, c->user.uid, c->user.gid);
+        if (r < 0) {
+                char msg[512];
+                snprintf(msg, sizeof(msg), "Failed to create home directory %s: %s", c->user.home,
+                         strerror(-r));
+                child_send_warnings(c, (char *[]){msg, NULL});
+        }
+}
+
+/* PID 1 is a copy of nspawn: until it executes the payload, /proc/1/cmdline and /proc/1/environ
+ * show nspawn's command line and its caller's environment, read from our memory — to the guest's
+ * getent too: cmdline is anyone's, and kernels such as this project's test machine's let a process
+ * of the same UID read environ without ptrace rights. Blank both areas, in our copy only: the
+ * settings, the payload's arguments and environment are copies of their own, and nothing here
+ * reads the environment any more. */
+static void child_blank_cmdline(struct child *c) {
+        _cleanup_free_ char *stat = NULL;
+        unsigned long long v[4];
+
+        int r = read_file_at(AT_FDCWD, "/proc/self/stat", &stat, 4096);
+        const char *p = r < 0 ? NULL : strrchr(stat, ')'); /* the name may hold anything but ')' last */
+        /* after ")": fields 3 (state) ... 47, then arg_start, arg_end, env_start, env_end (48-51);
+         * leave p on the blank before field 48 */
+        for (int field = 2; p && field < 48; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p, " %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) != 4 || v[1] < v[0] ||
+            v[3] < v[2])
+                child_fail(c, r < 0 ? r : -EBADMSG, "Failed to find our command line in /proc/self/stat.");
+        memset((void *) (uintptr_t) v[0], 0, (size_t) (v[1] - v[0]));
+        memset((void *) (uintptr_t) v[2], 0, (size_t) (v[3] - v[2]));
+}
+
+/*
+ * -u USER, as systemd-nspawn: the container's own `getent passwd` and `getent initgroups` where it
+ * has a getent, else its /etc/passwd and /etc/group (user.h); never the host's NSS, nothing of the
+ * host's run. getent is the first guest code to run, so this comes as late as it can: after
+ * child_join_cgroup() (it runs in the container's cgroups, under its limits and device policy,
+ * with the container's rlimits and keyring) and after 'M' — the supervisor is inside our mount
+ * and cgroup namespaces while it mounts /sys/fs/cgroup, and no guest code may run then. Its own
+ * child gets the payload's system call filter and bounding set (child_getent_sandbox()); PID 1
+ * keeps its privileges for the rest of the set-up, and only reads getent's bounded output.
+ */
 static void child_resolve_user(struct child *c) {
+        _cleanup_free_ char *error = NULL;
         const char *user = c->s->user;
         int r;
 
@@ -259,22 +374,99 @@ static void child_resolve_user(struct child *c) {
                         child_fail(c, -ENOMEM, "Out of memory");
                 return;
         }
-        r = user_resolve("/etc/passwd", "/etc/group", user, &c->user);
-        if (r == -ESRCH)
-                child_fail(c, r, "Failed to resolve user '%s' in the container: no such user", user);
+        if (user_getent_present()) {
+                child_wait_cgroup_mounts(c);
+                /* Not dumpable while guest code runs beside us (until our exec resets it): /proc/1
+                 * is root's only, and ptrace needs CAP_SYS_PTRACE, which getent lacks. */
+                if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                        child_fail(c, negative_errno(), "Failed to make PID 1 non-dumpable: %m");
+                child_blank_cmdline(c);
+                r = user_resolve_getent(user, child_getent_sandbox, c, &c->user, &error);
+        } else {
+                r = user_resolve("/etc/passwd", "/etc/group", user, &c->user);
+                if (r == -ESRCH)
+                        (void) error_setf(&error, r, "no such user");
+        }
         if (r < 0)
-                child_fail(c, r, "Failed to resolve user '%s' in the container: %s", user, strerror(-r));
-        /* As systemd-nspawn: create the home directory if it is missing. */
-        if (mkdir(c->user.home, 0755) >= 0)
-                (void) chown(c->user.home, c->user.uid, c->user.gid);
+                child_fail(c, r, "Failed to resolve user '%s' in the container: %s", user,
+                           error ? error : strerror(-r));
+        child_make_home(c);
+}
+
+/*
+ * The resource limits the payload starts with, as systemd-nspawn 252 (measured): not the caller's,
+ * but what the kernel gives PID 1 at boot (as of Linux 5.16), so that a container behaves the same
+ * whoever starts it. Two exceptions: RLIMIT_NOFILE's hard limit is min(fs.nr_open, 512Ki) (systemd
+ * raises it so for every service), and RLIMIT_NPROC and RLIMIT_SIGPENDING, which the kernel scales
+ * with the memory, are the host PID 1's (read by the supervisor, spawn.h). --rlimit= replaces a row.
+ */
+#define RLIMIT_NOFILE_HARD_MAX ((rlim_t) 512 * 1024)
+static const struct rlimit rlimit_defaults[RLIMIT_NLIMITS] = {
+        [RLIMIT_CPU] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_FSIZE] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_DATA] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_STACK] = {8 << 20, RLIM_INFINITY},
+        [RLIMIT_CORE] = {0, RLIM_INFINITY},
+        [RLIMIT_RSS] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_NOFILE] = {1024, RLIMIT_NOFILE_HARD_MAX},
+        [RLIMIT_MEMLOCK] = {8 << 20, 8 << 20},
+        [RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_LOCKS] = {RLIM_INFINITY, RLIM_INFINITY},
+        [RLIMIT_MSGQUEUE] = {819200, 819200},
+        [RLIMIT_NICE] = {0, 0},
+        [RLIMIT_RTPRIO] = {0, 0},
+        [RLIMIT_RTTIME] = {RLIM_INFINITY, RLIM_INFINITY},
+};
+
+/* setrlimit, or as close as we may: without CAP_SYS_RESOURCE a hard limit cannot be raised, so
+ * both values are clamped to the hard limit we have (systemd's setrlimit_closest()). */
+static int rlimit_set_closest(int resource, const struct rlimit *want) {
+        struct rlimit have;
+
+        if (setrlimit(resource, want) >= 0)
+                return 0;
+        if (errno != EPERM || getrlimit(resource, &have) < 0)
+                return negative_errno();
+        if (have.rlim_max == RLIM_INFINITY) /* not the hard limit that was in the way */
+                return -EPERM;
+        struct rlimit fixed = {MIN(want->rlim_cur, have.rlim_max), MIN(want->rlim_max, have.rlim_max)};
+        return setrlimit(resource, &fixed) < 0 ? negative_errno() : 0;
+}
+
+/* fs.nr_open caps RLIMIT_NOFILE; the kernel's default where it cannot be read. */
+static rlim_t nr_open(void) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t v;
+
+        if (read_file_at(AT_FDCWD, "/proc/sys/fs/nr_open", &text, 32) < 0)
+                return 1024 * 1024;
+        text[strcspn(text, "\n")] = 0;
+        if (parse_u64(text, &v) < 0)
+                return 1024 * 1024;
+        return (rlim_t) v;
+}
+
+static void child_apply_rlimits(struct child *c) {
+        for (int i = 0; i < RLIMIT_NLIMITS; i++) {
+                struct rlimit want = rlimit_defaults[i];
+                if (c->s->rlimits[i])
+                        want = *c->s->rlimits[i];
+                else if (i == RLIMIT_NPROC)
+                        want = c->host->init_nproc;
+                else if (i == RLIMIT_SIGPENDING)
+                        want = c->host->init_sigpending;
+                else if (i == RLIMIT_NOFILE)
+                        want.rlim_max = MIN(want.rlim_max, nr_open());
+                int r = rlimit_set_closest(i, &want);
+                if (r < 0)
+                        child_fail(c, r, "Failed to set RLIMIT_%s: %s", rlimit_to_string(i), strerror(-r));
+        }
 }
 
 static void child_apply_resources(struct child *c) {
         const struct settings *s = c->s;
 
-        for (int i = 0; i < RLIMIT_NLIMITS; i++)
-                if (s->rlimits[i] && setrlimit(i, s->rlimits[i]) < 0)
-                        child_fail(c, negative_errno(), "Failed to set RLIMIT_%s: %m", rlimit_to_string(i));
+        child_apply_rlimits(c);
         if (s->oom_score_adjust_set) {
                 char buf[16];
                 snprintf(buf, sizeof buf, "%i", s->oom_score_adjust);
@@ -445,14 +637,15 @@ _Noreturn void child_main(const struct spawn_params *p, const struct spawn_host 
                 child_loopback_up(&c);
         if (p->console != CONSOLE_PIPE)
                 child_setup_console(&c);
+        child_setup_kmsg(&c);
         child_setup_notify(&c);
         child_reset_loginuid();
         child_new_keyring();
-        child_resolve_user(&c);
-        child_build_env(&c);
-        child_chdir(&c);
         child_apply_resources(&c);
         child_join_cgroup(&c);
+        child_resolve_user(&c); /* may run the guest's getent: after the cgroups and 'M' */
+        child_build_env(&c);
+        child_chdir(&c);
         if (p->settings->start_mode == START_PID2) {
                 child_wait_cgroup_mounts(&c);
                 child_fork_stub(&c); /* returns in PID 2 only */

@@ -44,6 +44,7 @@ struct supervisor {
         int pidfd;
         struct pty_forward *pty;
         int master; /* the console pty master, or -EBADF */
+        int kmsg;   /* the container's /proc/kmsg FIFO, held open (never used), or -EBADF */
         struct event_source signal_src;
         struct event_source pidfd_src;
         struct event_source notify_src;
@@ -75,6 +76,14 @@ static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *r
         if (pid > 0)
                 *ret_pidfd = pidfd;
         return pid;
+}
+
+/* The host PID 1's limits the payload starts with (spawn.h); our own where PID 1's cannot be read. */
+static void read_host_limits(struct spawn_host *ret) {
+        if (prlimit(1, RLIMIT_NPROC, NULL, &ret->init_nproc) < 0)
+                (void) getrlimit(RLIMIT_NPROC, &ret->init_nproc);
+        if (prlimit(1, RLIMIT_SIGPENDING, NULL, &ret->init_sigpending) < 0)
+                (void) getrlimit(RLIMIT_SIGPENDING, &ret->init_sigpending);
 }
 
 static int register_machined(struct supervisor *sv, char **ret_error) {
@@ -281,6 +290,8 @@ static int receive_child_messages(struct supervisor *sv, int sock, char until, c
                         int r = mount_child_cgroups(sv, sock, ret_error);
                         if (r < 0)
                                 return r;
+                } else if (type == 'F' && fd >= 0 && sv->kmsg < 0) {
+                        sv->kmsg = fd;
                 } else if (type == 'N' && fd >= 0) {
                         sv->notify_src =
                                 (struct event_source){.fd = fd, .dispatch = on_notify, .userdata = sv};
@@ -350,10 +361,11 @@ static void collect_result(struct supervisor *sv, struct spawn_result *ret) {
 }
 
 static void supervisor_done(struct supervisor *sv) {
-        /* The console master and the notify socket hold the dead container's devpts and /run/host:
-         * their last close tears those file systems down. The guard closes them, after we exit. */
+        /* The console master, the notify socket and the /proc/kmsg FIFO hold the dead container's
+         * devpts and /run/host: their last close tears those file systems down. The guard closes
+         * them, after we exit. */
         struct undo keep = {.kind = UNDO_KEEP};
-        int heavy[] = {sv->master, sv->notify_src.fd};
+        int heavy[] = {sv->master, sv->notify_src.fd, sv->kmsg};
         for (size_t i = 0; i < ELEMENTSOF(heavy); i++)
                 if (heavy[i] >= 0)
                         keep.fds[keep.n_fds++] = heavy[i];
@@ -362,6 +374,7 @@ static void supervisor_done(struct supervisor *sv) {
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);
+        safe_close(sv->kmsg);
         safe_close(sv->signal_src.fd);
         safe_close(sv->pidfd);
         safe_close(sv->epfd);
@@ -373,6 +386,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 .p = p,
                 .pidfd = -EBADF,
                 .master = -EBADF,
+                .kmsg = -EBADF,
                 .signal_src.fd = -EBADF,
                 .notify_src.fd = -EBADF,
                 .ns_back = NS_RETURN_INIT,
@@ -410,6 +424,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 supervisor_done(&sv);
                 return cgroup_fd;
         }
+        read_host_limits(&host);
         pid_t pid = clone_container(p, cgroup_fd, &sv.pidfd);
         safe_close(cgroup_fd);
         if (pid == 0) {

@@ -12,15 +12,18 @@
  *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
  *
  * Parent and child talk over a SOCK_SEQPACKET socketpair (close-on-exec in the child): the child
- * sends the console master ('P'), the notify socket ('N'), warnings ('W': text, printed by the
- * supervisor; set-up goes on) or a fatal error ('E': errno + text); EOF means the payload was
- * executed. With cgroups, the supervisor sends 'G' (the child's cgroups are ready: join them),
- * the child answers 'C' (its cgroup namespace exists), and the supervisor mounts /sys/fs/cgroup
- * in the container's namespaces meanwhile and sends 'M' (go on to exec).
+ * sends the console master ('P'), the notify socket ('N'), the /proc/kmsg FIFO ('F': no payload,
+ * one fd, opened O_RDWR; the supervisor only holds it, so that the container's readers of
+ * /proc/kmsg block instead of seeing EOF, and never reads or writes it — see child_setup_kmsg()),
+ * warnings ('W': text, printed by the supervisor; set-up goes on) or a fatal error ('E': errno +
+ * text); EOF means the payload was executed. With cgroups, the supervisor sends 'G' (the child's cgroups are
+ * ready: join them), the child answers 'C' (its cgroup namespace exists), and the supervisor mounts
+ * /sys/fs/cgroup in the container's namespaces meanwhile and sends 'M' (go on to exec).
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "settings.h"
 #include "syscall-filter.h"
@@ -53,6 +56,11 @@ struct spawn_params {
  * privileges and view of the file system; the child inherits the fds (protocol.h). */
 struct spawn_host {
         int tree_mnt; /* the tree: a detached recursive bind (open_tree) of spawn_params.tree_fd */
+        /* The host PID 1's RLIMIT_NPROC and RLIMIT_SIGPENDING (in the child, PID 1 is itself).
+         * The payload starts with them, as in systemd-nspawn: the kernel scales both with the
+         * memory (child_apply_rlimits()). */
+        struct rlimit init_nproc;
+        struct rlimit init_sigpending;
 };
 
 enum spawn_end {
