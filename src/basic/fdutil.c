@@ -180,20 +180,23 @@ int mkdir_p(const char *path, mode_t mode) {
         return mkdir_exact(p, mode);
 }
 
+static int int_cmp(const void *a, const void *b) {
+        int x = *(const int *) a, y = *(const int *) b;
+        return (x > y) - (x < y);
+}
+
 int close_all_fds_but(const int *keep, size_t n) {
-        int sorted[64];
-        size_t k = 0;
+        int stack[64];
+        _cleanup_free_ int *heap = n > ELEMENTSOF(stack) ? malloc(n * sizeof(int)) : NULL;
+        int *sorted = n > ELEMENTSOF(stack) ? heap : stack;
         int from = 3;
 
-        if (n > ELEMENTSOF(sorted))
-                return -E2BIG;
-        for (size_t i = 0; i < n; i++) { /* insertion sort: a handful of fds */
-                size_t j = k++;
-                for (; j > 0 && sorted[j - 1] > keep[i]; j--)
-                        sorted[j] = sorted[j - 1];
-                sorted[j] = keep[i];
-        }
-        for (size_t i = 0; i < k; i++) {
+        if (!sorted)
+                return -ENOMEM;
+        if (n > 0)
+                memcpy(sorted, keep, n * sizeof(int));
+        qsort(sorted, n, sizeof(int), int_cmp);
+        for (size_t i = 0; i < n; i++) {
                 if (sorted[i] < from)
                         continue;
                 if (sorted[i] > from && syscall(SYS_close_range, from, sorted[i] - 1, 0) < 0)

@@ -31,6 +31,5 @@ int mkdir_p(const char *path, mode_t mode);
 /* Create/truncate a file at path (relative to dir_fd, no symlink followed) with contents. */
 int write_file_at(int dir_fd, const char *path, const char *contents, mode_t mode);
 
-/* Close every fd from 3 up except the ones in keep (any order; negative ones are ignored; at most
- * 64 of them, else -E2BIG and nothing is closed). */
+/* Close every fd from 3 up except the ones in keep (any order; negative ones are ignored). */
 int close_all_fds_but(const int *keep, size_t n);

@@ -384,6 +384,36 @@ static int overlay_prepare(struct mount_context *ctx, int tree_fd, size_t i) {
         return mount_overlay_new(lower, upper, work, m->read_only);
 }
 
+bool custom_mount_from_host(const struct custom_mount *m) {
+        bool inside = false;
+
+        if (m->type == CUSTOM_MOUNT_BIND)
+                return !isempty(m->source) && m->source[0] != '+';
+        if (m->type != CUSTOM_MOUNT_OVERLAY || (isempty(m->source) && !m->read_only))
+                return false; /* made inside, or a throw-away upper dir of the child's */
+        inside = !isempty(m->source) && m->source[0] == '+';
+        STRV_FOREACH(p, m->lower)
+        inside = inside || (*p)[0] == '+';
+        return !inside;
+}
+
+/* A custom mount's detached mount (or overlay), to attach after pivot. tree_fd: the tree, for
+ * "+path" sources (the supervisor's mounts have none: -EBADF there). */
+int mount_custom_make_source(struct mount_context *ctx, int tree_fd, size_t i) {
+        const struct custom_mount *m = &ctx->settings->custom_mounts[i];
+        int fd = -EOPNOTSUPP;
+
+        if (m->type == CUSTOM_MOUNT_BIND)
+                fd = bind_prepare(ctx, tree_fd, i);
+        else if (m->type == CUSTOM_MOUNT_OVERLAY)
+                fd = overlay_prepare(ctx, tree_fd, i);
+        if (fd < 0)
+                return mount_fail(ctx, fd, "Failed to prepare %s mount %s%s%s: %s",
+                                  custom_mount_type_name[m->type], m->source ?: "", m->source ? " → " : "",
+                                  m->destination, strerror(-fd));
+        return fd;
+}
+
 int mount_custom_prepare(struct mount_context *ctx, int tree_fd) {
         const struct settings *s = ctx->settings;
 
@@ -391,16 +421,17 @@ int mount_custom_prepare(struct mount_context *ctx, int tree_fd) {
                 const struct custom_mount *m = &s->custom_mounts[i];
                 int fd;
 
-                if (m->type == CUSTOM_MOUNT_BIND)
-                        fd = bind_prepare(ctx, tree_fd, i);
-                else if (m->type == CUSTOM_MOUNT_OVERLAY)
-                        fd = overlay_prepare(ctx, tree_fd, i);
+                if (custom_mount_from_host(m)) {
+                        /* the supervisor's (mount_sources_open()) */
+                        if (!ctx->sources || i >= ctx->sources->n_custom || ctx->sources->custom[i] < 0)
+                                return mount_fail(ctx, -EBADF, "No source for mount %s.", m->destination);
+                        fd = TAKE_FD(ctx->sources->custom[i]);
+                } else if (m->type == CUSTOM_MOUNT_BIND || m->type == CUSTOM_MOUNT_OVERLAY)
+                        fd = mount_custom_make_source(ctx, tree_fd, i);
                 else
                         continue; /* made inside the container */
                 if (fd < 0)
-                        return mount_fail(ctx, fd, "Failed to prepare %s mount %s%s%s: %s",
-                                          custom_mount_type_name[m->type], m->source ?: "",
-                                          m->source ? " → " : "", m->destination, strerror(-fd));
+                        return fd;
                 ctx->detached_fds[i] = fd;
         }
         return 0;

@@ -166,19 +166,15 @@ int mount_inaccessible_open(int root_fd, mode_t type) {
         return -EBADF;
 }
 
-int mount_os_release_prepare(struct mount_context *ctx) {
+int mount_os_release_open(void) {
         static const char *const paths[] = {"/etc/os-release", "/usr/lib/os-release"};
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
                 int fd = mount_clone_tree(AT_FDCWD, paths[i], false, ATTR_RO_NSDE);
-                if (fd >= 0) {
-                        ctx->os_release_fd = fd;
-                        return 0;
-                }
                 if (fd != -ENOENT)
-                        return mount_fail(ctx, fd, "Failed to open %s: %s", paths[i], strerror(-fd));
+                        return fd;
         }
-        return 0; /* a host without os-release: the container gets none either */
+        return -ENOENT; /* a host without os-release: the container gets none either */
 }
 
 int mount_seal_run_host(void) {

@@ -64,7 +64,7 @@ int mount_run_host_setup(struct mount_context *ctx, int fd);
 /* ---- mount-run-host.c ------------------------------------------------------------------------------ */
 
 /* Before pivot: the host's os-release as a detached read-only mount, for /run/host/os-release. */
-int mount_os_release_prepare(struct mount_context *ctx);
+int mount_os_release_open(void);
 /* The inaccessible node of a file type (S_IFREG ...) below /run/host/inaccessible, O_PATH. */
 int mount_inaccessible_open(int root_fd, mode_t type);
 
@@ -72,5 +72,11 @@ int mount_inaccessible_open(int root_fd, mode_t type);
 
 /* Before pivot: detached mounts of the host-side sources of --bind and --overlay. */
 int mount_custom_prepare(struct mount_context *ctx, int tree_fd);
+/* A custom mount whose sources are all on the host (not "+path", no throw-away directory): the
+ * supervisor makes it (mount_sources_open()). */
+bool custom_mount_from_host(const struct custom_mount *m);
+/* Custom mount i's detached mount (a bind or an overlay), to attach after pivot; tree_fd for
+ * "+path" sources. */
+int mount_custom_make_source(struct mount_context *ctx, int tree_fd, size_t i);
 /* After pivot, after the API file systems: every custom mount, in mount_custom_order(). */
 int mount_custom_apply_all(struct mount_context *ctx, int root_fd);

@@ -278,12 +278,14 @@ static int host_sources_prepare(struct mount_context *ctx, int tree_fd, bool rea
                 if (r < 0)
                         return r;
         }
-        if (ctx->settings) {
-                r = mount_custom_prepare(ctx, tree_fd);
-                if (r < 0)
-                        return r;
+        if (ctx->sources) {
+                ctx->os_release_fd = TAKE_FD(ctx->sources->os_release);
+                if (ctx->os_release_fd == -ENOENT) /* none on the host */
+                        ctx->os_release_fd = -EBADF;
         }
-        return mount_os_release_prepare(ctx);
+        if (ctx->settings)
+                return mount_custom_prepare(ctx, tree_fd);
+        return 0;
 }
 
 int mount_prepare(struct mount_context *ctx) {

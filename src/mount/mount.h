@@ -24,11 +24,35 @@
 struct cgroup_context;
 struct guard;
 
+/*
+ * What the container's file system takes from the host, opened by the supervisor before each
+ * clone, with the host's privileges and view (mount-sources.c); the child inherits the fds. The
+ * tree itself is spawn_host.tree_mnt. Sources inside the tree ("+path") and throw-away
+ * directories are the child's.
+ */
+struct mount_sources {
+        int os_release; /* detached read-only bind of the host's os-release, or -EBADF */
+        int *custom;    /* per custom mount: a detached bind of its host-path source, or -EBADF */
+        size_t n_custom;
+};
+
+#define MOUNT_SOURCES_INIT                                                                                  \
+        { .os_release = -EBADF }
+
+/* Supervisor, before the clone: the detached binds of host-path bind sources and os-release; the
+ * work dirs of --overlay with a host upper dir are made (their removal is the guard's:
+ * mount_custom_register_undo()). On failure a malloc'ed message in *ret_error. */
+int mount_sources_open(const struct settings *s, struct mount_sources *ret, char **ret_error);
+void mount_sources_done(struct mount_sources *m);
+/* Every fd of m, for the child's list of fds to keep. */
+size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max);
+
 struct mount_context {
         const struct settings *settings;
-        const char *root;        /* host path of the tree: where the tree is mounted before pivot */
-        int tree_mnt;            /* the tree: a detached recursive bind made by the supervisor */
-        const char *uuid_string; /* dashed container UUID, for /run/host/container-uuid */
+        const char *root;              /* host path of the tree: where the tree is mounted before pivot */
+        int tree_mnt;                  /* the tree: a detached recursive bind made by the supervisor */
+        struct mount_sources *sources; /* the rest of the host's part (the child takes the fds) */
+        const char *uuid_string;       /* dashed container UUID, for /run/host/container-uuid */
         bool private_network;
         /* Set by the parent: a tmpfs on /tmp unless SYSTEMD_NSPAWN_TMPFS_TMP is false. */
         bool tmpfs_tmp;

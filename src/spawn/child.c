@@ -3,10 +3,11 @@
 /*
  * The container's PID 1 before it becomes the payload.
  *
- * Namespaces: we were cloned with new mount, PID, UTS, IPC and cgroup namespaces (and network
- * with --private-network), still in the host's user namespace with full capabilities. We are
- * PID 1 of the new PID namespace; the supervisor is our parent (outside it). Nothing here may
- * return to main(): every failure is reported over the socket and ends in _exit().
+ * Namespaces: we were cloned with new mount, PID, UTS and IPC namespaces (and network with
+ * --private-network); the cgroup namespace we unshare ourselves once we are in our cgroups
+ * (child_join_cgroup). We are still in the host's user namespace with full capabilities, PID 1
+ * of the new PID namespace; the supervisor is our parent (outside it). Nothing here may return
+ * to main(): every failure is reported over the socket (protocol.h) and ends in _exit().
  */
 
 #include <fcntl.h>
@@ -39,6 +40,7 @@
 #include "macro.h"
 #include "mount.h"
 #include "parse-util.h"
+#include "protocol.h"
 #include "proc-names.h"
 #include "uuid.h"
 #include "spawn.h"
@@ -48,7 +50,7 @@ extern char **environ;
 
 struct child {
         const struct spawn_params *p;
-        const struct spawn_host *host;
+        struct spawn_host *host; /* our copy of the supervisor's: its fds are ours to take */
         struct mount_context mnt;
         char uuid[37]; /* dashed, for mnt */
         const struct settings *s;
@@ -58,15 +60,12 @@ struct child {
         bool cgroup_asked;   /* 'C' sent */
         bool cgroup_mounted; /* 'M' received */
         char **env;
-        struct integration_context integ;
-        struct journal_context journal;
 };
 
 static void child_wait_cgroup_mounts(struct child *c);
 
 _Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const char *fmt, ...) {
         char msg[1024];
-        int err = -r;
         va_list ap;
 
         /* Between 'C' and 'M' the supervisor is busy in our namespaces, and would only find us
@@ -75,10 +74,9 @@ _Noreturn _printf_(3, 4) static void child_fail(struct child *c, int r, const ch
                 child_wait_cgroup_mounts(c);
 
         va_start(ap, fmt);
-        vsnprintf(msg + sizeof(int), sizeof(msg) - sizeof(int), fmt, ap);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        memcpy(msg, &err, sizeof(int));
-        (void) msg_send(c->sock, 'E', msg, sizeof(int) + strlen(msg + sizeof(int)) + 1, -EBADF);
+        (void) spawn_msg_send_text(c->sock, SPAWN_MSG_ERROR, r, msg);
         _exit(EXIT_FAILURE);
 }
 
@@ -96,8 +94,17 @@ static void child_bind_to_parent(struct child *c) {
  * socket and the stub: nothing of the host may stay open in PID 1, where a process of the
  * container could reach it through /proc/1/fd. */
 static void child_close_inherited(struct child *c) {
-        int keep[] = {c->sock, c->p->stub_fd, c->host->tree_mnt};
-        (void) close_all_fds_but(keep, ELEMENTSOF(keep));
+        _cleanup_free_ int *host_fds = NULL;
+        size_t n = spawn_host_fds(c->host, &host_fds);
+        int keep[n + 2];
+
+        if (!host_fds)
+                _exit(EXIT_FAILURE);
+        memcpy(keep, host_fds, n * sizeof(int));
+        keep[n++] = c->sock;
+        keep[n++] = c->p->stub_fd;
+        if (close_all_fds_but(keep, n) < 0)
+                _exit(EXIT_FAILURE);
 }
 
 static void child_reset_signals(void) {
@@ -109,20 +116,9 @@ static void child_reset_signals(void) {
                         signal(sig, SIG_DFL);
 }
 
-/* Before pivot_root: what --resolv-conf, --timezone and --link-journal take from the host
- * (contents, detached mounts, the host-side journal link). Nothing in the image is written here. */
-static void child_prepare_integration(struct child *c) {
-        int r = integration_prepare(c->s, &integration_host_default, &c->integ);
-        if (r < 0)
-                child_fail(c, r, "Failed to prepare /etc/resolv.conf and /etc/localtime: %s", strerror(-r));
-        r = journal_prepare(c->s, c->p->uuid, c->p->root, JOURNAL_HOST_DIR, "/etc/machine-id", &c->journal);
-        if (r < 0)
-                child_fail(c, r, "%s", c->journal.error ? c->journal.error : "Failed to link the journal");
-}
-
 static void child_send_warnings(struct child *c, char *const *warnings) {
         STRV_FOREACH(w, warnings)
-        (void) msg_send(c->sock, 'W', *w, strlen(*w) + 1, -EBADF);
+        (void) spawn_msg_send_text(c->sock, SPAWN_MSG_WARNING, 0, *w);
 }
 
 /* After pivot_root, in the container (a symlink of the image cannot lead to the host here):
@@ -133,20 +129,20 @@ static void child_setup_integration(struct child *c) {
 
         if (root_fd < 0)
                 child_fail(c, negative_errno(), "Failed to open /: %m");
-        r = integration_apply(&c->integ, root_fd);
-        child_send_warnings(c, c->integ.warnings);
+        r = integration_apply(&c->host->integ, root_fd);
+        child_send_warnings(c, c->host->integ.warnings);
         if (r < 0)
                 child_fail(c, r, "Failed to set up /etc/resolv.conf and /etc/localtime: %s", strerror(-r));
-        r = journal_finish(&c->journal, root_fd);
-        child_send_warnings(c, c->journal.warnings);
+        r = journal_finish(&c->host->journal, root_fd);
+        child_send_warnings(c, c->host->journal.warnings);
         if (r < 0)
-                child_fail(c, r, "%s", c->journal.error ? c->journal.error : "Failed to link the journal");
+                child_fail(c, r, "%s", c->host->journal.error ?: "Failed to link the journal");
         r = credentials_install(c->p->credentials, root_fd);
         if (r < 0)
                 child_fail(c, r, "Failed to set up credentials in " CREDENTIALS_DIRECTORY ": %s",
                            strerror(-r));
-        integration_context_done(&c->integ);
-        journal_context_done(&c->journal);
+        integration_context_done(&c->host->integ);
+        journal_context_done(&c->host->journal);
 }
 
 /* Wait for the supervisor's 'G' (see place_container in spawn.c), move ourselves into the v1
@@ -161,20 +157,18 @@ static void child_setup_integration(struct child *c) {
 static void child_join_cgroup(struct child *c) {
         int fds[CGROUP_MAX_JOIN_FDS];
         size_t n_fds = ELEMENTSOF(fds);
-        char type = 0;
 
         if (!c->p->cgroup)
                 return;
-        ssize_t n = msg_recv_fds(c->sock, &type, NULL, 0, fds, &n_fds);
-        int r = n > 0 && type == 'G' ? cgroup_join_self(fds, n_fds) : 0;
+        if (spawn_msg_expect(c->sock, SPAWN_MSG_CGROUPS, fds, &n_fds) < 0)
+                _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
+        int r = cgroup_join_self(fds, n_fds);
         close_many(fds, n_fds);
-        if (n <= 0 || type != 'G')
-                _exit(EXIT_FAILURE);
         if (r < 0)
                 child_fail(c, r, "Failed to move the container into its cgroups: %s", strerror(-r));
         if (unshare(CLONE_NEWCGROUP) < 0)
                 child_fail(c, negative_errno(), "Failed to create the cgroup namespace: %m");
-        r = msg_send(c->sock, 'C', NULL, 0, -EBADF);
+        r = spawn_msg_send(c->sock, SPAWN_MSG_CGROUP_NS, NULL, 0);
         if (r < 0)
                 child_fail(c, r, "Failed to ask for /sys/fs/cgroup: %s", strerror(-r));
         c->cgroup_asked = true;
@@ -183,16 +177,11 @@ static void child_join_cgroup(struct child *c) {
 /* The supervisor mounted /sys/fs/cgroup ('M') and left our namespaces; EOF or anything else: it
  * gave up (and reports why). Before anything of the guest runs. Once; later calls return. */
 static void child_wait_cgroup_mounts(struct child *c) {
-        char type = 0;
-        int fd = -EBADF;
-
         if (!c->p->cgroup || c->cgroup_mounted)
                 return;
         c->cgroup_mounted = true;
-        ssize_t n = msg_recv(c->sock, &type, NULL, 0, &fd);
-        safe_close(fd);
-        if (n <= 0 || type != 'M')
-                _exit(EXIT_FAILURE);
+        if (spawn_msg_expect(c->sock, SPAWN_MSG_CGROUPFS, NULL, NULL) < 0)
+                _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
 }
 
 static void child_setup_filesystem(struct child *c) {
@@ -203,13 +192,13 @@ static void child_setup_filesystem(struct child *c) {
         m->settings = c->s;
         m->root = c->p->root;
         m->tree_mnt = c->host->tree_mnt;
+        m->sources = &c->host->mounts;
         m->uuid_string = c->uuid;
         m->private_network = c->s->private_network;
         m->tmpfs_tmp = c->p->tmpfs_tmp;
         m->root_overlay = c->p->root_overlay;
         if ((r = mount_prepare(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
-        child_prepare_integration(c); /* the host side, while the host is visible */
         if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         mount_context_done(m);
@@ -237,7 +226,7 @@ static void child_setup_console(struct child *c) {
         (void) unlink("/dev/console");
         if (symlink(rel ? rel : c->console_path, "/dev/console") < 0)
                 child_fail(c, negative_errno(), "Failed to create /dev/console: %m");
-        r = msg_send(c->sock, 'P', NULL, 0, master);
+        r = spawn_msg_send(c->sock, SPAWN_MSG_CONSOLE, &master, 1);
         if (r < 0)
                 child_fail(c, r, "Failed to pass the console to the supervisor: %s", strerror(-r));
 }
@@ -257,7 +246,7 @@ static void child_setup_kmsg(struct child *c) {
                 child_fail(c, negative_errno(), "Failed to open /run/host/proc-kmsg: %m");
         if (!S_ISFIFO(st.st_mode))
                 child_fail(c, -EBADF, "/run/host/proc-kmsg is not a FIFO.");
-        int r = msg_send(c->sock, 'F', NULL, 0, fd);
+        int r = spawn_msg_send(c->sock, SPAWN_MSG_KMSG, &fd, 1);
         if (r < 0)
                 child_fail(c, r, "Failed to pass /proc/kmsg to the supervisor: %s", strerror(-r));
 }
@@ -272,7 +261,7 @@ static void child_setup_notify(struct child *c) {
             setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 child_fail(c, negative_errno(), "Failed to create /run/host/notify: %m");
         (void) chmod(sa.sun_path, 0222);
-        int r = msg_send(c->sock, 'N', NULL, 0, fd);
+        int r = spawn_msg_send(c->sock, SPAWN_MSG_NOTIFY, &fd, 1);
         if (r < 0)
                 child_fail(c, r, "Failed to pass the notify socket to the supervisor: %s", strerror(-r));
         r = mount_seal_run_host();
@@ -616,14 +605,8 @@ static void child_fork_stub(struct child *c) {
         child_fail(c, negative_errno(), "Failed to execute the stub init: %m");
 }
 
-_Noreturn void child_main(const struct spawn_params *p, const struct spawn_host *host, int sock) {
-        struct child c = {.p = p,
-                          .host = host,
-                          .s = p->settings,
-                          .sock = sock,
-                          .mnt = MOUNT_CONTEXT_INIT,
-                          .integ = INTEGRATION_CONTEXT_INIT,
-                          .journal = JOURNAL_CONTEXT_INIT};
+_Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host, int sock) {
+        struct child c = {.p = p, .host = host, .s = p->settings, .sock = sock, .mnt = MOUNT_CONTEXT_INIT};
         const char *hostname = p->settings->hostname ? p->settings->hostname : p->settings->machine;
 
         child_reset_signals();

@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "console.h"
+#include "protocol.h"
 #include "pty-forward.h"
 #include "errmsg.h"
 #include "event.h"
@@ -78,14 +79,6 @@ static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *r
         return pid;
 }
 
-/* The host PID 1's limits the payload starts with (spawn.h); our own where PID 1's cannot be read. */
-static void read_host_limits(struct spawn_host *ret) {
-        if (prlimit(1, RLIMIT_NPROC, NULL, &ret->init_nproc) < 0)
-                (void) getrlimit(RLIMIT_NPROC, &ret->init_nproc);
-        if (prlimit(1, RLIMIT_SIGPENDING, NULL, &ret->init_sigpending) < 0)
-                (void) getrlimit(RLIMIT_SIGPENDING, &ret->init_sigpending);
-}
-
 static int register_machined(struct supervisor *sv, char **ret_error) {
         const struct spawn_params *p = sv->p;
         return machined_register(p->machined, p->settings->machine, p->uuid, p->root, sv->pid, p->cgroup,
@@ -119,7 +112,7 @@ static int place_container(struct supervisor *sv, int sock, char **ret_error) {
                 r = 0;
         else if (r >= 0) {
                 /* the v1 tasks files to join itself with; if it is gone, the same */
-                (void) msg_send_fds(sock, 'G', NULL, 0, fds, n_fds);
+                (void) spawn_msg_send(sock, SPAWN_MSG_CGROUPS, fds, n_fds);
                 close_many(fds, n_fds);
         }
         if (r < 0)
@@ -256,51 +249,72 @@ static int mount_child_cgroups(struct supervisor *sv, int sock, char **ret_error
                 *ret_error = error;
                 return r;
         }
-        return msg_send(sock, 'M', NULL, 0, -EBADF);
+        return spawn_msg_send(sock, SPAWN_MSG_CGROUPFS, NULL, 0);
 }
+
+/* ---- the child's messages (protocol.h) ---- */
+
+static int on_console(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error) {
+        if (sv->master >= 0 || m->n_fds != 1)
+                return -EPROTO;
+        sv->master = spawn_msg_take_fd(m, 0);
+        return pty_forward_new(sv->epfd, sv->master, STDIN_FILENO, STDOUT_FILENO, sv->p->console, &sv->pty);
+}
+
+static int on_kmsg(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error) {
+        if (sv->kmsg >= 0 || m->n_fds != 1)
+                return -EPROTO;
+        sv->kmsg = spawn_msg_take_fd(m, 0); /* held, never read: see child_setup_kmsg() */
+        return 0;
+}
+
+static int on_notify_socket(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error) {
+        if (sv->notify_src.fd >= 0 || m->n_fds != 1)
+                return -EPROTO;
+        sv->notify_src =
+                (struct event_source){.fd = spawn_msg_take_fd(m, 0), .dispatch = on_notify, .userdata = sv};
+        return event_add(sv->epfd, &sv->notify_src, EPOLLIN);
+}
+
+static int on_warning(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error) {
+        log_warning("%s", m->text); /* the set-up goes on (systemd-nspawn logs these too) */
+        return 0;
+}
+
+static int on_error(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error) {
+        *ret_error = strdup(m->text);
+        return m->error > 0 ? -m->error : -EIO;
+}
+
+static int on_cgroup_ns(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error) {
+        return mount_child_cgroups(sv, sock, ret_error);
+}
+
+static const struct {
+        enum spawn_msg_type type;
+        int (*handle)(struct supervisor *sv, int sock, struct spawn_msg *m, char **ret_error);
+} child_messages[] = {
+        {SPAWN_MSG_CONSOLE, on_console}, {SPAWN_MSG_KMSG, on_kmsg},   {SPAWN_MSG_NOTIFY, on_notify_socket},
+        {SPAWN_MSG_WARNING, on_warning}, {SPAWN_MSG_ERROR, on_error}, {SPAWN_MSG_CGROUP_NS, on_cgroup_ns},
+};
 
 /* Read the child's start-up messages until EOF (the payload was executed; returns 0), the message
  * until (handled; returns 1) or an error. */
-static int receive_child_messages(struct supervisor *sv, int sock, char until, char **ret_error) {
+static int receive_child_messages(struct supervisor *sv, int sock, int until, char **ret_error) {
         for (;;) {
-                char buf[1024 + sizeof(int)];
-                char type = 0;
-                int fd = -EBADF;
-                ssize_t n = msg_recv(sock, &type, buf, sizeof(buf) - 1, &fd);
-                if (n <= 0)
-                        return (int) n;
-                if (type == 'E' && n > (ssize_t) sizeof(int)) {
-                        int err;
-                        memcpy(&err, buf, sizeof(int));
-                        buf[n - 1] = 0;
-                        *ret_error = strdup(buf + sizeof(int));
-                        return err > 0 ? -err : -EIO;
-                }
-                if (type == 'P' && fd >= 0 && sv->master < 0) {
-                        sv->master = fd;
-                        int r = pty_forward_new(sv->epfd, fd, STDIN_FILENO, STDOUT_FILENO, sv->p->console,
-                                                &sv->pty);
-                        if (r < 0)
-                                return r;
-                } else if (type == 'W' && n > 0) {
-                        /* A warning of the set-up, which goes on (systemd-nspawn logs these too). */
-                        buf[n - 1] = 0;
-                        log_warning("%s", buf);
-                } else if (type == 'C') {
-                        int r = mount_child_cgroups(sv, sock, ret_error);
-                        if (r < 0)
-                                return r;
-                } else if (type == 'F' && fd >= 0 && sv->kmsg < 0) {
-                        sv->kmsg = fd;
-                } else if (type == 'N' && fd >= 0) {
-                        sv->notify_src =
-                                (struct event_source){.fd = fd, .dispatch = on_notify, .userdata = sv};
-                        int r = event_add(sv->epfd, &sv->notify_src, EPOLLIN);
-                        if (r < 0)
-                                return r;
-                } else if (fd >= 0)
-                        close(fd);
-                if (type == until)
+                struct spawn_msg m;
+                int r = spawn_msg_recv(sock, true, &m);
+                if (r == -EPROTO)
+                        return error_setf(ret_error, r, "The container sent an unexpected message.");
+                if (r <= 0)
+                        return r;
+                for (size_t i = 0; i < ELEMENTSOF(child_messages); i++)
+                        if (child_messages[i].type == m.type)
+                                r = child_messages[i].handle(sv, sock, &m, ret_error);
+                spawn_msg_done(&m);
+                if (r < 0)
+                        return r;
+                if ((int) m.type == until)
                         return 1;
         }
 }
@@ -406,16 +420,13 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sock_parent = pair[0];
         sock_child = pair[1];
 
-        /* The host side of the container's file system, made here with the host's view. */
-        struct spawn_host host = {
-                .tree_mnt = open_tree(p->tree_fd, "",
-                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)};
-        if (host.tree_mnt < 0) {
-                r = error_setf(ret_error, -errno, "Failed to bind the tree %s: %m", p->root);
+        /* What the container takes from the host, made here with the host's privileges (host.c). */
+        _cleanup_(spawn_host_done) struct spawn_host host = SPAWN_HOST_INIT;
+        r = spawn_host_prepare(p, &host, ret_error);
+        if (r < 0) {
                 supervisor_done(&sv);
                 return r;
         }
-        _cleanup_close_ int tree_mnt = host.tree_mnt;
 
         /* cgroup2-only host: PID 1 is born in its cgroup (no migration to wait for, see cgroup.h) */
         int cgroup_fd = cgroup_clone_fd(p->cgroup, ret_error);
@@ -424,7 +435,6 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 supervisor_done(&sv);
                 return cgroup_fd;
         }
-        read_host_limits(&host);
         pid_t pid = clone_container(p, cgroup_fd, &sv.pidfd);
         safe_close(cgroup_fd);
         if (pid == 0) {
@@ -447,7 +457,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         /* PID 1 will wait for /sys/fs/cgroup ('C'), not for its record and the guard */
         if (r >= 0 && p->cgroup) {
                 (void) ns_return_prepare(&sv.ns_back); /* else ns_enter() does it */
-                r = receive_child_messages(&sv, sock_parent, 'C', ret_error);
+                r = receive_child_messages(&sv, sock_parent, SPAWN_MSG_CGROUP_NS, ret_error);
         }
         if (r >= 0)
                 r = publish_leader(&sv, ret_error);

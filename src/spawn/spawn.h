@@ -6,25 +6,23 @@
  * so its only child is directly PID 1 of the container (no intermediate process):
  *
  *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
- *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC|NEWCGROUP[|NEWNET]) → child = container PID 1
- *          sets up the file system, pivots, console, identity, limits; then
- *          seccomp → user → capabilities → exec of the payload / init / stub
+ *     ├─ nspawn-guard (started first; undoes nspawn's host effects when it is gone: guard.h)
+ *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
+ *          sets up the file system, pivots, console, identity, limits; joins its cgroups and
+ *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
+ *          payload / init / stub
  *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
  *
- * Parent and child talk over a SOCK_SEQPACKET socketpair (close-on-exec in the child): the child
- * sends the console master ('P'), the notify socket ('N'), the /proc/kmsg FIFO ('F': no payload,
- * one fd, opened O_RDWR; the supervisor only holds it, so that the container's readers of
- * /proc/kmsg block instead of seeing EOF, and never reads or writes it — see child_setup_kmsg()),
- * warnings ('W': text, printed by the supervisor; set-up goes on) or a fatal error ('E': errno +
- * text); EOF means the payload was executed. With cgroups, the supervisor sends 'G' (the child's cgroups are
- * ready: join them), the child answers 'C' (its cgroup namespace exists), and the supervisor mounts
- * /sys/fs/cgroup in the container's namespaces meanwhile and sends 'M' (go on to exec).
+ * Parent and child talk over a SOCK_SEQPACKET socket pair: the start-up protocol (protocol.h).
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "integration.h"
+#include "journal.h"
+#include "mount.h"
 #include "settings.h"
 #include "syscall-filter.h"
 
@@ -53,9 +51,13 @@ struct spawn_params {
 };
 
 /* What the child takes from the host, made by the supervisor before each clone with the host's
- * privileges and view of the file system; the child inherits the fds (protocol.h). */
+ * privileges and view of the file system (host.c); the child inherits it, fds and all (it is its
+ * own copy then: it may take and close them). */
 struct spawn_host {
         int tree_mnt; /* the tree: a detached recursive bind (open_tree) of spawn_params.tree_fd */
+        struct mount_sources mounts;      /* host-path mount sources, os-release (mount.h) */
+        struct integration_context integ; /* resolv.conf and localtime from the host */
+        struct journal_context journal;   /* --link-journal's host side, done */
         /* The host PID 1's RLIMIT_NPROC and RLIMIT_SIGPENDING (in the child, PID 1 is itself).
          * The payload starts with them, as in systemd-nspawn: the kernel scales both with the
          * memory (child_apply_rlimits()). */
@@ -80,8 +82,20 @@ struct spawn_result {
  * could not leave the container's namespaces (nsenter.h) and must exit at once. */
 int container_run(const struct spawn_params *p, struct spawn_result *ret, char **ret_error);
 
+#define SPAWN_HOST_INIT                                                                                     \
+        {                                                                                                   \
+                .tree_mnt = -EBADF, .mounts = MOUNT_SOURCES_INIT, .integ = INTEGRATION_CONTEXT_INIT,        \
+                .journal = JOURNAL_CONTEXT_INIT                                                             \
+        }
+
+/* Supervisor, before each clone (host.c): make host; on failure a malloc'ed message. */
+int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, char **ret_error);
+void spawn_host_done(struct spawn_host *host);
+/* Every fd of host (for the child's list of fds to keep); returns how many. */
+size_t spawn_host_fds(const struct spawn_host *host, int **ret);
+
 /* Child side (child.c). Never returns. sock: the child's end of the socketpair. */
-_Noreturn void child_main(const struct spawn_params *p, const struct spawn_host *host, int sock);
+_Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host, int sock);
 
 /* Create the sealed memfd holding the --as-pid2 stub. */
 int stub_memfd(void);

@@ -208,10 +208,19 @@ static char *run_container(const char *root, const struct settings *s, bool priv
 
                         ctx.settings = s;
                         ctx.root = root;
-                        /* the supervisor's part: the tree as a detached mount (spawn.c) */
+                        /* the supervisor's part (host.c): the tree as a detached mount, the
+                         * host's sources */
+                        struct mount_sources sources = MOUNT_SOURCES_INIT;
                         ctx.tree_mnt = open_tree(AT_FDCWD, root,
                                                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
                         CHECK(ctx.tree_mnt >= 0, "open_tree(%s): %m", root);
+                        if (s) {
+                                r = mount_sources_open(s, &sources, &ctx.error);
+                                if (expect_fail && r < 0)
+                                        fail_report("%s", ctx.error);
+                                CHECK(r >= 0, "host sources: %s", ctx.error ?: "?");
+                        }
+                        ctx.sources = &sources;
                         ctx.uuid_string = "0123abcd-0123-4567-89ab-0123456789ab";
                         ctx.private_network = private_net;
                         ctx.tmpfs_tmp = true;

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host's part of the container's file system (see struct mount_sources in mount.h). Runs in
+ * the supervisor, before each clone, with the host's privileges and view: what comes from host
+ * paths is opened here, never in the child.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errmsg.h"
+#include "macro.h"
+#include "mount-util.h"
+
+void mount_sources_done(struct mount_sources *m) {
+        safe_close(m->os_release);
+        if (m->custom)
+                close_many(m->custom, m->n_custom);
+        free(m->custom);
+        *m = (struct mount_sources) MOUNT_SOURCES_INIT;
+}
+
+size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max) {
+        size_t n = 0;
+        if (m->os_release >= 0 && n < max)
+                fds[n++] = m->os_release;
+        for (size_t i = 0; i < m->n_custom && n < max; i++)
+                if (m->custom[i] >= 0)
+                        fds[n++] = m->custom[i];
+        return n;
+}
+
+int mount_sources_open(const struct settings *s, struct mount_sources *ret, char **ret_error) {
+        struct mount_sources m = MOUNT_SOURCES_INIT;
+        struct mount_context ctx = MOUNT_CONTEXT_INIT; /* for the custom mounts' code, on the host */
+        int r = 0;
+
+        ctx.settings = s;
+        m.os_release = mount_os_release_open();
+        if (m.os_release < 0 && m.os_release != -ENOENT)
+                r = error_setf(ret_error, m.os_release, "Failed to open the host's os-release: %s",
+                               strerror(-m.os_release));
+        m.n_custom = s->n_custom_mounts;
+        if (r >= 0 && m.n_custom > 0 && !(m.custom = malloc(m.n_custom * sizeof(int))))
+                r = -ENOMEM;
+        for (size_t i = 0; i < m.n_custom && m.custom; i++)
+                m.custom[i] = -EBADF;
+        for (size_t i = 0; r >= 0 && i < m.n_custom; i++) {
+                if (!custom_mount_from_host(&s->custom_mounts[i]))
+                        continue; /* "+path" and throw-away sources: the child's */
+                m.custom[i] = mount_custom_make_source(&ctx, -EBADF, i);
+                if (m.custom[i] < 0) {
+                        r = m.custom[i];
+                        *ret_error = TAKE_PTR(ctx.error);
+                }
+        }
+        mount_context_done(&ctx);
+        if (r < 0) {
+                mount_sources_done(&m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}

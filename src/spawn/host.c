@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Host work in the supervisor (struct spawn_host, spawn.h): before each clone, everything the
+ * container takes from the host is opened or done here, with the host's privileges and view —
+ * the tree's bind, host-path mount sources and os-release, resolv.conf and localtime, the host
+ * side of --link-journal, the host PID 1's limits. The child inherits the result and only mounts
+ * and writes inside its own namespaces. (With a user namespace the child has no host privilege
+ * left at all: this is where what needs it happens.)
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "errmsg.h"
+#include "macro.h"
+#include "spawn.h"
+
+/* The host PID 1's limits the payload starts with (spawn.h); our own where PID 1's cannot be read. */
+static void read_host_limits(struct spawn_host *ret) {
+        if (prlimit(1, RLIMIT_NPROC, NULL, &ret->init_nproc) < 0)
+                (void) getrlimit(RLIMIT_NPROC, &ret->init_nproc);
+        if (prlimit(1, RLIMIT_SIGPENDING, NULL, &ret->init_sigpending) < 0)
+                (void) getrlimit(RLIMIT_SIGPENDING, &ret->init_sigpending);
+}
+
+int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, char **ret_error) {
+        const struct settings *s = p->settings;
+        int r;
+
+        *host = (struct spawn_host) SPAWN_HOST_INIT;
+        host->tree_mnt = open_tree(p->tree_fd, "",
+                                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        if (host->tree_mnt < 0)
+                return error_setf(ret_error, -errno, "Failed to bind the tree %s: %m", p->root);
+        r = mount_sources_open(s, &host->mounts, ret_error);
+        if (r < 0)
+                return r;
+        r = integration_prepare(s, &integration_host_default, &host->integ);
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to prepare /etc/resolv.conf and /etc/localtime: %s",
+                                  strerror(-r));
+        r = journal_prepare(s, p->uuid, p->root, JOURNAL_HOST_DIR, "/etc/machine-id", &host->journal);
+        if (r < 0) {
+                *ret_error = TAKE_PTR(host->journal.error);
+                return r;
+        }
+        read_host_limits(host);
+        return 0;
+}
+
+void spawn_host_done(struct spawn_host *host) {
+        host->tree_mnt = safe_close(host->tree_mnt);
+        mount_sources_done(&host->mounts);
+        integration_context_done(&host->integ);
+        journal_context_done(&host->journal);
+}
+
+size_t spawn_host_fds(const struct spawn_host *host, int **ret) {
+        size_t max = 4 + 1 + host->mounts.n_custom, n = 0;
+        int *fds = malloc(max * sizeof(int));
+
+        *ret = fds;
+        if (!fds)
+                return 0;
+        fds[n++] = host->tree_mnt;
+        fds[n++] = host->integ.resolv_mount_fd;
+        fds[n++] = host->integ.tz_mount_fd;
+        fds[n++] = host->journal.host_mount_fd;
+        n += mount_sources_fds(&host->mounts, fds + n, max - n);
+        return n;
+}
