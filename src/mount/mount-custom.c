@@ -294,17 +294,22 @@ static int overlay_workdir(int tree_fd, const char *upper, const char *machine) 
         return chase_open_nofollow(pfd, name, O_PATH | O_DIRECTORY, 0);
 }
 
+/* The work dir of custom mount i, if it is an --overlay with a given upper dir: its name in
+ * *name, the fd of the directory it is in (-ENOENT: not such a mount, or no upper dir). */
+static int overlay_workdir_of(const struct settings *s, size_t i, int tree_fd, char name[NAME_MAX + 1]) {
+        const struct custom_mount *m = &s->custom_mounts[i];
+
+        if (m->type != CUSTOM_MOUNT_OVERLAY || m->read_only || isempty(m->source))
+                return -ENOENT;
+        return overlay_workdir_parent(tree_fd, m->source, s->machine, name, NAME_MAX + 1);
+}
+
 int mount_custom_register_undo(const struct settings *s, int tree_fd, struct guard *guard) {
         for (size_t i = 0; i < s->n_custom_mounts; i++) {
-                const struct custom_mount *m = &s->custom_mounts[i];
                 char name[NAME_MAX + 1];
-
-                if (m->type != CUSTOM_MOUNT_OVERLAY || m->read_only || isempty(m->source))
-                        continue;
-                _cleanup_close_ int pfd =
-                        overlay_workdir_parent(tree_fd, m->source, s->machine, name, sizeof name);
+                _cleanup_close_ int pfd = overlay_workdir_of(s, i, tree_fd, name);
                 if (pfd == -ENOENT)
-                        continue; /* no upper dir: the mount fails later with its own message */
+                        continue; /* no work dir: no upper dir, or the mount fails later */
                 if (pfd < 0)
                         return pfd;
                 int r = guard_push(
@@ -317,19 +322,11 @@ int mount_custom_register_undo(const struct settings *s, int tree_fd, struct gua
 
 void mount_custom_cleanup(const struct settings *s, int tree_fd) {
         for (size_t i = 0; i < s->n_custom_mounts; i++) {
-                const struct custom_mount *m = &s->custom_mounts[i];
                 char name[NAME_MAX + 1];
-
-                if (m->type != CUSTOM_MOUNT_OVERLAY || m->read_only || isempty(m->source))
-                        continue;
-                _cleanup_close_ int pfd =
-                        overlay_workdir_parent(tree_fd, m->source, s->machine, name, sizeof name);
-                _cleanup_close_ int fd =
-                        pfd < 0 ? -EBADF
-                                : openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int pfd = overlay_workdir_of(s, i, tree_fd, name);
                 /* overlayfs leaves work/work mode 000; root may remove it anyway */
-                if (fd >= 0 && rm_rf_children(fd) >= 0)
-                        (void) unlinkat(pfd, name, AT_REMOVEDIR);
+                if (pfd >= 0)
+                        (void) rm_rf_at(pfd, name);
         }
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "chase.h"
+#include "log.h"
 #include "fdutil.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -258,4 +259,13 @@ char *machine_unit(const struct machine *m) {
         if (*base == '_')
                 base++;
         return strdup(base);
+}
+
+int machine_get_or_log(const char *dir, const char *name, const char *what, struct machine *ret) {
+        int r = machine_get(dir, name, ret);
+        if (r == -ENOENT)
+                return log_error("Could not %s: No machine '%s' known", what, name);
+        if (r < 0)
+                return log_error("Could not %s: %s", what, strerror(-r));
+        return 0;
 }

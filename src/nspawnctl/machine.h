@@ -33,6 +33,8 @@ void machine_array_free(struct machine *a, size_t n);
 
 /* The live machine NAME (".host" too): -ENOENT when there is none (also for invalid names). */
 int machine_get(const char *dir, const char *name, struct machine *ret);
+/* The same, logging machinectl's "Could not WHAT: No machine 'NAME' known" (or the error). */
+int machine_get_or_log(const char *dir, const char *name, const char *what, struct machine *ret);
 /* Every live machine sorted by name; .host first when with_host. */
 int machine_list(const char *dir, bool with_host, struct machine **ret, size_t *ret_n);
 

@@ -222,6 +222,7 @@ static int dispatch(struct ctl *c, int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
+        log_setup();
         struct ctl c = {
                 .registry_dir = REGISTRY_DIR,
                 .legend = true,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "log.h"
 #include "macro.h"
 
 /* -o/--output: machinectl's journal output modes; only the JSON ones change what we print. */
@@ -119,9 +120,6 @@ extern const size_t n_ctl_options;
 extern const char *const verify_values[];
 extern const char *const format_values[];
 extern const char *const output_names[_OUTPUT_MODE_MAX];
-
-/* Log an error line to stderr; returns -1 (for "return log_error(...)"). */
-_printf_(1, 2) int log_error(const char *fmt, ...);
 
 /* The verbs. */
 int verb_list(struct ctl *c, int argc, char *argv[]);

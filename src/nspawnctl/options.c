@@ -148,15 +148,6 @@ void help_print(const char *program) {
         printf("\n\nSee the nspawnctl(1) man page for details.\n");
 }
 
-int log_error(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return -1;
-}
-
 int verb_help(struct ctl *c, int argc, char *argv[]) {
         help_print(program_invocation_short_name);
         return 0;

@@ -113,11 +113,9 @@ static void print_status(struct machine *m, const struct ctl *c) {
 int verb_status(struct ctl *c, int argc, char *argv[]) {
         for (int i = 1; i < argc; i++) {
                 struct machine m;
-                int r = machine_get(c->registry_dir, argv[i], &m);
-                if (r == -ENOENT)
-                        return log_error("Could not get path to machine: No machine '%s' known", argv[i]);
+                int r = machine_get_or_log(c->registry_dir, argv[i], "get path to machine", &m);
                 if (r < 0)
-                        return log_error("Could not get path to machine: %s", strerror(-r));
+                        return r;
                 if (i > 1)
                         putchar('\n');
                 print_status(&m, c);
