@@ -39,10 +39,6 @@ int msg_send_fds(int sock, char type, const void *data, size_t size, const int *
         return 0;
 }
 
-int msg_send(int sock, char type, const void *data, size_t size, int fd) {
-        return msg_send_fds(sock, type, data, size, &fd, fd >= 0 ? 1 : 0);
-}
-
 /* Keep the first max of the fds in one SCM_RIGHTS header (appending to ret_fds at *n), close the
  * rest: a peer sending more than asked for cannot leak fds into us. */
 static void take_fds(const struct cmsghdr *c, int *ret_fds, size_t max, size_t *n) {
@@ -89,14 +85,6 @@ ssize_t msg_recv_fds(int sock, char *ret_type, void *buf, size_t size, int *ret_
                 return 0;
         *ret_type = type;
         return n; /* type byte included: >= 1 */
-}
-
-ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) {
-        size_t n_fds = 1;
-        ssize_t n = msg_recv_fds(sock, ret_type, buf, size, ret_fd, &n_fds);
-        if (n_fds == 0)
-                *ret_fd = -EBADF;
-        return n;
 }
 
 int write_all(int fd, const void *buf, size_t size) {

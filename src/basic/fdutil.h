@@ -8,15 +8,11 @@
 
 #define MSG_MAX_FDS 16
 
-/* Send a typed message (one byte type, payload, optional fd) over a SOCK_SEQPACKET socket. */
-int msg_send(int sock, char type, const void *data, size_t size, int fd);
-/* The same with up to MSG_MAX_FDS fds. */
+/* Send a typed message (one byte type, payload, up to MSG_MAX_FDS fds) over a SOCK_SEQPACKET
+ * socket. */
 int msg_send_fds(int sock, char type, const void *data, size_t size, const int *fds, size_t n_fds);
-/* Receive one; *ret_fd is -EBADF if none came (more than one: the others are closed). Returns the
- * payload size + 1 (the type byte), 0 at EOF, or -errno. */
-ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd);
-/* The same for up to *n_fds fds (at most MSG_MAX_FDS), received fds beyond that are closed;
- * *n_fds is set to the number kept. */
+/* Receive one: returns the payload size + 1 (the type byte), 0 at EOF, or -errno. Up to *n_fds
+ * fds (at most MSG_MAX_FDS) are kept, *n_fds is set to how many; received fds beyond are closed. */
 ssize_t msg_recv_fds(int sock, char *ret_type, void *buf, size_t size, int *ret_fds, size_t *n_fds);
 
 /* Write a whole buffer (retrying on EINTR and partial writes). */

@@ -16,6 +16,7 @@
 #include "fdutil.h"
 #include "guard.h"
 #include "helper.h"
+#include "log.h"
 #include "macro.h"
 
 struct guard {
@@ -84,6 +85,7 @@ int guard_push(struct guard *g, const struct undo *u) {
         int r = guard_send(g, GUARD_OP_PUSH, g->last_id + 1, u);
         if (r < 0)
                 return r;
+        log_debug("Guard: undo %u, %s %s.", g->last_id + 1, undo_kind_to_string(u->kind), u->path ?: "");
         return (int) ++g->last_id;
 }
 

@@ -308,6 +308,7 @@ static int receive_child_messages(struct supervisor *sv, int sock, int until, ch
                         return error_setf(ret_error, r, "The container sent an unexpected message.");
                 if (r <= 0)
                         return r;
+                log_debug("Start-up: %s from the container.", spawn_msg_type_to_string(m.type));
                 for (size_t i = 0; i < ELEMENTSOF(child_messages); i++)
                         if (child_messages[i].type == m.type)
                                 r = child_messages[i].handle(sv, sock, &m, ret_error);

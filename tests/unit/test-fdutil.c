@@ -33,6 +33,19 @@ static int socket_teardown(void **state) {
         return 0;
 }
 
+/* One fd (or none) at a time, as the protocol's steps send them. */
+static int msg_send(int sock, char type, const void *data, size_t size, int fd) {
+        return msg_send_fds(sock, type, data, size, &fd, fd >= 0 ? 1 : 0);
+}
+
+static ssize_t msg_recv(int sock, char *ret_type, void *buf, size_t size, int *ret_fd) {
+        size_t n_fds = 1;
+        ssize_t n = msg_recv_fds(sock, ret_type, buf, size, ret_fd, &n_fds);
+        if (n_fds == 0)
+                *ret_fd = -EBADF;
+        return n;
+}
+
 static void test_msg_plain(void **state) {
         (void) state;
         char buf[64] = {}, type = 0;
