@@ -25,9 +25,14 @@ const char *undo_kind_to_string(enum undo_kind k) {
 }
 
 static int undo_cgroup(const struct undo *u, unsigned wait_ms) {
-        int r = cg_remove_tree(u->fds[0], u->path, false, wait_ms);
-        if (r >= 0 && (u->flags & UNDO_PRUNE))
-                cg_remove_parents(u->fds[0], u->path);
+        int r = 0;
+        for (size_t i = 0; i < u->n_fds; i++) {
+                int k = cg_remove_tree(u->fds[i], u->path, false, wait_ms);
+                if (k >= 0 && (u->flags & UNDO_PRUNE))
+                        cg_remove_parents(u->fds[i], u->path);
+                if (k < 0 && r >= 0)
+                        r = k;
+        }
         return r;
 }
 
