@@ -27,6 +27,7 @@
 
 #include "chase.h"
 #include "copy.h"
+#include "fdutil.h"
 #include "macro.h"
 #include "rm-rf.h"
 
@@ -178,8 +179,11 @@ static int copy_bytes(const struct copy_ctx *c, int in, int out) {
                 ssize_t n = read(in, buf, sizeof(buf));
                 if (n == 0)
                         return 0;
-                if (n < 0 || write(out, buf, n) != n)
-                        return n < 0 ? negative_errno() : -EIO;
+                if (n < 0)
+                        return negative_errno();
+                int r = write_all(out, buf, n); /* a short write, then the reason (ENOSPC) */
+                if (r < 0)
+                        return r;
         }
 }
 
