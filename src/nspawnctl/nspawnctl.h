@@ -54,6 +54,8 @@ struct ctl {
         int signal;
         enum output_mode output;
         unsigned max_addresses;
+        bool read_only; /* bind --read-only */
+        bool mkdir;     /* bind --mkdir */
 };
 
 #define VERB_ANY (-1)
@@ -130,6 +132,9 @@ int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
 int verb_help(struct ctl *c, int argc, char *argv[]);
+int verb_copy_to(struct ctl *c, int argc, char *argv[]);
+int verb_copy_from(struct ctl *c, int argc, char *argv[]);
+int verb_bind(struct ctl *c, int argc, char *argv[]);
 
 /* --help (main.c) */
 void help_print(const char *program);
