@@ -155,9 +155,17 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
         }
         if (s->ephemeral || s->image)
                 return 0; /* settings_validate() refuses the combination */
-        if (!s->directory && s->machine && image_find(s->machine, NULL, &s->directory) == -ENOENT &&
-            asprintf(&s->directory, "/var/lib/machines/%s", s->machine) < 0)
-                return log_error("Out of memory.");
+        if (!s->directory && s->machine) {
+                char *found = NULL;
+                int r = image_find(s->machine, NULL, &found);
+                if (r >= 0 && disk_image_path_is_image(found)) {
+                        free(found); /* NAME.raw: there is nothing to populate */
+                        return 0;
+                }
+                s->directory = found;
+                if (r == -ENOENT && asprintf(&s->directory, "/var/lib/machines/%s", s->machine) < 0)
+                        return log_error("Out of memory.");
+        }
         if (!s->directory)
                 return 0;
 
