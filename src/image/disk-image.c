@@ -32,6 +32,8 @@ static int image_file_open(const char *path, bool *read_only, char **ret_error) 
         int fd = -EBADF;
         struct stat st;
 
+        if (stat(path, &st) >= 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+                return error_setf(ret_error, -EBADFD, "Disk image %s is not a regular file or block device.", path);
         if (!*read_only) {
                 fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
                 if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))

@@ -19,7 +19,7 @@ fs_make() {
         case $type in
         ext4) mkfs.ext4 -q -F -d "$dir" "$file" "${size}M" ;;
         squashfs) require mksquashfs; mksquashfs "$dir" "$file" -quiet -noappend -all-root >/dev/null ;;
-        erofs) require mkfs.erofs; mkfs.erofs -q "$file" "$dir" >/dev/null ;;
+        erofs) require mkfs.erofs; mkfs.erofs --quiet "$file" "$dir" >/dev/null ;;
         btrfs) require mkfs.btrfs; truncate -s "$((size + 112))M" "$file"
                mkfs.btrfs -q --rootdir "$dir" "$file" >/dev/null ;;
         xfs) require mkfs.xfs; truncate -s 300M "$file"; mkfs.xfs -q "$file" ;;
@@ -63,4 +63,9 @@ loop_devices() {
         for d in /sys/block/loop*; do
                 [[ -e $d/loop/backing_file ]] && echo "${d##*/} $(cat "$d/loop/backing_file")"
         done | sort
+}
+
+# mount_source TEXT MOUNTPOINT: the source of MOUNTPOINT's last entry in a mountinfo TEXT.
+mount_source() {
+        awk -v mp="$2" '$5 == mp { for (i = 7; $i != "-"; i++); e = $(i + 2) } END { print e }' <<< "$1"
 }
