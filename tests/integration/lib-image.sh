@@ -29,27 +29,29 @@ fs_make() {
         esac || fail "could not make a $type file system"
 }
 
-# gpt_make IMAGE DESIGNATOR:FILE[:ATTRS]...: a GPT disk with one partition per file, in order,
-# typed by designator; ATTRS are sgdisk attribute bits to set ("60" read-only, "63" no-auto).
+# gpt_make IMAGE DESIGNATOR:FILE[:ATTRS[:NAME]]...: a GPT disk with one partition per file, in
+# order, typed by designator; ATTRS are sgdisk attribute bits to set ("60" read-only, "63"
+# no-auto), NAME the partition's name (its label).
 gpt_make() {
         local img=$1; shift
-        local args=() n=1 total=2 spec d f attrs mib
+        local args=() n=1 total=2 spec d f attrs name mib
         for spec in "$@"; do
                 f=${spec#*:}; f=${f%%:*}
                 total=$(( total + ($(stat -c %s "$f") + 1048575) / 1048576 + 1 ))
         done
         rm -f "$img"; truncate -s "$((total + 2))M" "$img"
         for spec in "$@"; do
-                IFS=: read -r d f attrs <<< "$spec"
+                IFS=: read -r d f attrs name <<< "$spec"
                 mib=$(( ($(stat -c %s "$f") + 1048575) / 1048576 ))
                 args+=(-n "$n:0:+${mib}M" -t "$n:${GPT_CODE[$d]}")
                 [[ -n $attrs ]] && args+=(-A "$n:set:$attrs")
+                [[ -n $name ]] && args+=(-c "$n:$name")
                 n=$((n + 1))
         done
         sgdisk "${args[@]}" "$img" >/dev/null || fail "sgdisk failed"
         n=1
         for spec in "$@"; do
-                IFS=: read -r d f attrs <<< "$spec"
+                IFS=: read -r d f attrs name <<< "$spec"
                 local start
                 start=$(sgdisk -i "$n" "$img" | awk '/^First sector/ { print $3 }')
                 dd if="$f" of="$img" bs=512 seek="$start" conv=notrunc status=none || fail "dd failed"
