@@ -33,7 +33,8 @@ static int image_file_open(const char *path, bool *read_only, char **ret_error) 
         struct stat st;
 
         if (stat(path, &st) >= 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-                return error_setf(ret_error, -EBADFD, "Disk image %s is not a regular file or block device.", path);
+                return error_setf(ret_error, -EBADFD, "Disk image %s is not a regular file or block device.",
+                                  path);
         if (!*read_only) {
                 fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
                 if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
@@ -165,7 +166,7 @@ static int verity_root_open(struct disk_image *di, int data_fd, const struct dis
             (r = verity_signature_load(o->root_hash_sig, &sig, &sig_size, ret_error)) < 0)
                 return r;
         snprintf(name, sizeof name, "nspawn-verity-%i-loop%i", (int) getpid(), di->loop.nr);
-        return verity_open(name, data_fd, hash, 0, o->root_hash, sig, sig_size, ret_error);
+        return verity_open(name, data_fd, hash, 0, o->root_hash, sig, sig_size, o->guard, ret_error);
 }
 
 /* The block device to mount for designator d: its partition, the whole loop device, or (with

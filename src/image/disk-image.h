@@ -18,12 +18,15 @@
 #include "image-policy.h"
 #include "loop.h"
 
+struct guard;
+
 struct disk_image_options {
         bool read_only;                    /* --read-only: everything read-only, the loop device too */
         const struct image_policy *policy; /* NULL: systemd-nspawn's default (image_policy_container) */
         const char *root_hash;             /* --root-hash= (hex), NULL: none */
         const char *root_hash_sig;         /* --root-hash-sig= (path or "base64:…") */
         const char *verity_data;           /* --verity-data= */
+        struct guard *guard;               /* removes a verity device if nspawn dies while it sets it up */
 };
 
 struct disk_image {

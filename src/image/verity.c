@@ -17,6 +17,7 @@
 
 #include "errmsg.h"
 #include "fdutil.h"
+#include "guard.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -238,7 +239,7 @@ static int dm_verity_make(int control, const char *name, const char *params, uin
 }
 
 int verity_open(const char *name, int data_fd, int hash_fd, uint64_t hash_offset, const char *root_hash,
-                const void *sig, size_t sig_size, char **ret_error) {
+                const void *sig, size_t sig_size, struct guard *guard, char **ret_error) {
         struct verity_superblock sb;
         char data_dev[32], hash_dev[32], key_desc[96];
         uint8_t hash[64];
@@ -266,6 +267,17 @@ int verity_open(const char *name, int data_fd, int hash_fd, uint64_t hash_offset
         if (key < 0)
                 return error_setf(ret_error, key, "Failed to add the root hash signature to the keyring: %s",
                                   strerror(-key));
+        /* before the device exists: a SIGKILL from here on leaves its removal to the guard */
+        int duty = guard ? guard_push(guard,
+                                      &(struct undo){
+                                              .kind = UNDO_DM, .path = name, .fds = {control}, .n_fds = 1})
+                         : 0;
+        if (duty < 0) {
+                if (key > 0)
+                        (void) syscall(SYS_keyctl, KEYCTL_UNLINK, key, KEY_SPEC_PROCESS_KEYRING);
+                return error_setf(ret_error, duty, "Failed to register the removal of %s: %s", name,
+                                  strerror(-duty));
+        }
         _cleanup_free_ char *params = NULL;
         uint64_t hash_start = (hash_offset + VERITY_SB_SIZE + sb.hash_block_size - 1) / sb.hash_block_size;
         r = verity_table_params(&sb, data_dev, hash_dev, hash_start, root_hash, sig ? key_desc : NULL,
@@ -275,9 +287,9 @@ int verity_open(const char *name, int data_fd, int hash_fd, uint64_t hash_offset
                                         ret_error);
         if (key > 0)
                 (void) syscall(SYS_keyctl, KEYCTL_UNLINK, key, KEY_SPEC_PROCESS_KEYRING);
-        if (fd < 0)
-                return fd;
-        /* gone when its last user (our mount of it) goes: nothing to undo */
-        dm_remove(control, name, true);
+        if (fd >= 0) /* gone when its last user (our mount of it) goes */
+                dm_remove(control, name, true);
+        if (duty > 0)
+                (void) guard_cancel(guard, duty);
         return fd;
 }

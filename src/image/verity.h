@@ -6,7 +6,8 @@
  * ioctls (no libcryptsetup: nspawn is linked statically, Debian ships none to link so). The hash
  * device's superblock (veritysetup's format) gives the parameters; the device is created, loaded
  * with a "verity" table, resumed, opened, and then removed with DM_DEFERRED_REMOVE, so that the
- * kernel removes it when its last user (our mount) goes. A kernel without device-mapper
+ * kernel removes it when its last user (our mount) goes; until then the guard has its removal
+ * (UNDO_DM), in case nspawn is killed in between. A kernel without device-mapper
  * (/dev/mapper/control missing) fails with a clear message.
  */
 
@@ -34,13 +35,15 @@ int verity_table_params(const struct verity_superblock *sb, const char *data_dev
 /* Hex ("ab12…", ≥ 128 bits) into bytes; -EINVAL if not. */
 int verity_root_hash_parse(const char *hex, uint8_t *ret, size_t max, size_t *ret_size);
 
+struct guard;
+
 /*
  * Set up a verity device over data_fd, with the hash tree on hash_fd at byte hash_offset (its
  * superblock there), verified against root_hash (hex), the kernel checking sig (a PKCS#7 of the
  * root hash, may be NULL) against its keyring. Returns an fd of the new read-only block device.
  */
 int verity_open(const char *name, int data_fd, int hash_fd, uint64_t hash_offset, const char *root_hash,
-                const void *sig, size_t sig_size, char **ret_error);
+                const void *sig, size_t sig_size, struct guard *guard, char **ret_error);
 
 /* --root-hash-sig=: a file's contents, or "base64:…" decoded. */
 int verity_signature_load(const char *spec, void **ret, size_t *ret_size, char **ret_error);

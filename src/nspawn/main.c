@@ -495,6 +495,7 @@ static int prepare_disk_image(struct nspawn *n) {
                 .root_hash = s->root_hash,
                 .root_hash_sig = s->root_hash_sig,
                 .verity_data = s->verity_data,
+                .guard = n->guard,
         };
         if ((r = disk_image_open(s->image, &o, &n->image, &error)) < 0)
                 return log_failure(r, error);
