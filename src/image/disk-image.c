@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "chase.h"
+#include "dissect-protocol.h"
 #include "errmsg.h"
 #include "fdutil.h"
 #include "log.h"
@@ -102,6 +103,9 @@ static int fs_mount(int node_fd, enum partition_designator d, const char *fstype
         if (isempty(fstype))
                 return error_setf(ret_error, -ENOMEDIUM,
                                   "Failed to mount partition %s: no file system found.", name);
+        if (streq(fstype, "crypto_LUKS"))
+                return error_setf(ret_error, -EOPNOTSUPP,
+                                  "Partition %s is encrypted (LUKS): not supported yet.", name);
         _cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
         if (fs < 0 && errno == ENODEV)
                 return error_setf(
@@ -262,8 +266,8 @@ int disk_image_open(const char *path, const struct disk_image_options *o, struct
         r = loop_attach(di.image_fd, read_only, &di.loop, ret_error);
         if (r >= 0) {
                 log_debug("Image %s on loop%i.", path, di.loop.nr);
-                r = dissect_image(di.loop.fd, o->policy ?: &image_policy_container, !!o->root_hash,
-                                  &di.dissected, &detail);
+                r = dissect_image_via_helper(di.loop.fd, o->policy ?: &image_policy_container,
+                                             !!o->root_hash, &di.dissected, &detail);
                 if (r < 0) {
                         if (detail)
                                 log_debug("%s", detail);

@@ -374,21 +374,3 @@ int dissect_image(int fd, const struct image_policy *policy, bool want_verity, s
         *ret = m;
         return 0;
 }
-
-int dissect_error_message(int r, const char *name, char **ret_error) {
-        static const struct {
-                int r;
-                const char *fmt;
-        } messages[] = {
-                {-ENOPKG, "%s: Couldn't identify a suitable partition table or file system."},
-                {-EADDRNOTAVAIL, "%s: No root partition for specified root hash found."},
-                {-ENOTUNIQ, "%s: Multiple suitable root partitions found in image."},
-                {-ENXIO, "%s: No suitable root partition found in image."},
-                {-ERFKILL, "%s: image does not match image policy."},
-                {-ENOMSG, "%s: no suitable partitions found."},
-        };
-        for (size_t i = 0; i < ELEMENTSOF(messages); i++)
-                if (messages[i].r == r)
-                        return error_setf(ret_error, r, messages[i].fmt, name);
-        return error_setf(ret_error, r, "%s: cannot dissect image: %s", name, strerror(-r));
-}

@@ -631,7 +631,7 @@ bool option_has_value_list(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS -NETWORK -IMAGE\n",
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS -NETWORK +BLKID\n",
                      NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-') < 0)
                 return NULL;
         return s;
