@@ -295,7 +295,8 @@ static void test_parse_disk_image(void **state) {
 
         parse_fails(-EINVAL, "--image", "--image=", NULL);
         parse_fails(-EINVAL, "unknown partition type in image policy", "--image-policy=rot=open", NULL);
-        parse_fails(-EINVAL, "unknown partition policy flag in image policy", "--image-policy=root=opn", NULL);
+        parse_fails(-EINVAL, "unknown partition policy flag in image policy", "--image-policy=root=opn",
+                    NULL);
         parse_fails(-EINVAL, "duplicate rule in image policy", "--image-policy=root=open:root=absent", NULL);
         parse_fails(-EINVAL, "failed to parse image policy", "--image-policy=root", NULL);
         parse_fails(-EINVAL, "at least 128 bit", "--root-hash=abcd", NULL);
