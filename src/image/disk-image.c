@@ -274,6 +274,12 @@ int disk_image_open(const char *path, const struct disk_image_options *o, struct
                         r = r == -ENOMEM ? r : dissect_error_message(r, path, ret_error);
                 }
         }
+        /* systemd-nspawn verifies such an image with the root hash its signature partition holds:
+         * never mount it unverified instead */
+        if (r >= 0 && di.dissected.has_verity_sig && !o->root_hash)
+                r = error_setf(ret_error, -EOPNOTSUPP,
+                               "%s: verity signature partitions are not supported yet (give --root-hash=).",
+                               path);
         if (r >= 0)
                 r = tree_assemble(&di, &opts, ret_error);
         if (r < 0) {

@@ -128,8 +128,11 @@ static int gpt_partition(struct dissected_image *m, const struct candidate *c, c
                 return 0;
         bool verity = d == PARTITION_ROOT_VERITY || d == PARTITION_USR_VERITY ||
                       d == PARTITION_ROOT_VERITY_SIG || d == PARTITION_USR_VERITY_SIG;
-        if (verity && !want_verity)
-                return 0; /* no verity asked for: not used (systemd does the same) */
+        if (verity && !want_verity) {
+                /* no root hash: not used (systemd would take it from a signature partition) */
+                m->has_verity_sig |= d == PARTITION_ROOT_VERITY_SIG || d == PARTITION_USR_VERITY_SIG;
+                return 0;
+        }
 
         int r = image_policy_may_use(policy, d, ret_detail);
         if (r < 0)

@@ -33,6 +33,7 @@ struct dissected_partition {
 struct dissected_image {
         struct dissected_partition partitions[_PARTITION_DESIGNATOR_MAX];
         bool single_filesystem; /* a bare file system, no partition table */
+        bool has_verity_sig;    /* a verity signature partition (not used without --root-hash=) */
 };
 
 /* want_verity: --root-hash= was given (the root's verity partitions are then used and the root

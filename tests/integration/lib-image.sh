@@ -5,7 +5,8 @@
 
 # sgdisk type codes (x86-64): root, /usr, /home, /srv, /var, /var/tmp, ESP, XBOOTLDR, generic
 declare -A GPT_CODE=([root]=8304 [usr]=8314 [home]=8302 [srv]=8306 [var]=8310 [tmp]=8311
-                     [esp]=ef00 [xbootldr]=ea00 [generic]=8300 [root-verity]=830c)
+                     [esp]=ef00 [xbootldr]=ea00 [generic]=8300 [root-verity]=830c
+                     [root-verity-sig]=41092b05-9fc8-4523-994f-2def0408b176)
 
 image_require_x86_64() {
         [[ $(uname -m) == x86_64 ]] || skip "the images use the x86-64 partition types"

@@ -20,7 +20,25 @@ capture OUT nspawn -q -i "$T/img.raw" --verity-data="$T/img.verity" /bin/true
 assert_rc 1
 assert_contains "$(cat "$T/stderr")" "--root-hash-sig= and --verity-data= need --root-hash=."
 
+# A GPT disk with the root's verity partition (and one with its signature partition as well).
+require sgdisk
+image_require_x86_64
+head -c 16384 /dev/zero > "$T/sig.fs"
+gpt_make "$T/disk.raw" root:"$T/img.raw" root-verity:"$T/img.verity"
+gpt_make "$T/signed.raw" root:"$T/img.raw" root-verity:"$T/img.verity" root-verity-sig:"$T/sig.fs"
+capture OUT nspawn -q -i "$T/disk.raw" /bin/true
+assert_rc 0 "without --root-hash= the verity partition is not used (as systemd-nspawn)"
+capture OUT nspawn -q -i "$T/disk.raw" --image-policy=root=verity /bin/true
+assert_rc 1 "root=verity without --root-hash="
+assert_contains "$(cat "$T/stderr")" "image does not match image policy"
+capture OUT nspawn -q -i "$T/signed.raw" /bin/true
+assert_rc 1 "a signature partition"
+assert_contains "$(cat "$T/stderr")" "$T/signed.raw: verity signature partitions are not supported yet (give --root-hash=)."
+
 if [[ ! -e /dev/mapper/control ]]; then
+        capture OUT nspawn -q -i "$T/disk.raw" --root-hash="$hash" /bin/true
+        assert_rc 1 "no device-mapper, the verity partition"
+        assert_contains "$(cat "$T/stderr")" "--root-hash= needs dm-verity, but this kernel has no device-mapper"
         capture OUT nspawn -q -i "$T/img.raw" --root-hash="$hash" --verity-data="$T/img.verity" /bin/true
         assert_rc 1 "no device-mapper"
         assert_contains "$(cat "$T/stderr")" \
