@@ -36,6 +36,10 @@ enum undo_kind {
          * costly one, such as the container's devpts behind the console's pty master — happens
          * off nspawn's exit path. Nothing to undo. */
         UNDO_KEEP,
+        /* fds[0]: /dev/mapper/control; path: a device-mapper device's name. The device is removed
+         * (deferred: when its last user goes, if it is in use). A dm-verity device of -i is only
+         * ours between its creation and nspawn's own deferred removal (src/image/verity.c). */
+        UNDO_DM,
         _UNDO_KIND_MAX,
 };
 

@@ -6,11 +6,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Where -M NAME looks for NAME (a directory) when neither -D nor -i is given. */
+/* Where -M NAME looks for its image when neither -D nor -i is given. */
 extern const char *const image_search_path[];
 
-/* Find the image directory of machine NAME in image_search_path (or the given NULL-terminated
- * list). Returns 0 and the malloc'ed path, or -ENOENT. */
+/* Find the image of machine NAME in image_search_path (or the given NULL-terminated list): in each
+ * directory, NAME (a directory, or a symlink to a block device) and then NAME.raw (a regular file:
+ * a disk image). Returns 0 and the malloc'ed path, or -ENOENT. */
 int image_find(const char *name, const char *const *search_path, char **ret_path);
 
 /* Resolve path once (realpath) and open the tree it names: every later step works on this fd, so
