@@ -15,16 +15,15 @@ int dissect_image_via_helper(int fd, const struct image_policy *policy, bool wan
         struct dissect_request q = {.policy = *policy, .want_verity = want_verity};
         struct helper *h = NULL;
         char type;
-        int no_fd = -EBADF;
+        size_t n_fds = 0;
         int r = helper_start(DISSECT_HELPER, NULL, &h);
         if (r < 0)
                 return r;
 
         _cleanup_free_ struct dissect_reply *a = malloc(sizeof *a);
         ssize_t n = -ENOMEM;
-        if (a && (n = msg_send(h->fd, 'Q', &q, sizeof q, fd)) >= 0)
-                n = msg_recv(h->fd, &type, a, sizeof *a, &no_fd);
-        safe_close(no_fd);
+        if (a && (n = msg_send_fds(h->fd, 'Q', &q, sizeof q, &fd, 1)) >= 0)
+                n = msg_recv_fds(h->fd, &type, a, sizeof *a, NULL, &n_fds); /* none kept */
         helper_free(h, true);
         if (n < 0)
                 return (int) n;

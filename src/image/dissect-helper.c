@@ -24,11 +24,12 @@ int main(int argc, char *argv[]) {
         int sock = helper_socket_arg(argc, argv);
         if (sock < 0 || helper_detach(sock, false) < 0)
                 return EXIT_FAILURE;
-        ssize_t n = msg_recv(sock, &type, &q, sizeof q, &fd);
-        if (n != (ssize_t) sizeof q + 1 || type != 'Q' || fd < 0)
+        size_t n_fds = 1;
+        ssize_t n = msg_recv_fds(sock, &type, &q, sizeof q, &fd, &n_fds);
+        if (n != (ssize_t) sizeof q + 1 || type != 'Q' || n_fds != 1)
                 return EXIT_FAILURE;
         a.r = dissect_image(fd, &q.policy, q.want_verity, &a.image, &detail);
         if (detail)
                 snprintf(a.detail, sizeof a.detail, "%s", detail);
-        return msg_send(sock, 'A', &a, sizeof a, -EBADF) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return msg_send_fds(sock, 'A', &a, sizeof a, NULL, 0) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
