@@ -53,6 +53,7 @@ struct ctl {
         int signal;
         enum output_mode output;
         unsigned max_addresses;
+        int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
 };
 
 #define VERB_ANY (-1)
@@ -131,6 +132,8 @@ int verb_kill(struct ctl *c, int argc, char *argv[]);
 int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
+int verb_start(struct ctl *c, int argc, char *argv[]);
+int verb_enable(struct ctl *c, int argc, char *argv[]); /* enable and disable */
 int verb_help(struct ctl *c, int argc, char *argv[]);
 
 /* --help (main.c) */
