@@ -54,8 +54,9 @@ struct ctl {
         int signal;
         enum output_mode output;
         unsigned max_addresses;
-        bool read_only; /* bind --read-only */
-        bool mkdir;     /* bind --mkdir */
+        bool read_only;  /* bind --read-only */
+        bool mkdir;      /* bind --mkdir */
+        int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
 };
 
 #define VERB_ANY (-1)
@@ -131,6 +132,8 @@ int verb_kill(struct ctl *c, int argc, char *argv[]);
 int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
+int verb_start(struct ctl *c, int argc, char *argv[]);
+int verb_enable(struct ctl *c, int argc, char *argv[]); /* enable and disable */
 int verb_help(struct ctl *c, int argc, char *argv[]);
 int verb_copy_to(struct ctl *c, int argc, char *argv[]);
 int verb_copy_from(struct ctl *c, int argc, char *argv[]);
