@@ -110,28 +110,65 @@ static int copy_attrs(int src_dir, int dst_dir, const char *name, const struct s
         return 0;
 }
 
-static int copy_bytes(int in, int out) {
+/* Copy len bytes from the current offsets of in to out: copy_file_range() (which reflinks or
+ * copies in the kernel where it can), else read/write. */
+static int copy_range(int in, int out, uint64_t len) {
         char buf[128 * 1024];
 
-        if (ioctl(out, FICLONE, in) >= 0)
-                return 0;
-        for (;;) {
-                ssize_t n = copy_file_range(in, NULL, out, NULL, SSIZE_MAX, 0);
+        while (len > 0) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, MIN(len, (uint64_t) SSIZE_MAX), 0);
                 if (n == 0)
-                        return 0;
+                        return 0; /* the file shrank meanwhile */
                 if (n < 0)
                         break;
+                len -= (uint64_t) n;
         }
+        if (len == 0)
+                return 0;
         /* copy_file_range() cannot do this pair of files (other file system types, old kernel) */
         if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
                 return negative_errno();
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof(buf));
+        while (len > 0) {
+                ssize_t n = read(in, buf, MIN(len, sizeof(buf)));
                 if (n == 0)
                         return 0;
                 if (n < 0 || write(out, buf, n) != n)
                         return n < 0 ? negative_errno() : -EIO;
+                len -= (uint64_t) n;
         }
+        return 0;
+}
+
+int copy_file_data(int in, int out) {
+        struct stat st;
+
+        if (ioctl(out, FICLONE, in) >= 0)
+                return 0;
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        /* Only the data segments: holes stay holes (disk images are mostly holes). */
+        for (off_t pos = 0; pos < st.st_size;) {
+                off_t data = lseek(in, pos, SEEK_DATA);
+                if (data < 0 && errno == ENXIO)
+                        break; /* only a hole up to the end */
+                if (data < 0) {
+                        if (errno != EINVAL && errno != EOPNOTSUPP)
+                                return negative_errno();
+                        data = pos; /* no SEEK_DATA here: copy it all */
+                        if (lseek(in, pos, SEEK_SET) < 0)
+                                return negative_errno();
+                }
+                off_t hole = lseek(in, data, SEEK_HOLE);
+                if (hole < 0)
+                        hole = st.st_size;
+                if (lseek(in, data, SEEK_SET) < 0 || lseek(out, data, SEEK_SET) < 0)
+                        return negative_errno();
+                int r = copy_range(in, out, (uint64_t) (hole - data));
+                if (r < 0)
+                        return r;
+                pos = hole;
+        }
+        return ftruncate(out, st.st_size) < 0 ? negative_errno() : 0;
 }
 
 static int copy_regular(int src_dir, int dst_dir, const char *name) {
@@ -143,7 +180,7 @@ static int copy_regular(int src_dir, int dst_dir, const char *name) {
         out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
                 return negative_errno();
-        return copy_bytes(in, out);
+        return copy_file_data(in, out);
 }
 
 static int copy_symlink(int src_dir, int dst_dir, const char *name) {

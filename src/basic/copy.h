@@ -15,3 +15,8 @@
  * src_fd's owner, mode, times and xattrs. Both fds: O_RDONLY|O_DIRECTORY.
  */
 int copy_tree(int src_fd, int dst_fd);
+
+/* Copy the contents of the regular file in to the empty regular file out: a reflink where the
+ * file system can, else copy_file_range() of the data segments (holes stay holes), else
+ * read/write. Both fds are left at unspecified offsets. */
+int copy_file_data(int in_fd, int out_fd);

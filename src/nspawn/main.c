@@ -382,7 +382,8 @@ struct nspawn {
         struct seccomp_program *seccomp;
         struct credentials creds;
         char **env;
-        int root_fd, lock_fd, stub_fd;
+        int root_fd, stub_fd;
+        struct tree_lock tree_lock;
         struct guard *guard;
 };
 
@@ -398,7 +399,7 @@ static void nspawn_done(struct nspawn *n) {
         if (n->settings.n_custom_mounts > 0 && n->root_fd >= 0)
                 mount_custom_cleanup(&n->settings, n->root_fd);
         safe_close(n->stub_fd);
-        safe_close(n->lock_fd);
+        image_tree_unlock(&n->tree_lock);
         safe_close(n->root_fd);
         ephemeral_done(&n->ephemeral);
         guard_hand_over(n->guard);
@@ -453,14 +454,16 @@ static int prepare_image(struct nspawn *n) {
                 return -EINVAL;
         if (s->ephemeral && prepare_ephemeral(s, n->root_fd, name_derived, n->guard, &n->ephemeral, p) < 0)
                 return -EINVAL;
-        /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
-         * state; volatile modes never write the image, so they share the tree like --read-only. */
-        if (!s->ephemeral)
-                n->lock_fd = image_lock(n->root_fd, s->read_only || s->volatile_mode != VOLATILE_NO);
-        if (n->lock_fd == -EBUSY)
-                return log_error("Directory tree %s is currently busy.", s->directory);
-        if (n->lock_fd < 0 && !s->ephemeral)
-                return log_error("Failed to lock %s: %s", s->directory, strerror(-n->lock_fd));
+        /* -x: the snapshot's lock is held by the ephemeral state; an overlay's lower layer, and a
+         * tree that volatile modes never write, are shared like --read-only. */
+        if (!s->ephemeral || n->ephemeral.overlay) {
+                bool shared = s->read_only || s->volatile_mode != VOLATILE_NO || s->ephemeral;
+                int r = image_tree_lock(n->root_fd, s->directory, shared, n->guard, &n->tree_lock);
+                if (r == -EBUSY)
+                        return log_error("Directory tree %s is currently busy.", s->directory);
+                if (r < 0)
+                        return log_error("Failed to lock %s: %s", s->directory, strerror(-r));
+        }
         return determine_uuid(s, n->root_fd, p->uuid);
 }
 
@@ -521,7 +524,7 @@ int main(int argc, char *argv[]) {
                 .params.tree_fd = -EBADF,
                 .ephemeral = EPHEMERAL_INIT,
                 .root_fd = -EBADF,
-                .lock_fd = -EBADF,
+                .tree_lock = TREE_LOCK_INIT,
                 .stub_fd = -EBADF,
         };
         int r;

@@ -124,10 +124,12 @@ static int parse_one(struct ctl *c, int opt, const char *arg) {
         case 'q':
                 c->quiet = true;
                 return 1;
+        case ARG_READ_ONLY:
+                c->read_only = true;
+                return 1;
         case 'l':                 /* we never ellipsize */
         case ARG_NO_ASK_PASSWORD: /* no polkit: nothing to ask */
-        case ARG_READ_ONLY:       /* these belong to verbs not built yet */
-        case ARG_MKDIR:
+        case ARG_MKDIR:           /* these belong to verbs not built yet */
         case ARG_FORCE:
         case ARG_UID:
         case 'E':

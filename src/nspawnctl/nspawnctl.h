@@ -49,6 +49,7 @@ struct ctl {
         bool legend;     /* not --no-legend (nor JSON) */
         bool pager;      /* not --no-pager */
         bool quiet;
+        bool read_only;        /* --read-only: clone makes a read-only image */
         char **properties;     /* -p */
         const char *kill_whom; /* NULL: the verb's default */
         int signal;
@@ -130,6 +131,16 @@ int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
 int verb_help(struct ctl *c, int argc, char *argv[]);
+/* image verbs (images.c, images-ops.c) */
+int verb_list_images(struct ctl *c, int argc, char *argv[]);
+int verb_image_status(struct ctl *c, int argc, char *argv[]);
+int verb_show_image(struct ctl *c, int argc, char *argv[]);
+int verb_clone(struct ctl *c, int argc, char *argv[]);
+int verb_rename(struct ctl *c, int argc, char *argv[]);
+int verb_remove(struct ctl *c, int argc, char *argv[]);
+int verb_read_only(struct ctl *c, int argc, char *argv[]);
+int verb_set_limit(struct ctl *c, int argc, char *argv[]);
+int verb_clean(struct ctl *c, int argc, char *argv[]);
 
 /* --help (main.c) */
 void help_print(const char *program);
