@@ -153,20 +153,23 @@ int btrfs_subvol_get_info(int fd, struct btrfs_subvol_info *ret) {
         return 0;
 }
 
-/* Items of the quota tree with objectid 0, type in [min_type, max_type] and offset qgroupid:
- * calls fn on each. -ENOTCONN when there is no quota tree (quotas off). */
-typedef void (*quota_item_fn)(uint32_t type, const void *item, uint32_t len, void *userdata);
+/* Items of the quota tree with objectid, type in [min_type, max_type] and offset in [min_offset,
+ * max_offset]: calls fn on each. -ENOTCONN when there is no quota tree (quotas off). */
+typedef void (*quota_item_fn)(uint32_t type, uint64_t offset, const void *item, uint32_t len,
+                              void *userdata);
 
-static int quota_tree_search(int fd, uint32_t min_type, uint32_t max_type, uint64_t min_offset,
-                             uint64_t max_offset, quota_item_fn fn, void *userdata) {
+static int quota_tree_search(int fd, uint64_t objectid, uint32_t min_type, uint32_t max_type,
+                             uint64_t min_offset, uint64_t max_offset, quota_item_fn fn, void *userdata) {
         struct btrfs_ioctl_search_args a = {
                 .key = {.tree_id = BTRFS_QUOTA_TREE_OBJECTID,
+                        .min_objectid = objectid,
+                        .max_objectid = objectid,
                         .min_offset = min_offset,
                         .max_offset = max_offset,
                         .max_transid = UINT64_MAX,
                         .min_type = min_type,
                         .max_type = max_type,
-                        .nr_items = 16},
+                        .nr_items = 64},
         };
 
         if (ioctl(fd, BTRFS_IOC_TREE_SEARCH, &a) < 0)
@@ -180,8 +183,11 @@ static int quota_tree_search(int fd, uint32_t min_type, uint32_t max_type, uint6
                 off += sizeof(h);
                 if (off + h.len > sizeof(a.buf))
                         break;
-                if (h.objectid == 0)
-                        fn(h.type, a.buf + off, h.len, userdata);
+                /* the key range is (objectid, type, offset) in order: it holds items of other
+                 * offsets for the types between min_type and max_type */
+                if (h.objectid == objectid && h.type >= min_type && h.type <= max_type &&
+                    h.offset >= min_offset && h.offset <= max_offset)
+                        fn(h.type, h.offset, a.buf + off, h.len, userdata);
                 off += h.len;
         }
         return (int) a.key.nr_items;
@@ -193,7 +199,7 @@ struct quota_search {
         uint64_t status_flags;
 };
 
-static void quota_item(uint32_t type, const void *item, uint32_t len, void *userdata) {
+static void quota_item(uint32_t type, uint64_t offset, const void *item, uint32_t len, void *userdata) {
         struct quota_search *s = userdata;
 
         if (type == BTRFS_QGROUP_STATUS_KEY && len >= sizeof(struct btrfs_qgroup_status_item)) {
@@ -220,7 +226,7 @@ static void quota_item(uint32_t type, const void *item, uint32_t len, void *user
 
 int btrfs_quota_enabled(int fd) {
         struct quota_search s = {};
-        int r = quota_tree_search(fd, BTRFS_QGROUP_STATUS_KEY, BTRFS_QGROUP_STATUS_KEY, 0, 0, quota_item,
+        int r = quota_tree_search(fd, 0, BTRFS_QGROUP_STATUS_KEY, BTRFS_QGROUP_STATUS_KEY, 0, 0, quota_item,
                                   &s);
 
         if (r == -ENOTCONN)
@@ -230,22 +236,58 @@ int btrfs_quota_enabled(int fd) {
         return s.have_status && (s.status_flags & BTRFS_QGROUP_STATUS_FLAG_ON);
 }
 
-int btrfs_quota_get(int fd, struct btrfs_quota *ret) {
-        struct quota_search s = {.q = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}};
+#define QGROUP_LEVEL_SHIFT 48
+
+/* The qgroup that stands for the subvolume id and everything below it: systemd's "subtree"
+ * qgroup, level/id with the lowest level above 0 of which 0/id is a member (machined makes
+ * 1/id), else 0/id itself. */
+struct subtree_search {
+        uint64_t id, best;
+};
+
+static void relation_item(uint32_t type, uint64_t parent, const void *item, uint32_t len, void *userdata) {
+        struct subtree_search *s = userdata;
+        uint64_t level = parent >> QGROUP_LEVEL_SHIFT;
+
+        if (level > 0 && (parent & ((UINT64_C(1) << QGROUP_LEVEL_SHIFT) - 1)) == s->id &&
+            (s->best == s->id || level < s->best >> QGROUP_LEVEL_SHIFT))
+                s->best = parent;
+}
+
+static uint64_t subtree_qgroup(int fd, uint64_t id) {
+        struct subtree_search s = {.id = id, .best = id};
+        (void) quota_tree_search(fd, id, BTRFS_QGROUP_RELATION_KEY, BTRFS_QGROUP_RELATION_KEY, 0, UINT64_MAX,
+                                 relation_item, &s);
+        return s.best;
+}
+
+/* Quota on and not being rescanned; the subvolume's subtree qgroup. */
+static int quota_qgroup(int fd, uint64_t *ret) {
+        struct quota_search s = {};
         struct btrfs_subvol_info info;
         int r = btrfs_subvol_get_info(fd, &info);
 
         if (r < 0)
                 return r;
-        r = quota_tree_search(fd, BTRFS_QGROUP_STATUS_KEY, BTRFS_QGROUP_STATUS_KEY, 0, 0, quota_item, &s);
+        r = quota_tree_search(fd, 0, BTRFS_QGROUP_STATUS_KEY, BTRFS_QGROUP_STATUS_KEY, 0, 0, quota_item, &s);
         if (r < 0)
                 return r;
         if (!s.have_status || !(s.status_flags & BTRFS_QGROUP_STATUS_FLAG_ON))
                 return -ENOTCONN;
         if (s.status_flags & BTRFS_QGROUP_STATUS_FLAG_RESCAN)
                 return -EBUSY;
-        /* the level-0 qgroup of the subvolume: 0/id */
-        r = quota_tree_search(fd, BTRFS_QGROUP_INFO_KEY, BTRFS_QGROUP_LIMIT_KEY, info.id, info.id,
+        *ret = subtree_qgroup(fd, info.id);
+        return 0;
+}
+
+int btrfs_quota_get(int fd, struct btrfs_quota *ret) {
+        struct quota_search s = {.q = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}};
+        uint64_t qgroup;
+        int r = quota_qgroup(fd, &qgroup);
+
+        if (r < 0)
+                return r;
+        r = quota_tree_search(fd, 0, BTRFS_QGROUP_INFO_KEY, BTRFS_QGROUP_LIMIT_KEY, qgroup, qgroup,
                               quota_item, &s);
         if (r < 0)
                 return r;
@@ -256,10 +298,24 @@ int btrfs_quota_get(int fd, struct btrfs_quota *ret) {
 }
 
 int btrfs_quota_set_limit(int fd, uint64_t referenced_max) {
-        /* qgroupid 0: the subvolume of fd; UINT64_MAX clears the limit */
+        /* UINT64_MAX clears the limit */
         struct btrfs_ioctl_qgroup_limit_args a = {
                 .lim = {.flags = BTRFS_QGROUP_LIMIT_MAX_RFER, .max_rfer = referenced_max},
         };
+        uint64_t qgroup;
+        int r = quota_qgroup(fd, &qgroup);
 
-        return ioctl(fd, BTRFS_IOC_QGROUP_LIMIT, &a) < 0 ? negative_errno() : 0;
+        if (r < 0)
+                return r;
+        a.qgroupid = qgroup;
+        if (ioctl(fd, BTRFS_IOC_QGROUP_LIMIT, &a) >= 0)
+                return 0;
+        if (errno != EDQUOT)
+                return negative_errno();
+        /* The ioctl's transaction is charged to the subvolume of fd: one over its limit cannot
+         * have the limit raised through itself. Its parent's subvolume can. */
+        _cleanup_close_ int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0)
+                return -EDQUOT;
+        return ioctl(parent, BTRFS_IOC_QGROUP_LIMIT, &a) < 0 ? negative_errno() : 0;
 }

@@ -34,7 +34,9 @@ struct btrfs_subvol_info {
 /* Facts about the subvolume fd (BTRFS_IOC_GET_SUBVOL_INFO, Linux 4.18). */
 int btrfs_subvol_get_info(int fd, struct btrfs_subvol_info *ret);
 
-/* Quota of the subvolume fd (its level-0 qgroup); UINT64_MAX where unknown or unlimited. */
+/* Quota of the subvolume fd: of its "subtree" qgroup as systemd-machined sets them up (level/ID
+ * of the lowest level above 0 that its own qgroup 0/ID is a member of: it and what is below it),
+ * else of its own 0/ID. UINT64_MAX where unknown or unlimited. */
 struct btrfs_quota {
         uint64_t referenced, exclusive;
         uint64_t referenced_max, exclusive_max;
@@ -44,6 +46,6 @@ struct btrfs_quota {
 int btrfs_quota_get(int fd, struct btrfs_quota *ret);
 /* Is quota accounting enabled on the file system of fd? 1, 0 or a negative errno. */
 int btrfs_quota_enabled(int fd);
-/* Limit the data the subvolume fd refers to (UINT64_MAX: no limit). -ENOTCONN when quotas are
- * not enabled. */
+/* Limit the data the subvolume fd refers to (UINT64_MAX: no limit), on the same qgroup. -ENOTCONN
+ * when quotas are not enabled, -EBUSY during a rescan. */
 int btrfs_quota_set_limit(int fd, uint64_t referenced_max);
