@@ -30,6 +30,13 @@ bool lock_file_try_exclusive(int fd) {
         return ofd_lock(fd, LOCK_EX) >= 0;
 }
 
+/* Is the name still the file fd? */
+static bool name_is_fd(int dir_fd, const char *name, int fd) {
+        struct stat ours, now;
+        return fstat(fd, &ours) >= 0 && fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) >= 0 &&
+               ours.st_dev == now.st_dev && ours.st_ino == now.st_ino;
+}
+
 /* Give the anonymous file fd the name dir_fd/name unless it exists. */
 static int link_tmpfile(int fd, int dir_fd, const char *name) {
         char proc[64];
@@ -127,14 +134,10 @@ int lock_file_acquire(int dir_fd, const char *name, int operation, lock_file_hoo
 
 void lock_file_release(struct lock_file *f) {
         if (f->fd >= 0) {
-                if (f->operation == LOCK_EX || lock_file_try_exclusive(f->fd)) {
-                        /* only if the name is still our file */
-                        struct stat ours, now;
-                        if (f->name && f->dir_fd >= 0 && fstat(f->fd, &ours) >= 0 &&
-                            fstatat(f->dir_fd, f->name, &now, AT_SYMLINK_NOFOLLOW) >= 0 &&
-                            ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
-                                (void) unlinkat(f->dir_fd, f->name, 0);
-                }
+                /* only if the name is still our file */
+                if ((f->operation == LOCK_EX || lock_file_try_exclusive(f->fd)) && f->name &&
+                    f->dir_fd >= 0 && name_is_fd(f->dir_fd, f->name, f->fd))
+                        (void) unlinkat(f->dir_fd, f->name, 0);
                 (void) ofd_lock(f->fd, LOCK_UN); /* a duplicate elsewhere (a guard) keeps no lock */
         }
         f->fd = safe_close(f->fd);
@@ -142,4 +145,18 @@ void lock_file_release(struct lock_file *f) {
         free(f->name);
         f->name = NULL;
         f->operation = 0;
+}
+
+int lock_file_remove_stale(int dir_fd, const char *name) {
+        _cleanup_close_ int fd = open_locked(dir_fd, name, LOCK_EX, NULL, NULL);
+        int r = 0;
+
+        if (fd == -EBUSY || fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
+        if (name_is_fd(dir_fd, name, fd))
+                r = unlinkat(dir_fd, name, 0) < 0 ? negative_errno() : 1;
+        (void) ofd_lock(fd, LOCK_UN);
+        return r;
 }

@@ -41,5 +41,10 @@ int lock_file_acquire(int dir_fd, const char *name, int operation, lock_file_hoo
  * dropped even where another process holds a duplicate of the fd. Safe on LOCK_FILE_INIT. */
 void lock_file_release(struct lock_file *f);
 
+/* Remove dir_fd/name if it is a lock file nobody holds (left by a killed holder): 1 removed, 0 in
+ * use (or gone), or a negative errno. Safe against lockers: it is removed while we hold it
+ * exclusively, and a locker that got it meanwhile sees it unlinked and starts over. */
+int lock_file_remove_stale(int dir_fd, const char *name);
+
 /* Does the OFD lock of fd become exclusive (an upgrade where fd holds a shared one)? */
 bool lock_file_try_exclusive(int fd);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Quota limits of images and of the pool, and cleaning the pool (see image-ops.h). */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "image-ops.h"
 #include "image-tmp.h"
 #include "image.h"
+#include "lock-file.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -90,12 +92,39 @@ void image_pool_quota(uint64_t *ret_usage, uint64_t *ret_limit) {
 
 /* ---- clean ---------------------------------------------------------------------------------- */
 
+/* The lock files in dir_fd (match: which names) that nobody holds. */
+static void sweep_lock_files(int dir_fd, bool (*match)(const char *name)) {
+        int fd = dup(dir_fd);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+        if (!d) {
+                safe_close(fd);
+                return;
+        }
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_type == DT_REG && match(de->d_name))
+                        (void) lock_file_remove_stale(dir_fd, de->d_name);
+        closedir(d);
+}
+
+static bool is_local_lock(const char *name) {
+        return startswith(name, ".#") && endswith(name, ".lck");
+}
+
+static bool is_global_lock(const char *name) {
+        return startswith(name, "inode-") || startswith(name, "block-") || startswith(name, "name-");
+}
+
 /* The leftovers of killed clones, removals and --template copies in each writable search
- * directory: every such temporary nobody holds a lock on. */
+ * directory: every such temporary nobody holds a lock on; and the free lock files of killed
+ * holders (nspawnctl, systemd-nspawn, machined) there and in /run/systemd/nspawn/locks. */
 static void sweep_temporaries(void) {
         static const char *const prefixes[] = {IMAGE_CLONE_PREFIX, IMAGE_REMOVE_PREFIX, ".#template."};
         _cleanup_strv_free_ char **search = NULL;
+        _cleanup_close_ int locks = open(IMAGE_LOCK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+        if (locks >= 0)
+                sweep_lock_files(locks, is_global_lock);
         if (image_search_path_get(&search) < 0)
                 return;
         STRV_FOREACH(s, search) {
@@ -104,6 +133,7 @@ static void sweep_temporaries(void) {
                         continue;
                 for (size_t k = 0; k < ELEMENTSOF(prefixes); k++)
                         (void) tmp_sweep(fd, prefixes[k], true);
+                sweep_lock_files(fd, is_local_lock);
         }
 }
 

@@ -9,6 +9,24 @@
 command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed"
 SD_NSPAWN=(systemd-nspawn --register=no --keep-unit -q)
 
+# systemd-nspawn --keep-unit makes payload/ and supervisor/ below its own cgroup and leaves
+# payload/ behind: it runs in a cgroup of this test's (in the hierarchies it uses), removed at exit.
+sd_cg=it-image-lock-$$
+sd_hierarchies=(/sys/fs/cgroup)
+[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] || sd_hierarchies=(/sys/fs/cgroup/systemd /sys/fs/cgroup/unified)
+for h in "${sd_hierarchies[@]}"; do
+        [[ -d $h ]] || continue
+        mkdir "$h/$sd_cg" || fail "cannot make the cgroup $h/$sd_cg"
+        at_exit "rmdir $h/$sd_cg/payload $h/$sd_cg/supervisor 2>/dev/null; rmdir $h/$sd_cg"
+done
+sd_nspawn() {   # sd_nspawn ARGS...: systemd-nspawn in the test's cgroup, time-limited
+        local h
+        for h in "${sd_hierarchies[@]}"; do
+                [[ -d $h/$sd_cg ]] && echo "$BASHPID" > "$h/$sd_cg/cgroup.procs"
+        done
+        exec timeout 60 "${SD_NSPAWN[@]}" "$@" < /dev/null
+}
+
 rootfs_copy "$T/pool/tree"; tree=$IT_ROOT
 export NSPAWN_IMAGE_PATH=$T/pool
 lock=/run/systemd/nspawn/locks/inode-$(stat -c %d:%i "$tree")
@@ -20,7 +38,7 @@ nspawn_bg "$T/out" -q -D "$tree" --bind="$T/m:/m" /bin/sh -c 'touch /m/started; 
 at_exit "kill -KILL \$BG_PID 2>/dev/null; wait \$BG_PID 2>/dev/null"
 started || fail "nspawn did not start: $(cat "$T/out")"
 [[ -f $lock ]] || fail "no lock file $lock while nspawn runs"
-capture OUT timeout 20 "${SD_NSPAWN[@]}" -D "$tree" /bin/true
+capture OUT sd_nspawn -D "$tree" /bin/true
 assert_rc 1 "systemd-nspawn on a tree nspawn runs"
 assert_contains "$(cat "$T/stderr")" "is currently busy" "systemd-nspawn's message"
 kill -TERM "$BG_PID"
@@ -29,8 +47,7 @@ wait_for "[[ ! -e $lock ]]" 5 || fail "the lock file outlived nspawn"
 
 # systemd-nspawn first: nspawn and nspawnctl are refused while it runs
 rm -f "$T/m/started"
-( exec timeout 60 "${SD_NSPAWN[@]}" -D "$tree" --bind="$T/m:/m" /bin/sh -c 'touch /m/started; exec sleep 1000' \
-        < /dev/null > "$T/sd.out" 2>&1 ) &
+( sd_nspawn -D "$tree" --bind="$T/m:/m" /bin/sh -c 'touch /m/started; exec sleep 1000' > "$T/sd.out" 2>&1 ) &
 SD_PID=$!
 at_exit "kill -KILL $SD_PID 2>/dev/null; wait $SD_PID 2>/dev/null"
 started || fail "systemd-nspawn did not start: $(cat "$T/sd.out")"
@@ -48,7 +65,7 @@ wait_for "[[ ! -e $lock && ! -e $T/pool/.#tree.lck ]]" 10 || fail "systemd-nspaw
 rm -f "$T/m/started"
 nspawn_bg "$T/out" -q -D "$tree" --read-only --bind="$T/m:/m" /bin/sh -c 'touch /m/started; exec sleep 1000'
 started || fail "nspawn --read-only did not start: $(cat "$T/out")"
-capture OUT timeout 20 "${SD_NSPAWN[@]}" -D "$tree" --read-only /bin/true
+capture OUT sd_nspawn -D "$tree" --read-only /bin/true
 assert_rc 0 "systemd-nspawn --read-only beside nspawn --read-only"
 capture OUT nspawn -q -D "$tree" /bin/true
 assert_rc 1 "nspawn read-write beside a read-only run"

@@ -16,6 +16,10 @@ export NSPAWN_IMAGE_PATH=$pool:$extra
 n=it-img-$$ # names of our own: the .nspawn files in /run/systemd/nspawn are shared
 rootfs_copy "$pool/$n"
 echo "[Exec]" > "$pool/$n.nspawn"
+echo "# the image's host name" > "$pool/$n/etc/hostname"
+echo "it-host" >> "$pool/$n/etc/hostname"
+echo 0123456789abcdef0123456789abcdef > "$pool/$n/etc/machine-id"
+echo "DEPLOYMENT=it-test" > "$pool/$n/etc/machine-info"
 mkdir "$pool/.$n-hid" "$extra/$n-extra"
 mkdir "$extra/$n" # shadowed by the pool's
 head -c 1M /dev/urandom > "$pool/$n-disk.raw"
@@ -67,6 +71,9 @@ assert_line "$OUT" "$n" "image-status: name"
 assert_line "$OUT" $'\t    Type: directory' "image-status: type"
 assert_line "$OUT" $'\t    Path: '"$pool/$n" "image-status: path"
 assert_line "$OUT" $'\t      OS: Busybox test image (nspawn tests)' "image-status: OS"
+assert_line "$OUT" $'\tHostname: it-host' "image-status: Hostname"
+assert_line "$OUT" "      Machine ID: 0123456789abcdef0123456789abcdef" "image-status: Machine ID"
+assert_line "$OUT" "      Deployment: it-test" "image-status: Deployment"
 assert_line "$OUT" $'\t      RO: writable' "image-status: RO"
 assert_match "$OUT" $'\t Created: '"$date_re; [0-9a-z ]+ ago" "image-status: Created"
 assert_line "$OUT" $'\t   Usage: 1.0M' "image-status: raw usage"
@@ -131,6 +138,24 @@ check 0 "" clone --read-only "$n" "$n-ro"
 assert_contains "$(lsattr -d "$pool/$n-ro")" "i" "clone --read-only: immutable"
 check 0 "" read-only "$n-ro" no
 check 0 "" remove "$n-ro"
+
+# a killed clone leaves only its hidden temporary, which clean (or the next clone) removes
+mkdir "$pool/$n-big"
+head -c 768M /dev/zero > "$pool/$n-big/data"
+( exec "$NSPAWNCTL" clone "$n-big" "$n-killed" ) &
+pid=$!
+for (( i = 0; i < 100000; i++ )); do
+        compgen -G "$pool/.#clone.$n-killed*" > /dev/null && break
+done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+compgen -G "$pool/.#clone.$n-killed*" > /dev/null || fail "no temporary seen while the clone ran"
+[[ ! -e $pool/$n-killed ]] || fail "a killed clone made the image"
+check 0 "" list-images -a --no-legend
+assert_not_contains "$OUT" "clone" "the temporary is no image"
+capture OUT ctl clean
+compgen -G "$pool/.#clone.*" > /dev/null && fail "clean left the killed clone's temporary: $(ls -A "$pool")"
+check 0 "" remove "$n-big"
 
 # ---- rename and remove, with the .nspawn files (next to the image and in /run/systemd/nspawn) ----
 mkdir -p /run/systemd/nspawn

@@ -196,6 +196,16 @@ static void test_lock_file(void **state) {
         lock_file_release(&a);
         assert_false(exists("l"));
         lock_file_release(&a); /* twice: nothing */
+
+        /* a sweep removes free lock files only */
+        put("l", "", 0600);
+        assert_int_equal(lock_file_remove_stale(dfd, "l"), 1);
+        assert_false(exists("l"));
+        assert_int_equal(lock_file_acquire(dfd, "l", LOCK_SH, NULL, NULL, &a), 0);
+        assert_int_equal(lock_file_remove_stale(dfd, "l"), 0);
+        assert_true(exists("l"));
+        lock_file_release(&a);
+        assert_int_equal(lock_file_remove_stale(dfd, "l"), 0); /* gone already */
 }
 
 /* image_path_lock(): nspawn's flock, the local and the global lock file; nspawn's own lock
