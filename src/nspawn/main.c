@@ -85,6 +85,9 @@ static int determine_directory(struct settings *s, int *ret_fd) {
                 int r = image_find(s->machine, NULL, &s->directory);
                 if (r == -ENOENT)
                         return log_error("No image for machine '%s'.", s->machine);
+                if (r == -EINVAL && getenv(IMAGE_PATH_ENV))
+                        return log_error("Invalid $%s: %s (absolute directories, colon-separated)",
+                                         IMAGE_PATH_ENV, getenv(IMAGE_PATH_ENV));
                 if (r < 0)
                         return log_error("Failed to find image for machine '%s': %s", s->machine,
                                          strerror(-r));
@@ -128,9 +131,11 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
         }
         if (s->ephemeral || s->image)
                 return 0; /* settings_validate() refuses the combination */
-        if (!s->directory && s->machine && image_find(s->machine, NULL, &s->directory) == -ENOENT &&
-            asprintf(&s->directory, "/var/lib/machines/%s", s->machine) < 0)
-                return log_error("Out of memory.");
+        if (!s->directory && s->machine && image_find(s->machine, NULL, &s->directory) == -ENOENT) {
+                _cleanup_free_ char *pool = NULL; /* the pool: /var/lib/machines */
+                if (image_pool_path(&pool) < 0 || asprintf(&s->directory, "%s/%s", pool, s->machine) < 0)
+                        return log_error("Out of memory.");
+        }
         if (!s->directory)
                 return 0;
 

@@ -51,12 +51,19 @@ char *format_bytes(char *buf, size_t size, uint64_t t) {
         return buf;
 }
 
+int log_invalid_image_path(const char *what) {
+        return log_error("Could not %s: Invalid $%s: %s (absolute directories, colon-separated)", what,
+                         IMAGE_PATH_ENV, getenv(IMAGE_PATH_ENV) ?: "");
+}
+
 int image_get_or_log(const char *name, const char *what, bool check_name, struct image *ret) {
         if (check_name && !image_name_is_valid(name))
                 return log_error("Could not %s: Image name '%s' is invalid.", what, name);
         int r = image_get(name, ret);
         if (r == -ENOENT)
                 return log_error("Could not %s: No image '%s' known", what, name);
+        if (r == -EINVAL)
+                return log_invalid_image_path(what);
         if (r < 0)
                 return log_error("Could not %s: %s", what, strerror(-r));
         return 0;
@@ -134,6 +141,8 @@ int verb_list_images(struct ctl *c, int argc, char *argv[]) {
         if (c->pager)
                 pager_open();
         int r = image_discover(&images, &n);
+        if (r == -EINVAL)
+                return log_invalid_image_path("get images");
         if (r < 0)
                 return log_error("Could not get images: %s", strerror(-r));
         r = output_mode_is_json(c->output) ? list_json(c, images, n) : list_table(c, images, n);

@@ -16,3 +16,6 @@ char *format_bytes(char *buf, size_t size, uint64_t bytes);
  * invalid name with check_name (the verbs that change an image) "Could not WHAT: Image name 'NAME'
  * is invalid." (without: no image is known by it). */
 int image_get_or_log(const char *name, const char *what, bool check_name, struct image *ret);
+
+/* "Could not WHAT: Invalid $NSPAWN_IMAGE_PATH: ..." */
+int log_invalid_image_path(const char *what);

@@ -120,6 +120,12 @@ check 1 "Could not set limit: Quota is only supported for btrfs subvolumes, imag
         set-limit "$n" 1G
 check 1 "Could not set limit: Quota is only supported on btrfs, $pool is not on btrfs." set-limit 1G
 check 1 "Too few arguments." clone "$n"
+capture OUT env NSPAWN_IMAGE_PATH=rel/dir "$NSPAWNCTL" --no-pager list-images
+assert_rc 1 "list-images with a bad NSPAWN_IMAGE_PATH"
+assert_eq "$(cat "$T/stderr")" "Could not get images: Invalid \$NSPAWN_IMAGE_PATH: rel/dir (absolute directories, colon-separated)"
+capture OUT env NSPAWN_IMAGE_PATH="$pool::$extra" "${NSPAWN_CMD[@]}" -q -M "$n" /bin/true
+assert_rc 1 "nspawn -M with a bad NSPAWN_IMAGE_PATH"
+assert_contains "$(cat "$T/stderr")" "Invalid \$NSPAWN_IMAGE_PATH" "nspawn -M with a bad NSPAWN_IMAGE_PATH"
 ls "$pool" "$extra" > "$T/before-errors"
 [[ $(ls -A "$pool" | grep -c '^\.#') == 0 ]] || fail "temporaries left: $(ls -A "$pool")"
 
