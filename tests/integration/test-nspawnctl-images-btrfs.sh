@@ -2,7 +2,7 @@
 # nspawnctl's image verbs on btrfs: subvolume images are listed as "subvolume" (usage from their
 # qgroup once quota is on), cloned as snapshots (O(1): the clone shares every extent), a plain
 # directory is cloned into a new subvolume, read-only is the subvolume's flag (nspawn then runs
-# it read-only), rename/remove/clean work on subvolumes, a killed clone's temporary subvolume is
+# it read-only), rename/remove/clean work on subvolumes, images on read-only storage are read-only, a killed clone's temporary subvolume is
 # swept, and set-limit sets the qgroup limit of an image and of the pool: a clear error while
 # quota is off, then a limit btrfs enforces. The btrfs file system is a loop-mounted image file in
 # $T, mounted in a private mount namespace of this test (the host's mount table never sees it).
@@ -83,6 +83,21 @@ btrfs -q subvolume create "$pool/.hid" > /dev/null
 check 0 "Removed image '.hid'
 Removed 1 images in total." clean
 [[ ! -e $pool/.hid ]] || fail "clean: the hidden subvolume"
+
+# ---- an image on read-only storage is read-only and cannot be changed ----
+mkdir -p "$T/ro/roimg"
+mount --bind "$T/ro" "$T/ro" && mount -o remount,bind,ro "$T/ro" || fail "cannot make a read-only bind mount"
+at_exit "umount -l '$T/ro'"
+export NSPAWN_IMAGE_PATH=$pool:$T/ro
+check 0 "" list-images --no-legend
+assert_match "$OUT" "(^|$nl)roimg +directory yes " "an image on read-only storage"
+check 1 "Could not remove image: Read-only file system" remove roimg
+check 1 "Could not mark image read-only: Read-only file system" read-only roimg no
+check 0 "" clone roimg rw
+check 0 "" list-images --no-legend
+assert_match "$OUT" "(^|$nl)rw +subvolume no " "its clone (in the pool, on btrfs a subvolume) is writable"
+check 0 "" remove rw
+export NSPAWN_IMAGE_PATH=$pool
 
 # ---- set-limit: btrfs quota ----
 check 1 "Could not set limit: Quota is not enabled on the btrfs file system of image 'sv' (see btrfs quota enable)." \
