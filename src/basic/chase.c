@@ -7,6 +7,7 @@
  *   RESOLVE_NO_SYMLINKS   (the _nofollow variant) any symlink on the way is refused with ELOOP
  */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>
@@ -24,10 +25,15 @@ static int openat2_resolve(int dir_fd, const char *path, int flags, mode_t mode,
                 .mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
                 .resolve = resolve,
         };
-        int fd;
+        int fd = -1;
 
-        /* "" means the root itself; openat2 would say ENOENT */
-        fd = (int) syscall(SYS_openat2, dir_fd, isempty(path) ? "." : path, &how, sizeof(how));
+        /* "" means the root itself; openat2 would say ENOENT. EAGAIN: a rename or mount somewhere
+         * while ".." was resolved (the kernel cannot prove the walk stayed inside): try again. */
+        for (int i = 0; i < 32; i++) {
+                fd = (int) syscall(SYS_openat2, dir_fd, isempty(path) ? "." : path, &how, sizeof(how));
+                if (fd >= 0 || errno != EAGAIN)
+                        break;
+        }
         return fd < 0 ? negative_errno() : fd;
 }
 

@@ -90,3 +90,39 @@ int path_make_absolute_cwd(const char *p, char **ret) {
         *ret = path_simplify(r);
         return 0;
 }
+
+int path_split_last(const char *p, char **ret_dir, char **ret_name) {
+        size_t end, start, d;
+
+        if (isempty(p) || strlen(p) > PATH_MAX)
+                return -EINVAL;
+        for (end = strlen(p);; end = start) {
+                while (end > 0 && p[end - 1] == '/')
+                        end--;
+                for (start = end; start > 0 && p[start - 1] != '/'; start--)
+                        ;
+                if (start == end)
+                        return -EADDRNOTAVAIL; /* only slashes (and "." components) */
+                if (end - start != 1 || p[start] != '.')
+                        break;
+        }
+        if (end - start > NAME_MAX || (end - start == 2 && p[start] == '.' && p[start + 1] == '.'))
+                return -EINVAL;
+        for (d = start; d > 0 && p[d - 1] == '/'; d--)
+                ;
+        if (ret_dir && d == 0 && start == 0)
+                return -EDESTADDRREQ;
+
+        _cleanup_free_ char *dir = NULL, *name = strndup(p + start, end - start);
+        if (!name)
+                return -ENOMEM;
+        if (ret_dir) {
+                dir = d == 0 ? strdup("/") : strndup(p, d);
+                if (!dir)
+                        return -ENOMEM;
+                *ret_dir = TAKE_PTR(dir);
+        }
+        if (ret_name)
+                *ret_name = TAKE_PTR(name);
+        return 0;
+}

@@ -513,6 +513,29 @@ static int undo_register(struct cgroup_context *c, struct hierarchy *h, const ch
         return 0;
 }
 
+/* The usual layout (no --keep-unit, no systemd scope): P is the same path in every hierarchy, so
+ * one duty removes it in all of them (one message to the guard instead of one per hierarchy). */
+static int undo_register_all(struct cgroup_context *c, char **ret_error) {
+        struct undo u = {.kind = UNDO_CGROUP, .flags = UNDO_PRUNE};
+
+        if (c->backend != CGROUP_BACKEND_CGROUPFS || c->keep_unit || c->n == 0 || c->n > UNDO_MAX_FDS ||
+            c->h[0].undo_id > 0)
+                return 0; /* each hierarchy registers its own, in hierarchy_realize() */
+        u.path = c->h[0].p;
+        for (size_t i = 0; i < c->n; i++) {
+                if (!streq(c->h[i].p, u.path))
+                        return 0;
+                u.fds[u.n_fds++] = c->h[i].root_fd;
+        }
+        int r = guard_push(c->guard, &u);
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to register the removal of cgroup /%s: %s", u.path,
+                                  strerror(-r));
+        for (size_t i = 0; i < c->n; i++)
+                c->h[i].undo_id = r;
+        return 0;
+}
+
 /* --keep-unit on cgroup2: nspawn moves to own/supervisor so own may enable controllers for
  * payload (no processes next to enabled controllers). */
 static int supervisor_move(struct hierarchy *h) {
@@ -614,10 +637,13 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
                 return 0;
         if (c->backend == CGROUP_BACKEND_SCOPE)
                 return 0; /* the scope needs PID 1: see cgroup_attach() */
+        int r = undo_register_all(c, ret_error);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < c->n; i++) {
                 struct hierarchy *h = &c->h[i];
                 /* realized already: by cgroup_clone_fd() */
-                int r = h->realized ? 0 : hierarchy_realize(c, h, ret_error);
+                r = h->realized ? 0 : hierarchy_realize(c, h, ret_error);
                 if (r >= 0)
                         r = device_program_attach(c, h, ret_error);
                 if (r < 0) {
@@ -631,11 +657,14 @@ int cgroup_realize(struct cgroup_context *c, char **ret_error) {
 int cgroup_clone_fd(struct cgroup_context *c, char **ret_error) {
         if (!c || c->backend != CGROUP_BACKEND_CGROUPFS)
                 return -EOPNOTSUPP;
+        int r = undo_register_all(c, ret_error);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < c->n; i++) {
                 struct hierarchy *h = &c->h[i];
                 if (!is_v2(h))
                         continue;
-                int r = hierarchy_realize(c, h, ret_error);
+                r = hierarchy_realize(c, h, ret_error);
                 if (r < 0)
                         return r;
                 int fd = cg_open(h->root_fd, h->r);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/dm-ioctl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,10 +17,8 @@
 #include "undo.h"
 
 static const char *const kind_names[_UNDO_KIND_MAX] = {
-        [UNDO_CGROUP] = "cgroup",
-        [UNDO_FILE] = "file",
-        [UNDO_TREE] = "tree",
-        [UNDO_KEEP] = "keep",
+        [UNDO_CGROUP] = "cgroup", [UNDO_FILE] = "file", [UNDO_TREE] = "tree",
+        [UNDO_KEEP] = "keep",     [UNDO_DM] = "dm",
 };
 
 const char *undo_kind_to_string(enum undo_kind k) {
@@ -26,9 +26,14 @@ const char *undo_kind_to_string(enum undo_kind k) {
 }
 
 static int undo_cgroup(const struct undo *u, unsigned wait_ms) {
-        int r = cg_remove_tree(u->fds[0], u->path, false, wait_ms);
-        if (r >= 0 && (u->flags & UNDO_PRUNE))
-                cg_remove_parents(u->fds[0], u->path);
+        int r = 0;
+        for (size_t i = 0; i < u->n_fds; i++) {
+                int k = cg_remove_tree(u->fds[i], u->path, false, wait_ms);
+                if (k >= 0 && (u->flags & UNDO_PRUNE))
+                        cg_remove_parents(u->fds[i], u->path);
+                if (k < 0 && r >= 0)
+                        r = k;
+        }
         return r;
 }
 
@@ -70,6 +75,22 @@ static int undo_tree(const struct undo *u, unsigned wait_ms) {
         return rm_rf_at(u->fds[0], u->path);
 }
 
+/* DM_DEV_REMOVE with DM_DEFERRED_REMOVE; a device that is not there (ENXIO) is success. */
+static int undo_dm(const struct undo *u) {
+        struct dm_ioctl io = {
+                .version = {DM_VERSION_MAJOR, 0, 0},
+                .data_size = sizeof io,
+                .data_start = sizeof io,
+                .flags = DM_DEFERRED_REMOVE,
+        };
+        if (strlen(u->path) >= sizeof io.name)
+                return -EINVAL;
+        strcpy(io.name, u->path);
+        if (ioctl(u->fds[0], DM_DEV_REMOVE, &io) < 0)
+                return errno == ENXIO ? 0 : -errno;
+        return 0;
+}
+
 int undo_run(const struct undo *u, unsigned wait_ms) {
         if (u->kind != UNDO_KEEP && (u->n_fds < 1 || isempty(u->path)))
                 return -EINVAL;
@@ -82,6 +103,8 @@ int undo_run(const struct undo *u, unsigned wait_ms) {
                 return undo_tree(u, wait_ms);
         case UNDO_KEEP:
                 return 0;
+        case UNDO_DM:
+                return undo_dm(u);
         default:
                 return -EINVAL;
         }

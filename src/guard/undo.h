@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 enum undo_kind {
-        /* fds[0]: the root of a cgroup hierarchy; path: a cgroup below it. The cgroup and the ones
-         * below it are removed deepest first once empty. Nothing is killed: the container's
-         * processes die with its PID 1 (PR_SET_PDEATHSIG, then the PID namespace), which empties
+        /* fds: the roots of cgroup hierarchies; path: a cgroup below each. The cgroup and the ones
+         * below it are removed deepest first once empty, in each hierarchy. Nothing is killed: the
+         * container's processes die with its PID 1 (PR_SET_PDEATHSIG, then the PID namespace), which empties
          * it; the undo waits for that (UNDO_WAIT_MS). UNDO_PRUNE: also the empty parents (slices). */
         UNDO_CGROUP,
         /* fds[0]: a directory; path: an entry in it; fds[1..]: open files whose inodes are ours.
@@ -38,6 +38,10 @@ enum undo_kind {
          * costly one, such as the container's devpts behind the console's pty master — happens
          * off nspawn's exit path. Nothing to undo. */
         UNDO_KEEP,
+        /* fds[0]: /dev/mapper/control; path: a device-mapper device's name. The device is removed
+         * (deferred: when its last user goes, if it is in use). A dm-verity device of -i is only
+         * ours between its creation and nspawn's own deferred removal (src/image/verity.c). */
+        UNDO_DM,
         _UNDO_KIND_MAX,
 };
 
@@ -46,7 +50,7 @@ enum {
         UNDO_LOCK_FILE = 1 << 1, /* UNDO_FILE: a lock file, removed by its last holder only */
 };
 
-#define UNDO_MAX_FDS 8
+#define UNDO_MAX_FDS 16 /* MSG_MAX_FDS: one message */
 #define UNDO_WAIT_MS (10 * 1000)
 
 struct undo {

@@ -239,16 +239,70 @@ static int detached_fds_init(struct mount_context *ctx, size_t n) {
         return 0;
 }
 
-/* The tree becomes a mount of its own (pivot_root needs one), with its submounts: the supervisor
- * made it (ctx->tree_mnt, a detached recursive bind of the tree it locked and checked, so no path
- * is resolved again to find the tree); it is attached at the tree's path in our own namespace,
- * which is only where it sits until pivot_root. Returns an fd of its root. */
-static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
+/* The path now leads to the tree the supervisor bound (a path swapped meanwhile: refused). */
+static int tree_verify(struct mount_context *ctx) {
+        _cleanup_close_ int fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         struct statx a, b;
+
+        if (fd < 0)
+                return mount_fail(ctx, negative_errno(), "Failed to open %s: %m", ctx->root);
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 ||
+            statx(ctx->tree_mnt, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0 ||
+            a.stx_ino != b.stx_ino || a.stx_mnt_id != b.stx_mnt_id || a.stx_dev_major != b.stx_dev_major ||
+            a.stx_dev_minor != b.stx_dev_minor)
+                return mount_fail(ctx, -ESTALE, "%s changed while the container was set up, refusing.",
+                                  ctx->root);
+        return 0;
+}
+
+/* --pivot-root=NEW[:OLD] (systemd-nspawn's): the tree's directory NEW becomes the root, stacked on
+ * the tree; with OLD, a copy of the whole tree is mounted at NEW/OLD (which must exist), else
+ * the old tree goes with the host's root after pivot_root. Paths are resolved inside the tree. */
+static int pivot_root_setup(struct mount_context *ctx) {
+        const char *new_root = ctx->settings ? ctx->settings->pivot_root_new : NULL;
+        const char *old_root = ctx->settings ? ctx->settings->pivot_root_old : NULL;
+        _cleanup_close_ int tree = -EBADF, dir = -EBADF, new_mnt = -EBADF, old_mnt = -EBADF, target = -EBADF;
+        int r;
+
+        if (!new_root)
+                return 0;
+        tree = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tree < 0 || (dir = chase_open(tree, new_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)) < 0)
+                return mount_fail(ctx, tree < 0 ? negative_errno() : dir,
+                                  "Failed to find %s in the tree: %s", new_root,
+                                  strerror(tree < 0 ? errno : -dir));
+        new_mnt = mount_clone_tree(dir, "", true, 0);
+        if (new_mnt < 0)
+                return mount_fail(ctx, new_mnt, "Failed to bind %s: %s", new_root, strerror(-new_mnt));
+        if (old_root) {
+                old_mnt = mount_clone_tree(tree, "", true, 0);
+                if (old_mnt < 0)
+                        return mount_fail(ctx, old_mnt, "Failed to bind the tree: %s", strerror(-old_mnt));
+                target = chase_open(new_mnt, old_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+                if (target < 0)
+                        return mount_fail(ctx, target, "Failed to find %s in %s: %s", old_root, new_root,
+                                          strerror(-target));
+                if ((r = mount_attach(old_mnt, target)) < 0)
+                        return mount_fail(ctx, r, "Failed to mount the old root on %s: %s", old_root,
+                                          strerror(-r));
+        }
+        if (move_mount(new_mnt, "", AT_FDCWD, ctx->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return mount_fail(ctx, negative_errno(), "Failed to pivot to %s: %m", new_root);
+        return 0;
+}
+
+/* The tree becomes a mount of its own (pivot_root needs one), with its submounts: the supervisor
+ * made it (ctx->tree_mnt, a detached recursive bind of the tree it locked and checked — or a disk
+ * image's tree — so no path is resolved again to find the tree); it is attached at the tree's path
+ * (an image's at SPAWN_IMAGE_MOUNT_POINT) in our own namespace, which is only where it sits until
+ * pivot_root. Returns an fd of its root. */
+static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
         int r, tree_fd;
 
         if (move_mount(ctx->tree_mnt, "", AT_FDCWD, ctx->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to mount the tree on %s: %m", ctx->root);
+        if ((r = tree_verify(ctx)) < 0 || (r = pivot_root_setup(ctx)) < 0)
+                return r;
         /* --volatile and -x on a plain directory stack their root on top (volatile.h). */
         r = volatile_mount_root(ctx->root, mode, ctx->root_overlay, &ctx->error);
         if (r < 0)
@@ -256,16 +310,6 @@ static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
         tree_fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (tree_fd < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to open %s: %m", ctx->root);
-        /* What the path leads to must be ours (a path swapped since: refused). */
-        if (mode == VOLATILE_NO && !ctx->root_overlay &&
-            (statx(tree_fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 ||
-             statx(ctx->tree_mnt, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0 ||
-             a.stx_ino != b.stx_ino || a.stx_mnt_id != b.stx_mnt_id || a.stx_dev_major != b.stx_dev_major ||
-             a.stx_dev_minor != b.stx_dev_minor)) {
-                safe_close(tree_fd);
-                return mount_fail(ctx, -ESTALE, "%s changed while the container was set up, refusing.",
-                                  ctx->root);
-        }
         return tree_fd;
 }
 

@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "credentials.h"
+#include "disk-image.h"
 #include "env.h"
 #include "ephemeral.h"
 #include "fdutil.h"
@@ -58,12 +59,13 @@ static void warn_untrusted(enum setting_id id, void *userdata) {
  * valid is left (then the user must give -M). */
 static char *machine_name_from_path(const char *path) {
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        const char *end = endswith(base, ".raw") ?: base + strlen(base); /* an image's name is without */
         char *name = calloc(1, 65);
         size_t n = 0;
 
         if (!name)
                 return NULL;
-        for (const char *c = base; *c && n < 64; c++) {
+        for (const char *c = base; c < end && n < 64; c++) {
                 bool alnum =
                         (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
                 if (alnum || (n > 0 && (*c == '-' || (*c == '.' && name[n - 1] != '.'))))
@@ -78,11 +80,30 @@ static char *machine_name_from_path(const char *path) {
         return name;
 }
 
+/* What the container runs, for messages and records: the tree's path, or the disk image's. */
+static const char *tree_path(const struct settings *s) {
+        return s->image ?: s->directory;
+}
+
+/* -i: the disk image's canonical path and the machine name from it; it is opened (and mounted) once
+ * the settings are final (prepare_disk_image()). */
+static int determine_image(struct settings *s) {
+        char *canonical = realpath(s->image, NULL);
+        if (!canonical)
+                return log_error("Failed to open %s: %m", s->image);
+        free(s->image);
+        s->image = canonical;
+        if (!s->machine && !(s->machine = machine_name_from_path(canonical)))
+                return log_error("Failed to determine machine name automatically, please use -M.");
+        return 0;
+}
+
 /* The tree, resolved once and opened: *ret_fd is what every later step uses. */
 static int determine_directory(struct settings *s, int *ret_fd) {
         bool found = false;
         if (!s->directory && s->machine && !s->image) {
-                int r = image_find(s->machine, NULL, &s->directory);
+                char *path;
+                int r = image_find(s->machine, NULL, &path);
                 if (r == -ENOENT)
                         return log_error("No image for machine '%s'.", s->machine);
                 if (r == -EINVAL && getenv(IMAGE_PATH_ENV))
@@ -91,8 +112,14 @@ static int determine_directory(struct settings *s, int *ret_fd) {
                 if (r < 0)
                         return log_error("Failed to find image for machine '%s': %s", s->machine,
                                          strerror(-r));
+                if (disk_image_path_is_image(path))
+                        s->image = path; /* NAME.raw */
+                else
+                        s->directory = path;
                 found = true;
         }
+        if (s->image)
+                return determine_image(s);
         if (!s->directory && !(s->directory = getcwd(NULL, 0)))
                 return log_error("Failed to determine the current directory: %m");
 
@@ -131,9 +158,17 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
         }
         if (s->ephemeral || s->image)
                 return 0; /* settings_validate() refuses the combination */
-        if (!s->directory && s->machine && image_find(s->machine, NULL, &s->directory) == -ENOENT) {
+        if (!s->directory && s->machine) {
+                char *found = NULL;
+                int r = image_find(s->machine, NULL, &found);
+                if (r >= 0 && disk_image_path_is_image(found)) {
+                        free(found); /* NAME.raw: there is nothing to populate */
+                        return 0;
+                }
+                s->directory = found;
                 _cleanup_free_ char *pool = NULL; /* the pool: /var/lib/machines */
-                if (image_pool_path(&pool) < 0 || asprintf(&s->directory, "%s/%s", pool, s->machine) < 0)
+                if (r == -ENOENT &&
+                    (image_pool_path(&pool) < 0 || asprintf(&s->directory, "%s/%s", pool, s->machine) < 0))
                         return log_error("Out of memory.");
         }
         if (!s->directory)
@@ -195,7 +230,7 @@ static int load_settings_file(struct settings *s) {
 
         if (s->settings_mode == SETTINGS_NO)
                 return 0;
-        int r = settings_file_open(s->machine, s->directory, &sf, &error);
+        int r = settings_file_open(s->machine, tree_path(s), &sf, &error);
         if (r < 0)
                 return log_error("%s", error ? error : strerror(-r));
         if (r == 0)
@@ -217,16 +252,16 @@ static int check_tree(const struct settings *s, int root_fd) {
         enum image_check check;
         int r = image_check_os_tree(root_fd, s->start_mode == START_BOOT, &check);
         if (r < 0)
-                return log_error("Failed to check %s: %s", s->directory, strerror(-r));
+                return log_error("Failed to check %s: %s", tree_path(s), strerror(-r));
         if (check == IMAGE_NO_USR)
                 return log_error(
                         "Directory %s doesn't look like it has an OS tree (/usr/ directory is missing). "
                         "Refusing.",
-                        s->directory);
+                        tree_path(s));
         if (check == IMAGE_NO_OS_RELEASE)
                 return log_error("Directory %s doesn't look like an OS root directory (os-release file is "
                                  "missing). Refusing.",
-                                 s->directory);
+                                 tree_path(s));
         return 0;
 }
 
@@ -259,7 +294,7 @@ static int claim_machine(const struct settings *s, const struct spawn_params *p,
                 .name = s->machine,
                 .class = (char *) "container",
                 .service = (char *) "nspawn",
-                .root = s->directory,
+                .root = (char *) tree_path(s),
                 .supervisor = getpid(),
                 .start_mode = s->start_mode,
                 .cgroup = (char *) cgroup_context_path(cgroup),
@@ -351,7 +386,7 @@ static int run(struct settings *s, struct spawn_params *p) {
                 bool reboot;
 
                 if (!s->quiet) {
-                        log_info("Spawning container %s on %s.", s->machine, s->directory);
+                        log_info("Spawning container %s on %s.", s->machine, tree_path(s));
                         log_info("Press ^] three times within 1s to kill container.");
                 }
                 int r = container_run(p, &res, &error);
@@ -381,6 +416,7 @@ struct nspawn {
         struct settings settings;
         struct spawn_params params;
         struct ephemeral ephemeral;
+        struct disk_image image;
         struct registry_entry *registry;
         struct cgroup_context *cgroup;
         struct machined *machined;
@@ -406,6 +442,7 @@ static void nspawn_done(struct nspawn *n) {
         safe_close(n->stub_fd);
         image_tree_unlock(&n->tree_lock);
         safe_close(n->root_fd);
+        disk_image_done(&n->image); /* the kernel detaches the loop device once the container is gone */
         ephemeral_done(&n->ephemeral);
         guard_hand_over(n->guard);
         strv_free(n->env);
@@ -441,6 +478,40 @@ static int parse_command_line(int argc, char *argv[], struct settings *s) {
         return r;
 }
 
+/* -i: the disk image as one detached tree (disk-image.h), opened once the settings are final; the
+ * tree's root is what every later step uses, as a directory's fd is. Its lock is the image file's. */
+static int prepare_disk_image(struct nspawn *n) {
+        struct settings *s = &n->settings;
+        struct image_policy policy;
+        char *error = NULL;
+        int r;
+
+        if (s->ephemeral)
+                return log_error("--ephemeral with --image= is not supported yet.");
+        /* The host's journal link would lead to a path that only the container sees. */
+        if (s->link_journal == LINK_JOURNAL_GUEST || s->link_journal == LINK_JOURNAL_TRY_GUEST)
+                return log_error("--link-journal=guest with --image= is not supported yet.");
+        if (s->link_journal == LINK_JOURNAL_AUTO)
+                s->link_journal = LINK_JOURNAL_NO;
+        if (s->image_policy && (r = image_policy_parse(s->image_policy, &policy, &error)) < 0)
+                return log_failure(r, error);
+        struct disk_image_options o = {
+                .read_only = s->read_only,
+                .policy = s->image_policy ? &policy : NULL,
+                .root_hash = s->root_hash,
+                .root_hash_sig = s->root_hash_sig,
+                .verity_data = s->verity_data,
+                .guard = n->guard,
+        };
+        if ((r = disk_image_open(s->image, &o, &n->image, &error)) < 0)
+                return log_failure(r, error);
+        n->root_fd = fcntl(n->image.tree_mnt, F_DUPFD_CLOEXEC, 3);
+        if (n->root_fd < 0)
+                return log_error("Failed to duplicate the image's tree: %m");
+        n->params.mount_point = SPAWN_IMAGE_MOUNT_POINT;
+        return 0;
+}
+
 /* The tree: template, location, settings file, checks, -x snapshot, lock, UUID. */
 static int prepare_image(struct nspawn *n) {
         struct settings *s = &n->settings;
@@ -453,6 +524,8 @@ static int prepare_image(struct nspawn *n) {
                 return -EINVAL;
         if (settings_validate(s, &error) < 0)
                 return log_failure(-EINVAL, error);
+        if (s->image && prepare_disk_image(n) < 0)
+                return -EINVAL;
 
         p->tree_fd = n->root_fd;
         if (check_tree(s, n->root_fd) < 0 || check_volatile(s, n->root_fd) < 0)
@@ -460,14 +533,21 @@ static int prepare_image(struct nspawn *n) {
         if (s->ephemeral && prepare_ephemeral(s, n->root_fd, name_derived, n->guard, &n->ephemeral, p) < 0)
                 return -EINVAL;
         /* -x: the snapshot's lock is held by the ephemeral state; an overlay's lower layer, and a
-         * tree that volatile modes never write, are shared like --read-only. */
+         * tree that volatile modes never write, are shared like --read-only. -i: the disk image
+         * holds its file's flock; systemd's lock file is taken for the file. */
         if (!s->ephemeral || n->ephemeral.overlay) {
-                bool shared = s->read_only || s->volatile_mode != VOLATILE_NO || s->ephemeral;
-                int r = image_tree_lock(n->root_fd, s->directory, shared, n->guard, &n->tree_lock);
+                bool shared = s->read_only || s->volatile_mode != VOLATILE_NO || s->ephemeral ||
+                              (s->image && n->image.read_only);
+                int r = s->image ? image_tree_lock(n->image.image_fd, s->image, shared, false, n->guard,
+                                                   &n->tree_lock)
+                                 : image_tree_lock(n->root_fd, s->directory, shared, true, n->guard,
+                                                   &n->tree_lock);
                 if (r == -EBUSY)
-                        return log_error("Directory tree %s is currently busy.", s->directory);
+                        return log_error(s->image ? "Disk image %s is currently busy."
+                                                  : "Directory tree %s is currently busy.",
+                                         tree_path(s));
                 if (r < 0)
-                        return log_error("Failed to lock %s: %s", s->directory, strerror(-r));
+                        return log_error("Failed to lock %s: %s", tree_path(s), strerror(-r));
         }
         return determine_uuid(s, n->root_fd, p->uuid);
 }
@@ -493,7 +573,7 @@ static int prepare_run(struct nspawn *n) {
         p->guard = n->guard;
         p->settings = s;
         if (!p->root)
-                p->root = s->directory;
+                p->root = tree_path(s);
         p->console = determine_console(s);
         p->tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
         if (prepare_security(s, p, &n->seccomp) < 0)
@@ -525,6 +605,7 @@ static int prepare_run(struct nspawn *n) {
 
 int main(int argc, char *argv[]) {
         struct nspawn n = {
+                .image = DISK_IMAGE_INIT,
                 .params.stub_fd = -EBADF,
                 .params.tree_fd = -EBADF,
                 .ephemeral = EPHEMERAL_INIT,

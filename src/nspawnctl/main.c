@@ -127,10 +127,12 @@ static int parse_one(struct ctl *c, int opt, const char *arg) {
         case ARG_READ_ONLY:
                 c->read_only = true;
                 return 1;
+        case ARG_MKDIR:
+                c->mkdir = true;
+                return 1;
         case 'l':                 /* we never ellipsize */
         case ARG_NO_ASK_PASSWORD: /* no polkit: nothing to ask */
-        case ARG_MKDIR:           /* these belong to verbs not built yet */
-        case ARG_FORCE:
+        case ARG_FORCE:           /* these belong to verbs not built yet */
         case ARG_UID:
         case 'E':
                 return 1;
@@ -239,5 +241,5 @@ int main(int argc, char *argv[]) {
         strv_free(c.properties);
         fflush(stdout);
         pager_close();
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r >= 0 ? EXIT_SUCCESS : c.exit_status > 0 ? c.exit_status : EXIT_FAILURE;
 }

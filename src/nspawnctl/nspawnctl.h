@@ -49,12 +49,14 @@ struct ctl {
         bool legend;     /* not --no-legend (nor JSON) */
         bool pager;      /* not --no-pager */
         bool quiet;
-        bool read_only;        /* --read-only: clone makes a read-only image */
         char **properties;     /* -p */
         const char *kill_whom; /* NULL: the verb's default */
         int signal;
         enum output_mode output;
         unsigned max_addresses;
+        bool read_only;  /* bind --read-only; clone makes a read-only image */
+        bool mkdir;      /* bind --mkdir */
+        int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
 };
 
 #define VERB_ANY (-1)
@@ -130,7 +132,12 @@ int verb_kill(struct ctl *c, int argc, char *argv[]);
 int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
+int verb_start(struct ctl *c, int argc, char *argv[]);
+int verb_enable(struct ctl *c, int argc, char *argv[]); /* enable and disable */
 int verb_help(struct ctl *c, int argc, char *argv[]);
+int verb_copy_to(struct ctl *c, int argc, char *argv[]);
+int verb_copy_from(struct ctl *c, int argc, char *argv[]);
+int verb_bind(struct ctl *c, int argc, char *argv[]);
 /* image verbs (images.c, images-ops.c) */
 int verb_list_images(struct ctl *c, int argc, char *argv[]);
 int verb_image_status(struct ctl *c, int argc, char *argv[]);

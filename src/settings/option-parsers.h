@@ -77,6 +77,8 @@ OPTION_PARSER(parse_parameters);
 OPTION_PARSER(parse_path_unsupported);
 OPTION_PARSER(parse_personality);
 OPTION_PARSER(parse_pivot_root);
+OPTION_PARSER(parse_path);
+OPTION_PARSER(parse_image_policy);
 OPTION_PARSER(parse_private_users);
 OPTION_PARSER(parse_property);
 OPTION_PARSER(parse_resolv_conf);

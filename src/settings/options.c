@@ -68,7 +68,10 @@ const struct option_def option_table[] = {
          .setting = SETTING_EPHEMERAL, .parse = parse_ephemeral},
         {.name = "image", .short_name = 'i', .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_IMAGE, .help = "Root file system disk image (or device node) for the container",
-         .setting = SETTING_DIRECTORY, .parse = parse_path_unsupported, .completion = "@files"},
+         .setting = SETTING_DIRECTORY, .parse = parse_path, .data = OFF(image), .completion = "@files"},
+        {.name = "image-policy", .arg = ARG_REQUIRED, .metavar = "POLICY",
+         .group = GROUP_IMAGE, .help = "Specify disk image dissection policy",
+         .parse = parse_image_policy},
         {.name = "oci-bundle", .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_IMAGE, .help = "OCI bundle directory",
          .setting = SETTING_DIRECTORY, .parse = parse_path_unsupported, .completion = "@dirs"},
@@ -90,7 +93,7 @@ const struct option_def option_table[] = {
          .parse = parse_root_hash_sig, .completion = "@files"},
         {.name = "verity-data", .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_IMAGE, .help = "Specify hash device for verity",
-         .parse = parse_path_unsupported, .completion = "@files"},
+         .parse = parse_path, .data = OFF(verity_data), .completion = "@files"},
         {.name = "pivot-root", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH]",
          .group = GROUP_IMAGE, .help = "Pivot root to given directory in the container",
          .section = "Exec", .key = "PivotRoot",
@@ -628,7 +631,7 @@ bool option_has_value_list(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS -NETWORK -IMAGE\n",
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS -NETWORK +BLKID\n",
                      NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-') < 0)
                 return NULL;
         return s;

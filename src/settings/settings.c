@@ -534,6 +534,12 @@ static bool check_dir_image(const struct settings *s) {
 static bool check_template_image(const struct settings *s) {
         return s->template_path && s->image;
 }
+static bool check_verity_image(const struct settings *s) {
+        return (s->root_hash || s->root_hash_sig || s->verity_data) && !s->image;
+}
+static bool check_verity_root_hash(const struct settings *s) {
+        return (s->root_hash_sig || s->verity_data) && !s->root_hash;
+}
 static bool check_template_dir(const struct settings *s) {
         return s->template_path && !s->directory && !s->machine;
 }
@@ -574,6 +580,8 @@ static bool check_bind_user(const struct settings *s) {
 static const struct settings_check settings_checks[] = {
         {check_dir_image, "--directory= and --image= may not be combined."},
         {check_template_image, "--template= and --image= may not be combined."},
+        {check_verity_image, "--root-hash=, --root-hash-sig= and --verity-data= only work with --image=."},
+        {check_verity_root_hash, "--root-hash-sig= and --verity-data= need --root-hash=."},
         {check_template_dir, "--template= needs --directory= or --machine=."},
         {check_ephemeral_template, "--ephemeral and --template= may not be combined."},
         {check_ephemeral_journal, "--ephemeral and --link-journal= may not be combined."},

@@ -86,13 +86,11 @@ static int local_lock(const char *path, int operation, struct lock_file *ret) {
         return lock_file_acquire(dir_fd, name, operation, NULL, NULL, ret);
 }
 
-/* nspawn's lock: flock() on the image's own file (block devices are left alone: udev reads a
- * flock on one as "being partitioned"). */
+/* nspawn's lock: flock() on the image's own file (nspawn -i flocks a disk image's file or block
+ * device the same way). */
 static int tree_lock(const char *path, const struct stat *st, int operation) {
         _cleanup_close_ int fd = -EBADF;
 
-        if (S_ISBLK(st->st_mode))
-                return -EBADF;
         fd = open(path,
                   (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
@@ -118,7 +116,7 @@ int image_path_lock(const char *path, int operation, struct image_lock *ret) {
         if (stat(path, &st) < 0)
                 return negative_errno();
         l.tree_fd = tree_lock(path, &st, operation);
-        if (l.tree_fd < 0 && l.tree_fd != -EBADF)
+        if (l.tree_fd < 0)
                 return l.tree_fd;
         if (lock_files_enabled()) {
                 r = startswith(path, "/dev/") ? 0 : local_lock(path, operation, &l.local);
@@ -179,14 +177,13 @@ static int tree_lock_hook(int dir_fd, const char *name, int fd, void *userdata) 
         return 0;
 }
 
-int image_tree_lock(int tree_fd, const char *path, bool read_only, struct guard *guard,
+int image_tree_lock(int tree_fd, const char *path, bool read_only, bool with_flock, struct guard *guard,
                     struct tree_lock *ret) {
         struct tree_lock l = TREE_LOCK_INIT;
         int r;
 
         l.guard = guard;
-        l.fd = image_lock(tree_fd, read_only);
-        if (l.fd < 0)
+        if (with_flock && (l.fd = image_lock(tree_fd, read_only)) < 0)
                 return l.fd;
         /* the host's own tree ("/", only ever shared): systemd takes no lock file for it */
         r = streq(path, "/") ? 0

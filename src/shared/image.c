@@ -73,6 +73,27 @@ int image_pool_path(char **ret) {
         return (*ret = strdup(l[0])) ? 0 : -ENOMEM;
 }
 
+/* In one directory of the search path: NAME (a directory, or a symlink to a block device), then
+ * NAME.raw (a disk image), as systemd's image discovery. */
+static int image_find_in(const char *dir, const char *name, char **ret_path) {
+        static const char *const suffixes[] = {"", ".raw"};
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *p = NULL;
+                struct stat st;
+
+                if (asprintf(&p, "%s/%s%s", dir, name, suffixes[i]) < 0)
+                        return -ENOMEM;
+                if (stat(p, &st) < 0)
+                        continue;
+                if (i == 0 ? !S_ISDIR(st.st_mode) && !S_ISBLK(st.st_mode) : !S_ISREG(st.st_mode))
+                        continue;
+                *ret_path = TAKE_PTR(p);
+                return 0;
+        }
+        return -ENOENT;
+}
+
 int image_find(const char *name, const char *const *search_path, char **ret_path) {
         _cleanup_strv_free_ char **own = NULL;
 
@@ -85,15 +106,9 @@ int image_find(const char *name, const char *const *search_path, char **ret_path
                 search_path = (const char *const *) own;
         }
         for (const char *const *d = search_path; *d; d++) {
-                _cleanup_free_ char *p = NULL;
-                struct stat st;
-
-                if (asprintf(&p, "%s/%s", *d, name) < 0)
-                        return -ENOMEM;
-                if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
-                *ret_path = TAKE_PTR(p);
-                return 0;
+                int r = image_find_in(*d, name, ret_path);
+                if (r != -ENOENT)
+                        return r;
         }
         return -ENOENT;
 }

@@ -27,8 +27,9 @@ int image_search_path_get(char ***ret);
 /* The pool directory in force: the first entry of NSPAWN_IMAGE_PATH, else /var/lib/machines. */
 int image_pool_path(char **ret);
 
-/* Find the image directory of machine NAME in the search path in force (or the given
- * NULL-terminated list). Returns 0 and the malloc'ed path, or -ENOENT. */
+/* Find the image of machine NAME in the search path in force (or the given NULL-terminated list):
+ * in each directory, NAME (a directory, or a symlink to a block device) and then NAME.raw (a
+ * regular file: a disk image). Returns 0 and the malloc'ed path, or -ENOENT. */
 int image_find(const char *name, const char *const *search_path, char **ret_path);
 
 /* ---- discovery (image-discover.c) ---- */
@@ -82,7 +83,7 @@ int image_discover(struct image **ret, size_t *ret_n);
 #define IMAGE_LOCK_DIR "/run/systemd/nspawn/locks"
 
 struct image_lock {
-        int tree_fd; /* the image's own file, flock()ed; -EBADF for block devices */
+        int tree_fd; /* the image's own file (directory, raw file, block device), flock()ed */
         struct lock_file global, local;
 };
 #define IMAGE_LOCK_INIT                                                                                     \
@@ -106,11 +107,12 @@ int image_lock_global(int tree_fd, int operation, lock_file_hook_t hook, void *u
                       struct lock_file *ret);
 
 /*
- * nspawn's lock of the tree it runs (canonical path path): image_lock() and systemd's global lock
- * file (not the local one next to the image: on one host the global one excludes machined and
- * systemd-nspawn alike, and lives on /run, not on the image's file system). The lock file's
- * removal is registered with guard before the file gets its name, so a SIGKILLed nspawn leaves
- * none. -EBUSY when the tree is in use.
+ * nspawn's lock of the tree it runs (canonical path path; for -i the disk image's file, which
+ * disk-image.c flocks itself: with_flock false): image_lock() and systemd's global lock file (not
+ * the local one next to the image: on one host the global one excludes machined and systemd-nspawn
+ * alike, and lives on /run, not on the image's file system). The lock file's removal is
+ * registered with guard before the file gets its name, so a SIGKILLed nspawn leaves none. -EBUSY
+ * when the tree is in use.
  */
 struct guard;
 struct tree_lock {
@@ -123,7 +125,7 @@ struct tree_lock {
         (struct tree_lock) {                                                                                \
                 .fd = -EBADF, .global = LOCK_FILE_INIT                                                      \
         }
-int image_tree_lock(int tree_fd, const char *path, bool read_only, struct guard *guard,
+int image_tree_lock(int tree_fd, const char *path, bool read_only, bool with_flock, struct guard *guard,
                     struct tree_lock *ret);
 void image_tree_unlock(struct tree_lock *l);
 

@@ -190,7 +190,7 @@ static void child_setup_filesystem(struct child *c) {
 
         uuid_format(c->p->uuid, c->uuid);
         m->settings = c->s;
-        m->root = c->p->root;
+        m->root = c->p->mount_point ?: c->p->root;
         m->tree_mnt = c->host->tree_mnt;
         m->sources = &c->host->mounts;
         m->uuid_string = c->uuid;

@@ -33,8 +33,9 @@ struct guard;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
-        const char *root; /* absolute, canonical path of the tree (messages, the mount point) */
-        int tree_fd;      /* the tree itself: what the container runs (the -x snapshot) */
+        const char *root; /* absolute, canonical path of the tree (messages, the mount point) or image */
+        const char *mount_point; /* where the child attaches the tree, if not at root (a disk image) */
+        int tree_fd;             /* the tree itself: what the container runs (the -x snapshot) */
         uint8_t uuid[16];
         uint64_t caps; /* the bounding/retained set */
         const struct seccomp_program *seccomp;
@@ -96,6 +97,10 @@ size_t spawn_host_fds(const struct spawn_host *host, int **ret);
 
 /* Child side (child.c). Never returns. sock: the child's end of the socketpair. */
 _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host, int sock);
+
+/* A disk image's tree has no host path: the child attaches it here, in its own mount namespace
+ * (over the host's directory there, which only the child's namespace then hides). */
+#define SPAWN_IMAGE_MOUNT_POINT "/tmp"
 
 /* Create the sealed memfd holding the --as-pid2 stub. */
 int stub_memfd(void);

@@ -198,6 +198,11 @@ it_snapshot() {
         else
                 find /sys/fs/cgroup/*/ -mindepth 1 -maxdepth 4 -type d 2>/dev/null | sed 's|//|/|' | it_cgroup_filter | sort
         fi
+        echo "== loop and device-mapper devices (name, backing file)"
+        for d in /sys/block/loop* /sys/block/dm-*; do
+                [[ -e $d/loop/backing_file ]] && echo "${d##*/} $(cat "$d/loop/backing_file")"
+                [[ -e $d/dm/name ]] && echo "${d##*/} $(cat "$d/dm/name")"
+        done 2>/dev/null
         echo "== files"
         find /run/systemd/nspawn /etc/systemd/nspawn 2>/dev/null | sort
         echo "== live machine records"

@@ -223,15 +223,15 @@ static void test_path_lock(void **state) {
         assert_int_equal(image_path_lock(at("s1/a"), LOCK_SH, &m), -EBUSY);
         _cleanup_close_ int fd = open(at("s1/a"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_int_equal(image_lock(fd, true), -EBUSY); /* a container cannot start on it */
-        assert_int_equal(image_tree_lock(fd, at("s1/a"), false, NULL, &t), -EBUSY);
+        assert_int_equal(image_tree_lock(fd, at("s1/a"), false, true, NULL, &t), -EBUSY);
         image_path_unlock(&l);
         assert_false(exists("s1/.#a.lck"));
 
         /* a running container (nspawn's lock) keeps it busy; read-only ones only from changes */
-        assert_int_equal(image_tree_lock(fd, at("s1/a"), false, NULL, &t), 0);
+        assert_int_equal(image_tree_lock(fd, at("s1/a"), false, true, NULL, &t), 0);
         assert_int_equal(image_path_lock(at("s1/a"), LOCK_SH, &l), -EBUSY);
         image_tree_unlock(&t);
-        assert_int_equal(image_tree_lock(fd, at("s1/a"), true, NULL, &t), 0);
+        assert_int_equal(image_tree_lock(fd, at("s1/a"), true, true, NULL, &t), 0);
         assert_int_equal(image_path_lock(at("s1/a"), LOCK_EX, &l), -EBUSY);
         assert_int_equal(image_path_lock(at("s1/a"), LOCK_SH, &l), 0);
         image_path_unlock(&l);

@@ -303,6 +303,51 @@ static void test_names(void **state) {
         assert_false(filename_is_valid(""));
 }
 
+/* path_split_last() as systemd's path_extract_filename()/path_extract_directory(). */
+static void split_one(const char *p, const char *dir, const char *name, int r) {
+        char *d = NULL, *n = NULL;
+
+        assert_int_equal(path_split_last(p, dir || r == -EDESTADDRREQ ? &d : NULL, &n), r);
+        if (r < 0) {
+                assert_null(d);
+                assert_null(n);
+                return;
+        }
+        if (dir)
+                assert_string_equal(d, dir);
+        assert_string_equal(n, name);
+        free(d);
+        free(n);
+}
+
+static void test_split_last(void **state) {
+        char long_name[300];
+
+        split_one("/a/b/c", "/a/b", "c", 0);
+        split_one("/a/b/c/", "/a/b", "c", 0);
+        split_one("/a", "/", "a", 0);
+        split_one("/////////////a/////////", "/", "a", 0);
+        split_one("/a//./.", "/", "a", 0);
+        split_one("/foo/bar/.", "/foo", "bar", 0);
+        split_one("a/b", "a", "b", 0);
+        split_one("a/", NULL, "a", 0);
+        split_one("a", NULL, NULL, -EDESTADDRREQ);
+        split_one("/a/.b", "/a", ".b", 0);
+        split_one("/a/...", "/a", "...", 0);
+        split_one("/", NULL, NULL, -EADDRNOTAVAIL);
+        split_one("//", NULL, NULL, -EADDRNOTAVAIL);
+        split_one("/.", NULL, NULL, -EADDRNOTAVAIL);
+        split_one("./.", NULL, NULL, -EADDRNOTAVAIL);
+        split_one("", NULL, NULL, -EINVAL);
+        split_one(NULL, NULL, NULL, -EINVAL);
+        split_one("/..", NULL, NULL, -EINVAL);
+        split_one("/a/../", NULL, NULL, -EINVAL);
+        memset(long_name, 'x', sizeof(long_name));
+        long_name[0] = '/';
+        long_name[sizeof(long_name) - 1] = 0;
+        split_one(long_name, NULL, NULL, -EINVAL); /* a name longer than NAME_MAX */
+}
+
 static void test_paths(void **state) {
         char a[] = "//a/./b//c/", b[] = "/", c[] = "a/./b/", d[] = "/a/../b", e[] = "./";
         char *abs = NULL;
@@ -394,8 +439,8 @@ int main(void) {
                 cmocka_unit_test(test_uuid),         cmocka_unit_test(test_cpu_set),
                 cmocka_unit_test(test_personality),  cmocka_unit_test(test_hostname),
                 cmocka_unit_test(test_names),        cmocka_unit_test(test_paths),
-                cmocka_unit_test(test_extract_word), cmocka_unit_test(test_split_quoted),
-                cmocka_unit_test(test_size),
+                cmocka_unit_test(test_split_last),   cmocka_unit_test(test_extract_word),
+                cmocka_unit_test(test_split_quoted), cmocka_unit_test(test_size),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -461,18 +461,19 @@ static int claim_and_hand_over(const char *name) {
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
             mkdir(busy, 0755) < 0 || mount("tmpfs", busy, "tmpfs", 0, NULL) < 0)
                 return 0;
+        /* forked first, so that it holds none of the supervisor's fds (locks, the guard's socket) */
+        if (fork() == 0) {
+                (void) close_all_fds_but(NULL, 0);
+                usleep(300 * 1000);
+                (void) umount2(busy, MNT_DETACH); /* the guard has it open */
+                _exit(0);
+        }
         _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (guard_start_at(getenv("NSPAWN_GUARD"), &g) < 0 || registry_claim(dir, &r, g, &e) < 0 ||
             registry_set_leader(e, 1, NULL) < 0 ||
             guard_push(g, &(struct undo){
                                   .kind = UNDO_CGROUP, .path = "busy", .fds = {base_fd}, .n_fds = 1}) < 0)
                 return 0;
-        if (fork() == 0) {
-                (void) close_all_fds_but(NULL, 0); /* not the supervisor's locks */
-                usleep(300 * 1000);
-                (void) umount2(busy, MNT_DETACH); /* the guard has it open */
-                _exit(0);
-        }
         registry_hand_over(e);
         guard_hand_over(g);
         return 1;
