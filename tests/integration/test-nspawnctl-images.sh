@@ -229,6 +229,21 @@ wait "$BG_PID" 2>/dev/null
 check 0 "" rename "$n" "$n-y"
 check 0 "" rename "$n-y" "$n"
 
+# ---- a raw image nspawn -M runs (-i): busy too, also for systemd's lock file ----
+. "$IT_DIR/lib-image.sh"
+mkdir -p "$T/rawroot" && cp -a "$ROOTFS/." "$T/rawroot/"
+fs_make ext4 "$T/rawroot" "$pool/$n-fs.raw"
+rm -f "$T/m/started"
+nspawn_bg "$T/out" -q -M "$n-fs" --bind="$T/m:/m" /bin/sh -c 'touch /m/started; exec sleep 1000'
+wait_for "[[ -e $T/m/started ]]" 20 || fail "the container on the raw image did not start: $(cat "$T/out")"
+[[ -f /run/systemd/nspawn/locks/inode-$(stat -c %d:%i "$pool/$n-fs.raw") ]] ||
+        fail "no systemd lock file for the raw image nspawn runs"
+check 1 "Could not remove image: Device or resource busy" remove "$n-fs"
+check 1 "Could not mark image read-only: Device or resource busy" read-only "$n-fs"
+kill -TERM "$BG_PID"
+wait "$BG_PID" 2>/dev/null
+check 0 "" remove "$n-fs"
+
 # ---- clean: hidden images and a killed clone's temporaries ----
 mkdir "$pool/.$n-h2" "$pool/.#clone.$n-z0123456789abcdef"
 check 0 "Removed image '.$n-h2'
