@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "btrfs-util.h"
+#include "lock-file.h"
 #include "cgroup-util.h"
 #include "macro.h"
 #include "rm-rf.h"
@@ -52,6 +53,8 @@ static int unlink_if_ours(const struct undo *u, const char *name) {
 }
 
 static int undo_file(const struct undo *u) {
+        if ((u->flags & UNDO_LOCK_FILE) && (u->n_fds < 2 || !lock_file_try_exclusive(u->fds[1])))
+                return 0; /* someone shares it: the last holder removes it */
         int r = unlink_if_ours(u, u->path);
         if (!isempty(u->path2)) {
                 int k = unlink_if_ours(u, u->path2);

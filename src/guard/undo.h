@@ -26,7 +26,9 @@ enum undo_kind {
         /* fds[0]: a directory; path: an entry in it; fds[1..]: open files whose inodes are ours.
          * The entry (and the entry named path2, if any) is unlinked if it is one of those inodes.
          * The fds are held until then, and with them their flock()s: a machine record
-         * (src/shared/registry.h) stays locked, i.e. "closing", until it is removed. */
+         * (src/shared/registry.h) stays locked, i.e. "closing", until it is removed. With
+         * UNDO_LOCK_FILE, fds[1] holds an OFD lock of a systemd lock file (lock-file.h): it is
+         * unlinked only if that lock can be made exclusive (no other holder). */
         UNDO_FILE,
         /* fds[0]: a directory; path: an entry in it, removed with everything below it without
          * crossing into other mounts (a btrfs subvolume is destroyed, waiting while the kernel
@@ -44,7 +46,8 @@ enum undo_kind {
 };
 
 enum {
-        UNDO_PRUNE = 1 << 0, /* UNDO_CGROUP: remove the empty parents of path too */
+        UNDO_PRUNE = 1 << 0,     /* UNDO_CGROUP: remove the empty parents of path too */
+        UNDO_LOCK_FILE = 1 << 1, /* UNDO_FILE: a lock file, removed by its last holder only */
 };
 
 #define UNDO_MAX_FDS 16 /* MSG_MAX_FDS: one message */

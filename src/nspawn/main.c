@@ -106,6 +106,9 @@ static int determine_directory(struct settings *s, int *ret_fd) {
                 int r = image_find(s->machine, NULL, &path);
                 if (r == -ENOENT)
                         return log_error("No image for machine '%s'.", s->machine);
+                if (r == -EINVAL && getenv(IMAGE_PATH_ENV))
+                        return log_error("Invalid $%s: %s (absolute directories, colon-separated)",
+                                         IMAGE_PATH_ENV, getenv(IMAGE_PATH_ENV));
                 if (r < 0)
                         return log_error("Failed to find image for machine '%s': %s", s->machine,
                                          strerror(-r));
@@ -163,7 +166,9 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
                         return 0;
                 }
                 s->directory = found;
-                if (r == -ENOENT && asprintf(&s->directory, "/var/lib/machines/%s", s->machine) < 0)
+                _cleanup_free_ char *pool = NULL; /* the pool: /var/lib/machines */
+                if (r == -ENOENT &&
+                    (image_pool_path(&pool) < 0 || asprintf(&s->directory, "%s/%s", pool, s->machine) < 0))
                         return log_error("Out of memory.");
         }
         if (!s->directory)
@@ -418,7 +423,8 @@ struct nspawn {
         struct seccomp_program *seccomp;
         struct credentials creds;
         char **env;
-        int root_fd, lock_fd, stub_fd;
+        int root_fd, stub_fd;
+        struct tree_lock tree_lock;
         struct guard *guard;
 };
 
@@ -434,7 +440,7 @@ static void nspawn_done(struct nspawn *n) {
         if (n->settings.n_custom_mounts > 0 && n->root_fd >= 0)
                 mount_custom_cleanup(&n->settings, n->root_fd);
         safe_close(n->stub_fd);
-        safe_close(n->lock_fd);
+        image_tree_unlock(&n->tree_lock);
         safe_close(n->root_fd);
         disk_image_done(&n->image); /* the kernel detaches the loop device once the container is gone */
         ephemeral_done(&n->ephemeral);
@@ -526,14 +532,23 @@ static int prepare_image(struct nspawn *n) {
                 return -EINVAL;
         if (s->ephemeral && prepare_ephemeral(s, n->root_fd, name_derived, n->guard, &n->ephemeral, p) < 0)
                 return -EINVAL;
-        /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
-         * state; volatile modes never write the image, so they share the tree like --read-only. */
-        if (!s->ephemeral && !s->image)
-                n->lock_fd = image_lock(n->root_fd, s->read_only || s->volatile_mode != VOLATILE_NO);
-        if (n->lock_fd == -EBUSY)
-                return log_error("Directory tree %s is currently busy.", s->directory);
-        if (n->lock_fd < 0 && !s->ephemeral && !s->image)
-                return log_error("Failed to lock %s: %s", s->directory, strerror(-n->lock_fd));
+        /* -x: the snapshot's lock is held by the ephemeral state; an overlay's lower layer, and a
+         * tree that volatile modes never write, are shared like --read-only. -i: the disk image
+         * holds its file's flock; systemd's lock file is taken for the file. */
+        if (!s->ephemeral || n->ephemeral.overlay) {
+                bool shared = s->read_only || s->volatile_mode != VOLATILE_NO || s->ephemeral ||
+                              (s->image && n->image.read_only);
+                int r = s->image ? image_tree_lock(n->image.image_fd, s->image, shared, false, n->guard,
+                                                   &n->tree_lock)
+                                 : image_tree_lock(n->root_fd, s->directory, shared, true, n->guard,
+                                                   &n->tree_lock);
+                if (r == -EBUSY)
+                        return log_error(s->image ? "Disk image %s is currently busy."
+                                                  : "Directory tree %s is currently busy.",
+                                         tree_path(s));
+                if (r < 0)
+                        return log_error("Failed to lock %s: %s", tree_path(s), strerror(-r));
+        }
         return determine_uuid(s, n->root_fd, p->uuid);
 }
 
@@ -595,7 +610,7 @@ int main(int argc, char *argv[]) {
                 .params.tree_fd = -EBADF,
                 .ephemeral = EPHEMERAL_INIT,
                 .root_fd = -EBADF,
-                .lock_fd = -EBADF,
+                .tree_lock = TREE_LOCK_INIT,
                 .stub_fd = -EBADF,
         };
         int r;

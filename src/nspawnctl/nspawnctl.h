@@ -54,7 +54,7 @@ struct ctl {
         int signal;
         enum output_mode output;
         unsigned max_addresses;
-        bool read_only;  /* bind --read-only */
+        bool read_only;  /* bind --read-only; clone makes a read-only image */
         bool mkdir;      /* bind --mkdir */
         int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
 };
@@ -138,6 +138,16 @@ int verb_help(struct ctl *c, int argc, char *argv[]);
 int verb_copy_to(struct ctl *c, int argc, char *argv[]);
 int verb_copy_from(struct ctl *c, int argc, char *argv[]);
 int verb_bind(struct ctl *c, int argc, char *argv[]);
+/* image verbs (images.c, images-ops.c) */
+int verb_list_images(struct ctl *c, int argc, char *argv[]);
+int verb_image_status(struct ctl *c, int argc, char *argv[]);
+int verb_show_image(struct ctl *c, int argc, char *argv[]);
+int verb_clone(struct ctl *c, int argc, char *argv[]);
+int verb_rename(struct ctl *c, int argc, char *argv[]);
+int verb_remove(struct ctl *c, int argc, char *argv[]);
+int verb_read_only(struct ctl *c, int argc, char *argv[]);
+int verb_set_limit(struct ctl *c, int argc, char *argv[]);
+int verb_clean(struct ctl *c, int argc, char *argv[]);
 
 /* --help (main.c) */
 void help_print(const char *program);

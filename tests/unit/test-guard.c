@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "lock-file.h"
 #include "macro.h"
 #include "undo.h"
 
@@ -176,6 +177,53 @@ static void test_file_identity(void **state) {
         assert_int_equal(unlink(p), 0);
 }
 
+/* UNDO_LOCK_FILE: a systemd lock file, removed by the guard only when no one else holds it (its
+ * lock can be made exclusive); nspawn's own release drops the lock the guard shares. */
+struct lock_duty {
+        struct guard *g;
+        int id;
+};
+
+static int lock_hook(int dfd, const char *name, int fd, void *userdata) {
+        struct lock_duty *d = userdata;
+        struct undo u = {
+                .kind = UNDO_FILE, .flags = UNDO_LOCK_FILE, .path = name, .fds = {dfd, fd}, .n_fds = 2};
+        assert_false(exists(name)); /* the duty exists before the file has its name */
+        d->id = guard_push(d->g, &u);
+        return d->id > 0 ? 0 : -EIO;
+}
+
+static void test_lock_file(void **state) {
+        _cleanup_close_ int dfd = dir_fd();
+        struct lock_file ours = LOCK_FILE_INIT, other = LOCK_FILE_INIT;
+        struct lock_duty d = {};
+
+        /* shared with another holder: the guard leaves it to that one */
+        assert_int_equal(guard_start_at(guard_path(), &d.g), 0);
+        assert_int_equal(lock_file_acquire(dfd, "lck", LOCK_SH, lock_hook, &d, &ours), 0);
+        assert_true(d.id > 0 && exists("lck"));
+        assert_int_equal(lock_file_acquire(dfd, "lck", LOCK_SH, NULL, NULL, &other), 0);
+        close(ours.fd); /* nspawn SIGKILLed: only the guard's duplicate holds its lock now */
+        ours.fd = -EBADF;
+        lock_file_release(&ours);
+        guard_hand_over(d.g);
+        usleep(200 * 1000);
+        assert_true(exists("lck"));
+        /* the guard's lock is gone with it: the other holder is the last and removes it */
+        lock_file_release(&other);
+        assert_false(exists("lck"));
+
+        /* alone: the guard removes it */
+        d = (struct lock_duty){};
+        assert_int_equal(guard_start_at(guard_path(), &d.g), 0);
+        assert_int_equal(lock_file_acquire(dfd, "lck", LOCK_EX, lock_hook, &d, &ours), 0);
+        close(ours.fd);
+        ours.fd = -EBADF;
+        lock_file_release(&ours);
+        guard_hand_over(d.g);
+        assert_true(gone_soon("lck"));
+}
+
 /* UNDO_KEEP: the guard holds the fds until it exits, after the undo. */
 static void test_keep(void **state) {
         struct guard *g = NULL;
@@ -256,6 +304,7 @@ int main(void) {
                 cmocka_unit_test(test_sigkill),   cmocka_unit_test(test_file_identity),
                 cmocka_unit_test(test_keep),      cmocka_unit_test(test_missing_program),
                 cmocka_unit_test(test_wire),      cmocka_unit_test(test_idempotent),
+                cmocka_unit_test(test_lock_file),
         };
         return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
