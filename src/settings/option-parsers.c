@@ -142,12 +142,24 @@ int parse_template(const struct option_def *o, enum option_source src, const cha
         return 0;
 }
 
-/* --image, --oci-bundle, --verity-data, --network-namespace-path: not built yet. */
+/* --image, --oci-bundle, --verity-data: not built yet. */
 int parse_path_unsupported(const struct option_def *o, enum option_source src, const char *value,
                            struct settings *s, const char **ret_reason) {
         _cleanup_free_ char *p = NULL;
         int r = path_value(value, &p, ret_reason);
         return r < 0 ? r : -EOPNOTSUPP;
+}
+
+/* --network-namespace-path: made absolute; the file is opened and checked at the start (host.c). */
+int parse_netns_path(const struct option_def *o, enum option_source src, const char *value,
+                     struct settings *s, const char **ret_reason) {
+        char *p;
+        int r = path_value(value, &p, ret_reason);
+        if (r < 0)
+                return r;
+        free(s->network_namespace_path);
+        s->network_namespace_path = p;
+        return 0;
 }
 
 int parse_chdir(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
