@@ -73,6 +73,10 @@ struct state {
         int netns; /* the container's, -EBADF: none */
         struct net_link *links;
         size_t n_links, n_moved;
+        /* the moved interfaces' indexes in the container's namespace, found there through a
+         * socket made in it: they go back by index, whatever the guest renamed them to */
+        struct rtnl in;
+        int moved[NET_LINKS_MAX];
         /* a zone bridge we made or joined: removed at the end if no other port is left */
         char zone[IFNAMSIZ], zone_port[IFNAMSIZ];
 };
@@ -197,7 +201,10 @@ static int setup_move(struct state *st, const struct net_link *l, struct reply *
         int k = link_move(&st->rtnl, idx, st->netns, streq(l->host, l->container) ? NULL : l->container);
         if (k < 0)
                 return fail(rp, k, "Failed to move interface %s to namespace: %s", l->host, strerror(-k));
-        st->n_moved++;
+        /* the index may change on the way (the container's namespace may have it taken) */
+        if (!st->in.nl && rtnl_open_in(&st->in, st->netns, st->host_netns) < 0)
+                st->in.nl = NULL;
+        st->moved[st->n_moved++] = st->in.nl ? MAX(link_get(&st->in, l->container, NULL), 0) : 0;
         return 0;
 }
 
@@ -240,14 +247,18 @@ static int run_links(struct state *st, int *ret_ifindex, struct reply *rp) {
 /* ---- undoing ---- */
 
 /* pairs: container name, host name, …: moved back out of in's namespace into target's, last
- * first (so that names swapped on the way in come back right). A link that is not there any more
- * is gone already (moved back, or a virtual one deleted by the guest). */
-static int move_back(struct rtnl *in, int target, char *const *pairs, size_t n_pairs, struct reply *rp) {
+ * first (so that names swapped on the way in come back right), by index where ifindex has one,
+ * else by name. A link that is not there any more is gone already (moved back, or a virtual one
+ * deleted by the guest). */
+static int move_back(struct rtnl *in, int target, char *const *pairs, const int *ifindex, size_t n_pairs,
+                     struct reply *rp) {
         int r = 0;
         for (size_t i = n_pairs; i > 0; i--) {
                 const char *c = pairs[2 * (i - 1)], *h = pairs[2 * (i - 1) + 1];
-                int idx = link_get(in, c, NULL);
-                int k = idx < 0 ? idx : link_move(in, idx, target, streq(c, h) ? NULL : h);
+                int idx = ifindex && ifindex[i - 1] > 0 ? ifindex[i - 1] : link_get(in, c, NULL);
+                int k = idx < 0 ? idx
+                                : link_move(in, idx, target,
+                                            h); /* its own name: the guest may have renamed it */
                 if (k < 0 && k != -ENODEV)
                         r = fail(rp, k, "Failed to move network interface %s back to the host as %s: %s", c,
                                  h, strerror(-k));
@@ -265,15 +276,11 @@ static int run_teardown(struct state *st, struct reply *rp) {
                         pairs[n++] = st->links[i].container;
                         pairs[n++] = st->links[i].host;
                 }
-        if (n > 0) {
-                struct rtnl in;
-                r = rtnl_open_in(&in, st->netns, st->host_netns);
-                if (r < 0)
-                        return fail(rp, r, "Failed to enter the container's network namespace: %s",
-                                    strerror(-r));
-                r = move_back(&in, st->host_netns, pairs, n / 2, rp);
-                rtnl_close(&in);
-        }
+        if (n > 0 && !st->in.nl && (r = rtnl_open_in(&st->in, st->netns, st->host_netns)) < 0)
+                (void) fail(rp, r, "Failed to enter the container's network namespace: %s", strerror(-r));
+        if (n > 0 && st->in.nl)
+                r = move_back(&st->in, st->host_netns, pairs, st->moved, n / 2, rp);
+        rtnl_close(&st->in);
         st->netns = safe_close(st->netns);
         free(st->links);
         st->links = NULL;
@@ -331,7 +338,7 @@ static int undo_move(int argc, char *argv[]) {
 
         if (argc % 2 != 0 || setns(3, CLONE_NEWNET) < 0 || rtnl_open(&in) < 0)
                 return EXIT_FAILURE;
-        int r = move_back(&in, 4, argv, (size_t) argc / 2, &rp);
+        int r = move_back(&in, 4, argv, NULL, (size_t) argc / 2, &rp);
         rtnl_close(&in);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
