@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,9 @@ struct state {
          * socket made in it: they go back by index, whatever the guest renamed them to */
         struct rtnl in;
         int moved[NET_LINKS_MAX];
+        /* the host ends of the run's veths, for a restart (run_teardown()) */
+        int veths[NET_LINKS_MAX];
+        size_t n_veths;
         /* a zone bridge we made or joined: removed at the end if no other port is left */
         char zone[IFNAMSIZ], zone_port[IFNAMSIZ];
 };
@@ -189,6 +193,8 @@ static int setup_veth(struct state *st, const struct net_link *l, int *ret_ifind
         if (l->altname[0] && idx > 0 && (k = link_add_altname(&st->rtnl, idx, l->altname)) < 0)
                 warn(rp, "Failed to set alternative interface name '%s' to '%s', ignoring: %s", l->altname,
                      l->host, strerror(-k));
+        if (idx > 0)
+                st->veths[st->n_veths++] = idx;
         if (l->flags & NET_LINK_PRIMARY)
                 *ret_ifindex = master > 0 ? master : MAX(idx, 0);
         return 0;
@@ -266,7 +272,11 @@ static int move_back(struct rtnl *in, int target, char *const *pairs, const int 
         return r;
 }
 
-static int run_teardown(struct state *st, struct reply *rp) {
+/* The run is over: moved interfaces back. Before a restart (delete_veths) the veths go too, at
+ * once (~16 ms each: the kernel waits for a grace period): the old namespace may still be held —
+ * the guard keeps the container's notify socket, made in it, until nspawn exits — and the next
+ * run makes links of the same names. At the end the kernel removes them with the namespace. */
+static int run_teardown(struct state *st, bool delete_veths, struct reply *rp) {
         char *pairs[2 * NET_LINKS_MAX];
         size_t n = 0;
         int r = 0;
@@ -281,15 +291,17 @@ static int run_teardown(struct state *st, struct reply *rp) {
         if (n > 0 && st->in.nl)
                 r = move_back(&st->in, st->host_netns, pairs, st->moved, n / 2, rp);
         rtnl_close(&st->in);
+        for (size_t i = 0; delete_veths && i < st->n_veths; i++)
+                (void) link_delete(&st->rtnl, st->veths[i]); /* gone already: fine */
         st->netns = safe_close(st->netns);
         free(st->links);
         st->links = NULL;
-        st->n_links = st->n_moved = 0;
+        st->n_links = st->n_moved = st->n_veths = 0;
         return r;
 }
 
 static int end(struct state *st, struct reply *rp) {
-        int r = st->netns >= 0 ? run_teardown(st, rp) : 0;
+        int r = st->netns >= 0 ? run_teardown(st, false, rp) : 0;
         int k = st->zone[0] ? zone_remove(&st->rtnl, st->zone, st->zone_port) : 0;
         if (k < 0)
                 r = fail(rp, k, "Failed to remove bridge %s: %s", st->zone, strerror(-k));
@@ -323,7 +335,7 @@ static int serve(struct state *st) {
                         st->n_links = n;
                         r = run_links(st, &ifindex, &rp);
                 } else
-                        r = op == NET_OP_TEARDOWN ? (st->netns >= 0 ? run_teardown(st, &rp) : 0)
+                        r = op == NET_OP_TEARDOWN ? (st->netns >= 0 ? run_teardown(st, true, &rp) : 0)
                                                   : end(st, &rp);
                 (void) net_reply_send(st->sock, r, ifindex, r < 0 ? rp.error : rp.warnings);
                 if (op == NET_OP_END)

@@ -50,6 +50,16 @@ for victims in nspawn nspawn+helper; do
         links_back "5 s after SIGKILL of $victims" 10
 done
 
+# A restart (the payload reboots the container): the interface comes back and goes in again, the
+# veth and the zone's port are made anew.
+mkdir -p "$T/state"
+capture OUT nspawn_host -q -D "$ROOTFS" -M "$name" --network-zone=itr --network-interface=uplink0:eth7 \
+        --bind="$T/state:/state" /bin/sh -c "$inside; echo; [ -e /state/once ] && exit 0; touch /state/once; reboot -f"
+assert_rc 0 "a restart with links"
+assert_eq "$OUT" "eth7 host0 lo 
+eth7 host0 lo " "the links in both runs"
+links_back "after the restart"
+
 # Killed at any moment of its start: the interface always comes back.
 for delay in 0 0.001 0.002 0.003 0.004 0.006 0.008 0.01 0.015 0.02 0.05; do
         nspawn_host_bg "$T/kill.out" -q -D "$ROOTFS" -M "$name" --network-interface=uplink0:eth7 /bin/true
