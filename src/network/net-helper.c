@@ -182,7 +182,12 @@ static int setup_veth(struct state *st, const struct net_link *l, int *ret_ifind
         }
         if (l->master[0])
                 k = master = veth_master(st, l, rp);
-        if (k >= 0 && (k = add_veth(st, l, master)) < 0)
+        if (k >= 0 && (k = add_veth(st, l, master)) == -EOPNOTSUPP && master > 0)
+                /* made and joined in one request: this is the kernel's answer for a master that
+                 * takes no ports (not a bridge) */
+                (void) fail(rp, k, "Failed to add interface %s to bridge %s: %s", l->host, l->master,
+                            strerror(-k));
+        else if (k < 0)
                 (void) fail(rp, k, "Failed to add new veth interfaces (%s:%s): %s", l->host, l->container,
                             strerror(-k));
         if (lock >= 0)

@@ -3,7 +3,8 @@
 # the user's). --network-zone: the bridge vz-ZONE is made on demand, shared by the containers of
 # the zone, and removed with its last one — also when nspawn is SIGKILLed, and when nspawn and
 # its helper both are (then the guard removes it). Bad input: a missing bridge, a zone name too
-# long, both options. In a test-made "host" network namespace (lib-net.sh).
+# long, both options, a "bridge" that is not one. In a test-made "host" network namespace
+# (lib-net.sh).
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-net.sh"
@@ -83,11 +84,15 @@ if [[ $IT_REFERENCE == 0 ]]; then
         links_back "after kills during start-up" 10
 fi
 
-# Bad input: a missing bridge, a zone name too long, both options.
+# Bad input: a missing bridge, one that is no bridge, a zone name too long, both options.
 capture OUT nspawn_host -q -D "$ROOTFS" -M "$a" --network-bridge=nosuch /bin/true
 assert_rc 1 "a missing bridge"
 assert_contains "$(cat "$T/stderr")" "Failed to add interface vb-$a" "the message for a missing bridge"
 assert_contains "$(cat "$T/stderr")" "to bridge nosuch: No such device" "the message for a missing bridge"
+capture OUT nspawn_host -q -D "$ROOTFS" -M "$a" --network-bridge=uplink0 /bin/true
+assert_rc 1 "a bridge that is no bridge"
+assert_contains "$(cat "$T/stderr")" "Failed to add interface vb-$a to bridge uplink0: Operation not supported" \
+        "the message for a bridge that is no bridge"
 capture OUT nspawn_host -q -D "$ROOTFS" -M "$a" --network-zone=averylongzonename /bin/true
 assert_rc 1 "a zone name too long"
 assert_contains "$(cat "$T/stderr")" "averylongzonename" "the message for a long zone name"
