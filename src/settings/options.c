@@ -628,8 +628,8 @@ bool option_has_value_list(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS -NETWORK -IMAGE\n",
-                     NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-') < 0)
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS %cNETWORK -IMAGE\n",
+                     NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-', HAVE_NETWORK ? '+' : '-') < 0)
                 return NULL;
         return s;
 }
