@@ -32,6 +32,11 @@ assert_rc 0 "--network-interface=uplink0:eth7"
 assert_eq "$OUT" "eth7 lo reached" "links inside, and the outside reached through eth7"
 links_back "after the renamed interface"
 
+# A failed start (no such command): back too.
+capture OUT nspawn_host -q -D "$ROOTFS" -M "$name" --network-interface=uplink0 --network-zone=itf /nonexistent
+assert_ne "$RC" 0 "a failed start"
+links_back "after a failed start"
+
 # A guest that renames it does not keep it.
 capture OUT nspawn_host -q -D "$ROOTFS" -M "$name" --network-interface=uplink0 /bin/sh -c 'ip link set uplink0 name other'
 assert_rc 0 "renamed by the guest"
