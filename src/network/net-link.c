@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "macro.h"
 
@@ -42,10 +44,8 @@ int rtnl_open_in(struct rtnl *r, int netns_fd, int back_fd) {
         if (setns(netns_fd, CLONE_NEWNET) < 0)
                 return -errno;
         int k = rtnl_open(r);
-        if (setns(back_fd, CLONE_NEWNET) < 0) {
-                rtnl_close(r);
-                return -errno; /* the caller cannot go on in the wrong namespace */
-        }
+        if (setns(back_fd, CLONE_NEWNET) < 0)
+                _exit(EXIT_FAILURE); /* never go on in the container's namespace (nspawn sees EOF) */
         return k;
 }
 

@@ -19,8 +19,8 @@ struct rtnl {
         uint32_t seq;
 };
 
-/* A NETLINK_ROUTE socket in the caller's network namespace; in netns_fd's (then back into
- * back_fd's), for rtnl_open_in(). */
+/* A NETLINK_ROUTE socket in the caller's network namespace; rtnl_open_in(): in netns_fd's, then
+ * back into back_fd's (the process exits if it cannot get back). */
 int rtnl_open(struct rtnl *r);
 int rtnl_open_in(struct rtnl *r, int netns_fd, int back_fd);
 void rtnl_close(struct rtnl *r);
