@@ -42,6 +42,14 @@ enum undo_kind {
          * (deferred: when its last user goes, if it is in use). A dm-verity device of -i is only
          * ours between its creation and nspawn's own deferred removal (src/image/verity.c). */
         UNDO_DM,
+        /* fds[0]: a program (O_PATH); fds[1..]: its fds 3, 4, …; path: its arguments, separated by
+         * single spaces (names only: no quoting); path2: its argv[0]. For an undo that needs a
+         * library the guard does not link: the rtnetlink of nspawn-net (network.h) — the guard
+         * stays a small static program. The program runs with an empty environment, "/" as working
+         * directory and /dev/null as stdio, and is waited for (wait_ms at most, then killed); exit
+         * status 0 is success. It must tolerate an effect that is gone (the helper itself may have
+         * undone it). */
+        UNDO_EXEC,
         _UNDO_KIND_MAX,
 };
 
@@ -56,8 +64,9 @@ enum {
 struct undo {
         enum undo_kind kind;
         unsigned flags;
-        const char *path;  /* relative to fds[0]; NULL for UNDO_KEEP */
-        const char *path2; /* UNDO_FILE: a second name (a record's temporary link), or NULL */
+        const char *path;  /* relative to fds[0]; NULL for UNDO_KEEP; UNDO_EXEC: the arguments */
+        const char *path2; /* UNDO_FILE: a second name (a record's temporary link), or NULL;
+                              UNDO_EXEC: argv[0] */
         int fds[UNDO_MAX_FDS];
         size_t n_fds;
 };

@@ -33,10 +33,12 @@
 #include "uuid.h"
 #include "machined.h"
 #include "mount.h"
+#include "network.h"
 #include "registry.h"
 #include "settings-file.h"
 #include "settings.h"
 #include "spawn.h"
+#include "strv.h"
 #include "syscall-filter.h"
 #include "volatile.h"
 
@@ -406,6 +408,7 @@ static int run(struct settings *s, struct spawn_params *p) {
                 if (!reboot)
                         return code; /* the cgroups go with the guard (nspawn_done()) */
                 (void) cgroup_destroy(p->cgroup);
+                network_stop(p->network); /* interfaces back, the old namespace released */
         }
 }
 
@@ -420,6 +423,7 @@ struct nspawn {
         struct registry_entry *registry;
         struct cgroup_context *cgroup;
         struct machined *machined;
+        struct network *network;
         struct seccomp_program *seccomp;
         struct credentials creds;
         char **env;
@@ -432,6 +436,8 @@ static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
+        /* moved interfaces back and the zone bridge gone before we exit, as systemd-nspawn */
+        n->network = network_free(n->network);
         /* The container's cgroups and then its registry record are removed by the guard, off our
          * exit path, once it is handed over below; here only what the guard cannot do (cgroup.h). */
         (void) cgroup_finish(n->cgroup);
@@ -552,6 +558,20 @@ static int prepare_image(struct nspawn *n) {
         return determine_uuid(s, n->root_fd, p->uuid);
 }
 
+/* The links' helper first (network.h): its start overlaps with the rest of the preparation. */
+static int prepare_network(struct nspawn *n) {
+        _cleanup_strv_free_ char **warnings = NULL;
+        char *error = NULL;
+        int r = network_new(&n->settings, n->guard, &n->network, &warnings, &error);
+
+        STRV_FOREACH(w, warnings)
+        log_warning("%s", *w);
+        if (r < 0)
+                return log_failure(r, error);
+        n->params.network = n->network;
+        return 0;
+}
+
 /* What the run needs from the host, gathered before anything of the container exists. */
 static int prepare_run(struct nspawn *n) {
         struct settings *s = &n->settings;
@@ -561,6 +581,8 @@ static int prepare_run(struct nspawn *n) {
         char *error = NULL;
         int r;
 
+        if ((r = prepare_network(n)) < 0)
+                return r;
         if ((r = cgroup_context_new(s, n->guard, &n->cgroup, &error)) < 0)
                 return log_failure(r, error);
         log_debug("cgroups: %s host, container in %s.",

@@ -152,7 +152,7 @@ int parse_template(const struct option_def *o, enum option_source src, const cha
         return 0;
 }
 
-/* --oci-bundle, --network-namespace-path: not built yet. */
+/* --oci-bundle: not built yet. */
 int parse_path_unsupported(const struct option_def *o, enum option_source src, const char *value,
                            struct settings *s, const char **ret_reason) {
         _cleanup_free_ char *p = NULL;
@@ -160,7 +160,8 @@ int parse_path_unsupported(const struct option_def *o, enum option_source src, c
         return r < 0 ? r : -EOPNOTSUPP;
 }
 
-/* A path field at offset data (--image=, --verity-data=), made absolute. */
+/* A path field at offset data (--image=, --verity-data=, --network-namespace-path=), made absolute
+ * (a network namespace file is opened and checked at the start: host.c). */
 int parse_path(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                const char **ret_reason) {
         char *p;

@@ -523,6 +523,14 @@ int settings_kill_signal(const struct settings *s) {
         return s->start_mode == START_BOOT ? SIGRTMIN + 3 : 0;
 }
 
+void settings_network_imply(struct settings *s) {
+        if (s->network_bridge || s->network_zone)
+                s->network_veth = true;
+        if (s->network_veth || s->network_veth_extra || s->network_interfaces || s->network_macvlan ||
+            s->network_ipvlan)
+                s->private_network = true;
+}
+
 struct settings_check {
         bool (*violated)(const struct settings *s);
         const char *message;

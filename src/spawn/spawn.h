@@ -7,6 +7,7 @@
  *
  *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
  *     ├─ nspawn-guard (started first; undoes nspawn's host effects when it is gone: guard.h)
+ *     ├─ nspawn-net (only with links: makes them in the container's namespace, network.h)
  *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
  *          sets up the file system, pivots, console, identity, limits; joins its cgroups and
  *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
@@ -30,6 +31,7 @@ struct registry_entry;
 struct cgroup_context;
 struct machined;
 struct guard;
+struct network;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -49,6 +51,7 @@ struct spawn_params {
         struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
+        struct network *network;               /* the container's links (network.h), NULL: none */
 };
 
 /* What the child takes from the host, made by the supervisor before each clone with the host's
@@ -59,6 +62,7 @@ struct spawn_host {
         struct mount_sources mounts;      /* host-path mount sources, os-release (mount.h) */
         struct integration_context integ; /* resolv.conf and localtime from the host */
         struct journal_context journal;   /* --link-journal's host side, done */
+        int netns_fd;                     /* --network-namespace-path's namespace, or -EBADF */
         /* The host PID 1's RLIMIT_NPROC and RLIMIT_SIGPENDING (in the child, PID 1 is itself).
          * The payload starts with them, as in systemd-nspawn: the kernel scales both with the
          * memory (child_apply_rlimits()). */
@@ -86,7 +90,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
 #define SPAWN_HOST_INIT                                                                                     \
         {                                                                                                   \
                 .tree_mnt = -EBADF, .mounts = MOUNT_SOURCES_INIT, .integ = INTEGRATION_CONTEXT_INIT,        \
-                .journal = JOURNAL_CONTEXT_INIT                                                             \
+                .journal = JOURNAL_CONTEXT_INIT, .netns_fd = -EBADF                                         \
         }
 
 /* Supervisor, before each clone (host.c): make host; on failure a malloc'ed message. */

@@ -298,13 +298,55 @@ static void test_idempotent(void **state) {
         assert_int_equal(undo_run(&u, 0), 0);
 }
 
+/* UNDO_EXEC: the program runs with the duty's fds at 3, 4, … (nothing else of ours open), its
+ * arguments split at spaces; status 0 is success, a hang is killed after wait_ms. */
+static void test_exec(void **state) {
+        _cleanup_close_ int sh = open("/bin/sh", O_PATH | O_CLOEXEC);
+        _cleanup_close_ int dfd = dir_fd();
+        _cleanup_close_ int other = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        char sub[256];
+
+        snprintf(sub, sizeof sub, "%s/sub", scratch);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        _cleanup_close_ int sfd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(sh >= 0 && sfd >= 0);
+        struct undo u = {.kind = UNDO_EXEC,
+                         .path = "-c :>/proc/self/fd/4/made&&test${IFS}!${IFS}-e${IFS}/proc/self/fd/5",
+                         .path2 = "undo-test",
+                         .fds = {sh, sfd, dfd},
+                         .n_fds = 3};
+        assert_int_equal(undo_run(&u, 5000), 0);
+        assert_true(exists("made")); /* fd 4 is the second duty fd: the scratch dir, not sub */
+        assert_true(other >= 0);     /* nor was any other fd of ours at 5 */
+
+        u.path = "-c exit${IFS}3";
+        assert_int_equal(undo_run(&u, 5000), -EIO);
+        u.path = "-c sleep${IFS}10";
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(undo_run(&u, 200), -ETIMEDOUT);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_true(t1.tv_sec - t0.tv_sec < 5);
+
+        /* through the guard, at hand-over */
+        struct guard *g = NULL;
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        u = (struct undo){
+                .kind = UNDO_EXEC, .path = "-c :>/proc/self/fd/3/by-guard", .fds = {sh, dfd}, .n_fds = 2};
+        assert_true(guard_push(g, &u) > 0);
+        guard_hand_over(g);
+        for (int i = 0; i < 500 && !exists("by-guard"); i++)
+                usleep(10 * 1000);
+        assert_true(exists("by-guard"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hand_over), cmocka_unit_test(test_release_and_cancel),
                 cmocka_unit_test(test_sigkill),   cmocka_unit_test(test_file_identity),
                 cmocka_unit_test(test_keep),      cmocka_unit_test(test_missing_program),
                 cmocka_unit_test(test_wire),      cmocka_unit_test(test_idempotent),
-                cmocka_unit_test(test_lock_file),
+                cmocka_unit_test(test_lock_file), cmocka_unit_test(test_exec),
         };
         return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
