@@ -16,6 +16,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "console.h"
+#include "control.h"
 #include "credentials.h"
 #include "env.h"
 #include "ephemeral.h"
@@ -246,6 +247,7 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
  * says: nspawnctl needs it. */
 static void reclaim_stale(const struct machine_record *rec, void *userdata) {
         cgroup_reclaim(userdata, rec->cgroup);
+        control_reclaim(rec->name);
 }
 
 static int claim_machine(const struct settings *s, const struct spawn_params *p, struct guard *guard,
@@ -380,6 +382,7 @@ struct nspawn {
         struct cgroup_context *cgroup;
         struct machined *machined;
         struct seccomp_program *seccomp;
+        struct control *control;
         struct credentials creds;
         char **env;
         int root_fd, lock_fd, stub_fd;
@@ -388,6 +391,7 @@ struct nspawn {
 
 static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
+        control_free(n->control); /* its directory goes with the guard */
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
         /* The container's cgroups and then its registry record are removed by the guard, off our
@@ -506,6 +510,9 @@ static int prepare_run(struct nspawn *n) {
         if ((r = machined_new(s, &n->machined, &error)) < 0)
                 return log_failure(r, error);
         p->machined = n->machined;
+        if ((r = control_new(s->machine, n->guard, &n->control)) < 0)
+                return log_error("Failed to prepare the control socket: %s", strerror(-r));
+        p->control = n->control;
         if (s->start_mode == START_PID2) {
                 n->stub_fd = stub_memfd();
                 if (n->stub_fd < 0)

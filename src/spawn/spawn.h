@@ -12,6 +12,7 @@
  *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
  *          payload / init / stub
  *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
+ *     └─ per nspawnctl shell/login: a session process (control.h), into the running container
  *
  * Parent and child talk over a SOCK_SEQPACKET socket pair: the start-up protocol (protocol.h).
  */
@@ -30,6 +31,7 @@ struct registry_entry;
 struct cgroup_context;
 struct machined;
 struct guard;
+struct control;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -48,6 +50,7 @@ struct spawn_params {
         struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
+        struct control *control;               /* the control socket (control.h), NULL: none */
 };
 
 /* What the child takes from the host, made by the supervisor before each clone with the host's
