@@ -53,6 +53,8 @@ struct ctl {
         int signal;
         enum output_mode output;
         unsigned max_addresses;
+        const char *uid; /* --uid= (shell) */
+        char **setenv;   /* -E/--setenv= assignments (shell) */
 };
 
 #define VERB_ANY (-1)
@@ -123,7 +125,7 @@ extern const char *const output_names[_OUTPUT_MODE_MAX];
 /* Log an error line to stderr; returns -1 (for "return log_error(...)"). */
 _printf_(1, 2) int log_error(const char *fmt, ...);
 
-/* The verbs. */
+/* The verbs: 0, or an exit status of their own (shell: the command's), or negative once logged. */
 int verb_list(struct ctl *c, int argc, char *argv[]);
 int verb_status(struct ctl *c, int argc, char *argv[]);
 int verb_show(struct ctl *c, int argc, char *argv[]);
@@ -132,6 +134,10 @@ int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
 int verb_help(struct ctl *c, int argc, char *argv[]);
+int verb_shell(struct ctl *c, int argc, char *argv[]);
+int verb_login(struct ctl *c, int argc, char *argv[]);
+/* The session's environment: --setenv= and our TERM (shell.c). */
+int session_environment(struct ctl *c, char ***ret);
 
 /* --help (main.c) */
 void help_print(const char *program);
