@@ -10,8 +10,9 @@
 # Exit codes of a test: 0 pass, 77 skip, anything else fail.
 #
 # Every test snapshots the host when it starts and compares at exit: mount points, network
-# links, cgroups, /run/systemd/nspawn, /etc/systemd/nspawn, /var/tmp, and processes living in
-# the test's root trees. A difference fails the test and is printed as a diff.
+# links, cgroups, /run/systemd/nspawn, /etc/systemd/nspawn, the machines' control sockets
+# (/run/nspawn/control), /var/tmp, and processes living in the test's root trees. A difference
+# fails the test and is printed as a diff.
 
 set -u
 set -o pipefail
@@ -200,6 +201,7 @@ it_snapshot() {
         fi
         echo "== files"
         find /run/systemd/nspawn /etc/systemd/nspawn 2>/dev/null | sort
+        find /run/nspawn/control -mindepth 1 2>/dev/null | sort
         echo "== live machine records"
         it_live_records
         ls -A /var/tmp 2>/dev/null | sed 's|^|/var/tmp/|'
