@@ -93,9 +93,11 @@ int main(int argc, char *argv[]) {
                         if (p < 0 && errno == ECHILD)
                                 return 126;
                 } else if (sig > 0) {
-                        (void) kill(group ? -pid : pid, sig);
-                        if (sig == SIGHUP)
-                                (void) kill(group ? -pid : pid, SIGCONT);
+                        /* before the child's setsid() there is no such group yet: the child */
+                        if (!group || kill(-pid, sig) < 0)
+                                (void) kill(pid, sig);
+                        if (sig == SIGHUP && (!group || kill(-pid, SIGCONT) < 0))
+                                (void) kill(pid, SIGCONT);
                 }
         }
 }

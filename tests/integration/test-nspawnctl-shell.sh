@@ -203,6 +203,9 @@ assert_eq "$(cat "$T/stderr")" "Failed to parse machine specification: Invalid a
 capture out ctl login --uid=test "$name"
 assert_rc 1
 assert_eq "$(cat "$T/stderr")" "--setenv= and --uid= are not supported for 'login'. Use 'shell' instead."
+capture out ctl shell
+assert_rc 1
+assert_eq "$(cat "$T/stderr")" "Failed to get shell PTY: Sessions on the local host (.host) are not supported yet."
 capture out ctl login nosuch
 assert_eq "$(cat "$T/stderr")" "Failed to get login PTY: No machine 'nosuch' known"
 
