@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,13 +41,19 @@
 /* Sessions at a time; a further client is told so and turned away. */
 #define CONTROL_MAX_SESSIONS 64
 
+/* A session. The slots are never freed while the control lives: an event of an ended session still
+ * in the loop's current batch finds its slot (perhaps already someone else's) and checks what it
+ * is told before it acts. */
 struct session_slot {
         struct control *control;
+        bool active;
+        bool hung_up;
         struct event_source exit_src; /* the session process's pidfd */
         struct event_source conn_src; /* the client's connection: watched for its hangup */
-        pid_t pid;
-        bool hung_up;
 };
+
+static int on_session_exit(struct event_source *src, uint32_t events);
+static int on_session_hangup(struct event_source *src, uint32_t events);
 
 struct control {
         char *machine;
@@ -56,7 +63,7 @@ struct control {
         struct event_source listen_src;
         int epfd; /* the current run's, -EBADF between runs */
         struct control_run run;
-        struct session_slot *sessions[CONTROL_MAX_SESSIONS];
+        struct session_slot sessions[CONTROL_MAX_SESSIONS];
 };
 
 int control_new(const char *machine, struct guard *guard, struct control **ret) {
@@ -67,6 +74,14 @@ int control_new(const char *machine, struct guard *guard, struct control **ret) 
         }
         c->guard = guard;
         c->dir_fd = c->listen_fd = c->epfd = -EBADF;
+        for (size_t i = 0; i < CONTROL_MAX_SESSIONS; i++) {
+                struct session_slot *s = &c->sessions[i];
+                *s = (struct session_slot){
+                        .control = c,
+                        .exit_src = {.fd = -EBADF, .dispatch = on_session_exit, .userdata = s},
+                        .conn_src = {.fd = -EBADF, .dispatch = on_session_hangup, .userdata = s},
+                };
+        }
         *ret = c;
         return 0;
 }
@@ -129,9 +144,6 @@ static int control_listen(struct control *c, char **ret_error) {
 
 static void session_slot_free(struct session_slot *s) {
         struct control *c = s->control;
-        for (size_t i = 0; i < CONTROL_MAX_SESSIONS; i++)
-                if (c->sessions[i] == s)
-                        c->sessions[i] = NULL;
         if (c->epfd >= 0) {
                 event_del(c->epfd, &s->exit_src);
                 if (!s->hung_up)
@@ -139,24 +151,36 @@ static void session_slot_free(struct session_slot *s) {
         }
         safe_close(s->exit_src.fd);
         safe_close(s->conn_src.fd);
-        free(s);
+        s->exit_src.fd = s->conn_src.fd = -EBADF;
+        s->active = s->hung_up = false; /* the dispatch functions stay: a stale event may come */
 }
 
-/* The session process is gone (reaped here): the client hears how its process ended. */
-static void session_end(struct session_slot *s, bool machine_gone) {
-        siginfo_t si = {};
-        while (waitid((idtype_t) P_PIDFD, (id_t) s->exit_src.fd, &si, WEXITED) < 0 && errno == EINTR)
-                ;
-        struct control_end e = {.kind = si.si_code == CLD_EXITED ? CONTROL_END_EXITED : CONTROL_END_KILLED,
-                                .status = si.si_status};
+/* The session process is gone (si: reaped): the client hears how its process ended. */
+static void session_end(struct session_slot *s, const siginfo_t *si, bool machine_gone) {
+        struct control_end e = {.kind = si->si_code == CLD_EXITED ? CONTROL_END_EXITED : CONTROL_END_KILLED,
+                                .status = si->si_status};
         if (machine_gone && e.kind == CONTROL_END_KILLED)
                 e.kind = CONTROL_END_GONE;
         (void) msg_send(s->conn_src.fd, CONTROL_MSG_END, &e, sizeof(e), -EBADF);
         session_slot_free(s);
 }
 
+static int session_reap(struct session_slot *s, int flags, siginfo_t *ret) {
+        *ret = (siginfo_t){};
+        while (waitid((idtype_t) P_PIDFD, (id_t) s->exit_src.fd, ret, WEXITED | flags) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return ret->si_pid != 0;
+}
+
 static int on_session_exit(struct event_source *src, uint32_t events) {
-        session_end(src->userdata, false);
+        struct session_slot *s = src->userdata;
+        siginfo_t si;
+        int r = s->active ? session_reap(s, WNOHANG, &si) : 0;
+        if (r < 0) /* reaped already (cannot be): gone all the same */
+                si = (siginfo_t){.si_code = CLD_KILLED, .si_status = SIGKILL};
+        if (r != 0)
+                session_end(s, &si, false);
         return 0;
 }
 
@@ -164,6 +188,10 @@ static int on_session_exit(struct event_source *src, uint32_t events) {
  * group; before that, it ends the session process). */
 static int on_session_hangup(struct event_source *src, uint32_t events) {
         struct session_slot *s = src->userdata;
+        struct pollfd p = {.fd = s->conn_src.fd, .events = POLLRDHUP};
+        if (!s->active || s->hung_up || poll(&p, 1, 0) <= 0 ||
+            !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+                return 0;
         (void) syscall(SYS_pidfd_send_signal, s->exit_src.fd, SIGHUP, NULL, 0);
         event_del(s->control->epfd, &s->conn_src);
         s->hung_up = true;
@@ -202,39 +230,36 @@ static pid_t session_clone(struct control *c, int conn, int *ret_pidfd) {
 }
 
 static void session_start(struct control *c, int conn) {
-        struct session_slot **slot = NULL;
-        for (size_t i = 0; i < CONTROL_MAX_SESSIONS && !slot; i++)
-                if (!c->sessions[i])
-                        slot = &c->sessions[i];
-        if (!slot) {
+        struct session_slot *s = NULL;
+        for (size_t i = 0; i < CONTROL_MAX_SESSIONS && !s; i++)
+                if (!c->sessions[i].active)
+                        s = &c->sessions[i];
+        if (!s) {
                 static const char busy[] = "Too many sessions in this machine.";
                 (void) msg_send(conn, CONTROL_MSG_ERROR, busy, sizeof(busy) - 1, -EBADF);
                 safe_close(conn);
                 return;
         }
-        struct session_slot *s = calloc(1, sizeof(*s));
         int pidfd = -EBADF;
-        pid_t pid = s ? session_clone(c, conn, &pidfd) : -ENOMEM;
+        pid_t pid = session_clone(c, conn, &pidfd);
         if (pid < 0) {
                 char msg[128];
                 snprintf(msg, sizeof msg, "Failed to start the session: %s", strerror((int) -pid));
                 (void) msg_send(conn, CONTROL_MSG_ERROR, msg, strlen(msg), -EBADF);
                 safe_close(conn);
-                free(s);
                 return;
         }
-        *s = (struct session_slot){
-                .control = c,
-                .exit_src = {.fd = pidfd, .dispatch = on_session_exit, .userdata = s},
-                .conn_src = {.fd = conn, .dispatch = on_session_hangup, .userdata = s},
-                .pid = pid,
-        };
-        *slot = s;
+        s->active = true;
+        s->hung_up = false;
+        s->exit_src.fd = pidfd;
+        s->conn_src.fd = conn;
         log_debug("Session %d started in %s.", (int) pid, c->machine);
         if (event_add(c->epfd, &s->exit_src, EPOLLIN) < 0 ||
             event_add(c->epfd, &s->conn_src, EPOLLRDHUP) < 0) {
+                siginfo_t si;
                 (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-                session_end(s, false);
+                (void) session_reap(s, 0, &si);
+                session_end(s, &si, false);
         }
 }
 
@@ -279,15 +304,15 @@ void control_stop(struct control *c) {
                 return;
         event_del(c->epfd, &c->listen_src);
         for (size_t i = 0; i < CONTROL_MAX_SESSIONS; i++) {
-                struct session_slot *s = c->sessions[i];
-                siginfo_t si = {};
-                if (!s)
+                struct session_slot *s = &c->sessions[i];
+                siginfo_t si;
+                if (!s->active)
                         continue;
-                if (waitid((idtype_t) P_PIDFD, (id_t) s->exit_src.fd, &si, WEXITED | WNOHANG | WNOWAIT) <
-                            0 ||
-                    si.si_pid == 0)
+                if (session_reap(s, WNOHANG, &si) == 0) {
                         (void) syscall(SYS_pidfd_send_signal, s->exit_src.fd, SIGKILL, NULL, 0);
-                session_end(s, true);
+                        (void) session_reap(s, 0, &si);
+                }
+                session_end(s, &si, true);
         }
         c->epfd = -EBADF;
 }

@@ -81,7 +81,8 @@ def pump(wait):
             status = st
 def give_up():
     sys.stdout.write(out.decode(errors="replace"))
-    os.kill(pid, 9)
+    if status is None:
+        os.kill(pid, 9)
     sys.exit(124)
 for step in steps:
     what, _, arg = step.partition(":")
