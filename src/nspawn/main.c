@@ -16,6 +16,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "console.h"
+#include "control.h"
 #include "credentials.h"
 #include "disk-image.h"
 #include "env.h"
@@ -288,6 +289,7 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
  * says: nspawnctl needs it. */
 static void reclaim_stale(const struct machine_record *rec, void *userdata) {
         cgroup_reclaim(userdata, rec->cgroup);
+        control_reclaim(rec->name);
 }
 
 static int claim_machine(const struct settings *s, const struct spawn_params *p, struct guard *guard,
@@ -425,6 +427,7 @@ struct nspawn {
         struct machined *machined;
         struct network *network;
         struct seccomp_program *seccomp;
+        struct control *control;
         struct credentials creds;
         char **env;
         int root_fd, stub_fd;
@@ -434,6 +437,7 @@ struct nspawn {
 
 static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
+        control_free(n->control); /* its directory goes with the guard */
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
         /* moved interfaces back and the zone bridge gone before we exit, as systemd-nspawn */
@@ -616,6 +620,9 @@ static int prepare_run(struct nspawn *n) {
         if ((r = machined_new(s, &n->machined, &error)) < 0)
                 return log_failure(r, error);
         p->machined = n->machined;
+        if ((r = control_new(s->machine, n->guard, &n->control)) < 0)
+                return log_error("Failed to prepare the control socket: %s", strerror(-r));
+        p->control = n->control;
         if (s->start_mode == START_PID2) {
                 n->stub_fd = stub_memfd();
                 if (n->stub_fd < 0)

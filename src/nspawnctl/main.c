@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "name-valid.h"
 #include "nspawnctl.h"
 #include "pager.h"
 #include "parse-util.h"
@@ -38,6 +39,14 @@ static void dump_signals(bool numbered) {
                 else
                         puts(s);
         }
+}
+
+static int setenv_passthrough(struct ctl *c, const char *name) {
+        _cleanup_free_ char *a = NULL;
+        const char *v = getenv(name);
+        if (asprintf(&a, "%s=%s", name, v ? v : "") < 0)
+                return -ENOMEM;
+        return strv_env_set(&c->setenv, a);
 }
 
 /* One option; 1: go on, 0: done (help printed), <0: error. */
@@ -130,11 +139,19 @@ static int parse_one(struct ctl *c, int opt, const char *arg) {
         case ARG_MKDIR:
                 c->mkdir = true;
                 return 1;
+        case ARG_UID:
+                c->uid = arg;
+                return 1;
+        case 'E':
+                /* NAME without a value: ours, "" if unset (machinectl's passthrough) */
+                if (strchr(arg, '=') ? !env_assignment_is_valid(arg) : !env_name_is_valid(arg))
+                        return log_error("Cannot assign environment variable %s: %s", arg, strerror(EINVAL));
+                if (strchr(arg, '=') ? strv_env_set(&c->setenv, arg) < 0 : setenv_passthrough(c, arg) < 0)
+                        return log_error("Out of memory.");
+                return 1;
         case 'l':                 /* we never ellipsize */
         case ARG_NO_ASK_PASSWORD: /* no polkit: nothing to ask */
         case ARG_FORCE:           /* these belong to verbs not built yet */
-        case ARG_UID:
-        case 'E':
                 return 1;
         default:
                 return -EINVAL; /* '?': getopt said what */
@@ -239,7 +256,9 @@ int main(int argc, char *argv[]) {
         if (r > 0)
                 r = dispatch(&c, argc, argv);
         strv_free(c.properties);
+        strv_free(c.setenv);
         fflush(stdout);
         pager_close();
-        return r >= 0 ? EXIT_SUCCESS : c.exit_status > 0 ? c.exit_status : EXIT_FAILURE;
+        /* a verb's own exit status (shell: the command's; start: nspawn's) */
+        return r < 0 ? (c.exit_status > 0 ? c.exit_status : EXIT_FAILURE) : r;
 }

@@ -57,6 +57,8 @@ struct ctl {
         bool read_only;  /* bind --read-only; clone makes a read-only image */
         bool mkdir;      /* bind --mkdir */
         int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
+        const char *uid; /* --uid= (shell) */
+        char **setenv;   /* -E/--setenv= assignments (shell) */
 };
 
 #define VERB_ANY (-1)
@@ -124,7 +126,7 @@ extern const char *const verify_values[];
 extern const char *const format_values[];
 extern const char *const output_names[_OUTPUT_MODE_MAX];
 
-/* The verbs. */
+/* The verbs: 0, or an exit status of their own (shell: the command's), or negative once logged. */
 int verb_list(struct ctl *c, int argc, char *argv[]);
 int verb_status(struct ctl *c, int argc, char *argv[]);
 int verb_show(struct ctl *c, int argc, char *argv[]);
@@ -148,6 +150,10 @@ int verb_remove(struct ctl *c, int argc, char *argv[]);
 int verb_read_only(struct ctl *c, int argc, char *argv[]);
 int verb_set_limit(struct ctl *c, int argc, char *argv[]);
 int verb_clean(struct ctl *c, int argc, char *argv[]);
+int verb_shell(struct ctl *c, int argc, char *argv[]);
+int verb_login(struct ctl *c, int argc, char *argv[]);
+/* The session's environment: --setenv= and our TERM (shell.c). */
+int session_environment(struct ctl *c, char ***ret);
 
 /* --help (main.c) */
 void help_print(const char *program);

@@ -42,6 +42,7 @@
 #include "mount.h"
 #include "parse-util.h"
 #include "protocol.h"
+#include "resources.h"
 #include "proc-names.h"
 #include "uuid.h"
 #include "spawn.h"
@@ -307,20 +308,7 @@ static void child_setup_notify(struct child *c) {
  */
 static int child_getent_sandbox(void *userdata) {
         struct child *c = userdata;
-        int r;
-
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                return negative_errno();
-        if (c->p->seccomp && (r = seccomp_program_load(c->p->seccomp)) < 0)
-                return r;
-        if (setgroups(0, NULL) < 0)
-                return negative_errno();
-        r = caps_apply(c->p->caps & ~(UINT64_C(1) << CAP_SYS_PTRACE), 0, true);
-        if (r < 0)
-                return r;
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return negative_errno();
-        return 0;
+        return resources_getent_sandbox(c->p->seccomp, c->p->caps);
 }
 
 /* As systemd-nspawn: the user's home is made if it is missing — through fds, no symlink followed
@@ -405,100 +393,11 @@ static void child_resolve_user(struct child *c) {
         child_make_home(c);
 }
 
-/*
- * The resource limits the payload starts with, as systemd-nspawn 252 (measured): not the caller's,
- * but what the kernel gives PID 1 at boot (as of Linux 5.16), so that a container behaves the same
- * whoever starts it. Two exceptions: RLIMIT_NOFILE's hard limit is min(fs.nr_open, 512Ki) (systemd
- * raises it so for every service), and RLIMIT_NPROC and RLIMIT_SIGPENDING, which the kernel scales
- * with the memory, are the host PID 1's (read by the supervisor, spawn.h). --rlimit= replaces a row.
- */
-#define RLIMIT_NOFILE_HARD_MAX ((rlim_t) 512 * 1024)
-static const struct rlimit rlimit_defaults[RLIMIT_NLIMITS] = {
-        [RLIMIT_CPU] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_FSIZE] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_DATA] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_STACK] = {8 << 20, RLIM_INFINITY},
-        [RLIMIT_CORE] = {0, RLIM_INFINITY},
-        [RLIMIT_RSS] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_NOFILE] = {1024, RLIMIT_NOFILE_HARD_MAX},
-        [RLIMIT_MEMLOCK] = {8 << 20, 8 << 20},
-        [RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_LOCKS] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_MSGQUEUE] = {819200, 819200},
-        [RLIMIT_NICE] = {0, 0},
-        [RLIMIT_RTPRIO] = {0, 0},
-        [RLIMIT_RTTIME] = {RLIM_INFINITY, RLIM_INFINITY},
-};
-
-/* setrlimit, or as close as we may: without CAP_SYS_RESOURCE a hard limit cannot be raised, so
- * both values are clamped to the hard limit we have (systemd's setrlimit_closest()). */
-static int rlimit_set_closest(int resource, const struct rlimit *want) {
-        struct rlimit have;
-
-        if (setrlimit(resource, want) >= 0)
-                return 0;
-        if (errno != EPERM || getrlimit(resource, &have) < 0)
-                return negative_errno();
-        if (have.rlim_max == RLIM_INFINITY) /* not the hard limit that was in the way */
-                return -EPERM;
-        struct rlimit fixed = {MIN(want->rlim_cur, have.rlim_max), MIN(want->rlim_max, have.rlim_max)};
-        return setrlimit(resource, &fixed) < 0 ? negative_errno() : 0;
-}
-
-/* fs.nr_open caps RLIMIT_NOFILE; the kernel's default where it cannot be read. */
-static rlim_t nr_open(void) {
-        _cleanup_free_ char *text = NULL;
-        uint64_t v;
-
-        if (read_file_at(AT_FDCWD, "/proc/sys/fs/nr_open", &text, 32) < 0)
-                return 1024 * 1024;
-        text[strcspn(text, "\n")] = 0;
-        if (parse_u64(text, &v) < 0)
-                return 1024 * 1024;
-        return (rlim_t) v;
-}
-
-static void child_apply_rlimits(struct child *c) {
-        for (int i = 0; i < RLIMIT_NLIMITS; i++) {
-                struct rlimit want = rlimit_defaults[i];
-                if (c->s->rlimits[i])
-                        want = *c->s->rlimits[i];
-                else if (i == RLIMIT_NPROC)
-                        want = c->host->init_nproc;
-                else if (i == RLIMIT_SIGPENDING)
-                        want = c->host->init_sigpending;
-                else if (i == RLIMIT_NOFILE)
-                        want.rlim_max = MIN(want.rlim_max, nr_open());
-                int r = rlimit_set_closest(i, &want);
-                if (r < 0)
-                        child_fail(c, r, "Failed to set RLIMIT_%s: %s", rlimit_to_string(i), strerror(-r));
-        }
-}
-
 static void child_apply_resources(struct child *c) {
-        const struct settings *s = c->s;
-
-        child_apply_rlimits(c);
-        if (s->oom_score_adjust_set) {
-                char buf[16];
-                snprintf(buf, sizeof buf, "%i", s->oom_score_adjust);
-                int r = write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, 0644);
-                if (r < 0)
-                        child_fail(c, r, "Failed to set the OOM score adjustment: %s", strerror(-r));
-        }
-        if (s->cpu_set && sched_setaffinity(0, s->cpu_set_size, s->cpu_set) < 0)
-                child_fail(c, negative_errno(), "Failed to set the CPU affinity: %m");
-        if (s->personality != PERSONALITY_INVALID && personality(s->personality) < 0)
-                child_fail(c, negative_errno(), "Failed to set the personality: %m");
-}
-
-/* Our own session keyring, so the host's keys are out of reach (keyctl is filtered later). */
-static void child_new_keyring(void) {
-        (void) syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0);
-}
-
-static void child_reset_loginuid(void) {
-        (void) write_file_at(AT_FDCWD, "/proc/self/loginuid", "4294967295", 0644);
+        _cleanup_free_ char *error = NULL;
+        int r = resources_apply(c->s, &c->host->init_nproc, &c->host->init_sigpending, &error);
+        if (r < 0)
+                child_fail(c, r, "%s", error ? error : strerror(-r));
 }
 
 static void child_build_env(struct child *c) {
@@ -646,8 +545,7 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
                 child_setup_console(&c);
         child_setup_kmsg(&c);
         child_setup_notify(&c);
-        child_reset_loginuid();
-        child_new_keyring();
+        resources_new_session();
         child_apply_resources(&c);
         child_join_cgroup(&c);
         child_resolve_user(&c); /* may run the guest's getent: after the cgroups and 'M' */

@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "console.h"
+#include "control.h"
 #include "protocol.h"
 #include "pty-forward.h"
 #include "errmsg.h"
@@ -413,6 +414,7 @@ static void supervisor_done(struct supervisor *sv) {
                         keep.fds[keep.n_fds++] = heavy[i];
         if (keep.n_fds > 0)
                 (void) guard_push(sv->p->guard, &keep);
+        control_stop(sv->p->control);
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);
@@ -485,6 +487,13 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         r = network_start(p->network, pid, ret_error);
         if (r >= 0)
                 r = place_container(&sv, sock_parent, ret_error);
+        /* nspawnctl's shell and login: made while PID 1 sets up its file system (off the start's
+         * critical path), so the socket exists before the record names the leader */
+        if (r >= 0)
+                r = control_start(
+                        p->control, sv.epfd,
+                        &(struct control_run){.p = p, .host = &host, .pidfd = sv.pidfd, .pid = pid},
+                        ret_error);
         /* PID 1 will wait for /sys/fs/cgroup ('C'), not for its record and the guard */
         if (r >= 0 && p->cgroup) {
                 (void) ns_return_prepare(&sv.ns_back); /* else ns_enter() does it */
@@ -515,6 +524,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         if (sv.pty)
                 pty_forward_drain(sv.pty);
         collect_result(&sv, ret);
+        control_stop(p->control); /* PID 1 is gone: its sessions end */
         /* PID 1 is gone. After a failure its cgroups are removed now; after a run the caller
          * decides: removed before a restart, else handed over to the guard (cgroup.h). */
         if (r < 0)
