@@ -101,6 +101,7 @@ static void sweep_lock_files(int dir_fd, bool (*match)(const char *name)) {
                 safe_close(fd);
                 return;
         }
+        rewinddir(d); /* the dup shares dir_fd's offset, which a sweep before may have moved */
         for (struct dirent *de; (de = readdir(d));)
                 if (de->d_type == DT_REG && match(de->d_name))
                         (void) lock_file_remove_stale(dir_fd, de->d_name);

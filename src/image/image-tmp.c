@@ -81,6 +81,7 @@ int tmp_sweep_full(int parent_fd, const char *prefix, bool any_base, tmp_remove_
                 safe_close(fd);
                 return negative_errno();
         }
+        rewinddir(d); /* the dup shares parent_fd's offset: an earlier sweep may have read it all */
         for (struct dirent *de; (de = readdir(d));) {
                 _cleanup_close_ int entry = -EBADF;
 
