@@ -371,6 +371,7 @@ static int copy_dir(struct copy_ctx *c, int src_fd, int dst_fd) {
                 safe_close(fd);
                 return negative_errno();
         }
+        rewinddir(d); /* the dup shares the caller's offset, which an earlier read may have moved */
         for (struct dirent *de; r >= 0 && (errno = 0, de = readdir(d));) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
