@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "import-util.h"
 #include "nspawnctl.h"
 #include "pager.h"
 #include "parse-util.h"
@@ -108,12 +109,15 @@ static int parse_one(struct ctl *c, int opt, const char *arg) {
                                 puts(*v);
                         return 0;
                 }
-                if (!strv_contains((char **) verify_values, arg))
+                if ((c->verify = import_verify_from_string(arg)) < 0)
                         return log_error("Failed to parse --verify= setting: %s", arg);
                 return 1;
         case ARG_FORMAT:
-                if (!strv_contains((char **) format_values, arg))
+                if ((c->format = import_compression_from_string(arg)) < 0)
                         return log_error("Unknown format: %s", arg);
+                return 1;
+        case ARG_FORCE:
+                c->force = true;
                 return 1;
         case ARG_MAX_ADDRESSES:
                 if (streq(arg, "all"))
@@ -132,8 +136,7 @@ static int parse_one(struct ctl *c, int opt, const char *arg) {
                 return 1;
         case 'l':                 /* we never ellipsize */
         case ARG_NO_ASK_PASSWORD: /* no polkit: nothing to ask */
-        case ARG_FORCE:           /* these belong to verbs not built yet */
-        case ARG_UID:
+        case ARG_UID:             /* these belong to verbs not built yet */
         case 'E':
                 return 1;
         default:
@@ -234,6 +237,8 @@ int main(int argc, char *argv[]) {
                 .signal = SIGTERM,
                 .output = OUTPUT_SHORT,
                 .max_addresses = 1,
+                .verify = IMPORT_VERIFY_SIGNATURE,
+                .format = -1,
         };
         int r = parse_argv(&c, argc, argv);
         if (r > 0)

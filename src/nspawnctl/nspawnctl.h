@@ -56,6 +56,9 @@ struct ctl {
         unsigned max_addresses;
         bool read_only;  /* bind --read-only; clone makes a read-only image */
         bool mkdir;      /* bind --mkdir */
+        int verify;      /* pull --verify= (enum import_verify) */
+        bool force;      /* import/pull --force */
+        int format;      /* export --format= (enum import_compression); -1: from the file name */
         int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
 };
 
@@ -148,6 +151,16 @@ int verb_remove(struct ctl *c, int argc, char *argv[]);
 int verb_read_only(struct ctl *c, int argc, char *argv[]);
 int verb_set_limit(struct ctl *c, int argc, char *argv[]);
 int verb_clean(struct ctl *c, int argc, char *argv[]);
+/* transfer verbs (transfer-import.c, transfer-pull.c, transfer-export.c, transfers.c) */
+int verb_import_tar(struct ctl *c, int argc, char *argv[]);
+int verb_import_raw(struct ctl *c, int argc, char *argv[]);
+int verb_import_fs(struct ctl *c, int argc, char *argv[]);
+int verb_export_tar(struct ctl *c, int argc, char *argv[]);
+int verb_export_raw(struct ctl *c, int argc, char *argv[]);
+int verb_pull_tar(struct ctl *c, int argc, char *argv[]);
+int verb_pull_raw(struct ctl *c, int argc, char *argv[]);
+int verb_list_transfers(struct ctl *c, int argc, char *argv[]);
+int verb_cancel_transfer(struct ctl *c, int argc, char *argv[]);
 
 /* --help (main.c) */
 void help_print(const char *program);
