@@ -24,8 +24,8 @@ struct unpack_space {
  * take the file system below the reserve. */
 int unpack_space_check(struct unpack_space *s, size_t n, bool entry, char **error);
 
-/* A libarchive reader of fd 0 with the decompression filters (gzip, bzip2, xz, lzma, zstd, lz4)
- * and format (tar, or raw for a disk image). */
+/* A libarchive reader with the decompression filters (gzip, bzip2, xz, lzma, zstd, lz4) and format
+ * (tar, or raw for a disk image), not opened yet. */
 struct archive *unpack_reader_new(bool tar);
 
 /* Unpack the tarball on the reader into the current root ("/", the chroot). */

@@ -94,8 +94,7 @@ struct archive *unpack_reader_new(bool tar) {
         (void) archive_read_support_filter_lzma(a);
         (void) archive_read_support_filter_zstd(a);
         (void) archive_read_support_filter_lz4(a);
-        if ((tar ? archive_read_support_format_tar(a) : archive_read_support_format_raw(a)) != ARCHIVE_OK ||
-            archive_read_open_fd(a, STDIN_FILENO, 128 * 1024) != ARCHIVE_OK) {
+        if ((tar ? archive_read_support_format_tar(a) : archive_read_support_format_raw(a)) != ARCHIVE_OK) {
                 archive_read_free(a);
                 return NULL;
         }
@@ -132,6 +131,15 @@ static int unpack_child(int target_fd, void *userdata, uint64_t *ret_size, char 
         }
         if (!(a = unpack_reader_new(kind == UNPACK_TAR)))
                 return error_setf(error, -ENOMEM, "Failed to set up libarchive.");
+        /* the open reads the start of the stream: what it is */
+        if (archive_read_open_fd(a, STDIN_FILENO, 128 * 1024) != ARCHIVE_OK) {
+                r = kind == UNPACK_TAR ? error_setf(error, -EBADMSG, "This does not look like a tar archive (%s).",
+                                                    archive_error_string(a))
+                                       : error_setf(error, -EBADMSG, "Failed to read the image: %s",
+                                                    archive_error_string(a));
+                archive_read_free(a);
+                return r;
+        }
         r = kind == UNPACK_TAR ? unpack_tar(a, &space, error) : unpack_raw(a, target_fd, &space, error);
         *ret_size = (uint64_t) archive_filter_bytes(a, 0);
         archive_read_free(a);

@@ -64,6 +64,7 @@ static int local_name(int argc, char *argv[], bool raw, bool strip, char **ret) 
         if (!machine_name_is_valid(*ret)) {
                 log_error("Local name %s is not a suitable machine name.", *ret);
                 free(*ret);
+                *ret = NULL;
                 return -EINVAL;
         }
         return 0;
