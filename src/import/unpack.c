@@ -133,10 +133,11 @@ static int unpack_child(int target_fd, void *userdata, uint64_t *ret_size, char 
                 return error_setf(error, -ENOMEM, "Failed to set up libarchive.");
         /* the open reads the start of the stream: what it is */
         if (archive_read_open_fd(a, STDIN_FILENO, 128 * 1024) != ARCHIVE_OK) {
-                r = kind == UNPACK_TAR ? error_setf(error, -EBADMSG, "This does not look like a tar archive (%s).",
-                                                    archive_error_string(a))
-                                       : error_setf(error, -EBADMSG, "Failed to read the image: %s",
-                                                    archive_error_string(a));
+                r = kind == UNPACK_TAR
+                            ? error_setf(error, -EBADMSG, "This does not look like a tar archive (%s).",
+                                         archive_error_string(a))
+                            : error_setf(error, -EBADMSG, "Failed to read the image: %s",
+                                         archive_error_string(a));
                 archive_read_free(a);
                 return r;
         }
