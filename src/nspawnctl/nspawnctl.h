@@ -42,6 +42,9 @@ static inline bool output_mode_is_json(enum output_mode m) {
 
 /* The command line, parsed (main.c). */
 struct ctl {
+        char **argv; /* the command line as given (nspawn-transfer is executed with it) */
+        /* set in nspawn-transfer: runs the transfer verbs (transfer-main.c) */
+        int (*transfer)(struct ctl *c, int argc, char *argv[]);
         const char *registry_dir;
         bool all;        /* -a: hidden machines, and empty properties */
         bool show_empty; /* -a or -p: properties without a value too */
@@ -56,6 +59,9 @@ struct ctl {
         unsigned max_addresses;
         bool read_only;  /* bind --read-only; clone makes a read-only image */
         bool mkdir;      /* bind --mkdir */
+        int verify;      /* pull --verify= (enum import_verify) */
+        bool force;      /* import/pull --force */
+        int format;      /* export --format= (enum import_compression); -1: from the file name */
         int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
         const char *uid; /* --uid= (shell) */
         char **setenv;   /* -E/--setenv= assignments (shell) */
@@ -154,6 +160,22 @@ int verb_shell(struct ctl *c, int argc, char *argv[]);
 int verb_login(struct ctl *c, int argc, char *argv[]);
 /* The session's environment: --setenv= and our TERM (shell.c). */
 int session_environment(struct ctl *c, char ***ret);
+/* The transfer verbs (import-*, export-*, pull-*, list-transfers, cancel-transfer): nspawnctl
+ * executes nspawn-transfer for them (cli.c), which runs them (transfer-main.c: transfer-import.c,
+ * transfer-pull.c, transfer-export.c, transfers.c). */
+int verb_transfer(struct ctl *c, int argc, char *argv[]);
+int verb_import_tar(struct ctl *c, int argc, char *argv[]);
+int verb_import_raw(struct ctl *c, int argc, char *argv[]);
+int verb_import_fs(struct ctl *c, int argc, char *argv[]);
+int verb_export_tar(struct ctl *c, int argc, char *argv[]);
+int verb_export_raw(struct ctl *c, int argc, char *argv[]);
+int verb_pull_tar(struct ctl *c, int argc, char *argv[]);
+int verb_pull_raw(struct ctl *c, int argc, char *argv[]);
+int verb_list_transfers(struct ctl *c, int argc, char *argv[]);
+int verb_cancel_transfer(struct ctl *c, int argc, char *argv[]);
+
+/* main() of nspawnctl (transfer NULL) and of nspawn-transfer */
+int nspawnctl_main(int argc, char *argv[], int (*transfer)(struct ctl *c, int argc, char *argv[]));
 
 /* --help (main.c) */
 void help_print(const char *program);
