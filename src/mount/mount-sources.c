@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@
 
 void mount_sources_done(struct mount_sources *m) {
         safe_close(m->os_release);
+        safe_close(m->sysfs);
+        close_many(m->dev, MOUNT_DEV_NODES);
         if (m->custom)
                 close_many(m->custom, m->n_custom);
         free(m->custom);
@@ -29,7 +32,32 @@ size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max) {
         for (size_t i = 0; i < m->n_custom && n < max; i++)
                 if (m->custom[i] >= 0)
                         fds[n++] = m->custom[i];
+        if (m->sysfs >= 0 && n < max)
+                fds[n++] = m->sysfs;
+        for (size_t i = 0; i < MOUNT_DEV_NODES && n < max; i++)
+                if (m->dev[i] >= 0)
+                        fds[n++] = m->dev[i];
         return n;
+}
+
+int mount_sources_open_userns(const struct settings *s, struct mount_sources *m, char **ret_error) {
+        for (size_t i = 0; i < MOUNT_DEV_NODES; i++) {
+                char path[32];
+                snprintf(path, sizeof path, "/dev/%s", mount_dev_node_names[i]);
+                m->dev[i] = mount_clone_tree(AT_FDCWD, path, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+                if (m->dev[i] == -ENOENT)
+                        continue; /* /dev/net/tun: only where the host has it */
+                if (m->dev[i] < 0)
+                        return error_setf(ret_error, m->dev[i], "Failed to bind %s for the container: %s",
+                                          path, strerror(-m->dev[i]));
+        }
+        if (s->private_network)
+                return 0;
+        m->sysfs = mount_fs_new("sysfs", "sysfs", NULL, ATTR_RO_NSDE);
+        if (m->sysfs < 0)
+                return error_setf(ret_error, m->sysfs, "Failed to mount sysfs for the container: %s",
+                                  strerror(-m->sysfs));
+        return 0;
 }
 
 int mount_sources_open(const struct settings *s, struct mount_sources *ret, char **ret_error) {

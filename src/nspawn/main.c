@@ -37,6 +37,7 @@
 #include "settings.h"
 #include "spawn.h"
 #include "syscall-filter.h"
+#include "userns.h"
 #include "volatile.h"
 
 #define EXIT_FORCE_RESTART 133
@@ -384,12 +385,14 @@ struct nspawn {
         char **env;
         int root_fd, lock_fd, stub_fd;
         struct guard *guard;
+        struct userns *userns;
 };
 
 static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
+        n->userns = userns_free(n->userns);
         /* The container's cgroups and then its registry record are removed by the guard, off our
          * exit path, once it is handed over below; here only what the guard cannot do (cgroup.h). */
         (void) cgroup_finish(n->cgroup);
@@ -483,6 +486,10 @@ static int prepare_run(struct nspawn *n) {
                 return -EEXIST;
         p->registry = n->registry;
         p->guard = n->guard;
+        /* the UID range (a pick lease is the guard's to release) and a chown of the tree, once */
+        if ((r = userns_prepare(s, p->tree_fd, p->root_overlay, n->guard, &n->userns, &error)) < 0)
+                return log_failure(r, error);
+        p->userns = n->userns;
         p->settings = s;
         if (!p->root)
                 p->root = s->directory;

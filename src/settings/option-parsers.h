@@ -96,6 +96,7 @@ OPTION_PARSER(parse_unsupported);
 OPTION_PARSER(parse_user);
 OPTION_PARSER(parse_userns_chown);
 OPTION_PARSER(parse_userns_ownership);
+OPTION_PARSER(parse_userns_pick);
 OPTION_PARSER(parse_uuid);
 OPTION_PARSER(parse_version);
 OPTION_PARSER(parse_veth);

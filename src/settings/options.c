@@ -182,7 +182,7 @@ const struct option_def option_table[] = {
         {.short_name = 'U',
          .group = GROUP_USERNS,
          .help = "Equivalent to --private-users=pick and --private-users-ownership=auto",
-         .setting = SETTING_USERNS, .parse = parse_unsupported},
+         .setting = SETTING_USERNS, .parse = parse_userns_pick},
 
         /* Networking */
         {.name = "private-network",
@@ -628,7 +628,7 @@ bool option_has_value_list(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS -NETWORK -IMAGE\n",
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX +USERNS -NETWORK -IMAGE\n",
                      NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-') < 0)
                 return NULL;
         return s;

@@ -23,7 +23,7 @@ void settings_init(struct settings *s) {
                 .userns_mode = USER_NS_NO,
                 .uid_shift = UINT32_MAX,
                 .uid_range = 0x10000,
-                .userns_ownership = USER_NS_OWNERSHIP_OFF,
+                .userns_ownership = USER_NS_OWNERSHIP_UNSET,
                 .no_new_privileges = -1,
                 .personality = PERSONALITY_INVALID,
                 .resolv_conf = RESOLV_CONF_AUTO,
@@ -134,28 +134,37 @@ static int destination_check(char *dst, const char **ret_reason) {
         return 0;
 }
 
-static int bind_options_parse(const char *opts, bool *ret_recursive, const char **ret_reason) {
+static const char *const idmap_option_names[_IDMAP_MAX] = {
+        [IDMAP_NONE] = "noidmap",
+        [IDMAP_RANGE] = "idmap",
+        [IDMAP_OWNER_TO_ROOT] = "rootidmap",
+        [IDMAP_OWNER_TO_OWNER] = "owneridmap",
+};
+
+static int bind_options_parse(const char *opts, struct custom_mount *m, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
-        bool recursive = true;
         int r;
 
         r = strv_split(opts ?: "", ",", &words);
         if (r < 0)
                 return r;
+        m->recursive = true;
+        m->idmap = IDMAP_NONE;
         STRV_FOREACH(w, words) {
-                if (streq(*w, "rbind"))
-                        recursive = true;
-                else if (streq(*w, "norbind"))
-                        recursive = false;
-                else if (streq(*w, "idmap") || streq(*w, "noidmap") || streq(*w, "rootidmap")) {
-                        *ret_reason = "idmapped bind mounts are not supported yet";
-                        return -EOPNOTSUPP;
-                } else {
-                        *ret_reason = "unknown bind option (rbind, norbind, idmap, noidmap, rootidmap)";
+                int k = -1;
+                for (size_t i = 0; i < _IDMAP_MAX; i++)
+                        if (streq(*w, idmap_option_names[i]))
+                                k = (int) i;
+                if (k >= 0)
+                        m->idmap = (enum custom_mount_idmap) k;
+                else if (streq(*w, "rbind") || streq(*w, "norbind"))
+                        m->recursive = streq(*w, "rbind");
+                else {
+                        *ret_reason = "unknown bind option (rbind, norbind, idmap, noidmap, rootidmap, "
+                                      "owneridmap)";
                         return -EINVAL;
                 }
         }
-        *ret_recursive = recursive;
         return 0;
 }
 
@@ -186,7 +195,7 @@ static int bind_parse(const char *spec, struct custom_mount *m, const char **ret
         r = destination_check(m->destination, ret_reason);
         if (r < 0)
                 return r;
-        return bind_options_parse(m->options, &m->recursive, ret_reason);
+        return bind_options_parse(m->options, m, ret_reason);
 }
 
 /* PATH[:OPTS], default options mode=0755. */
@@ -569,6 +578,12 @@ static bool check_ambient_boot(const struct settings *s) {
 static bool check_bind_user(const struct settings *s) {
         return s->bind_users && s->userns_mode == USER_NS_NO;
 }
+static bool check_bind_idmap(const struct settings *s) {
+        for (size_t i = 0; i < s->n_custom_mounts && s->userns_mode == USER_NS_NO; i++)
+                if (s->custom_mounts[i].idmap != IDMAP_NONE)
+                        return true;
+        return false;
+}
 
 /* In systemd-nspawn's order, so the first message is the one it would print. */
 static const struct settings_check settings_checks[] = {
@@ -586,7 +601,14 @@ static const struct settings_check settings_checks[] = {
          "--ambient-capability= is not fully covered by the retained capabilities (--capability=)."},
         {check_ambient_boot, "--ambient-capability= may not be combined with --boot."},
         {check_bind_user, "--bind-user= requires --private-users."},
+        {check_bind_idmap, "Bind options idmap, rootidmap and owneridmap require --private-users."},
 };
+
+enum user_ns_ownership settings_userns_ownership(const struct settings *s) {
+        if (s->userns_ownership != USER_NS_OWNERSHIP_UNSET)
+                return s->userns_ownership;
+        return s->userns_mode == USER_NS_PICK ? USER_NS_OWNERSHIP_AUTO : USER_NS_OWNERSHIP_OFF;
+}
 
 int settings_validate(const struct settings *s, char **ret_error) {
         for (size_t i = 0; i < ELEMENTSOF(settings_checks); i++)

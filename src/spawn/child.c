@@ -5,9 +5,12 @@
  *
  * Namespaces: we were cloned with new mount, PID, UTS and IPC namespaces (and network with
  * --private-network); the cgroup namespace we unshare ourselves once we are in our cgroups
- * (child_join_cgroup). We are still in the host's user namespace with full capabilities, PID 1
- * of the new PID namespace; the supervisor is our parent (outside it). Nothing here may return
- * to main(): every failure is reported over the socket (protocol.h) and ends in _exit().
+ * (child_join_cgroup). Without --private-users we are still in the host's user namespace with
+ * full capabilities; with it, in a new one that owns all the others, where we become root once the
+ * supervisor has mapped it (USERNS, child_enter_userns()) — host privilege is gone then, and what
+ * needs it was done by the supervisor. PID 1 of the new PID namespace; the supervisor is our
+ * parent (outside it). Nothing here may return to main(): every failure is reported over the
+ * socket (protocol.h) and ends in _exit().
  */
 
 #include <fcntl.h>
@@ -45,6 +48,7 @@
 #include "uuid.h"
 #include "spawn.h"
 #include "user.h"
+#include "userns.h"
 
 extern char **environ;
 
@@ -105,6 +109,19 @@ static void child_close_inherited(struct child *c) {
         keep[n++] = c->p->stub_fd;
         if (close_all_fds_but(keep, n) < 0)
                 _exit(EXIT_FAILURE);
+}
+
+/* --private-users: the namespace we were cloned into maps nothing until the supervisor has
+ * written its maps and id-mapped the mounts we take from it (USERNS); then we become its root. */
+static void child_enter_userns(struct child *c) {
+        if (!c->p->userns)
+                return;
+        if (spawn_msg_expect(c->sock, SPAWN_MSG_USERNS, NULL, NULL) < 0)
+                _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
+        int r = userns_become_root();
+        if (r < 0)
+                child_fail(c, r, "Failed to become root of the user namespace: %s", strerror(-r));
+        child_bind_to_parent(c); /* the credential change cleared the parent-death signal */
 }
 
 static void child_reset_signals(void) {
@@ -197,6 +214,7 @@ static void child_setup_filesystem(struct child *c) {
         m->private_network = c->s->private_network;
         m->tmpfs_tmp = c->p->tmpfs_tmp;
         m->root_overlay = c->p->root_overlay;
+        m->userns = c->p->userns != NULL;
         if ((r = mount_prepare(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
@@ -612,6 +630,7 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         child_reset_signals();
         child_close_inherited(&c);
         child_bind_to_parent(&c);
+        child_enter_userns(&c);
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 child_fail(&c, negative_errno(), "Failed to set the hostname: %m");
         child_setup_filesystem(&c);

@@ -36,6 +36,8 @@ int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, ch
         if (host->tree_mnt < 0)
                 return error_setf(ret_error, -errno, "Failed to bind the tree %s: %m", p->root);
         r = mount_sources_open(s, &host->mounts, ret_error);
+        if (r >= 0 && p->userns) /* what the namespace's root may not make itself */
+                r = mount_sources_open_userns(s, &host->mounts, ret_error);
         if (r < 0)
                 return r;
         r = integration_prepare(s, &integration_host_default, &host->integ);
@@ -59,7 +61,7 @@ void spawn_host_done(struct spawn_host *host) {
 }
 
 size_t spawn_host_fds(const struct spawn_host *host, int **ret) {
-        size_t max = 4 + 1 + host->mounts.n_custom, n = 0;
+        size_t max = 4 + 2 + MOUNT_DEV_NODES + host->mounts.n_custom, n = 0;
         int *fds = malloc(max * sizeof(int));
 
         *ret = fds;

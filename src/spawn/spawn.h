@@ -7,7 +7,7 @@
  *
  *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
  *     ├─ nspawn-guard (started first; undoes nspawn's host effects when it is gone: guard.h)
- *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
+ *     └─ clone3([NEWUSER|]NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
  *          sets up the file system, pivots, console, identity, limits; joins its cgroups and
  *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
  *          payload / init / stub
@@ -30,6 +30,7 @@ struct registry_entry;
 struct cgroup_context;
 struct machined;
 struct guard;
+struct userns;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -48,6 +49,7 @@ struct spawn_params {
         struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
+        struct userns *userns;                 /* --private-users (userns.h), NULL: none */
 };
 
 /* What the child takes from the host, made by the supervisor before each clone with the host's

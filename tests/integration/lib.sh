@@ -199,7 +199,7 @@ it_snapshot() {
                 find /sys/fs/cgroup/*/ -mindepth 1 -maxdepth 4 -type d 2>/dev/null | sed 's|//|/|' | it_cgroup_filter | sort
         fi
         echo "== files"
-        find /run/systemd/nspawn /etc/systemd/nspawn 2>/dev/null | sort
+        find /run/systemd/nspawn /run/systemd/nspawn-uid /etc/systemd/nspawn 2>/dev/null | sort
         echo "== live machine records"
         it_live_records
         ls -A /var/tmp 2>/dev/null | sed 's|^|/var/tmp/|'

@@ -461,7 +461,18 @@ static void test_parse_mounts(void **state) {
 
         parse_fails(-EINVAL, "--bind", "--bind=rel", NULL);
         parse_fails(-EINVAL, "--bind-ro", "--bind-ro=/a:rel", NULL);
-        parse_fails(-EOPNOTSUPP, "--bind=/a:/b:idmap", "--bind=/a:/b:idmap", NULL);
+        parse_fails(-EINVAL, "unknown bind option", "--bind=/a:/b:idmapx", NULL);
+        PARSE_OK(&s, "--bind=/a:/b:idmap", "--bind=/c:/d:norbind,rootidmap",
+                 "--bind-ro=/e:/f:owneridmap,noidmap", "--bind=/g");
+        assert_int_equal(s.custom_mounts[0].idmap, IDMAP_RANGE);
+        assert_int_equal(s.custom_mounts[1].idmap, IDMAP_OWNER_TO_ROOT);
+        assert_false(s.custom_mounts[1].recursive);
+        assert_int_equal(s.custom_mounts[2].idmap, IDMAP_NONE);
+        assert_int_equal(s.custom_mounts[3].idmap, IDMAP_NONE);
+        settings_done(&s);
+        PARSE_OK(&s, "--bind=/a:/b:owneridmap");
+        assert_int_equal(s.custom_mounts[0].idmap, IDMAP_OWNER_TO_OWNER);
+        settings_done(&s);
         parse_fails(-EINVAL, "--tmpfs", "--tmpfs=rel", NULL);
         parse_fails(-EINVAL, "--overlay", "--overlay=/a", NULL);
         parse_fails(-EINVAL, "--inaccessible", "--inaccessible=rel", NULL);
@@ -475,12 +486,52 @@ static void test_parse_userns(void **state) {
         assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_OFF);
         settings_done(&s);
 
-        parse_fails(-EOPNOTSUPP, "--private-users", "--private-users", NULL);
-        parse_fails(-EOPNOTSUPP, "--private-users=pick", "--private-users=pick", NULL);
-        parse_fails(-EOPNOTSUPP, "--private-users", "--private-users=65536:65536", NULL);
+        /* not given: auto with pick, off otherwise */
+        PARSE_OK(&s, "--private-users=pick");
+        assert_int_equal(s.userns_mode, USER_NS_PICK);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_UNSET);
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_AUTO);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users");
+        assert_int_equal(s.userns_mode, USER_NS_FIXED);
+        assert_int_equal(s.uid_shift, UINT32_MAX); /* from the tree */
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_OFF);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=yes", "--private-users-ownership=chown");
+        assert_int_equal(s.userns_mode, USER_NS_FIXED);
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_CHOWN);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=identity");
+        assert_int_equal(s.userns_mode, USER_NS_IDENTITY);
+        assert_int_equal(s.uid_shift, 0);
+        assert_int_equal(s.uid_range, 0x10000);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=65536:1000", "--private-users-ownership=map");
+        assert_int_equal(s.userns_mode, USER_NS_FIXED);
+        assert_int_equal(s.uid_shift, 65536);
+        assert_int_equal(s.uid_range, 1000);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_MAP);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=1879048192");
+        assert_int_equal(s.uid_range, 0x10000);
+        settings_done(&s);
+        PARSE_OK(&s, "-U");
+        assert_int_equal(s.userns_mode, USER_NS_PICK);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_AUTO);
+        assert_true(s.set_mask & SETTING_BIT(SETTING_USERNS));
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users-chown");
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_CHOWN);
+        settings_done(&s);
+
         parse_fails(-EINVAL, "UID range", "--private-users=0:0", NULL);
+        parse_fails(-EINVAL, "UID range", "--private-users=4294967295:2", NULL);
         parse_fails(-EINVAL, "--private-users", "--private-users=pickx", NULL);
-        parse_fails(-EOPNOTSUPP, "--private-users-ownership=chown", "--private-users-ownership=chown", NULL);
+        parse_fails(-EINVAL, "--private-users", "--private-users=-1", NULL);
+        parse_fails(-EOPNOTSUPP, "--private-users=managed is not supported yet", "--private-users=managed",
+                    NULL);
+        parse_fails(-EOPNOTSUPP, "--private-users-ownership=foreign is not supported yet",
+                    "--private-users-ownership=foreign", NULL);
         parse_fails(-EINVAL, "--private-users-ownership", "--private-users-ownership=bogus", NULL);
 }
 
@@ -496,8 +547,6 @@ static void test_unsupported(void **state) {
                 {"--root-hash-sig=base64:AAAA", "--root-hash-sig=base64:!!"},
                 {"--verity-data=/v", "--verity-data="},
                 {"--pivot-root=/new:/old", "--pivot-root=rel"},
-                {"-U", NULL},
-                {"--private-users-chown", NULL},
                 {"--network-interface=eth0", "--network-interface=eth0:foo"},
                 {"--network-macvlan=eth0", "--network-macvlan=12345"},
                 {"--network-ipvlan=eth0", "--network-ipvlan=a/b"},
@@ -530,7 +579,6 @@ static void test_unsupported(void **state) {
                 option_result_done(&res);
                 settings_done(&s);
         }
-        parse_fails(-EOPNOTSUPP, "Option -U is not supported yet.", "-U", NULL);
 }
 
 static void test_stop_at_first_non_option(void **state) {
@@ -719,13 +767,21 @@ static void test_file_source(void **state) {
         assert_int_equal(apply_key(&s, "Exec", "Ephemeral", "yes"), 0);
         assert_true(s.ephemeral);
         assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "no"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "pick"), 0);
+        assert_int_equal(s.userns_mode, USER_NS_PICK);
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_AUTO);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "1879048192:65536"), 0);
+        assert_int_equal(s.uid_shift, 1879048192);
 
         assert_int_equal(apply_key(&s, "Files", "ReadOnly", "yes"), 0);
         assert_true(s.read_only);
         assert_int_equal(apply_key(&s, "Files", "Bind", "/a:/b"), 0);
         assert_int_equal(s.n_custom_mounts, 1);
         assert_int_equal(apply_key(&s, "Files", "PrivateUsersChown", "no"), 0);
-        assert_int_equal(apply_key(&s, "Files", "PrivateUsersChown", "yes"), -EOPNOTSUPP);
+        assert_int_equal(apply_key(&s, "Files", "PrivateUsersChown", "yes"), 0);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_CHOWN);
+        assert_int_equal(apply_key(&s, "Files", "PrivateUsersOwnership", "map"), 0);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_MAP);
 
         assert_int_equal(apply_key(&s, "Network", "Private", "yes"), 0);
         assert_true(s.private_network);
@@ -747,12 +803,12 @@ static void test_error_wording(void **state) {
         } cases[] = {
                 {"Zone", "z", -EOPNOTSUPP, NULL, "Option --network-zone is not supported yet.",
                  "Zone= is not supported yet."},
-                {"Bind", "/a:/b:idmap", -EOPNOTSUPP, "idmapped",
-                 "Option --bind=/a:/b:idmap is not supported yet.",
-                 "Bind=/a:/b:idmap is not supported yet."},
-                {"PrivateUsersOwnership", "map", -EOPNOTSUPP, NULL,
-                 "Option --private-users-ownership=map is not supported yet.",
-                 "PrivateUsersOwnership=map is not supported yet."},
+                {"PrivateUsers", "managed", -EOPNOTSUPP, "not built",
+                 "Option --private-users=managed is not supported yet.",
+                 "PrivateUsers=managed is not supported yet."},
+                {"PrivateUsersOwnership", "foreign", -EOPNOTSUPP, NULL,
+                 "Option --private-users-ownership=foreign is not supported yet.",
+                 "PrivateUsersOwnership=foreign is not supported yet."},
                 {"Volatile", "x", -EINVAL, "expected no, yes, state or overlay",
                  "Invalid value 'x' for --volatile: expected no, yes, state or overlay.",
                  "Invalid value 'x' for Volatile=: expected no, yes, state or overlay."},

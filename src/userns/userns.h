@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * User namespaces (--private-users, -U, --private-users-ownership, the idmap bind options): the
+ * container's root is an unprivileged host UID, the start of a range of 65536 (or what the user
+ * gave). Without one, the container's root is the host's root in all but capabilities; with one,
+ * what a container could do to the host through CAP_SYS_ADMIN (remounting /proc/sys or /sys,
+ * mounting a fresh procfs and writing core_pattern, binfmt_misc, a cgroup v1 release_agent) is
+ * refused by the kernel, which checks against the initial user namespace.
+ *
+ * The life of one:
+ *   main, before the run (userns_prepare()): the range — from the mode, the tree's owner, or a
+ *     pick lease (uid-lease.h); ownership chown shifts the tree on disk here, once (tree-shift.h).
+ *   supervisor, after the clone (userns_setup_child(), the start-up protocol's USERNS step): it
+ *     writes the child's uid_map and gid_map; for ownership map (auto: where the file system
+ *     allows, else chown) it gives the detached tree the id map, and id-maps the detached binds
+ *     that ask for it (idmap, rootidmap, owneridmap) and the host's journal directory. All of it
+ *     before the child attaches anything: an attached mount cannot get an id map.
+ *   child, when USERNS came (userns_become_root()): it becomes uid 0 / gid 0 of its namespace.
+ * Everything the container takes from the host has been opened by the supervisor before the
+ * clone (host.c), with the host's privileges; the child's maps hold only the container's range.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "settings.h"
+#include "uid-lease.h"
+#include "userns-map.h"
+
+struct guard;
+
+struct userns {
+        uint32_t base;      /* the host UID (and GID) of the container's root */
+        uint32_t range;     /* how many ids from there */
+        uint32_t tree_base; /* the tree's on-disk base: its root directory's owner & 0xFFFF0000 */
+        /* off, chown (done by userns_prepare()), map, or auto (decided at the first run) */
+        enum user_ns_ownership ownership;
+        bool tree_shared;           /* -x on a plain directory: the tree is the original, never chowned */
+        struct userns_map uid, gid; /* the container's maps */
+        struct uid_lease lease;     /* --private-users=pick */
+};
+
+/* What the USERNS step changes: the supervisor's host work for this run (host.c). */
+struct userns_mounts {
+        int tree_mnt; /* the tree: a detached recursive bind */
+        int tree_fd;  /* the tree on disk: the chown fallback, owneridmap's destinations */
+        const struct settings *settings;
+        const int *custom; /* per custom mount: its detached host source, or -EBADF */
+        size_t n_custom;
+        int journal; /* --link-journal's detached bind of the host's journal directory, or -EBADF */
+};
+
+/* Main, before the run: *ret NULL without --private-users. tree_fd: what the container runs
+ * (the -x snapshot); tree_shared: it is the original tree under an overlay. On failure a
+ * malloc'ed message in *ret_error. */
+int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, struct guard *guard,
+                   struct userns **ret, char **ret_error);
+struct userns *userns_free(struct userns *u);
+
+/* Supervisor, the USERNS step (see above), pid: the container's PID 1, waiting for it. */
+int userns_setup_child(struct userns *u, pid_t pid, const struct userns_mounts *m, char **ret_error);
+
+/* Child, once USERNS came: become root of the new namespace (it was cloned as host root, which
+ * the namespace does not map). A credential change clears the parent-death signal: the caller
+ * sets it again. */
+int userns_become_root(void);
+
+/* How the container's id inside appears on the host (UINT32_MAX: not mapped). */
+uint32_t userns_uid_outside(const struct userns *u, uint32_t inside);
+uint32_t userns_gid_outside(const struct userns *u, uint32_t inside);
