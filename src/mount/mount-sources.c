@@ -40,7 +40,34 @@ size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max) {
         return n;
 }
 
-int mount_sources_open_userns(const struct settings *s, struct mount_sources *m, char **ret_error) {
+/* "+path" binds that want an id map: made here, from the tree, since the map can only be given by
+ * the supervisor (userns.h) and only to a mount the child has not attached yet. */
+static int idmapped_tree_binds(const struct settings *s, int tree_fd, struct mount_sources *m,
+                               char **ret_error) {
+        struct mount_context ctx = MOUNT_CONTEXT_INIT;
+        int r = 0;
+
+        ctx.settings = s;
+        for (size_t i = 0; r >= 0 && i < m->n_custom; i++) {
+                const struct custom_mount *cm = &s->custom_mounts[i];
+                if (cm->type != CUSTOM_MOUNT_BIND || cm->idmap == IDMAP_NONE || isempty(cm->source) ||
+                    cm->source[0] != '+')
+                        continue;
+                m->custom[i] = mount_custom_make_source(&ctx, tree_fd, i);
+                if (m->custom[i] < 0) {
+                        r = m->custom[i];
+                        *ret_error = TAKE_PTR(ctx.error);
+                }
+        }
+        mount_context_done(&ctx);
+        return r;
+}
+
+int mount_sources_open_userns(const struct settings *s, int tree_fd, struct mount_sources *m,
+                              char **ret_error) {
+        int r = idmapped_tree_binds(s, tree_fd, m, ret_error);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < MOUNT_DEV_NODES; i++) {
                 char path[32];
                 snprintf(path, sizeof path, "/dev/%s", mount_dev_node_names[i]);

@@ -58,11 +58,13 @@ struct mount_sources {
  * mount_custom_register_undo()). On failure a malloc'ed message in *ret_error. */
 int mount_sources_open(const struct settings *s, struct mount_sources *ret, char **ret_error);
 void mount_sources_done(struct mount_sources *m);
-/* Supervisor, with a user namespace: the device nodes (mknod is refused there) as detached binds
- * of the host's, never changed (systemd#34243 chowned one), and without --private-network the
- * sysfs of the host's network namespace, read-only (a namespace's root may mount sysfs only for a
- * network namespace of its own). */
-int mount_sources_open_userns(const struct settings *s, struct mount_sources *m, char **ret_error);
+/* Supervisor, with a user namespace, after mount_sources_open(): the device nodes (mknod is
+ * refused there) as detached binds of the host's, never changed (systemd#34243 chowned one),
+ * without --private-network the sysfs of the host's network namespace, read-only (a namespace's
+ * root may mount sysfs only for a network namespace of its own), and "+path" binds with an id map
+ * (from tree_fd: only the supervisor can give the map). */
+int mount_sources_open_userns(const struct settings *s, int tree_fd, struct mount_sources *m,
+                              char **ret_error);
 /* Every fd of m, for the child's list of fds to keep. */
 size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max);
 

@@ -37,7 +37,7 @@ int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, ch
                 return error_setf(ret_error, -errno, "Failed to bind the tree %s: %m", p->root);
         r = mount_sources_open(s, &host->mounts, ret_error);
         if (r >= 0 && p->userns) /* what the namespace's root may not make itself */
-                r = mount_sources_open_userns(s, &host->mounts, ret_error);
+                r = mount_sources_open_userns(s, p->tree_fd, &host->mounts, ret_error);
         if (r < 0)
                 return r;
         r = integration_prepare(s, &integration_host_default, &host->integ);
