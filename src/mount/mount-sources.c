@@ -19,6 +19,9 @@ void mount_sources_done(struct mount_sources *m) {
         safe_close(m->os_release);
         safe_close(m->sysfs);
         close_many(m->dev, MOUNT_DEV_NODES);
+        if (m->homes)
+                close_many(m->homes, m->n_homes);
+        free(m->homes);
         if (m->custom)
                 close_many(m->custom, m->n_custom);
         free(m->custom);
@@ -37,7 +40,31 @@ size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max) {
         for (size_t i = 0; i < MOUNT_DEV_NODES && n < max; i++)
                 if (m->dev[i] >= 0)
                         fds[n++] = m->dev[i];
+        for (size_t i = 0; i < m->n_homes && n < max; i++)
+                if (m->homes[i] >= 0)
+                        fds[n++] = m->homes[i];
         return n;
+}
+
+int mount_sources_open_homes(const char *const *homes, struct mount_sources *m, char **ret_error) {
+        size_t n = 0;
+
+        while (homes && homes[n])
+                n++;
+        if (n == 0)
+                return 0;
+        if (!(m->homes = malloc(n * sizeof(int))))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                m->homes[i] = -EBADF;
+        m->n_homes = n;
+        for (size_t i = 0; i < n; i++) {
+                m->homes[i] = mount_clone_tree(AT_FDCWD, homes[i], true, 0);
+                if (m->homes[i] < 0)
+                        return error_setf(ret_error, m->homes[i], "Failed to bind the home directory %s: %s",
+                                          homes[i], strerror(-m->homes[i]));
+        }
+        return 0;
 }
 
 /* "+path" binds that want an id map: made here, from the tree, since the map can only be given by

@@ -39,6 +39,8 @@ struct mount_sources {
         /* With a user namespace (mount_sources_open_userns()), what its root may not make itself: */
         int sysfs;                /* a read-only sysfs of the host's network namespace, or -EBADF */
         int dev[MOUNT_DEV_NODES]; /* detached binds of the host's device nodes, or -EBADF */
+        int *homes;               /* --bind-user: detached binds of the users' homes */
+        size_t n_homes;
 };
 
 #define MOUNT_SOURCES_INIT                                                                                  \
@@ -65,6 +67,8 @@ void mount_sources_done(struct mount_sources *m);
  * (from tree_fd: only the supervisor can give the map). */
 int mount_sources_open_userns(const struct settings *s, int tree_fd, struct mount_sources *m,
                               char **ret_error);
+/* The same, for --bind-user: detached recursive binds of the host directories homes (NULL-terminated). */
+int mount_sources_open_homes(const char *const *homes, struct mount_sources *m, char **ret_error);
 /* Every fd of m, for the child's list of fds to keep. */
 size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max);
 

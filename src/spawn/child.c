@@ -33,6 +33,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "chase.h"
 #include "console.h"
 #include "credentials.h"
 #include "env.h"
@@ -285,6 +286,26 @@ static void child_setup_notify(struct child *c) {
         r = mount_seal_run_host();
         if (r < 0)
                 child_fail(c, r, "Failed to make /run/host read-only: %s", strerror(-r));
+}
+
+/* --bind-user (bind-user.h): the records and mount points below /run/host while it is writable
+ * (attach false), then, once it is sealed, the homes on them (attach true): the seal is recursive
+ * and would make them read-only. */
+static void child_bind_users(struct child *c, bool attach) {
+        const struct userns *u = c->p->userns;
+        _cleanup_close_ int root_fd = -EBADF, run_host = -EBADF;
+        int r;
+
+        if (!u || u->n_users == 0)
+                return;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        run_host = root_fd < 0 ? -errno : chase_open_nofollow(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
+        r = run_host < 0 ? run_host
+            : attach     ? bind_users_attach(u->users, u->n_users, run_host, c->host->mounts.homes)
+                         : bind_users_write(u->users, u->n_users, run_host);
+        if (r < 0)
+                child_fail(c, r, "Failed to %s the bound users in /run/host: %s", attach ? "mount" : "write",
+                           strerror(-r));
 }
 
 /*
@@ -640,7 +661,9 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         if (p->console != CONSOLE_PIPE)
                 child_setup_console(&c);
         child_setup_kmsg(&c);
+        child_bind_users(&c, false);
         child_setup_notify(&c);
+        child_bind_users(&c, true);
         child_reset_loginuid();
         child_new_keyring();
         child_apply_resources(&c);

@@ -71,6 +71,33 @@ static int ownership_prepare(const struct settings *s, struct userns *u, int tre
         return 0;
 }
 
+/* --bind-user: each user's container id maps to its host uid and gid (bind-user.h). */
+static int bind_users_map(const struct settings *s, struct userns *u, int tree_fd, char **ret_error) {
+        const char *reason = NULL;
+        int r = bind_users_resolve(s->bind_users, &bind_user_files_host, tree_fd, u->base, u->range,
+                                   &u->users, &u->n_users, ret_error);
+
+        for (size_t i = 0; r >= 0 && i < u->n_users; i++)
+                if ((r = userns_map_punch(&u->uid, u->users[i].uid, u->users[i].host_uid)) < 0 ||
+                    (r = userns_map_punch(&u->gid, u->users[i].uid, u->users[i].host_gid)) < 0)
+                        return error_setf(ret_error, r, "Failed to map user %s: %s", u->users[i].name,
+                                          strerror(-r));
+        if (r >= 0 &&
+            ((r = userns_map_check(&u->uid, &reason)) < 0 || (r = userns_map_check(&u->gid, &reason)) < 0))
+                return error_setf(ret_error, r, "Invalid UID/GID map: %s.", reason);
+        return r;
+}
+
+int userns_bind_user_homes(const struct userns *u, const char ***ret) {
+        const char **homes = calloc(u->n_users + 1, sizeof(char *));
+        if (!homes)
+                return -ENOMEM;
+        for (size_t i = 0; i < u->n_users; i++)
+                homes[i] = u->users[i].home;
+        *ret = homes;
+        return 0;
+}
+
 int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, struct guard *guard,
                    struct userns **ret, char **ret_error) {
         int r;
@@ -97,6 +124,8 @@ int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, stru
                        (r = userns_map_add(&u->gid, 0, u->base, u->range)) < 0))
                 r = error_setf(ret_error, r, "Failed to build the UID map.");
         if (r >= 0)
+                r = bind_users_map(s, u, tree_fd, ret_error);
+        if (r >= 0)
                 r = ownership_prepare(s, u, tree_fd, ret_error);
         if (r < 0) {
                 userns_free(u);
@@ -111,6 +140,7 @@ int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, stru
 struct userns *userns_free(struct userns *u) {
         if (u) {
                 uid_lease_done(&u->lease);
+                bind_users_free(u->users, u->n_users);
                 free(u);
         }
         return NULL;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bind-user.h"
 #include "settings.h"
 #include "uid-lease.h"
 #include "userns-map.h"
@@ -42,6 +43,8 @@ struct userns {
         bool tree_shared;           /* -x on a plain directory: the tree is the original, never chowned */
         struct userns_map uid, gid; /* the container's maps */
         struct uid_lease lease;     /* --private-users=pick */
+        struct bind_user *users;    /* --bind-user (bind-user.h), mapped in uid and gid */
+        size_t n_users;
 };
 
 /* What the USERNS step changes: the supervisor's host work for this run (host.c). */
@@ -68,6 +71,10 @@ int userns_setup_child(struct userns *u, pid_t pid, const struct userns_mounts *
  * the namespace does not map). A credential change clears the parent-death signal: the caller
  * sets it again. */
 int userns_become_root(void);
+
+/* The host paths of the --bind-user homes, for the supervisor's detached binds (in u->users'
+ * order); a NULL-terminated array of pointers into u. */
+int userns_bind_user_homes(const struct userns *u, const char ***ret);
 
 /* How the container's id inside appears on the host (UINT32_MAX: not mapped). */
 uint32_t userns_uid_outside(const struct userns *u, uint32_t inside);

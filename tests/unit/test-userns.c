@@ -12,6 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "bind-user.h"
 #include "fdutil.h"
 #include "macro.h"
 #include "test-util.h"
@@ -295,6 +296,71 @@ static void test_shift_tree(void **state) {
         close(fd);
 }
 
+/* ---- --bind-user ---- */
+
+static void test_bind_user(void **state) {
+        struct bind_user_files f;
+        struct bind_user *u = NULL;
+        size_t n = 0;
+        char *error = NULL, *user = NULL, *group = NULL, hp[256], hg[256];
+        int tree;
+
+        snprintf(hp, sizeof hp, "%s/hpasswd", dir);
+        snprintf(hg, sizeof hg, "%s/hgroup", dir);
+        f = (struct bind_user_files){.passwd = hp, .group = hg};
+        put("hpasswd", "root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n"
+                       "alice:x:1000:1000:Alice:/home/alice:/bin/sh\nbob:x:1001:100::/home/bob:/bin/sh\n"
+                       "svc:x:900:900::/var/svc:/bin/false\nin:x:1879048200:1879048200::/:/bin/sh\n"
+                       "dup:x:1002:1002::/:/bin/sh\n");
+        put("hgroup", "root:x:0:\nusers:x:100:\nalice:x:1000:\nsvc:x:900:\nin:x:1879048200:\ndup:x:1002:\n");
+        assert_int_equal(mkdir(at("tree"), 0755), 0);
+        assert_int_equal(mkdir(at("tree/etc"), 0755), 0);
+        put("tree/etc/passwd",
+            "root:x:0:0::/root:/bin/sh\ntaken:x:60514:60514::/:/bin/sh\ndup:x:5:5::/:/bin/sh\n");
+        put("tree/etc/group", "root:x:0:\nt2:x:60515:\n");
+        tree = open(at("tree"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        assert_true(tree >= 0);
+
+        char *ok[] = {(char *) "alice", (char *) "svc", NULL};
+        assert_int_equal(bind_users_resolve(ok, &f, tree, 1879048192, 65536, &u, &n, &error), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(u[0].uid, 60516); /* 60514 is a user of the tree, 60515 a group */
+        assert_int_equal(u[1].uid, 60517);
+        assert_int_equal(u[0].host_uid, 1000);
+        assert_int_equal(u[0].host_gid, 1000);
+        assert_string_equal(u[0].home, "/home/alice");
+        assert_true(u[1].system);
+        assert_int_equal(bind_user_records(&u[0], &user, &group), 0);
+        assert_string_equal(user, "{\"userName\":\"alice\",\"uid\":60516,\"gid\":60516,\"disposition\":"
+                                  "\"regular\",\"homeDirectory\":\"/run/host/home/alice\",\"service\":"
+                                  "\"io.systemd.NSpawn\"}\n");
+        assert_string_equal(group, "{\"groupName\":\"alice\",\"gid\":60516,\"disposition\":\"regular\","
+                                   "\"service\":\"io.systemd.NSpawn\"}\n");
+        free(user);
+        free(group);
+        bind_users_free(u, n);
+
+        static const struct {
+                const char *name, *message;
+        } bad[] = {
+                {"root", "Mapping 'root' user"},
+                {"nobody", "Mapping 'nobody' user"},
+                {"bob", "without private groups"},
+                {"in", "already in container UID range"},
+                {"dup", "already exists in the container"},
+                {"ghost", "no such user"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *names[] = {(char *) bad[i].name, NULL};
+                error = NULL;
+                assert_true(bind_users_resolve(names, &f, tree, 1879048192, 65536, &u, &n, &error) < 0);
+                if (!error || !strstr(error, bad[i].message))
+                        fail_msg("%s: '%s'", bad[i].name, error ?: "");
+                free(error);
+        }
+        close(tree);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_map_format_check),
@@ -307,6 +373,7 @@ int main(void) {
                 cmocka_unit_test(test_shift_id),
                 cmocka_unit_test(test_shift_acl),
                 cmocka_unit_test(test_shift_tree),
+                cmocka_unit_test(test_bind_user),
         };
         return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }
