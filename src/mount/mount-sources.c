@@ -108,6 +108,10 @@ int mount_sources_open_userns(const struct settings *s, int tree_fd, struct moun
         if (s->private_network)
                 return 0;
         m->sysfs = mount_fs_new("sysfs", "sysfs", NULL, ATTR_RO_NSDE);
+        /* an unprivileged caller's child (rootless) may not make one of the host's network
+         * namespace either: the host's /sys, read-only, with what is mounted below it */
+        if (m->sysfs == -EPERM || m->sysfs == -EINVAL)
+                m->sysfs = mount_clone_tree(AT_FDCWD, "/sys", true, ATTR_RO_NSDE);
         if (m->sysfs < 0)
                 return error_setf(ret_error, m->sysfs, "Failed to mount sysfs for the container: %s",
                                   strerror(-m->sysfs));

@@ -52,6 +52,7 @@ enum {
         MNT_FSMOUNT = 1 << 5,     /* made with fsmount: there is no /proc/self/fd to name the target yet */
         MNT_CGROUP1 = 1 << 6,     /* only on a legacy or hybrid cgroup host (ctx->cgroup) */
         MNT_EARLY = 1 << 7,       /* in a user namespace: made before pivot_root (api_mounts_early()) */
+        MNT_ROOTLESS = 1 << 8,    /* only for an unprivileged caller (ctx->rootless) */
 };
 
 /*
@@ -96,6 +97,7 @@ static const struct api_mount api_mounts[] = {
         {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_CGROUP2 | MNT_FSMOUNT, NULL},
         {"tmpfs", "/sys/fs/cgroup", "tmpfs", ATTR_NSDE, "mode=0755,size=4m,nr_inodes=1k",
          MNT_CGROUP1 | MNT_FSMOUNT, cgroup_v1_setup},
+        {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_ROOTLESS | MNT_FSMOUNT, NULL},
         {"tmpfs", "/dev", "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME,
          "mode=0755,size=4m,nr_inodes=64k", MNT_MKDIR, mount_dev_setup},
         {"devpts", "/dev/pts", "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
@@ -124,6 +126,8 @@ static bool api_mount_wanted(const struct mount_context *ctx, const struct api_m
         if ((m->when & MNT_PRIVATE_NET) && !ctx->private_network)
                 return false;
         if ((m->when & MNT_TMPFS_TMP) && !ctx->tmpfs_tmp)
+                return false;
+        if ((m->when & MNT_ROOTLESS) && !ctx->rootless)
                 return false;
         if ((m->when & MNT_CGROUP2) && !ctx->cgroup2)
                 return false;

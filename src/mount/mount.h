@@ -94,6 +94,9 @@ struct mount_context {
          * still visible (the kernel lets a namespace's root mount them only then: "too revealing"
          * otherwise), and device nodes are binds of mount_sources.dev. */
         bool userns;
+        /* An unprivileged caller's (userns.h): no cgroups of ours; /sys/fs/cgroup is a cgroup2 of the
+         * container's own cgroup namespace (rooted in the caller's cgroup). */
+        bool rootless;
         /* filled by mount_prepare */
         int *detached_fds; /* one per custom mount (-EBADF if made later), then os-release */
         int os_release_fd;

@@ -101,13 +101,14 @@ static void child_bind_to_parent(struct child *c) {
 static void child_close_inherited(struct child *c) {
         _cleanup_free_ int *host_fds = NULL;
         size_t n = spawn_host_fds(c->host, &host_fds);
-        int keep[n + 2];
+        int keep[n + 3];
 
         if (!host_fds)
                 _exit(EXIT_FAILURE);
         memcpy(keep, host_fds, n * sizeof(int));
         keep[n++] = c->sock;
         keep[n++] = c->p->stub_fd;
+        keep[n++] = userns_rootless(c->p->userns) ? c->p->tree_fd : -EBADF; /* child_prepare_host() */
         if (close_all_fds_but(keep, n) < 0)
                 _exit(EXIT_FAILURE);
 }
@@ -123,6 +124,32 @@ static void child_enter_userns(struct child *c) {
         if (r < 0)
                 child_fail(c, r, "Failed to become root of the user namespace: %s", strerror(-r));
         child_bind_to_parent(c); /* the credential change cleared the parent-death signal */
+}
+
+/* Unprivileged (userns.h, rootless): the supervisor had no more host privilege than we have now,
+ * in our user namespace, so we take what the container needs from the host ourselves — with the
+ * caller's rights, through a copy of the host's mount namespace, before pivot_root. */
+static void child_prepare_host(struct child *c) {
+        _cleanup_free_ char *error = NULL;
+        struct spawn_params p = *c->p;
+        struct stat a, b;
+
+        if (!userns_rootless(c->p->userns))
+                return;
+        /* The tree as our mount namespace has it (a copy of the host's: an fd of the host's cannot
+         * be cloned here), by path — the caller's own path, which must still be the tree nspawn
+         * locked and checked. */
+        p.tree_fd = open(c->p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (p.tree_fd < 0)
+                child_fail(c, negative_errno(), "Failed to open %s: %m", c->p->root);
+        if (fstat(p.tree_fd, &a) < 0 || fstat(c->p->tree_fd, &b) < 0 || a.st_dev != b.st_dev ||
+            a.st_ino != b.st_ino)
+                child_fail(c, -ESTALE, "%s changed while the container was set up, refusing.", c->p->root);
+        safe_close(c->p->tree_fd);
+        int r = spawn_host_prepare(&p, c->host, &error);
+        safe_close(p.tree_fd); /* what the container runs is host->tree_mnt now */
+        if (r < 0)
+                child_fail(c, r, "%s", error ?: strerror(-r));
 }
 
 static void child_reset_signals(void) {
@@ -216,6 +243,7 @@ static void child_setup_filesystem(struct child *c) {
         m->tmpfs_tmp = c->p->tmpfs_tmp;
         m->root_overlay = c->p->root_overlay;
         m->userns = c->p->userns != NULL;
+        m->rootless = userns_rootless(c->p->userns);
         if ((r = mount_prepare(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
@@ -652,6 +680,7 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         child_close_inherited(&c);
         child_bind_to_parent(&c);
         child_enter_userns(&c);
+        child_prepare_host(&c);
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 child_fail(&c, negative_errno(), "Failed to set the hostname: %m");
         child_setup_filesystem(&c);

@@ -451,7 +451,8 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
 
         /* What the container takes from the host, made here with the host's privileges (host.c). */
         _cleanup_(spawn_host_done) struct spawn_host host = SPAWN_HOST_INIT;
-        r = spawn_host_prepare(p, &host, ret_error);
+        /* (unprivileged, we have no more host privilege than the child: it does that itself) */
+        r = userns_rootless(p->userns) ? 0 : spawn_host_prepare(p, &host, ret_error);
         if (r < 0) {
                 supervisor_done(&sv);
                 return r;

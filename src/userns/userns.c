@@ -110,6 +110,17 @@ int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, stru
                 return -ENOMEM;
         u->lease = (struct uid_lease) UID_LEASE_INIT;
         u->tree_shared = tree_shared;
+        u->rootless = geteuid() != 0;
+        if (u->rootless) {
+                r = userns_rootless_prepare(s, u, ret_error);
+                if (r < 0) {
+                        userns_free(u);
+                        return r;
+                }
+                log_debug("User namespace, rootless: root is %u on the host, %u ids.", u->base, u->range);
+                *ret = u;
+                return 0;
+        }
         r = tree_base(tree_fd, &u->tree_base);
         if (r == -EBADMSG)
                 r = error_setf(ret_error, -EINVAL, "UID and GID base of %s don't match.", s->directory);
@@ -276,6 +287,8 @@ int userns_setup_child(struct userns *u, pid_t pid, const struct userns_mounts *
         char path[64];
         int r;
 
+        if (u->rootless) /* the caller's own ranges; the child does the host work itself */
+                return userns_write_maps_helper(pid, &u->uid, &u->gid, ret_error);
         r = userns_write_maps(pid, &u->uid, &u->gid);
         if (r < 0)
                 return error_setf(ret_error, r, "Failed to write the container's UID/GID map: %s",

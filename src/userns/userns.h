@@ -20,6 +20,13 @@
  *   child, when USERNS came (userns_become_root()): it becomes uid 0 / gid 0 of its namespace.
  * Everything the container takes from the host has been opened by the supervisor before the
  * clone (host.c), with the host's privileges; the child's maps hold only the container's range.
+ *
+ * Rootless (an unprivileged caller, rootless.c): the container's root is the caller and its other
+ * users the caller's /etc/subuid and /etc/subgid ranges, mapped by shadow's newuidmap/newgidmap; no
+ * lease (the ranges are the caller's own), no chown or id map (the caller's files are the
+ * container's root's already), no --bind-user. The supervisor has no host privilege to do the host
+ * work with, so the child does it (spawn_host_prepare()) right after USERNS, in its user namespace:
+ * with exactly the caller's rights on the host.
  */
 
 #include <stdbool.h>
@@ -45,6 +52,7 @@ struct userns {
         struct uid_lease lease;     /* --private-users=pick */
         struct bind_user *users;    /* --bind-user (bind-user.h), mapped in uid and gid */
         size_t n_users;
+        bool rootless; /* an unprivileged caller (rootless.c) */
 };
 
 /* What the USERNS step changes: the supervisor's host work for this run (host.c). */
@@ -63,6 +71,20 @@ struct userns_mounts {
 int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, struct guard *guard,
                    struct userns **ret, char **ret_error);
 struct userns *userns_free(struct userns *u);
+
+/* Rootless: the maps from the caller's subordinate ranges, and the refusals (rootless.c). */
+int userns_rootless_prepare(const struct settings *s, struct userns *u, char **ret_error);
+/* An unprivileged caller's start: what needs root (without -U, --slice=, --property=) refused with
+ * what to do (before the cgroups, which it skips). */
+int userns_rootless_check_run(const struct settings *s, char **ret_error);
+/* The caller's own places for the machine record and the system call filter cache (below
+ * $XDG_RUNTIME_DIR and $XDG_CACHE_HOME), NULL where there is none. */
+char *userns_rootless_registry_dir(void);
+char *userns_rootless_cache_dir(void);
+/* Is u (NULL: none) an unprivileged caller's? */
+static inline bool userns_rootless(const struct userns *u) {
+        return u && u->rootless;
+}
 
 /* Supervisor, the USERNS step (see above), pid: the container's PID 1, waiting for it. */
 int userns_setup_child(struct userns *u, pid_t pid, const struct userns_mounts *m, char **ret_error);
