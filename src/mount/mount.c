@@ -174,6 +174,10 @@ static int api_fs_mount(struct mount_context *ctx, int root_fd, int target, cons
                 r = mnt < 0 ? mnt : mount_attach(mnt, target);
         } else
                 r = mount_fs_at(target, m->type, m->what, m->options, m->attrs);
+        /* the tty group (5) may be unmapped in a user namespace of few ids (--private-users-map=, a
+         * small subordinate range): the ptys are root's group then */
+        if (r == -EINVAL && ctx->userns && streq(m->type, "devpts"))
+                r = mount_fs_at(target, m->type, m->what, "newinstance,ptmxmode=0666,mode=620", m->attrs);
         if (r < 0)
                 return mount_fail(ctx, r, "Failed to mount %s on %s: %s", m->type, m->where, strerror(-r));
         if (!m->setup)

@@ -16,6 +16,7 @@
 #include "proc-names.h"
 #include "strv.h"
 #include "syscall-groups.h"
+#include "userns-map.h"
 
 /* ---- properties ---- */
 
@@ -81,6 +82,10 @@ int parse_private_users(const struct option_def *o, enum option_source src, cons
 
         if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
+        if (s->userns_maps) {
+                *ret_reason = "may not be combined with --private-users-map=";
+                return -EINVAL;
+        }
         b = value ? parse_boolean(value) : 1;
         if (b == 0)
                 mode = USER_NS_NO;
@@ -106,9 +111,51 @@ int parse_private_users(const struct option_def *o, enum option_source src, cons
         return 0;
 }
 
+/* --private-users-map=u|g|b:INSIDE:OUTSIDE:COUNT (repeatable; in a file, a blank-separated list,
+ * empty resets it), an nspawn extension (LXC's lxc.idmap, systemd#23983): the container's maps are
+ * the lines given. Each line is checked here; the whole maps when the container starts (overlaps,
+ * the container's root mapped: userns.c). */
+int parse_userns_map(const struct option_def *o, enum option_source src, const char *value,
+                     struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r = strv_split(value, src == SOURCE_CLI ? "" : " \t", &words);
+
+        if (r < 0)
+                return r;
+        if (!words[0] && src == SOURCE_CLI) {
+                *ret_reason = "expected u|g|b:INSIDE:OUTSIDE:COUNT";
+                return -EINVAL;
+        }
+        if (words[0] && s->userns_mode != USER_NS_NO && s->userns_mode != USER_NS_CUSTOM) {
+                *ret_reason = "may not be combined with --private-users= or -U";
+                return -EINVAL;
+        }
+        STRV_FOREACH(w, words) {
+                struct userns_map uid = {}, gid = {};
+                if ((r = userns_map_parse_line(*w, &uid, &gid, ret_reason)) < 0)
+                        return r;
+        }
+        STRV_FOREACH(w, words)
+        if ((r = strv_extend(&s->userns_maps, *w)) < 0)
+                return r;
+        if (words[0])
+                s->userns_mode = USER_NS_CUSTOM;
+        return 0;
+}
+
+void reset_userns_maps(struct settings *s) {
+        s->userns_maps = strv_free(s->userns_maps);
+        if (s->userns_mode == USER_NS_CUSTOM)
+                s->userns_mode = USER_NS_NO;
+}
+
 /* -U: pick, and ownership auto. */
 int parse_userns_pick(const struct option_def *o, enum option_source src, const char *value,
                       struct settings *s, const char **ret_reason) {
+        if (s->userns_maps) {
+                *ret_reason = "may not be combined with --private-users-map=";
+                return -EINVAL;
+        }
         s->userns_mode = USER_NS_PICK;
         s->uid_shift = UINT32_MAX;
         s->uid_range = 0x10000;

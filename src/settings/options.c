@@ -175,6 +175,12 @@ const struct option_def option_table[] = {
          .help = "Adjust ('chown') or map ('map') OS tree ownership to private UID/GID range",
          .section = "Files", .key = "PrivateUsersOwnership",
          .setting = SETTING_USERNS, .parse = parse_userns_ownership, .values = &user_ns_ownership_names},
+        {.name = "private-users-map", .arg = ARG_REQUIRED, .metavar = "u|g|b:INSIDE:OUTSIDE:COUNT",
+         .group = GROUP_USERNS,
+         .help = "Map container IDs INSIDE… to host IDs OUTSIDE… (UIDs, GIDs or both), instead of "
+                 "--private-users= (nspawn extension; repeatable)",
+         .section = "Exec", .key = "PrivateUsersMap",
+         .setting = SETTING_USERNS, .parse = parse_userns_map, .reset = reset_userns_maps},
         {.name = "private-users-chown",
          .group = GROUP_USERNS,
          .section = "Files", .key = "PrivateUsersChown",

@@ -64,10 +64,10 @@ void settings_done(struct settings *s) {
                 &s->image_policy,
         };
         char ***lists[] = {
-                &s->parameters,         &s->environment,     &s->properties,     &s->network_veth_extra,
-                &s->network_interfaces, &s->network_macvlan, &s->network_ipvlan, &s->expose_ports,
-                &s->syscall_allow,      &s->syscall_deny,    &s->bind_users,     &s->credentials_set,
-                &s->credentials_load,
+                &s->parameters,         &s->environment,      &s->properties,     &s->network_veth_extra,
+                &s->network_interfaces, &s->network_macvlan,  &s->network_ipvlan, &s->expose_ports,
+                &s->syscall_allow,      &s->syscall_deny,     &s->bind_users,     &s->credentials_set,
+                &s->userns_maps,        &s->credentials_load,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)
@@ -387,7 +387,7 @@ static const struct setting_desc setting_table[_SETTING_MAX] = {
         [SETTING_WORKING_DIRECTORY] = {"working-directory", {STRING(working_directory)}},
         [SETTING_USERNS] = {"private-users",
                             {P_VALUE(userns_mode), P_VALUE(uid_shift), P_VALUE(uid_range),
-                             P_VALUE(userns_ownership)}},
+                             P_VALUE(userns_ownership), P_STRV(userns_maps)}},
         [SETTING_NOTIFY_READY] = {"notify-ready", {VALUE(notify_ready)}},
         [SETTING_PIVOT_ROOT] = {"pivot-root", {P_STRING(pivot_root_new), P_STRING(pivot_root_old)}},
         /* Deny-list entries are honoured from anywhere, allow-list entries only from trusted files. */
@@ -578,6 +578,12 @@ static bool check_ambient_boot(const struct settings *s) {
 static bool check_bind_user(const struct settings *s) {
         return s->bind_users && s->userns_mode == USER_NS_NO;
 }
+static bool check_userns_map_mode(const struct settings *s) {
+        return s->userns_maps && s->userns_mode != USER_NS_CUSTOM;
+}
+static bool check_userns_map_chown(const struct settings *s) {
+        return s->userns_mode == USER_NS_CUSTOM && s->userns_ownership == USER_NS_OWNERSHIP_CHOWN;
+}
 static bool check_bind_idmap(const struct settings *s) {
         for (size_t i = 0; i < s->n_custom_mounts && s->userns_mode == USER_NS_NO; i++)
                 if (s->custom_mounts[i].idmap != IDMAP_NONE)
@@ -602,6 +608,9 @@ static const struct settings_check settings_checks[] = {
         {check_ambient_boot, "--ambient-capability= may not be combined with --boot."},
         {check_bind_user, "--bind-user= requires --private-users."},
         {check_bind_idmap, "Bind options idmap, rootidmap and owneridmap require --private-users."},
+        {check_userns_map_mode, "--private-users-map= may not be combined with --private-users=."},
+        {check_userns_map_chown,
+         "--private-users-map= and --private-users-ownership=chown may not be combined."},
 };
 
 enum user_ns_ownership settings_userns_ownership(const struct settings *s) {

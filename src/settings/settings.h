@@ -94,6 +94,7 @@ enum user_ns_mode {
         USER_NS_FIXED,
         USER_NS_PICK,
         USER_NS_IDENTITY,
+        USER_NS_CUSTOM, /* --private-users-map= (an nspawn extension): the maps as given */
         _USER_NS_MAX,
 };
 
@@ -227,6 +228,7 @@ struct settings {
         uint32_t uid_shift;
         uint32_t uid_range;
         enum user_ns_ownership userns_ownership;
+        char **userns_maps; /* --private-users-map=: "u|g|b:INSIDE:OUTSIDE:COUNT", as given */
 
         /* Networking */
         bool private_network;

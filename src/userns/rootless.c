@@ -90,6 +90,9 @@ int userns_rootless_prepare(const struct settings *s, struct userns *u, char **r
         r = rootless_check(s, ret_error);
         if (r < 0)
                 return r;
+        u->ownership = USER_NS_OWNERSHIP_OFF;
+        if (s->userns_mode == USER_NS_CUSTOM) /* newuidmap checks them against the caller's ranges */
+                return userns_custom_maps(s, u, ret_error);
         r = subid_map("/etc/subuid", name, geteuid(), "uid", &u->uid, ret_error);
         if (r < 0)
                 return r;
@@ -136,9 +139,10 @@ char *userns_rootless_cache_dir(void) {
 
 int userns_rootless_check_run(const struct settings *s, char **ret_error) {
         if (s->userns_mode == USER_NS_NO)
-                return error_setf(ret_error, -EPERM,
-                                  "nspawn needs root, or a user namespace of the caller's own: run it with -U (your "
-                                  "/etc/subuid and /etc/subgid ranges map the container's users).");
+                return error_setf(
+                        ret_error, -EPERM,
+                        "nspawn needs root, or a user namespace of the caller's own: run it with -U (your "
+                        "/etc/subuid and /etc/subgid ranges map the container's users).");
         if (s->slice || s->properties)
                 return error_setf(ret_error, -EPERM,
                                   "--slice= and --property= need root: unprivileged, the container stays in "

@@ -20,9 +20,39 @@
 
 /* ---- before the run ---- */
 
+/* --private-users-map=: the maps as given; the container's root must be in both, and is the base. */
+int userns_custom_maps(const struct settings *s, struct userns *u, char **ret_error) {
+        const char *reason = NULL;
+        int r;
+
+        u->custom = true;
+        STRV_FOREACH(l, s->userns_maps)
+        if ((r = userns_map_parse_line(*l, &u->uid, &u->gid, &reason)) < 0)
+                return error_setf(ret_error, r, "Invalid --private-users-map=%s: %s.", *l, reason);
+        if ((r = userns_map_check(&u->uid, &reason)) < 0)
+                return error_setf(ret_error, r, "Invalid UID map (--private-users-map=): %s.", reason);
+        if ((r = userns_map_check(&u->gid, &reason)) < 0)
+                return error_setf(ret_error, r, "Invalid GID map (--private-users-map=): %s.", reason);
+        u->base = userns_map_to_outside(&u->uid, 0);
+        if (u->base == UINT32_MAX || userns_map_to_outside(&u->gid, 0) == UINT32_MAX)
+                return error_setf(ret_error, -EINVAL,
+                                  "--private-users-map= must map the container's root (UID and GID 0).");
+        u->range = u->uid.r[0].count;
+        for (size_t i = 0; i < u->uid.n; i++)
+                if (u->uid.r[i].inside == 0)
+                        u->range = u->uid.r[i].count;
+        return 0;
+}
+
+static int custom_maps(const struct settings *s, struct userns *u, char **ret_error) {
+        return userns_custom_maps(s, u, ret_error);
+}
+
 static int range_determine(const struct settings *s, struct userns *u, struct guard *guard,
                            char **ret_error) {
         switch (s->userns_mode) {
+        case USER_NS_CUSTOM:
+                return custom_maps(s, u, ret_error);
         case USER_NS_IDENTITY:
                 u->base = 0;
                 u->range = 0x10000;
@@ -131,8 +161,9 @@ int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, stru
                 r = range_determine(s, u, guard, ret_error);
         if (r >= 0 && u->range - 1 > UINT32_MAX - u->base)
                 r = error_setf(ret_error, -EINVAL, "UID base too high for UID range.");
-        if (r >= 0 && ((r = userns_map_add(&u->uid, 0, u->base, u->range)) < 0 ||
-                       (r = userns_map_add(&u->gid, 0, u->base, u->range)) < 0))
+        if (r >= 0 && !u->custom &&
+            ((r = userns_map_add(&u->uid, 0, u->base, u->range)) < 0 ||
+             (r = userns_map_add(&u->gid, 0, u->base, u->range)) < 0))
                 r = error_setf(ret_error, r, "Failed to build the UID map.");
         if (r >= 0)
                 r = bind_users_map(s, u, tree_fd, ret_error);
@@ -167,6 +198,12 @@ uint32_t userns_gid_outside(const struct userns *u, uint32_t inside) {
 
 /* ---- the USERNS step ---- */
 
+/* The container's maps are "0 base range" alone (no --bind-user line in them). */
+static bool userns_maps_exact(const struct userns *u) {
+        return userns_map_is_single(&u->uid, u->base, u->range) &&
+               userns_map_is_single(&u->gid, u->base, u->range);
+}
+
 /* A namespace of one range per map, for an id-mapped mount: on-disk uid from..from+count-1 (and
  * gid gfrom…) appear as host ids to…. */
 static int idmap_fd_make(uint32_t from, uint32_t gfrom, uint32_t to, uint32_t gto, uint32_t count) {
@@ -183,8 +220,12 @@ static int tree_idmap(struct userns *u, int child_ns, const struct userns_mounts
         _cleanup_close_ int own = -EBADF;
         int ns = child_ns;
 
-        if (u->tree_base != 0 || !userns_map_is_single(&u->uid, u->base, u->range) ||
-            !userns_map_is_single(&u->gid, u->base, u->range)) {
+        if (u->custom && u->tree_base != 0)
+                return error_setf(ret_error, -EINVAL,
+                                  "%s is owned by the range at %u: --private-users-map= maps only an "
+                                  "unshifted tree (owned by 0).",
+                                  m->settings->directory, u->tree_base);
+        if (!u->custom && (u->tree_base != 0 || !userns_maps_exact(u))) {
                 ns = own = idmap_fd_make(u->tree_base, u->tree_base, u->base, u->base, u->range);
                 if (own < 0)
                         return error_setf(ret_error, own, "Failed to make the tree's id map: %s",
@@ -233,8 +274,7 @@ static int bind_idmap_fd(struct userns *u, int child_ns, const struct userns_mou
         struct stat st, dst;
 
         if (cm->idmap == IDMAP_RANGE) {
-                if (userns_map_is_single(&u->uid, u->base, u->range) &&
-                    userns_map_is_single(&u->gid, u->base, u->range))
+                if (u->custom || userns_maps_exact(u))
                         return fcntl(child_ns, F_DUPFD_CLOEXEC, 3);
                 return idmap_fd_make(0, 0, u->base, u->base, u->range);
         }

@@ -53,6 +53,7 @@ struct userns {
         struct bind_user *users;    /* --bind-user (bind-user.h), mapped in uid and gid */
         size_t n_users;
         bool rootless; /* an unprivileged caller (rootless.c) */
+        bool custom;   /* --private-users-map=: the maps as given */
 };
 
 /* What the USERNS step changes: the supervisor's host work for this run (host.c). */
@@ -72,6 +73,8 @@ int userns_prepare(const struct settings *s, int tree_fd, bool tree_shared, stru
                    struct userns **ret, char **ret_error);
 struct userns *userns_free(struct userns *u);
 
+/* --private-users-map=: u's maps as given, checked (overlaps, the container's root in both). */
+int userns_custom_maps(const struct settings *s, struct userns *u, char **ret_error);
 /* Rootless: the maps from the caller's subordinate ranges, and the refusals (rootless.c). */
 int userns_rootless_prepare(const struct settings *s, struct userns *u, char **ret_error);
 /* An unprivileged caller's start: what needs root (without -U, --slice=, --property=) refused with

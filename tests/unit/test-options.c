@@ -148,8 +148,21 @@ static void test_table_unique(void **state) {
         }
 }
 
+/* nspawn's own options beyond systemd-nspawn 252's, with their settings-file keys (documented as
+ * extensions in nspawn(1) and nspawn.nspawn(5)). */
+static const struct {
+        const char *option, *section, *key;
+} extensions[] = {
+        {"private-users-map", "Exec", "PrivateUsersMap"},
+};
+
 static void test_table_complete(void **state) {
         size_t n_long = 0, n_keys = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(extensions); i++) {
+                assert_non_null(option_find_long(extensions[i].option));
+                assert_non_null(option_find_key(extensions[i].section, extensions[i].key));
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(long_252); i++) {
                 const struct option_def *o = option_find_long(long_252[i]);
@@ -173,8 +186,8 @@ static void test_table_complete(void **state) {
                 n_keys += option_table[i].key != NULL;
         }
         assert_int_equal(ELEMENTSOF(long_252), 70);
-        assert_int_equal(n_long, 70);
-        assert_int_equal(n_keys, 41 + 11 + 9);
+        assert_int_equal(n_long, 70 + ELEMENTSOF(extensions));
+        assert_int_equal(n_keys, 41 + 11 + 9 + ELEMENTSOF(extensions));
         assert_null(option_find_short('U')->name);
         assert_null(option_find_short('j')->name);
         assert_null(option_find_key("exec", "Boot")); /* case-sensitive */
@@ -535,6 +548,24 @@ static void test_parse_userns(void **state) {
         assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_CHOWN);
         settings_done(&s);
 
+        /* --private-users-map= (an nspawn extension) */
+        PARSE_OK(&s, "--private-users-map=b:0:100000:65536", "--private-users-map=u:65536:1000:1");
+        assert_int_equal(s.userns_mode, USER_NS_CUSTOM);
+        assert_int_equal(strv_length(s.userns_maps), 2);
+        assert_string_equal(s.userns_maps[1], "u:65536:1000:1");
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_OFF);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsersMap", "g:1:2:3 u:1:2:3"), 0);
+        assert_int_equal(strv_length(s.userns_maps), 4);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsersMap", ""), 0); /* resets */
+        assert_null(s.userns_maps);
+        assert_int_equal(s.userns_mode, USER_NS_NO);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsersMap", "u:0:1"), -EINVAL);
+        settings_done(&s);
+        parse_fails(-EINVAL, "expected u|g|b:INSIDE:OUTSIDE:COUNT", "--private-users-map=x:0:0:1", NULL);
+        parse_fails(-EINVAL, "goes beyond", "--private-users-map=u:4294967295:0:2", NULL);
+        parse_fails(-EINVAL, "may not be combined", "-U", "--private-users-map=b:0:100000:65536");
+        parse_fails(-EINVAL, "may not be combined", "--private-users-map=b:0:100000:65536", "--private-users=pick");
+
         parse_fails(-EINVAL, "UID range", "--private-users=0:0", NULL);
         parse_fails(-EINVAL, "UID range", "--private-users=4294967295:2", NULL);
         parse_fails(-EINVAL, "--private-users", "--private-users=pickx", NULL);
@@ -886,7 +917,7 @@ static void test_file_reset(void **state) {
                         assert_non_null(option_table[i].key); /* only files reset */
                         n_reset++;
                 }
-        assert_int_equal(n_reset, 11);
+        assert_int_equal(n_reset, 12);
 
         settings_init(&s);
         assert_int_equal(apply_key(&s, "Exec", "SystemCallFilter", "@clock"), 0);
