@@ -564,7 +564,8 @@ static void test_parse_userns(void **state) {
         parse_fails(-EINVAL, "expected u|g|b:INSIDE:OUTSIDE:COUNT", "--private-users-map=x:0:0:1", NULL);
         parse_fails(-EINVAL, "goes beyond", "--private-users-map=u:4294967295:0:2", NULL);
         parse_fails(-EINVAL, "may not be combined", "-U", "--private-users-map=b:0:100000:65536");
-        parse_fails(-EINVAL, "may not be combined", "--private-users-map=b:0:100000:65536", "--private-users=pick");
+        parse_fails(-EINVAL, "may not be combined", "--private-users-map=b:0:100000:65536",
+                    "--private-users=pick");
 
         parse_fails(-EINVAL, "UID range", "--private-users=0:0", NULL);
         parse_fails(-EINVAL, "UID range", "--private-users=4294967295:2", NULL);
