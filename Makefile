@@ -16,7 +16,8 @@ PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
 	libseccomp-dev libcap-dev libsystemd-dev libblkid-dev libmnl-dev libnftables-dev \
 	libjansson-dev libarchive-dev libcurl4-openssl-dev libcmocka-dev \
 	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine \
-	btrfs-progs attr musl-tools uidmap
+	btrfs-progs attr musl-tools \
+	squashfs-tools erofs-utils xfsprogs dosfstools mtools gdisk cryptsetup-bin uidmap
 
 .PHONY: all deps build demo check style unit unit-asan fuzz integration clean
 

@@ -156,27 +156,30 @@ static int copy_attrs(int src_dir, const char *src_name, int dst_dir, const char
         return 0;
 }
 
-static int copy_bytes(const struct copy_ctx *c, int in, int out) {
+/* Copy len bytes from the current offsets of in to out: copy_file_range() (which reflinks or
+ * copies in the kernel where it can), else read/write. */
+static int copy_range(const struct copy_ctx *c, int in, int out, uint64_t len) {
         char buf[128 * 1024];
 
-        if (ioctl(out, FICLONE, in) >= 0)
-                return 0;
-        for (;;) {
+        while (len > 0) {
                 if (interrupted(c))
                         return -EINTR;
-                ssize_t n = copy_file_range(in, NULL, out, NULL, COPY_CHUNK, 0);
+                ssize_t n = copy_file_range(in, NULL, out, NULL, MIN(len, (uint64_t) COPY_CHUNK), 0);
                 if (n == 0)
-                        return 0;
+                        return 0; /* the file shrank meanwhile */
                 if (n < 0)
                         break;
+                len -= (uint64_t) n;
         }
+        if (len == 0)
+                return 0;
         /* copy_file_range() cannot do this pair of files (other file system types, old kernel) */
         if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
                 return negative_errno();
-        for (unsigned i = 0;; i++) {
+        for (unsigned i = 0; len > 0; i++) {
                 if (i % 128 == 0 && interrupted(c))
                         return -EINTR;
-                ssize_t n = read(in, buf, sizeof(buf));
+                ssize_t n = read(in, buf, MIN(len, sizeof(buf)));
                 if (n == 0)
                         return 0;
                 if (n < 0)
@@ -184,7 +187,44 @@ static int copy_bytes(const struct copy_ctx *c, int in, int out) {
                 int r = write_all(out, buf, n); /* a short write, then the reason (ENOSPC) */
                 if (r < 0)
                         return r;
+                len -= (uint64_t) n;
         }
+        return 0;
+}
+
+/* A reflink, else the data segments only: holes stay holes (disk images are mostly holes). */
+static int copy_bytes(const struct copy_ctx *c, int in, int out) {
+        struct stat st;
+
+        if (ioctl(out, FICLONE, in) >= 0)
+                return 0;
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        for (off_t pos = 0; pos < st.st_size;) {
+                off_t data = lseek(in, pos, SEEK_DATA);
+                if (data < 0 && errno == ENXIO)
+                        break; /* only a hole up to the end */
+                if (data < 0) {
+                        if (errno != EINVAL && errno != EOPNOTSUPP)
+                                return negative_errno();
+                        data = pos; /* no SEEK_DATA here: copy it all */
+                }
+                off_t hole = lseek(in, data, SEEK_HOLE);
+                if (hole < 0)
+                        hole = st.st_size;
+                if (lseek(in, data, SEEK_SET) < 0 || lseek(out, data, SEEK_SET) < 0)
+                        return negative_errno();
+                int r = copy_range(c, in, out, (uint64_t) (hole - data));
+                if (r < 0)
+                        return r;
+                pos = hole;
+        }
+        return ftruncate(out, st.st_size) < 0 ? negative_errno() : 0;
+}
+
+int copy_file_data(int in_fd, int out_fd) {
+        struct copy_ctx c = {};
+        return copy_bytes(&c, in_fd, out_fd);
 }
 
 /* A regular file of the source, opened for reading only once it is known to be one. */

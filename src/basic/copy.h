@@ -31,3 +31,8 @@ int copy_tree(int src_fd, int dst_fd);
  * (-EEXIST, also for a dangling symlink). On failure nothing of the copy is left.
  */
 int copy_entry_at(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags);
+
+/* Copy the contents of the regular file in to the empty regular file out: a reflink where the
+ * file system can, else copy_file_range() of the data segments (holes stay holes), else
+ * read/write. Both fds are left at unspecified offsets. */
+int copy_file_data(int in_fd, int out_fd);

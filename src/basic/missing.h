@@ -17,3 +17,8 @@ static inline int statx(int dir_fd, const char *path, int flags, unsigned mask, 
         return (int) syscall(SYS_statx, dir_fd, path, flags, mask, ret);
 }
 #endif
+
+/* glibc has it since 2.34 (unistd.h); musl has not. */
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif

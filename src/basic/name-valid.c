@@ -56,6 +56,36 @@ bool filename_is_valid(const char *s) {
         return !strchr(s, '/') && strlen(s) <= NAME_MAX;
 }
 
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF) without control
+ * characters (C0 and DEL). */
+static bool utf8_printable(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+        while (*p) {
+                unsigned c = *p, n = c < 0x80             ? 0
+                                     : (c & 0xe0) == 0xc0 ? 1
+                                     : (c & 0xf0) == 0xe0 ? 2
+                                     : (c & 0xf8) == 0xf0 ? 3
+                                                          : 4;
+                if (n == 4 || (n == 0 && (c < 0x20 || c == 0x7f)))
+                        return false;
+                unsigned cp = n == 0 ? c : c & (0x3f >> n);
+                for (unsigned i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (p[i] & 0x3f);
+                }
+                static const unsigned min[] = {0, 0x80, 0x800, 0x10000};
+                if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+bool image_name_is_valid(const char *s) {
+        return filename_is_valid(s) && utf8_printable(s) && !startswith(s, ".#");
+}
+
 bool ifname_is_valid(const char *s) {
         bool digits_only = true;
 

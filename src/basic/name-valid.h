@@ -14,6 +14,10 @@ bool hostname_is_valid(const char *s);
 bool machine_name_is_valid(const char *s);
 /* A single path component: not empty, not "." or "..", no "/", at most NAME_MAX. */
 bool filename_is_valid(const char *s);
+/* An image name as systemd's image discovery takes it (machinectl's image verbs): a valid file
+ * name, valid UTF-8 without control characters, not starting with ".#" (temporary files). Spaces
+ * and names longer than a host name are allowed. */
+bool image_name_is_valid(const char *s);
 /* A network interface name: 1..15 printable chars, no "/", ":" or spaces, not all digits. */
 bool ifname_is_valid(const char *s);
 /* Environment variable names: [A-Za-z_][A-Za-z0-9_]*. Assignments: NAME=VALUE. */

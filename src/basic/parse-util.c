@@ -75,6 +75,58 @@ int parse_u64(const char *s, uint64_t *ret) {
         return 0;
 }
 
+int parse_size(const char *s, uint64_t base, uint64_t *ret) {
+        static const char suffixes[] = "EPTGMK";
+        uint64_t total = 0;
+        const char *p = s;
+
+        if (base != 1000 && base != 1024)
+                return -EINVAL;
+        p += strspn(p, " \t\n");
+        if (!*p)
+                return -EINVAL;
+        while (*p) {
+                uint64_t l, frac = 0, denom = 1, factor = 1;
+                char *e;
+
+                if (*p == '-')
+                        return -ERANGE;
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                errno = 0;
+                l = strtoull(p, &e, 10);
+                if (errno == ERANGE)
+                        return -ERANGE;
+                if (*e == '.') {
+                        for (e++; *e >= '0' && *e <= '9'; e++)
+                                if (denom <= UINT64_MAX / 100) { /* more digits change nothing */
+                                        frac = frac * 10 + (uint64_t) (*e - '0');
+                                        denom *= 10;
+                                }
+                }
+                e += strspn(e, " \t\n");
+                const char *k = *e ? strchr(suffixes, *e) : NULL;
+                if (k) {
+                        for (size_t n = strlen(k); n > 0; n--)
+                                factor *= base;
+                        e++;
+                } else if (*e == 'B')
+                        e++;
+                else if (*e)
+                        return -EINVAL;
+                if (l > UINT64_MAX / factor || l * factor > UINT64_MAX - total)
+                        return -ERANGE;
+                total += l * factor;
+                uint64_t f = (uint64_t) ((long double) frac * (long double) factor / (long double) denom);
+                if (f > UINT64_MAX - total)
+                        return -ERANGE;
+                total += f;
+                p = e + strspn(e, " \t\n");
+        }
+        *ret = total;
+        return 0;
+}
+
 int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
         uint64_t v;
         int r = parse_u64(s, &v);

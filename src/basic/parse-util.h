@@ -17,6 +17,10 @@ int parse_uint32(const char *s, uint32_t *ret);
 int parse_u64(const char *s, uint64_t *ret);
 /* A decimal number in [min, max]: -ERANGE outside. */
 int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+/* A size as systemd's parse_size() reads it: a decimal number with an optional fraction and a
+ * suffix K, M, G, T, P, E (powers of base, 1024 or 1000) or B; several such parts are added
+ * ("1G 512M"). -ERANGE on overflow or a negative number. */
+int parse_size(const char *s, uint64_t base, uint64_t *ret);
 /* 1..65535. */
 int parse_port(const char *s, uint16_t *ret);
 /* The value of one hex digit, or -EINVAL. */

@@ -26,7 +26,9 @@ enum undo_kind {
         /* fds[0]: a directory; path: an entry in it; fds[1..]: open files whose inodes are ours.
          * The entry (and the entry named path2, if any) is unlinked if it is one of those inodes.
          * The fds are held until then, and with them their flock()s: a machine record
-         * (src/shared/registry.h) stays locked, i.e. "closing", until it is removed. */
+         * (src/shared/registry.h) stays locked, i.e. "closing", until it is removed. With
+         * UNDO_LOCK_FILE, fds[1] holds an OFD lock of a systemd lock file (lock-file.h): it is
+         * unlinked only if that lock can be made exclusive (no other holder). */
         UNDO_FILE,
         /* fds[0]: a directory; path: an entry in it, removed with everything below it without
          * crossing into other mounts (a btrfs subvolume is destroyed, waiting while the kernel
@@ -36,11 +38,24 @@ enum undo_kind {
          * costly one, such as the container's devpts behind the console's pty master — happens
          * off nspawn's exit path. Nothing to undo. */
         UNDO_KEEP,
+        /* fds[0]: /dev/mapper/control; path: a device-mapper device's name. The device is removed
+         * (deferred: when its last user goes, if it is in use). A dm-verity device of -i is only
+         * ours between its creation and nspawn's own deferred removal (src/image/verity.c). */
+        UNDO_DM,
+        /* fds[0]: a program (O_PATH); fds[1..]: its fds 3, 4, …; path: its arguments, separated by
+         * single spaces (names only: no quoting); path2: its argv[0]. For an undo that needs a
+         * library the guard does not link: the rtnetlink of nspawn-net (network.h) — the guard
+         * stays a small static program. The program runs with an empty environment, "/" as working
+         * directory and /dev/null as stdio, and is waited for (wait_ms at most, then killed); exit
+         * status 0 is success. It must tolerate an effect that is gone (the helper itself may have
+         * undone it). */
+        UNDO_EXEC,
         _UNDO_KIND_MAX,
 };
 
 enum {
-        UNDO_PRUNE = 1 << 0, /* UNDO_CGROUP: remove the empty parents of path too */
+        UNDO_PRUNE = 1 << 0,     /* UNDO_CGROUP: remove the empty parents of path too */
+        UNDO_LOCK_FILE = 1 << 1, /* UNDO_FILE: a lock file, removed by its last holder only */
 };
 
 #define UNDO_MAX_FDS 16 /* MSG_MAX_FDS: one message */
@@ -49,8 +64,9 @@ enum {
 struct undo {
         enum undo_kind kind;
         unsigned flags;
-        const char *path;  /* relative to fds[0]; NULL for UNDO_KEEP */
-        const char *path2; /* UNDO_FILE: a second name (a record's temporary link), or NULL */
+        const char *path;  /* relative to fds[0]; NULL for UNDO_KEEP; UNDO_EXEC: the arguments */
+        const char *path2; /* UNDO_FILE: a second name (a record's temporary link), or NULL;
+                              UNDO_EXEC: argv[0] */
         int fds[UNDO_MAX_FDS];
         size_t n_fds;
 };

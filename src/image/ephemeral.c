@@ -22,51 +22,20 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "copy.h"
 #include "ephemeral.h"
 #include "btrfs-util.h"
 #include "guard.h"
+#include "image-tmp.h"
 #include "macro.h"
-#include "rm-rf.h"
 
 #define SNAPSHOT_PREFIX ".#machine."
 #define TEMPLATE_PREFIX ".#template."
-#define HEX_SUFFIX_LEN 16
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-static int random_hex(char buf[HEX_SUFFIX_LEN + 1]) {
-        uint64_t v;
-
-        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-                return negative_errno();
-        snprintf(buf, HEX_SUFFIX_LEN + 1, "%016llx", (unsigned long long) v);
-        return 0;
-}
-
-static bool is_hex_suffix(const char *s) {
-        return strlen(s) == HEX_SUFFIX_LEN && strspn(s, "0123456789abcdef") == HEX_SUFFIX_LEN;
-}
-
-/* prefix + base (shortened so the name fits) + 16 hex digits. */
-static int temp_name(const char *prefix, const char *base, char **ret_prefix, char **ret_name) {
-        char hex[HEX_SUFFIX_LEN + 1];
-        int r = random_hex(hex);
-
-        if (r < 0)
-                return r;
-        if (asprintf(ret_prefix, "%s%.200s", prefix, base) < 0)
-                return -ENOMEM;
-        if (asprintf(ret_name, "%s%s", *ret_prefix, hex) < 0) {
-                free(*ret_prefix);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 int ephemeral_machine_name(const char *name, char **ret) {
-        char hex[HEX_SUFFIX_LEN + 1];
-        int r = random_hex(hex);
+        char hex[TMP_HEX_LEN + 1];
+        int r = tmp_random_hex(hex);
 
         if (r < 0)
                 return r;
@@ -98,36 +67,6 @@ static bool has_systemd_lock(int parent_fd, const char *name) {
         return faccessat(parent_fd, lck, F_OK, AT_SYMLINK_NOFOLLOW) >= 0;
 }
 
-/* What a sweep finds: parent_fd/name, an entry named PREFIX + 16 hex digits that is a directory
- * nobody holds a lock on; fd is that directory, which we hold LOCK_EX on. Returns whether it
- * removed it. */
-typedef bool (*sweep_fn)(int parent_fd, const char *name, int fd);
-
-/* Leftovers of killed nspawns: their owners held a lock on them while alive. Returns the
- * number removed. */
-static int sweep(int parent_fd, const char *prefix, sweep_fn remove) {
-        int fd = dup(parent_fd), removed = 0;
-        DIR *d;
-
-        if (fd < 0 || !(d = fdopendir(fd))) {
-                safe_close(fd);
-                return negative_errno();
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                const char *rest = startswith(de->d_name, prefix);
-                _cleanup_close_ int entry = -EBADF;
-
-                if (!rest || !is_hex_suffix(rest))
-                        continue;
-                entry = openat(parent_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (entry >= 0 && flock(entry, LOCK_EX | LOCK_NB) >= 0 &&
-                    remove(parent_fd, de->d_name, entry))
-                        removed++;
-        }
-        closedir(d);
-        return removed;
-}
-
 static bool snapshot_remove(int parent_fd, const char *name, int fd) {
         if (has_systemd_lock(parent_fd, name) || !btrfs_is_subvolume(fd))
                 return false; /* a systemd-nspawn's, or not a snapshot */
@@ -135,7 +74,7 @@ static bool snapshot_remove(int parent_fd, const char *name, int fd) {
 }
 
 int ephemeral_sweep(int parent_fd, const char *prefix) {
-        return sweep(parent_fd, prefix, snapshot_remove);
+        return tmp_sweep_full(parent_fd, prefix, false, snapshot_remove);
 }
 
 /* ---- the guard ----------------------------------------------------------------------------- */
@@ -184,7 +123,7 @@ static int snapshot_place(struct ephemeral *e, const char *directory, int src_fd
         }
         if (e->parent_fd < 0)
                 return negative_errno();
-        return temp_name(SNAPSHOT_PREFIX, base, ret_prefix, &e->name);
+        return tmp_name(SNAPSHOT_PREFIX, base, ret_prefix, &e->name);
 }
 
 /* The snapshot, made while we hold LOCK_SH on the tree; locked before that is released. */
@@ -278,82 +217,6 @@ void ephemeral_done(struct ephemeral *e) {
 
 /* ---- --template ----------------------------------------------------------------------------- */
 
-/* Remove the half-made copy. */
-static void template_discard(int parent_fd, const char *name, bool subvolume) {
-        _cleanup_close_ int fd = -EBADF;
-
-        if (subvolume && btrfs_destroy(parent_fd, name) >= 0)
-                return;
-        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
-                (void) rm_rf_children(fd);
-        (void) unlinkat(parent_fd, name, AT_REMOVEDIR);
-}
-
-static bool copy_remove(int parent_fd, const char *name, int fd) {
-        template_discard(parent_fd, name, btrfs_is_subvolume(fd));
-        return true;
-}
-
-/* A new, empty copy directory that we hold LOCK_EX on, under a fresh name. Another nspawn's
- * sweep may take it between its creation and our lock (it is unlocked then): so the lock must
- * be ours and the name still this directory's, else it is tried again under a new name. */
-static int copy_dir_new(int parent_fd, const char *base, struct guard *guard, int *ret_undo, char **ret_name,
-                        bool *ret_subvolume) {
-        for (int attempt = 0; attempt < 16; attempt++) {
-                _cleanup_free_ char *prefix = NULL, *name = NULL;
-                _cleanup_close_ int fd = -EBADF;
-                struct stat a, b;
-                int r = temp_name(TEMPLATE_PREFIX, base, &prefix, &name);
-
-                if (r < 0)
-                        return r;
-                if (attempt == 0)
-                        (void) sweep(parent_fd, prefix, copy_remove);
-                r = guard_push(
-                        guard,
-                        &(struct undo){.kind = UNDO_TREE, .path = name, .fds = {parent_fd}, .n_fds = 1});
-                if (r < 0)
-                        return r;
-                *ret_undo = r;
-                /* On btrfs the copy is a subvolume, so that -x can snapshot it later. */
-                bool subvolume = btrfs_subvol_create(parent_fd, name) >= 0;
-                if (!subvolume && mkdirat(parent_fd, name, 0700) < 0)
-                        return negative_errno();
-                fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 ||
-                    fstatat(parent_fd, name, &b, AT_SYMLINK_NOFOLLOW) < 0 || a.st_ino != b.st_ino ||
-                    a.st_dev != b.st_dev) {
-                        (void) guard_cancel(guard, *ret_undo);
-                        *ret_undo = 0;
-                        continue; /* swept: the sweeper removes it (or has) */
-                }
-                *ret_name = TAKE_PTR(name);
-                *ret_subvolume = subvolume;
-                return TAKE_FD(fd);
-        }
-        return -EBUSY;
-}
-
-static int template_copy(int tpl_fd, int parent_fd, const char *base, struct guard *guard) {
-        _cleanup_free_ char *name = NULL;
-        bool subvolume = false;
-        int undo_id = 0;
-
-        _cleanup_close_ int dst = copy_dir_new(parent_fd, base, guard, &undo_id, &name, &subvolume);
-        if (dst < 0) {
-                (void) guard_cancel(guard, undo_id);
-                return dst;
-        }
-        int r = copy_tree(tpl_fd, dst);
-        if (r >= 0 && renameat2(parent_fd, name, parent_fd, base, RENAME_NOREPLACE) < 0)
-                r = negative_errno();
-        if (r < 0)
-                template_discard(parent_fd, name, subvolume);
-        (void) guard_cancel(guard, undo_id); /* in place (ours to keep now), or removed */
-        return r;
-}
-
 int template_populate(const char *template_path, const char *directory, struct guard *guard) {
         _cleanup_free_ char *pcopy = strdup(directory), *bcopy = strdup(directory);
         _cleanup_close_ int tpl_fd = -EBADF, parent_fd = -EBADF;
@@ -380,6 +243,5 @@ int template_populate(const char *template_path, const char *directory, struct g
                 if (r >= 0 || r == -EEXIST)
                         return r;
         }
-        r = template_copy(tpl_fd, parent_fd, base, guard);
-        return r == -EEXIST || r == -ENOTEMPTY ? -EEXIST : r;
+        return tmp_tree_copy(tpl_fd, parent_fd, TEMPLATE_PREFIX, base, guard, NULL);
 }

@@ -259,17 +259,55 @@ static int detached_fds_init(struct mount_context *ctx, size_t n) {
         return 0;
 }
 
+/* --pivot-root=NEW[:OLD] (systemd-nspawn's): the tree's directory NEW becomes the root, stacked on
+ * the tree (tree_fd, attached); with OLD, a copy of the whole tree is mounted at NEW/OLD (which
+ * must exist), else the old tree goes with the host's root after pivot_root. Paths are resolved
+ * inside the tree. Returns an fd of what becomes the root: NEW's mount, or a copy of tree_fd. */
+static int pivot_root_setup(struct mount_context *ctx, int tree_fd) {
+        const char *new_root = ctx->settings ? ctx->settings->pivot_root_new : NULL;
+        const char *old_root = ctx->settings ? ctx->settings->pivot_root_old : NULL;
+        _cleanup_close_ int dir = -EBADF, new_mnt = -EBADF, old_mnt = -EBADF, target = -EBADF;
+        int r;
+
+        if (!new_root) {
+                int fd = fcntl(tree_fd, F_DUPFD_CLOEXEC, 3);
+                return fd < 0 ? mount_fail(ctx, negative_errno(), "Failed to duplicate the tree's fd: %m")
+                              : fd;
+        }
+        dir = chase_open(tree_fd, new_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (dir < 0)
+                return mount_fail(ctx, dir, "Failed to find %s in the tree: %s", new_root, strerror(-dir));
+        new_mnt = mount_clone_tree(dir, "", true, 0);
+        if (new_mnt < 0)
+                return mount_fail(ctx, new_mnt, "Failed to bind %s: %s", new_root, strerror(-new_mnt));
+        if (old_root) {
+                old_mnt = mount_clone_tree(tree_fd, "", true, 0);
+                if (old_mnt < 0)
+                        return mount_fail(ctx, old_mnt, "Failed to bind the tree: %s", strerror(-old_mnt));
+                target = chase_open(new_mnt, old_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+                if (target < 0)
+                        return mount_fail(ctx, target, "Failed to find %s in %s: %s", old_root, new_root,
+                                          strerror(-target));
+                if ((r = mount_attach(old_mnt, target)) < 0)
+                        return mount_fail(ctx, r, "Failed to mount the old root on %s: %s", old_root,
+                                          strerror(-r));
+        }
+        if ((r = mount_attach(new_mnt, tree_fd)) < 0)
+                return mount_fail(ctx, r, "Failed to pivot to %s: %s", new_root, strerror(-r));
+        return TAKE_FD(new_mnt);
+}
+
 /*
  * The tree becomes the root-to-be: the supervisor made it (ctx->tree_mnt, a detached recursive bind
- * of the tree it locked and checked), and it is attached below an anchor of our own — a small
- * tmpfs stacked on / of our namespace — so no host path is resolved for it: a path swapped
- * meanwhile cannot matter, and in a user namespace the host's directories above the tree (which its
- * root may not even search) are never walked. Absolute paths still resolve in the host's tree
- * until pivot_root. --volatile and -x on a plain directory stack their layers on the tree
- * (volatile.h). Returns an fd of the topmost, the root-to-be (ctx->root_fd too).
+ * of the tree it locked and checked, or a disk image's tree), and it is attached below an anchor
+ * of our own — a small tmpfs stacked on / of our namespace — so no host path is resolved for it: a
+ * path swapped meanwhile cannot matter, and in a user namespace the host's directories above the
+ * tree (which its root may not even search) are never walked. Absolute paths still resolve in the
+ * host's tree until pivot_root. --pivot-root, --volatile and -x on a plain directory stack their
+ * layers on the tree (volatile.h). Returns an fd of the topmost, the root-to-be (ctx->root_fd too).
  */
 static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
-        _cleanup_close_ int anchor = -EBADF, target = -EBADF;
+        _cleanup_close_ int anchor = -EBADF, target = -EBADF, top = -EBADF;
         int r;
 
         anchor = mount_fs_new("tmpfs", "tmpfs", "mode=0700,size=4k,nr_inodes=8", ATTR_NSDE);
@@ -284,7 +322,10 @@ static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
                 r = mount_attach(ctx->tree_mnt, target);
         if (r < 0)
                 return mount_fail(ctx, r, "Failed to mount the tree %s: %s", ctx->root, strerror(-r));
-        ctx->root_fd = volatile_mount_root(ctx->tree_mnt, mode, ctx->root_overlay, &ctx->error);
+        top = pivot_root_setup(ctx, ctx->tree_mnt);
+        if (top < 0)
+                return top;
+        ctx->root_fd = volatile_mount_root(top, mode, ctx->root_overlay, &ctx->error);
         if (ctx->root_fd < 0)
                 return ctx->root_fd;
         /* what the read-only flag, "+path" sources and --volatile=state's /var apply to */
@@ -329,6 +370,12 @@ static int api_mounts_early(struct mount_context *ctx) {
                         *fd = ctx->sources ? TAKE_FD(ctx->sources->sysfs) : -EBADF;
                 else
                         *fd = mount_fs_new(m->type, m->what, m->options, m->attrs);
+                if (*fd == -EPERM && streq(m->type, "proc"))
+                        return mount_fail(ctx, *fd,
+                                          "Failed to mount proc for /proc: %s (the kernel lets a user "
+                                          "namespace's root mount one only where a /proc without masks "
+                                          "is visible: inside another container, run without -U)",
+                                          strerror(EPERM));
                 if (*fd < 0)
                         return mount_fail(ctx, *fd, "Failed to mount %s for %s: %s", m->type, m->where,
                                           strerror(*fd == -EBADF ? EBADF : -*fd));

@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "credentials.h"
+#include "disk-image.h"
 #include "env.h"
 #include "ephemeral.h"
 #include "fdutil.h"
@@ -32,10 +33,12 @@
 #include "uuid.h"
 #include "machined.h"
 #include "mount.h"
+#include "network.h"
 #include "registry.h"
 #include "settings-file.h"
 #include "settings.h"
 #include "spawn.h"
+#include "strv.h"
 #include "syscall-filter.h"
 #include "userns.h"
 #include "volatile.h"
@@ -59,12 +62,13 @@ static void warn_untrusted(enum setting_id id, void *userdata) {
  * valid is left (then the user must give -M). */
 static char *machine_name_from_path(const char *path) {
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        const char *end = endswith(base, ".raw") ?: base + strlen(base); /* an image's name is without */
         char *name = calloc(1, 65);
         size_t n = 0;
 
         if (!name)
                 return NULL;
-        for (const char *c = base; *c && n < 64; c++) {
+        for (const char *c = base; c < end && n < 64; c++) {
                 bool alnum =
                         (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
                 if (alnum || (n > 0 && (*c == '-' || (*c == '.' && name[n - 1] != '.'))))
@@ -79,18 +83,46 @@ static char *machine_name_from_path(const char *path) {
         return name;
 }
 
+/* What the container runs, for messages and records: the tree's path, or the disk image's. */
+static const char *tree_path(const struct settings *s) {
+        return s->image ?: s->directory;
+}
+
+/* -i: the disk image's canonical path and the machine name from it; it is opened (and mounted) once
+ * the settings are final (prepare_disk_image()). */
+static int determine_image(struct settings *s) {
+        char *canonical = realpath(s->image, NULL);
+        if (!canonical)
+                return log_error("Failed to open %s: %m", s->image);
+        free(s->image);
+        s->image = canonical;
+        if (!s->machine && !(s->machine = machine_name_from_path(canonical)))
+                return log_error("Failed to determine machine name automatically, please use -M.");
+        return 0;
+}
+
 /* The tree, resolved once and opened: *ret_fd is what every later step uses. */
 static int determine_directory(struct settings *s, int *ret_fd) {
         bool found = false;
         if (!s->directory && s->machine && !s->image) {
-                int r = image_find(s->machine, NULL, &s->directory);
+                char *path;
+                int r = image_find(s->machine, NULL, &path);
                 if (r == -ENOENT)
                         return log_error("No image for machine '%s'.", s->machine);
+                if (r == -EINVAL && getenv(IMAGE_PATH_ENV))
+                        return log_error("Invalid $%s: %s (absolute directories, colon-separated)",
+                                         IMAGE_PATH_ENV, getenv(IMAGE_PATH_ENV));
                 if (r < 0)
                         return log_error("Failed to find image for machine '%s': %s", s->machine,
                                          strerror(-r));
+                if (disk_image_path_is_image(path))
+                        s->image = path; /* NAME.raw */
+                else
+                        s->directory = path;
                 found = true;
         }
+        if (s->image)
+                return determine_image(s);
         if (!s->directory && !(s->directory = getcwd(NULL, 0)))
                 return log_error("Failed to determine the current directory: %m");
 
@@ -129,9 +161,19 @@ static int populate_from_template(struct settings *s, struct guard *guard) {
         }
         if (s->ephemeral || s->image)
                 return 0; /* settings_validate() refuses the combination */
-        if (!s->directory && s->machine && image_find(s->machine, NULL, &s->directory) == -ENOENT &&
-            asprintf(&s->directory, "/var/lib/machines/%s", s->machine) < 0)
-                return log_error("Out of memory.");
+        if (!s->directory && s->machine) {
+                char *found = NULL;
+                int r = image_find(s->machine, NULL, &found);
+                if (r >= 0 && disk_image_path_is_image(found)) {
+                        free(found); /* NAME.raw: there is nothing to populate */
+                        return 0;
+                }
+                s->directory = found;
+                _cleanup_free_ char *pool = NULL; /* the pool: /var/lib/machines */
+                if (r == -ENOENT &&
+                    (image_pool_path(&pool) < 0 || asprintf(&s->directory, "%s/%s", pool, s->machine) < 0))
+                        return log_error("Out of memory.");
+        }
         if (!s->directory)
                 return 0;
 
@@ -191,7 +233,7 @@ static int load_settings_file(struct settings *s) {
 
         if (s->settings_mode == SETTINGS_NO)
                 return 0;
-        int r = settings_file_open(s->machine, s->directory, &sf, &error);
+        int r = settings_file_open(s->machine, tree_path(s), &sf, &error);
         if (r < 0)
                 return log_error("%s", error ? error : strerror(-r));
         if (r == 0)
@@ -213,16 +255,16 @@ static int check_tree(const struct settings *s, int root_fd) {
         enum image_check check;
         int r = image_check_os_tree(root_fd, s->start_mode == START_BOOT, &check);
         if (r < 0)
-                return log_error("Failed to check %s: %s", s->directory, strerror(-r));
+                return log_error("Failed to check %s: %s", tree_path(s), strerror(-r));
         if (check == IMAGE_NO_USR)
                 return log_error(
                         "Directory %s doesn't look like it has an OS tree (/usr/ directory is missing). "
                         "Refusing.",
-                        s->directory);
+                        tree_path(s));
         if (check == IMAGE_NO_OS_RELEASE)
                 return log_error("Directory %s doesn't look like an OS root directory (os-release file is "
                                  "missing). Refusing.",
-                                 s->directory);
+                                 tree_path(s));
         return 0;
 }
 
@@ -255,7 +297,7 @@ static int claim_machine(const char *dir, const struct settings *s, const struct
                 .name = s->machine,
                 .class = (char *) "container",
                 .service = (char *) "nspawn",
-                .root = s->directory,
+                .root = (char *) tree_path(s),
                 .supervisor = getpid(),
                 .start_mode = s->start_mode,
                 .cgroup = (char *) cgroup_context_path(cgroup),
@@ -350,7 +392,7 @@ static int run(struct settings *s, struct spawn_params *p) {
                 bool reboot;
 
                 if (!s->quiet) {
-                        log_info("Spawning container %s on %s.", s->machine, s->directory);
+                        log_info("Spawning container %s on %s.", s->machine, tree_path(s));
                         log_info("Press ^] three times within 1s to kill container.");
                 }
                 int r = container_run(p, &res, &error);
@@ -370,6 +412,7 @@ static int run(struct settings *s, struct spawn_params *p) {
                 if (!reboot)
                         return code; /* the cgroups go with the guard (nspawn_done()) */
                 (void) cgroup_destroy(p->cgroup);
+                network_stop(p->network); /* interfaces back, the old namespace released */
         }
 }
 
@@ -380,13 +423,16 @@ struct nspawn {
         struct settings settings;
         struct spawn_params params;
         struct ephemeral ephemeral;
+        struct disk_image image;
         struct registry_entry *registry;
         struct cgroup_context *cgroup;
         struct machined *machined;
+        struct network *network;
         struct seccomp_program *seccomp;
         struct credentials creds;
         char **env;
-        int root_fd, lock_fd, stub_fd;
+        int root_fd, stub_fd;
+        struct tree_lock tree_lock;
         struct guard *guard;
         struct userns *userns;
         char *registry_dir, *seccomp_cache; /* the system's, or an unprivileged caller's own */
@@ -396,6 +442,8 @@ static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
+        /* moved interfaces back and the zone bridge gone before we exit, as systemd-nspawn */
+        n->network = network_free(n->network);
         n->userns = userns_free(n->userns);
         free(n->registry_dir);
         free(n->seccomp_cache);
@@ -407,8 +455,9 @@ static void nspawn_done(struct nspawn *n) {
         if (n->settings.n_custom_mounts > 0 && n->root_fd >= 0)
                 mount_custom_cleanup(&n->settings, n->root_fd);
         safe_close(n->stub_fd);
-        safe_close(n->lock_fd);
+        image_tree_unlock(&n->tree_lock);
         safe_close(n->root_fd);
+        disk_image_done(&n->image); /* the kernel detaches the loop device once the container is gone */
         ephemeral_done(&n->ephemeral);
         guard_hand_over(n->guard);
         strv_free(n->env);
@@ -444,6 +493,40 @@ static int parse_command_line(int argc, char *argv[], struct settings *s) {
         return r;
 }
 
+/* -i: the disk image as one detached tree (disk-image.h), opened once the settings are final; the
+ * tree's root is what every later step uses, as a directory's fd is. Its lock is the image file's. */
+static int prepare_disk_image(struct nspawn *n) {
+        struct settings *s = &n->settings;
+        struct image_policy policy;
+        char *error = NULL;
+        int r;
+
+        if (s->ephemeral)
+                return log_error("--ephemeral with --image= is not supported yet.");
+        /* The host's journal link would lead to a path that only the container sees. */
+        if (s->link_journal == LINK_JOURNAL_GUEST || s->link_journal == LINK_JOURNAL_TRY_GUEST)
+                return log_error("--link-journal=guest with --image= is not supported yet.");
+        if (s->link_journal == LINK_JOURNAL_AUTO)
+                s->link_journal = LINK_JOURNAL_NO;
+        if (s->image_policy && (r = image_policy_parse(s->image_policy, &policy, &error)) < 0)
+                return log_failure(r, error);
+        struct disk_image_options o = {
+                .read_only = s->read_only,
+                .policy = s->image_policy ? &policy : NULL,
+                .root_hash = s->root_hash,
+                .root_hash_sig = s->root_hash_sig,
+                .verity_data = s->verity_data,
+                .guard = n->guard,
+        };
+        if ((r = disk_image_open(s->image, &o, &n->image, &error)) < 0)
+                return log_failure(r, error);
+        n->root_fd = fcntl(n->image.tree_mnt, F_DUPFD_CLOEXEC, 3);
+        if (n->root_fd < 0)
+                return log_error("Failed to duplicate the image's tree: %m");
+        n->params.mount_point = SPAWN_IMAGE_MOUNT_POINT;
+        return 0;
+}
+
 /* The tree: template, location, settings file, checks, -x snapshot, lock, UUID. */
 static int prepare_image(struct nspawn *n) {
         struct settings *s = &n->settings;
@@ -456,21 +539,46 @@ static int prepare_image(struct nspawn *n) {
                 return -EINVAL;
         if (settings_validate(s, &error) < 0)
                 return log_failure(-EINVAL, error);
+        if (s->image && prepare_disk_image(n) < 0)
+                return -EINVAL;
 
         p->tree_fd = n->root_fd;
         if (check_tree(s, n->root_fd) < 0 || check_volatile(s, n->root_fd) < 0)
                 return -EINVAL;
         if (s->ephemeral && prepare_ephemeral(s, n->root_fd, name_derived, n->guard, &n->ephemeral, p) < 0)
                 return -EINVAL;
-        /* -x: the snapshot's (or, with an overlay, the tree's shared) lock is held by the ephemeral
-         * state; volatile modes never write the image, so they share the tree like --read-only. */
-        if (!s->ephemeral)
-                n->lock_fd = image_lock(n->root_fd, s->read_only || s->volatile_mode != VOLATILE_NO);
-        if (n->lock_fd == -EBUSY)
-                return log_error("Directory tree %s is currently busy.", s->directory);
-        if (n->lock_fd < 0 && !s->ephemeral)
-                return log_error("Failed to lock %s: %s", s->directory, strerror(-n->lock_fd));
+        /* -x: the snapshot's lock is held by the ephemeral state; an overlay's lower layer, and a
+         * tree that volatile modes never write, are shared like --read-only. -i: the disk image
+         * holds its file's flock; systemd's lock file is taken for the file. */
+        if (!s->ephemeral || n->ephemeral.overlay) {
+                bool shared = s->read_only || s->volatile_mode != VOLATILE_NO || s->ephemeral ||
+                              (s->image && n->image.read_only);
+                int r = s->image ? image_tree_lock(n->image.image_fd, s->image, shared, false, n->guard,
+                                                   &n->tree_lock)
+                                 : image_tree_lock(n->root_fd, s->directory, shared, true, n->guard,
+                                                   &n->tree_lock);
+                if (r == -EBUSY)
+                        return log_error(s->image ? "Disk image %s is currently busy."
+                                                  : "Directory tree %s is currently busy.",
+                                         tree_path(s));
+                if (r < 0)
+                        return log_error("Failed to lock %s: %s", tree_path(s), strerror(-r));
+        }
         return determine_uuid(s, n->root_fd, p->uuid);
+}
+
+/* The links' helper first (network.h): its start overlaps with the rest of the preparation. */
+static int prepare_network(struct nspawn *n) {
+        _cleanup_strv_free_ char **warnings = NULL;
+        char *error = NULL;
+        int r = network_new(&n->settings, n->guard, &n->network, &warnings, &error);
+
+        STRV_FOREACH(w, warnings)
+        log_warning("%s", *w);
+        if (r < 0)
+                return log_failure(r, error);
+        n->params.network = n->network;
+        return 0;
 }
 
 /* What the run needs from the host, gathered before anything of the container exists. */
@@ -482,6 +590,8 @@ static int prepare_run(struct nspawn *n) {
         char *error = NULL;
         int r;
 
+        if ((r = prepare_network(n)) < 0)
+                return r;
         /* Unprivileged: no cgroups of ours, the caller's own places for the record and the filter
          * cache, and what needs root refused (userns.h, rootless) */
         if (geteuid() != 0) {
@@ -508,7 +618,7 @@ static int prepare_run(struct nspawn *n) {
         p->userns = n->userns;
         p->settings = s;
         if (!p->root)
-                p->root = s->directory;
+                p->root = tree_path(s);
         p->console = determine_console(s);
         p->tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
         if (prepare_security(s, p, n->seccomp_cache, &n->seccomp) < 0)
@@ -540,11 +650,12 @@ static int prepare_run(struct nspawn *n) {
 
 int main(int argc, char *argv[]) {
         struct nspawn n = {
+                .image = DISK_IMAGE_INIT,
                 .params.stub_fd = -EBADF,
                 .params.tree_fd = -EBADF,
                 .ephemeral = EPHEMERAL_INIT,
                 .root_fd = -EBADF,
-                .lock_fd = -EBADF,
+                .tree_lock = TREE_LOCK_INIT,
                 .stub_fd = -EBADF,
         };
         int r;

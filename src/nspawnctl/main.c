@@ -241,5 +241,5 @@ int main(int argc, char *argv[]) {
         strv_free(c.properties);
         fflush(stdout);
         pager_close();
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r >= 0 ? EXIT_SUCCESS : c.exit_status > 0 ? c.exit_status : EXIT_FAILURE;
 }

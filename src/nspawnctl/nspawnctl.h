@@ -54,8 +54,9 @@ struct ctl {
         int signal;
         enum output_mode output;
         unsigned max_addresses;
-        bool read_only; /* bind --read-only */
-        bool mkdir;     /* bind --mkdir */
+        bool read_only;  /* bind --read-only; clone makes a read-only image */
+        bool mkdir;      /* bind --mkdir */
+        int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
 };
 
 #define VERB_ANY (-1)
@@ -131,10 +132,22 @@ int verb_kill(struct ctl *c, int argc, char *argv[]);
 int verb_poweroff(struct ctl *c, int argc, char *argv[]);
 int verb_reboot(struct ctl *c, int argc, char *argv[]);
 int verb_terminate(struct ctl *c, int argc, char *argv[]);
+int verb_start(struct ctl *c, int argc, char *argv[]);
+int verb_enable(struct ctl *c, int argc, char *argv[]); /* enable and disable */
 int verb_help(struct ctl *c, int argc, char *argv[]);
 int verb_copy_to(struct ctl *c, int argc, char *argv[]);
 int verb_copy_from(struct ctl *c, int argc, char *argv[]);
 int verb_bind(struct ctl *c, int argc, char *argv[]);
+/* image verbs (images.c, images-ops.c) */
+int verb_list_images(struct ctl *c, int argc, char *argv[]);
+int verb_image_status(struct ctl *c, int argc, char *argv[]);
+int verb_show_image(struct ctl *c, int argc, char *argv[]);
+int verb_clone(struct ctl *c, int argc, char *argv[]);
+int verb_rename(struct ctl *c, int argc, char *argv[]);
+int verb_remove(struct ctl *c, int argc, char *argv[]);
+int verb_read_only(struct ctl *c, int argc, char *argv[]);
+int verb_set_limit(struct ctl *c, int argc, char *argv[]);
+int verb_clean(struct ctl *c, int argc, char *argv[]);
 
 /* --help (main.c) */
 void help_print(const char *program);

@@ -15,21 +15,11 @@
 
 #include "machine.h"
 #include "nspawnctl.h"
+#include "parse-util.h"
+#include "props.h"
 #include "strv.h"
 #include "timefmt.h"
 #include "uuid.h"
-
-enum prop_kind {
-        PROP_STRING, /* printed as it is ("[unprintable]" with a newline) */
-        PROP_BYTES,  /* "ay": hex digits, always shown, not filtered by value */
-        PROP_OPAQUE, /* a type machinectl cannot print: "[unprintable]" with -a/-p only */
-};
-
-struct prop {
-        const char *name;
-        enum prop_kind kind;
-        char *value;
-};
 
 static bool prop_wanted(const struct ctl *c, const char *name, const char **ret_expected) {
         *ret_expected = NULL;
@@ -58,7 +48,7 @@ static void print_value(const struct ctl *c, const char *name, const char *expec
                 printf("%s=%s\n", name, value ? value : "");
 }
 
-static void print_props(const struct ctl *c, const struct prop *props, size_t n) {
+void props_print(const struct ctl *c, const struct prop *props, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 const char *expected;
                 if (!prop_wanted(c, props[i].name, &expected))
@@ -69,6 +59,10 @@ static void print_props(const struct ctl *c, const struct prop *props, size_t n)
                                 print_value(c, props[i].name, expected,
                                             props[i].value && strchr(props[i].value, '\n') ? "[unprintable]"
                                                                                            : props[i].value);
+                        break;
+                case PROP_BOOL:
+                        if (!expected || parse_boolean(expected) == parse_boolean(props[i].value))
+                                print_value(c, props[i].name, NULL, props[i].value);
                         break;
                 case PROP_BYTES:
                         if (!c->value)
@@ -107,25 +101,15 @@ static int show_machine(const struct ctl *c, struct machine *m) {
         props[8].value = m->rec.root ? strdup(m->rec.root) : NULL;
         r |= !(props[10].value = strdup(machine_state_to_string(machine_state(m))));
         if (!r)
-                print_props(c, props, ELEMENTSOF(props));
+                props_print(c, props, ELEMENTSOF(props));
         for (size_t i = 0; i < ELEMENTSOF(props); i++)
                 free(props[i].value);
         return r ? log_error("Out of memory.") : 0;
 }
 
-/* The manager: the image pool (no quota here, so usage and limit are unknown: UINT64_MAX). */
-static void show_manager(const struct ctl *c) {
-        struct prop props[] = {
-                {"PoolPath", PROP_STRING, (char *) "/var/lib/machines"},
-                {"PoolUsage", PROP_STRING, (char *) "18446744073709551615"},
-                {"PoolLimit", PROP_STRING, (char *) "18446744073709551615"},
-        };
-        print_props(c, props, ELEMENTSOF(props));
-}
-
 int verb_show(struct ctl *c, int argc, char *argv[]) {
         if (argc <= 1) {
-                show_manager(c);
+                show_pool_properties(c);
                 return 0;
         }
         for (int i = 1; i < argc; i++) {

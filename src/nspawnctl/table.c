@@ -20,6 +20,8 @@ struct table {
         char **columns;
         char **cells; /* n_rows * n_columns, NULL: missing */
         unsigned height_max;
+        bool *right;    /* per column: right-aligned */
+        char **missing; /* per column: the text of a missing cell, NULL: "-" */
 };
 
 struct table *table_new(const char *const *columns, size_t n_columns) {
@@ -28,7 +30,9 @@ struct table *table_new(const char *const *columns, size_t n_columns) {
                 return NULL;
         t->n_columns = n_columns;
         t->columns = calloc(n_columns + 1, sizeof(char *));
-        if (!t->columns)
+        t->right = calloc(n_columns, sizeof(bool));
+        t->missing = calloc(n_columns + 1, sizeof(char *));
+        if (!t->columns || !t->right || !t->missing)
                 return table_free(t);
         for (size_t i = 0; i < n_columns; i++)
                 if (!(t->columns[i] = strdup(columns[i])))
@@ -40,6 +44,10 @@ struct table *table_free(struct table *t) {
         if (!t)
                 return NULL;
         strv_free(t->columns);
+        free(t->right);
+        for (size_t i = 0; t->missing && i < t->n_columns; i++)
+                free(t->missing[i]);
+        free(t->missing);
         for (size_t i = 0; i < t->n_rows * t->n_columns; i++)
                 free(t->cells[i]);
         free(t->cells);
@@ -64,6 +72,19 @@ int table_add_row(struct table *t, const char *const *cells) {
 
 size_t table_rows(const struct table *t) {
         return t->n_rows;
+}
+
+void table_set_right_aligned(struct table *t, size_t column) {
+        t->right[column] = true;
+}
+
+int table_set_missing(struct table *t, size_t column, const char *text) {
+        char *s = strdup(text);
+        if (!s)
+                return -ENOMEM;
+        free(t->missing[column]);
+        t->missing[column] = s;
+        return 0;
 }
 
 void table_set_height_max(struct table *t, unsigned lines) {
@@ -113,8 +134,8 @@ size_t utf8_width(const char *s, size_t n) {
 
 /* Line l of a cell as shown: cut at the height maximum, the last shown line gets "…" when more
  * lines follow. NULL past the last shown line. */
-static char *cell_line(const struct table *t, const char *cell, unsigned l) {
-        const char *text = cell ? cell : "-";
+static char *cell_line(const struct table *t, size_t c, const char *cell, unsigned l) {
+        const char *text = cell ? cell : t->missing[c] ? t->missing[c] : "-";
         unsigned n_lines = 1;
         for (const char *p = text; (p = strchr(p, '\n')); p++)
                 n_lines++;
@@ -131,27 +152,31 @@ static char *cell_line(const struct table *t, const char *cell, unsigned l) {
         return out;
 }
 
-static unsigned cell_height(const struct table *t, const char *cell) {
+static unsigned cell_height(const struct table *t, size_t c, const char *cell) {
         unsigned h = 0;
-        for (char *line; (line = cell_line(t, cell, h)); h++)
+        for (char *line; (line = cell_line(t, c, cell, h)); h++)
                 free(line);
         return h;
 }
 
-static size_t cell_width(const struct table *t, const char *cell) {
-        size_t w = 0;
+static size_t cell_width(const struct table *t, size_t c, const char *cell) {
+        size_t w = 1; /* an empty cell is one wide too */
         for (unsigned l = 0;; l++) {
-                _cleanup_free_ char *line = cell_line(t, cell, l);
+                _cleanup_free_ char *line = cell_line(t, c, cell, l);
                 if (!line)
                         return w;
                 w = MAX(w, utf8_width(line, strlen(line)));
         }
 }
 
-static void print_padded(FILE *f, const char *s, size_t width, bool last) {
+static void print_padded(FILE *f, const char *s, size_t width, bool last, bool right) {
+        size_t w = utf8_width(s, strlen(s));
+        if (right)
+                for (; w < width; w++)
+                        fputc(' ', f);
         fputs(s, f);
         if (!last)
-                for (size_t w = utf8_width(s, strlen(s)); w < width; w++)
+                for (; w < width; w++)
                         fputc(' ', f);
 }
 
@@ -163,7 +188,7 @@ int table_print(const struct table *t, bool header, FILE *f) {
                 if (header)
                         width[c] = strlen(t->columns[c]);
                 for (size_t r = 0; r < t->n_rows; r++)
-                        width[c] = MAX(width[c], cell_width(t, t->cells[r * t->n_columns + c]));
+                        width[c] = MAX(width[c], cell_width(t, c, t->cells[r * t->n_columns + c]));
         }
         if (header) {
                 for (size_t c = 0; c < t->n_columns; c++) {
@@ -173,7 +198,7 @@ int table_print(const struct table *t, bool header, FILE *f) {
                                 *p = (char) toupper((unsigned char) *p);
                         if (c > 0)
                                 fputc(' ', f);
-                        print_padded(f, up, width[c], c + 1 == t->n_columns);
+                        print_padded(f, up, width[c], c + 1 == t->n_columns, t->right[c]);
                 }
                 fputc('\n', f);
         }
@@ -181,13 +206,14 @@ int table_print(const struct table *t, bool header, FILE *f) {
                 char **row = t->cells + r * t->n_columns;
                 unsigned height = 1;
                 for (size_t c = 0; c < t->n_columns; c++)
-                        height = MAX(height, cell_height(t, row[c]));
+                        height = MAX(height, cell_height(t, c, row[c]));
                 for (unsigned l = 0; l < height; l++) {
                         for (size_t c = 0; c < t->n_columns; c++) {
-                                _cleanup_free_ char *line = cell_line(t, row[c], l);
+                                _cleanup_free_ char *line = cell_line(t, c, row[c], l);
                                 if (c > 0)
                                         fputc(' ', f);
-                                print_padded(f, line ? line : "", width[c], c + 1 == t->n_columns);
+                                print_padded(f, line ? line : "", width[c], c + 1 == t->n_columns,
+                                             t->right[c]);
                         }
                         fputc('\n', f);
                 }

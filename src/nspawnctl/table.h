@@ -25,6 +25,11 @@ int table_add_row(struct table *t, const char *const *cells);
 size_t table_rows(const struct table *t);
 /* Rows by their first column. */
 void table_sort(struct table *t);
+/* Column c is right-aligned, its header too (machinectl's USAGE). */
+void table_set_right_aligned(struct table *t, size_t column);
+/* What a missing cell of column c shows instead of "-" ("" leaves it blank; a column is at least
+ * one wide, as systemd's). */
+int table_set_missing(struct table *t, size_t column, const char *text);
 /* A multi-line cell shows at most this many lines (0: all). */
 void table_set_height_max(struct table *t, unsigned lines);
 int table_print(const struct table *t, bool header, FILE *f);

@@ -194,7 +194,8 @@ int parse_userns_chown(const struct option_def *o, enum option_source src, const
 
 /* ---- networking ---- */
 
-/* IF, or HOSTIF[:CONTAINERIF] for NET_PAIR, or a zone name that fits "vz-NAME". */
+/* IF, or IF[:NAME] for NET_PAIR (an empty NAME is none, as in systemd-nspawn), or a zone name
+ * that fits "vz-NAME". */
 static bool net_word_is_valid(const char *w, int kind) {
         _cleanup_free_ char *first = NULL, *vz = NULL;
         const char *colon = strchr(w, ':');
@@ -204,21 +205,24 @@ static bool net_word_is_valid(const char *w, int kind) {
         if (kind == NET_PLAIN || !colon)
                 return ifname_is_valid(w);
         first = strndup(w, (size_t) (colon - w));
-        return first && ifname_is_valid(first) && ifname_is_valid(colon + 1);
+        return first && ifname_is_valid(first) && (!colon[1] || ifname_is_valid(colon + 1));
 }
 
-/* The network options: one interface on the command line, a space-separated list in a file.
- * data is the NET_* kind. None of them is built yet. In a file, an empty Interface=, MACVLAN=,
- * IPVLAN= or VirtualEthernetExtra= resets its list (the reset_network_*() below). */
+/* The network options: one interface on the command line, a space-separated list in a file (list
+ * rows, NET_LIST: the words are appended to the row's list; the others replace its string). data
+ * holds the NET_* kind and the field (NET_FIELD). In a file, an empty Interface=, MACVLAN=, IPVLAN=
+ * or VirtualEthernetExtra= resets its list (the reset_network_*() below). What the options imply
+ * (a private network, a veth) is settings_network_imply()'s. */
 int parse_network_list(const struct option_def *o, enum option_source src, const char *value,
                        struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
+        void *field = (uint8_t *) s + (o->data >> 8);
+        bool list = o->data & NET_LIST;
+        int kind = o->data & NET_KIND_MASK;
         int r;
 
-        int kind = o->data & NET_KIND_MASK;
-
         /* No separators: the whole value is one word. */
-        r = strv_split(value, src == SOURCE_FILE && (o->data & NET_LIST) ? " \t" : "", &words);
+        r = strv_split(value, src == SOURCE_FILE && list ? " \t" : "", &words);
         if (r < 0)
                 return r;
         if (!words[0] && src == SOURCE_CLI) {
@@ -231,7 +235,18 @@ int parse_network_list(const struct option_def *o, enum option_source src, const
                         kind == NET_ZONE ? "not a valid zone name" : "not a valid network interface name";
                 return -EINVAL;
         }
-        return words[0] ? -EOPNOTSUPP : 0;
+        if (!words[0])
+                return 0;
+        if (!list) {
+                char **str = field;
+                free(*str);
+                *str = strdup(words[0]);
+                return *str ? 0 : -ENOMEM;
+        }
+        STRV_FOREACH(w, words)
+        if (strv_extend(field, *w) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 void reset_network_interfaces(struct settings *s) {
@@ -247,15 +262,13 @@ void reset_network_veth_extra(struct settings *s) {
         s->network_veth_extra = strv_free(s->network_veth_extra);
 }
 
-/* -n / VirtualEthernet=: only "no" (in a file) is built. */
+/* -n / VirtualEthernet=. */
 int parse_veth(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
                const char **ret_reason) {
         int b = option_flag_value(value, ret_reason);
         if (b < 0)
                 return b;
-        if (b)
-                return -EOPNOTSUPP;
-        s->network_veth = false;
+        s->network_veth = b;
         return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image-policy.h"
 #include "macro.h"
 #include "name-valid.h"
 #include "parse-util.h"
@@ -112,6 +113,15 @@ int parse_settings_mode(const struct option_def *o, enum option_source src, cons
 
 /* ---- paths ---- */
 
+static int set_string(char **field, const char *value) {
+        char *c = strdup(value);
+        if (!c)
+                return -ENOMEM;
+        free(*field);
+        *field = c;
+        return 0;
+}
+
 static int path_value(const char *value, char **ret, const char **ret_reason) {
         if (isempty(value)) {
                 *ret_reason = "expected a path";
@@ -142,12 +152,49 @@ int parse_template(const struct option_def *o, enum option_source src, const cha
         return 0;
 }
 
-/* --image, --oci-bundle, --verity-data, --network-namespace-path: not built yet. */
+/* --oci-bundle: not built yet. */
 int parse_path_unsupported(const struct option_def *o, enum option_source src, const char *value,
                            struct settings *s, const char **ret_reason) {
         _cleanup_free_ char *p = NULL;
         int r = path_value(value, &p, ret_reason);
         return r < 0 ? r : -EOPNOTSUPP;
+}
+
+/* A path field at offset data (--image=, --verity-data=, --network-namespace-path=), made absolute
+ * (a network namespace file is opened and checked at the start: host.c). */
+int parse_path(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
+               const char **ret_reason) {
+        char *p;
+        int r = path_value(value, &p, ret_reason);
+        if (r < 0)
+                return r;
+        free(FIELD_AT(s, o->data, char *));
+        FIELD_AT(s, o->data, char *) = p;
+        return 0;
+}
+
+/* --image-policy=: checked here with systemd's parser rules (image-policy.h), kept as text. */
+int parse_image_policy(const struct option_def *o, enum option_source src, const char *value,
+                       struct settings *s, const char **ret_reason) {
+        static const struct {
+                int r;
+                const char *reason;
+        } reasons[] = {
+                {-ENOTUNIQ, "duplicate rule in image policy"},
+                {-EBADSLT, "unknown partition type in image policy"},
+                {-EBADRQC, "unknown partition policy flag in image policy"},
+        };
+        struct image_policy p;
+        int r = image_policy_parse(value, &p, NULL);
+
+        if (r < 0) {
+                *ret_reason = "failed to parse image policy";
+                for (size_t i = 0; i < ELEMENTSOF(reasons); i++)
+                        if (reasons[i].r == r)
+                                *ret_reason = reasons[i].reason;
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        return set_string(&s->image_policy, value);
 }
 
 int parse_chdir(const struct option_def *o, enum option_source src, const char *value, struct settings *s,
@@ -186,7 +233,18 @@ int parse_pivot_root(const struct option_def *o, enum option_source src, const c
                 *ret_reason = "expected NEW[:OLD], absolute paths";
                 return -EINVAL;
         }
-        return -EOPNOTSUPP;
+        path_simplify(new_root);
+        if (!isempty(old_root))
+                path_simplify(old_root);
+        if (!path_is_normalized(new_root) || (!isempty(old_root) && !path_is_normalized(old_root))) {
+                *ret_reason = "may not contain \"..\"";
+                return -EINVAL;
+        }
+        free(s->pivot_root_new);
+        free(s->pivot_root_old);
+        s->pivot_root_new = TAKE_PTR(new_root);
+        s->pivot_root_old = isempty(old_root) ? NULL : TAKE_PTR(old_root);
+        return 0;
 }
 
 static bool hex_string_is_valid(const char *s) {
@@ -209,7 +267,11 @@ int parse_root_hash(const struct option_def *o, enum option_source src, const ch
                 *ret_reason = "root hash must be at least 128 bit long";
                 return -EINVAL;
         }
-        return -EOPNOTSUPP;
+        if (strlen(value) > 128) {
+                *ret_reason = "root hash may be at most 512 bit long";
+                return -EINVAL;
+        }
+        return set_string(&s->root_hash, value);
 }
 
 int parse_root_hash_sig(const struct option_def *o, enum option_source src, const char *value,
@@ -224,9 +286,15 @@ int parse_root_hash_sig(const struct option_def *o, enum option_source src, cons
                         *ret_reason = "invalid base64";
                         return -EINVAL;
                 }
-                return -EOPNOTSUPP;
+                return set_string(&s->root_hash_sig, value);
         }
-        return parse_path_unsupported(o, src, value, s, ret_reason);
+        char *p;
+        int r = path_value(value, &p, ret_reason);
+        if (r < 0)
+                return r;
+        free(s->root_hash_sig);
+        s->root_hash_sig = p;
+        return 0;
 }
 
 /* ---- image modes ---- */

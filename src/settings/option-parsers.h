@@ -14,15 +14,17 @@
 /* data of rows that store a field of struct settings: its offset. */
 #define OFF(f) ((int) offsetof(struct settings, f))
 
-/* data of the network rows (parse_network_list): the kind of word, and whether the settings-file
- * key takes a list. */
+/* data of the network rows (parse_network_list): the kind of word, whether the row is a list (the
+ * settings-file key takes a space-separated one), and the field it is stored in (NET_FIELD: a
+ * list of words, or a string for the rows that are not lists). */
 enum {
         NET_PLAIN,
         NET_PAIR,
         NET_ZONE,
         NET_KIND_MASK = 0x0f,
-        NET_LIST = 0x10, /* the settings-file key takes a space-separated list */
+        NET_LIST = 0x10,
 };
+#define NET_FIELD(f) (OFF(f) << 8)
 
 /* data of the capability rows (parse_capability). */
 enum { CAPS_ADD, CAPS_DROP, CAPS_AMBIENT };
@@ -78,6 +80,8 @@ OPTION_PARSER(parse_parameters);
 OPTION_PARSER(parse_path_unsupported);
 OPTION_PARSER(parse_personality);
 OPTION_PARSER(parse_pivot_root);
+OPTION_PARSER(parse_path);
+OPTION_PARSER(parse_image_policy);
 OPTION_PARSER(parse_private_users);
 OPTION_PARSER(parse_property);
 OPTION_PARSER(parse_resolv_conf);

@@ -68,7 +68,10 @@ const struct option_def option_table[] = {
          .setting = SETTING_EPHEMERAL, .parse = parse_ephemeral},
         {.name = "image", .short_name = 'i', .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_IMAGE, .help = "Root file system disk image (or device node) for the container",
-         .setting = SETTING_DIRECTORY, .parse = parse_path_unsupported, .completion = "@files"},
+         .setting = SETTING_DIRECTORY, .parse = parse_path, .data = OFF(image), .completion = "@files"},
+        {.name = "image-policy", .arg = ARG_REQUIRED, .metavar = "POLICY",
+         .group = GROUP_IMAGE, .help = "Specify disk image dissection policy",
+         .parse = parse_image_policy},
         {.name = "oci-bundle", .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_IMAGE, .help = "OCI bundle directory",
          .setting = SETTING_DIRECTORY, .parse = parse_path_unsupported, .completion = "@dirs"},
@@ -90,7 +93,7 @@ const struct option_def option_table[] = {
          .parse = parse_root_hash_sig, .completion = "@files"},
         {.name = "verity-data", .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_IMAGE, .help = "Specify hash device for verity",
-         .parse = parse_path_unsupported, .completion = "@files"},
+         .parse = parse_path, .data = OFF(verity_data), .completion = "@files"},
         {.name = "pivot-root", .arg = ARG_REQUIRED, .metavar = "PATH[:PATH]",
          .group = GROUP_IMAGE, .help = "Pivot root to given directory in the container",
          .section = "Exec", .key = "PivotRoot",
@@ -198,22 +201,22 @@ const struct option_def option_table[] = {
         {.name = "network-interface", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING, .help = "Assign an existing network interface to the container",
          .section = "Network", .key = "Interface",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
-         .reset = reset_network_interfaces},
+         .setting = SETTING_NETWORK, .parse = parse_network_list,
+         .data = NET_PAIR | NET_LIST | NET_FIELD(network_interfaces), .reset = reset_network_interfaces},
         {.name = "network-macvlan", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING,
          .help = "Create a macvlan network interface based on an existing network interface to the "
                  "container",
          .section = "Network", .key = "MACVLAN",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
-         .reset = reset_network_macvlan},
+         .setting = SETTING_NETWORK, .parse = parse_network_list,
+         .data = NET_PAIR | NET_LIST | NET_FIELD(network_macvlan), .reset = reset_network_macvlan},
         {.name = "network-ipvlan", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING,
          .help = "Create an ipvlan network interface based on an existing network interface to the "
                  "container",
          .section = "Network", .key = "IPVLAN",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_LIST,
-         .reset = reset_network_ipvlan},
+         .setting = SETTING_NETWORK, .parse = parse_network_list,
+         .data = NET_PAIR | NET_LIST | NET_FIELD(network_ipvlan), .reset = reset_network_ipvlan},
         {.name = "network-veth", .short_name = 'n',
          .group = GROUP_NETWORKING, .help = "Add a virtual Ethernet connection between host and container",
          .section = "Network", .key = "VirtualEthernet",
@@ -222,23 +225,23 @@ const struct option_def option_table[] = {
          .group = GROUP_NETWORKING,
          .help = "Add an additional virtual Ethernet link between host and container",
          .section = "Network", .key = "VirtualEthernetExtra",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PAIR | NET_LIST,
-         .reset = reset_network_veth_extra},
+         .setting = SETTING_NETWORK, .parse = parse_network_list,
+         .data = NET_PAIR | NET_LIST | NET_FIELD(network_veth_extra), .reset = reset_network_veth_extra},
         {.name = "network-bridge", .arg = ARG_REQUIRED, .metavar = "INTERFACE",
          .group = GROUP_NETWORKING,
          .help = "Add a virtual Ethernet connection to the container and attach it to an existing bridge on "
                  "the host",
          .section = "Network", .key = "Bridge",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN},
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_PLAIN | NET_FIELD(network_bridge)},
         {.name = "network-zone", .arg = ARG_REQUIRED, .metavar = "NAME",
          .group = GROUP_NETWORKING,
          .help = "Similar, but attach the new interface to an automatically managed bridge interface",
          .section = "Network", .key = "Zone",
-         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_ZONE},
+         .setting = SETTING_NETWORK, .parse = parse_network_list, .data = NET_ZONE | NET_FIELD(network_zone)},
         {.name = "network-namespace-path", .arg = ARG_REQUIRED, .metavar = "PATH",
          .group = GROUP_NETWORKING,
          .help = "Set network namespace to the one represented by the specified kernel namespace file node",
-         .setting = SETTING_NETWORK, .parse = parse_path_unsupported, .completion = "@files"},
+         .setting = SETTING_NETWORK, .parse = parse_path, .data = OFF(network_namespace_path), .completion = "@files"},
         {.name = "port", .short_name = 'p', .arg = ARG_REQUIRED,
          .metavar = "[PROTOCOL:]HOSTPORT[:CONTAINERPORT]",
          .group = GROUP_NETWORKING, .help = "Expose a container IP port on the host",
@@ -634,8 +637,8 @@ bool option_has_value_list(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX +USERNS -NETWORK -IMAGE\n",
-                     NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-') < 0)
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX +USERNS %cNETWORK +BLKID\n",
+                     NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-', HAVE_NETWORK ? '+' : '-') < 0)
                 return NULL;
         return s;
 }
@@ -846,6 +849,7 @@ int options_parse_argv(int argc, char *argv[], struct settings *s, struct option
                         return option_error(o, SOURCE_CLI, optarg, r, reason, &ret->error);
         }
 
+        settings_network_imply(s);
         return optind < argc ? parameters_store(argv + optind, s, ret) : 0;
 }
 

@@ -264,6 +264,8 @@ int settings_file_parse(FILE *f, const char *path, struct settings *s, settings_
         if (r < 0 && ret_error)
                 *ret_error = TAKE_PTR(st.error);
         free(st.error);
+        if (r >= 0)
+                settings_network_imply(s); /* "Interface=…" and a later "Private=no": private */
         return r < 0 ? r : 0;
 }
 

@@ -532,6 +532,14 @@ int settings_kill_signal(const struct settings *s) {
         return s->start_mode == START_BOOT ? SIGRTMIN + 3 : 0;
 }
 
+void settings_network_imply(struct settings *s) {
+        if (s->network_bridge || s->network_zone)
+                s->network_veth = true;
+        if (s->network_veth || s->network_veth_extra || s->network_interfaces || s->network_macvlan ||
+            s->network_ipvlan)
+                s->private_network = true;
+}
+
 struct settings_check {
         bool (*violated)(const struct settings *s);
         const char *message;
@@ -542,6 +550,12 @@ static bool check_dir_image(const struct settings *s) {
 }
 static bool check_template_image(const struct settings *s) {
         return s->template_path && s->image;
+}
+static bool check_verity_image(const struct settings *s) {
+        return (s->root_hash || s->root_hash_sig || s->verity_data) && !s->image;
+}
+static bool check_verity_root_hash(const struct settings *s) {
+        return (s->root_hash_sig || s->verity_data) && !s->root_hash;
 }
 static bool check_template_dir(const struct settings *s) {
         return s->template_path && !s->directory && !s->machine;
@@ -584,6 +598,9 @@ static bool check_userns_map_mode(const struct settings *s) {
 static bool check_userns_map_chown(const struct settings *s) {
         return s->userns_mode == USER_NS_CUSTOM && s->userns_ownership == USER_NS_OWNERSHIP_CHOWN;
 }
+static bool check_netns_userns(const struct settings *s) {
+        return s->network_namespace_path && s->userns_mode != USER_NS_NO;
+}
 static bool check_bind_idmap(const struct settings *s) {
         for (size_t i = 0; i < s->n_custom_mounts && s->userns_mode == USER_NS_NO; i++)
                 if (s->custom_mounts[i].idmap != IDMAP_NONE)
@@ -595,6 +612,8 @@ static bool check_bind_idmap(const struct settings *s) {
 static const struct settings_check settings_checks[] = {
         {check_dir_image, "--directory= and --image= may not be combined."},
         {check_template_image, "--template= and --image= may not be combined."},
+        {check_verity_image, "--root-hash=, --root-hash-sig= and --verity-data= only work with --image=."},
+        {check_verity_root_hash, "--root-hash-sig= and --verity-data= need --root-hash=."},
         {check_template_dir, "--template= needs --directory= or --machine=."},
         {check_ephemeral_template, "--ephemeral and --template= may not be combined."},
         {check_ephemeral_journal, "--ephemeral and --link-journal= may not be combined."},
@@ -608,6 +627,7 @@ static const struct settings_check settings_checks[] = {
         {check_ambient_boot, "--ambient-capability= may not be combined with --boot."},
         {check_bind_user, "--bind-user= requires --private-users."},
         {check_bind_idmap, "Bind options idmap, rootidmap and owneridmap require --private-users."},
+        {check_netns_userns, "--network-namespace-path= with --private-users is not supported yet."},
         {check_userns_map_mode, "--private-users-map= may not be combined with --private-users=."},
         {check_userns_map_chown,
          "--private-users-map= and --private-users-ownership=chown may not be combined."},

@@ -319,6 +319,12 @@ const char *setting_id_to_string(enum setting_id id);
 /* The kill signal in force: --kill-signal, or SIGRTMIN+3 with -b, or 0 for none. */
 int settings_kill_signal(const struct settings *s);
 
+/* What the network options imply, as in systemd-nspawn: --network-bridge and --network-zone mean a
+ * veth; a veth and every other link option mean a private network. Done at the end of each
+ * source's parsing (the command line, a settings file), so that a file's "Private=no" after its
+ * "Interface=" does not undo it. */
+void settings_network_imply(struct settings *s);
+
 /* The ownership mode in force: as given, else auto with --private-users=pick (and -U), else off. */
 enum user_ns_ownership settings_userns_ownership(const struct settings *s);
 

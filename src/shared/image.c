@@ -15,6 +15,8 @@
 #include "macro.h"
 #include "name-valid.h"
 #include "parse-util.h"
+#include "path-util.h"
+#include "strv.h"
 #include "uuid.h"
 
 const char *const image_search_path[] = {
@@ -27,19 +29,86 @@ const char *const image_search_path[] = {
         NULL,
 };
 
-int image_find(const char *name, const char *const *search_path, char **ret_path) {
-        if (!machine_name_is_valid(name))
-                return -EINVAL;
-        for (const char *const *d = search_path ? search_path : image_search_path; *d; d++) {
+int image_search_path_get(char ***ret) {
+        const char *env = getenv(IMAGE_PATH_ENV);
+        char **l = NULL;
+
+        if (!env) {
+                for (const char *const *d = image_search_path; *d; d++)
+                        if (strv_extend(&l, *d) < 0) {
+                                strv_free(l);
+                                return -ENOMEM;
+                        }
+                *ret = l;
+                return 0;
+        }
+        for (const char *p = env;;) {
+                size_t n = strcspn(p, ":");
+                _cleanup_free_ char *d = strndup(p, n);
+                if (!d || (n > 0 && strv_extend(&l, path_simplify(d)) < 0)) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                if (n == 0 || d[0] != '/') {
+                        strv_free(l);
+                        return -EINVAL;
+                }
+                if (!p[n])
+                        break;
+                p += n + 1;
+        }
+        *ret = l;
+        return 0;
+}
+
+int image_pool_path(char **ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (!getenv(IMAGE_PATH_ENV))
+                return (*ret = strdup(IMAGE_POOL_DEFAULT)) ? 0 : -ENOMEM;
+        r = image_search_path_get(&l);
+        if (r < 0)
+                return r;
+        return (*ret = strdup(l[0])) ? 0 : -ENOMEM;
+}
+
+/* In one directory of the search path: NAME (a directory, or a symlink to a block device), then
+ * NAME.raw (a disk image), as systemd's image discovery. */
+static int image_find_in(const char *dir, const char *name, char **ret_path) {
+        static const char *const suffixes[] = {"", ".raw"};
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
                 _cleanup_free_ char *p = NULL;
                 struct stat st;
 
-                if (asprintf(&p, "%s/%s", *d, name) < 0)
+                if (asprintf(&p, "%s/%s%s", dir, name, suffixes[i]) < 0)
                         return -ENOMEM;
-                if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+                if (stat(p, &st) < 0)
+                        continue;
+                if (i == 0 ? !S_ISDIR(st.st_mode) && !S_ISBLK(st.st_mode) : !S_ISREG(st.st_mode))
                         continue;
                 *ret_path = TAKE_PTR(p);
                 return 0;
+        }
+        return -ENOENT;
+}
+
+int image_find(const char *name, const char *const *search_path, char **ret_path) {
+        _cleanup_strv_free_ char **own = NULL;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        if (!search_path) {
+                int r = image_search_path_get(&own);
+                if (r < 0)
+                        return r;
+                search_path = (const char *const *) own;
+        }
+        for (const char *const *d = search_path; *d; d++) {
+                int r = image_find_in(*d, name, ret_path);
+                if (r != -ENOENT)
+                        return r;
         }
         return -ENOENT;
 }

@@ -625,7 +625,8 @@ int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n) {
         size_t old_n = e->rec.n_netif;
         e->rec.netif = copy;
         e->rec.n_netif = n;
-        int k = entry_publish(e);
+        /* while the container is being started, they go with its leader (one rewrite) */
+        int k = e->rec.leader > 0 ? entry_publish(e) : 0;
         if (k < 0) {
                 e->rec.netif = old;
                 e->rec.n_netif = old_n;

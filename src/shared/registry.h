@@ -104,7 +104,8 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct gua
                    struct registry_entry **ret);
 
 /* Replace the published record atomically: a new leader (its REALTIME becomes now, its start
- * time is read from /proc), its cgroup (NULL: as claimed) once it is placed; new interfaces. */
+ * time is read from /proc), its cgroup (NULL: as claimed) once it is placed; new interfaces
+ * (while the leader is 0 they are only kept, and published with the leader: one rewrite). */
 int registry_set_leader(struct registry_entry *e, pid_t leader, const char *cgroup);
 int registry_set_netif(struct registry_entry *e, const int *ifindex, size_t n);
 

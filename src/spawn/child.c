@@ -4,13 +4,14 @@
  * The container's PID 1 before it becomes the payload.
  *
  * Namespaces: we were cloned with new mount, PID, UTS and IPC namespaces (and network with
- * --private-network); the cgroup namespace we unshare ourselves once we are in our cgroups
- * (child_join_cgroup). Without --private-users we are still in the host's user namespace with
- * full capabilities; with it, in a new one that owns all the others, where we become root once the
- * supervisor has mapped it (USERNS, child_enter_userns()) — host privilege is gone then, and what
- * needs it was done by the supervisor. PID 1 of the new PID namespace; the supervisor is our
- * parent (outside it). Nothing here may return to main(): every failure is reported over the
- * socket (protocol.h) and ends in _exit().
+ * --private-network); --network-namespace-path's we join first thing (child_join_netns); the
+ * cgroup namespace we unshare ourselves once we are in our cgroups (child_join_cgroup). Without
+ * --private-users we are still in the host's user namespace with full capabilities; with it, in a
+ * new one that owns all the others, where we become root once the supervisor has mapped it
+ * (USERNS, child_enter_userns()) — host privilege is gone then, and what needs it was done by the
+ * supervisor. PID 1 of the new PID namespace; the supervisor is our parent (outside it). Nothing
+ * here may return to main(): every failure is reported over the socket (protocol.h) and ends in
+ * _exit().
  */
 
 #include <fcntl.h>
@@ -64,6 +65,7 @@ struct child {
         struct user_record user;
         bool cgroup_asked;   /* 'C' sent */
         bool cgroup_mounted; /* 'M' received */
+        bool links_ready;    /* 'L' received */
         char **env;
 };
 
@@ -229,13 +231,34 @@ static void child_wait_cgroup_mounts(struct child *c) {
                 _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
 }
 
+/* With links (network.h): the helper made them in our namespace while we set up; nothing of the
+ * guest runs before they exist ('L', after 'M'). Once; later calls return. */
+static void child_wait_links(struct child *c) {
+        child_wait_cgroup_mounts(c);
+        if (!c->p->network || c->links_ready)
+                return;
+        c->links_ready = true;
+        if (spawn_msg_expect(c->sock, SPAWN_MSG_NETWORK, NULL, NULL) < 0)
+                _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
+}
+
+/* --network-namespace-path: into the given namespace (the supervisor opened and checked it),
+ * before /sys and /proc/sys/net are mounted: they show the mounter's. */
+static void child_join_netns(struct child *c) {
+        if (c->host->netns_fd < 0)
+                return;
+        if (setns(c->host->netns_fd, CLONE_NEWNET) < 0)
+                child_fail(c, negative_errno(), "Failed to join network namespace: %m");
+        c->host->netns_fd = safe_close(c->host->netns_fd);
+}
+
 static void child_setup_filesystem(struct child *c) {
         struct mount_context *m = &c->mnt;
         int r;
 
         uuid_format(c->p->uuid, c->uuid);
         m->settings = c->s;
-        m->root = c->p->root;
+        m->root = c->p->mount_point ?: c->p->root;
         m->tree_mnt = c->host->tree_mnt;
         m->sources = &c->host->mounts;
         m->uuid_string = c->uuid;
@@ -431,7 +454,7 @@ static void child_resolve_user(struct child *c) {
                 return;
         }
         if (user_getent_present()) {
-                child_wait_cgroup_mounts(c);
+                child_wait_links(c);
                 /* Not dumpable while guest code runs beside us (until our exec resets it): /proc/1
                  * is root's only, and ptrace needs CAP_SYS_PTRACE, which getent lacks. */
                 if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -679,6 +702,7 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         child_reset_signals();
         child_close_inherited(&c);
         child_bind_to_parent(&c);
+        child_join_netns(&c);
         child_enter_userns(&c);
         child_prepare_host(&c);
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
@@ -701,14 +725,14 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         child_build_env(&c);
         child_chdir(&c);
         if (p->settings->start_mode == START_PID2) {
-                child_wait_cgroup_mounts(&c);
+                child_wait_links(&c);
                 child_fork_stub(&c); /* returns in PID 2 only */
         }
         child_attach_console(&c);
         child_drop_privileges(&c);
         child_close_fds();
         if (p->settings->start_mode != START_PID2)
-                child_wait_cgroup_mounts(&c);
+                child_wait_links(&c);
         child_exec_payload(&c);
         _exit(EXIT_FAILURE);
 }

@@ -3,15 +3,18 @@
  * Host work in the supervisor (struct spawn_host, spawn.h): before each clone, everything the
  * container takes from the host is opened or done here, with the host's privileges and view —
  * the tree's bind, host-path mount sources and os-release, resolv.conf and localtime, the host
- * side of --link-journal, the host PID 1's limits. The child inherits the result and only mounts
- * and writes inside its own namespaces. (With a user namespace the child has no host privilege
- * left at all: this is where what needs it happens.)
+ * side of --link-journal, the host PID 1's limits, --network-namespace-path's namespace. The
+ * child inherits the result and only mounts and writes inside its own namespaces. (With a user
+ * namespace the child has no host privilege left at all: this is where what needs it happens.)
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 
 #include "errmsg.h"
@@ -25,6 +28,23 @@ static void read_host_limits(struct spawn_host *ret) {
                 (void) getrlimit(RLIMIT_NPROC, &ret->init_nproc);
         if (prlimit(1, RLIMIT_SIGPENDING, NULL, &ret->init_sigpending) < 0)
                 (void) getrlimit(RLIMIT_SIGPENDING, &ret->init_sigpending);
+}
+
+/* --network-namespace-path: the child joins it instead of making one (child.c). As systemd-nspawn,
+ * in its words: the file must be a network namespace. */
+static int open_netns(const char *path, int *ret, char **ret_error) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+
+        if (fd < 0)
+                return error_setf(ret_error, -errno, "Cannot open file %s: %m", path);
+        int type = ioctl(fd, NS_GET_NSTYPE);
+        if (type < 0 && errno != ENOTTY)
+                return error_setf(ret_error, -errno, "Failed to check %s fs type: %m", path);
+        if (type != CLONE_NEWNET)
+                return error_setf(ret_error, -EINVAL,
+                                  "Path %s doesn't refer to a network namespace, refusing.", path);
+        *ret = TAKE_FD(fd);
+        return 0;
 }
 
 int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, char **ret_error) {
@@ -57,6 +77,8 @@ int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, ch
                 return r;
         }
         read_host_limits(host);
+        if (s->network_namespace_path)
+                return open_netns(s->network_namespace_path, &host->netns_fd, ret_error);
         return 0;
 }
 
@@ -65,10 +87,11 @@ void spawn_host_done(struct spawn_host *host) {
         mount_sources_done(&host->mounts);
         integration_context_done(&host->integ);
         journal_context_done(&host->journal);
+        host->netns_fd = safe_close(host->netns_fd);
 }
 
 size_t spawn_host_fds(const struct spawn_host *host, int **ret) {
-        size_t max = 4 + 2 + MOUNT_DEV_NODES + host->mounts.n_custom + host->mounts.n_homes, n = 0;
+        size_t max = 5 + 2 + MOUNT_DEV_NODES + host->mounts.n_custom + host->mounts.n_homes, n = 0;
         int *fds = malloc(max * sizeof(int));
 
         *ret = fds;
@@ -78,6 +101,7 @@ size_t spawn_host_fds(const struct spawn_host *host, int **ret) {
         fds[n++] = host->integ.resolv_mount_fd;
         fds[n++] = host->integ.tz_mount_fd;
         fds[n++] = host->journal.host_mount_fd;
+        fds[n++] = host->netns_fd;
         n += mount_sources_fds(&host->mounts, fds + n, max - n);
         return n;
 }

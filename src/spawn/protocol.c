@@ -23,6 +23,7 @@ static const struct {
         {SPAWN_MSG_CGROUPS, "cgroups", false, MSG_MAX_FDS, false},
         {SPAWN_MSG_CGROUP_NS, "cgroup-ns", true, 0, false},
         {SPAWN_MSG_CGROUPFS, "cgroupfs", false, 0, false},
+        {SPAWN_MSG_NETWORK, "network", false, 0, false},
         {SPAWN_MSG_WARNING, "warning", true, 0, true},
         {SPAWN_MSG_ERROR, "error", true, 0, true},
 };

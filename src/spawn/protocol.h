@@ -22,15 +22,17 @@
  *                                                                     for it as late as it can
  *   CGROUP_NS  →  the child is in its cgroups and has unshared its cgroup namespace; the
  *                 supervisor now mounts /sys/fs/cgroup inside (in the container's namespaces)
- *   CGROUPFS   ←  /sys/fs/cgroup is mounted, the supervisor is back: guest code may run now
+ *   CGROUPFS   ←  /sys/fs/cgroup is mounted, the supervisor is back
+ *   NETWORK    ←  the links exist (network.h: the helper made them in the          with links
+ *                 namespace PID 1 was cloned with, while it set up), named and up or down as
+ *                 systemd-nspawn leaves them (host0 down); the record has them (NETIF=). Guest
+ *                 code runs only after it: the child waits for it with CGROUPFS.
  *   (EOF)      →  the payload was executed
  *
  * At any time before EOF: WARNING → (text: set-up goes on, the supervisor logs it) and ERROR →
  * (errno and text: the child exits; the supervisor reports it). An ERROR after CGROUP_NS is sent
  * only once CGROUPFS came (the supervisor is busy in the child's namespaces until then).
  * Anything unexpected — a type in the wrong direction, EOF where a step is awaited — ends the run.
- *
- * Networking adds a step here (the supervisor moves links in after the clone): ← NETWORK.
  */
 
 #include <stdbool.h>
@@ -46,6 +48,7 @@ enum spawn_msg_type {
         SPAWN_MSG_CGROUPS = 'G',
         SPAWN_MSG_CGROUP_NS = 'C',
         SPAWN_MSG_CGROUPFS = 'M',
+        SPAWN_MSG_NETWORK = 'L',
         SPAWN_MSG_WARNING = 'W',
         SPAWN_MSG_ERROR = 'E',
 };

@@ -30,10 +30,12 @@
 #include "machined.h"
 #include "macro.h"
 #include "mount.h"
+#include "network.h"
 #include "notify.h"
 #include "nsenter.h"
 #include "registry.h"
 #include "spawn.h"
+#include "strv.h"
 #include "userns.h"
 
 #ifndef P_PIDFD
@@ -66,7 +68,8 @@ static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *r
         if (!p->cgroup)
                 flags |= CLONE_NEWCGROUP;
 
-        if (p->settings->private_network)
+        /* --network-namespace-path: the child joins the given one (child.c) */
+        if (p->settings->private_network && !p->settings->network_namespace_path)
                 flags |= CLONE_NEWNET;
         /* created first: every other new namespace belongs to it (userns.h) */
         if (p->userns)
@@ -372,6 +375,30 @@ static int event_loop(struct supervisor *sv) {
         }
 }
 
+/* The helper made the links while PID 1 set up (network.h, started right after the clone); the
+ * record gets the machine's host-side interface (published with the leader), then PID 1 may go on
+ * ('L'). */
+static int network_ready(struct supervisor *sv, int sock, char **ret_error) {
+        _cleanup_strv_free_ char **warnings = NULL;
+        int ifindex = 0;
+
+        if (!sv->p->network)
+                return 0;
+        int r = network_wait(sv->p->network, &ifindex, &warnings, ret_error);
+        STRV_FOREACH(w, warnings)
+        log_warning("%s", *w);
+        if (r >= 0 && ifindex > 0 && sv->p->registry)
+                r = registry_set_netif(sv->p->registry, &ifindex, 1);
+        if (r >= 0)
+                r = spawn_msg_send(sock, SPAWN_MSG_NETWORK, NULL, 0);
+        if (r == -EPIPE || r == -ECONNRESET) /* PID 1 failed meanwhile: its message is waiting */
+                r = 0;
+        if (r < 0 && !*ret_error)
+                (void) error_setf(ret_error, r, "Failed to set up the container's network: %s",
+                                  strerror(-r));
+        return r;
+}
+
 /* Once PID 1 is placed (the child is waiting for that, so it comes first): our registry record
  * (claimed by main before the clone) is replaced by one with the leader. */
 static int publish_leader(struct supervisor *sv, char **ret_error) {
@@ -484,6 +511,9 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sv.notify_socket = getenv("NOTIFY_SOCKET");
 
         r = setup_userns(&sv, sock_parent, &host, ret_error);
+        /* the links are made while PID 1 sets up (network.h) */
+        if (r >= 0)
+                r = network_start(p->network, pid, ret_error);
         if (r >= 0)
                 r = place_container(&sv, sock_parent, ret_error);
         /* PID 1 will wait for /sys/fs/cgroup ('C'), not for its record and the guard */
@@ -491,6 +521,8 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
                 (void) ns_return_prepare(&sv.ns_back); /* else ns_enter() does it */
                 r = receive_child_messages(&sv, sock_parent, SPAWN_MSG_CGROUP_NS, ret_error);
         }
+        if (r >= 0)
+                r = network_ready(&sv, sock_parent, ret_error);
         if (r >= 0)
                 r = publish_leader(&sv, ret_error);
         if (r >= 0)

@@ -7,6 +7,7 @@
  *
  *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
  *     ├─ nspawn-guard (started first; undoes nspawn's host effects when it is gone: guard.h)
+ *     ├─ nspawn-net (only with links: makes them in the container's namespace, network.h)
  *     └─ clone3([NEWUSER|]NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
  *          sets up the file system, pivots, console, identity, limits; joins its cgroups and
  *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
@@ -30,12 +31,14 @@ struct registry_entry;
 struct cgroup_context;
 struct machined;
 struct guard;
+struct network;
 struct userns;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
-        const char *root; /* absolute, canonical path of the tree (messages, the mount point) */
-        int tree_fd;      /* the tree itself: what the container runs (the -x snapshot) */
+        const char *root; /* absolute, canonical path of the tree (messages, the mount point) or image */
+        const char *mount_point; /* where the child attaches the tree, if not at root (a disk image) */
+        int tree_fd;             /* the tree itself: what the container runs (the -x snapshot) */
         uint8_t uuid[16];
         uint64_t caps; /* the bounding/retained set */
         const struct seccomp_program *seccomp;
@@ -49,6 +52,7 @@ struct spawn_params {
         struct cgroup_context *cgroup;         /* the container's cgroups (cgroup.h), NULL: none */
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
+        struct network *network;               /* the container's links (network.h), NULL: none */
         struct userns *userns;                 /* --private-users (userns.h), NULL: none */
 };
 
@@ -60,6 +64,7 @@ struct spawn_host {
         struct mount_sources mounts;      /* host-path mount sources, os-release (mount.h) */
         struct integration_context integ; /* resolv.conf and localtime from the host */
         struct journal_context journal;   /* --link-journal's host side, done */
+        int netns_fd;                     /* --network-namespace-path's namespace, or -EBADF */
         /* The host PID 1's RLIMIT_NPROC and RLIMIT_SIGPENDING (in the child, PID 1 is itself).
          * The payload starts with them, as in systemd-nspawn: the kernel scales both with the
          * memory (child_apply_rlimits()). */
@@ -87,7 +92,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
 #define SPAWN_HOST_INIT                                                                                     \
         {                                                                                                   \
                 .tree_mnt = -EBADF, .mounts = MOUNT_SOURCES_INIT, .integ = INTEGRATION_CONTEXT_INIT,        \
-                .journal = JOURNAL_CONTEXT_INIT                                                             \
+                .journal = JOURNAL_CONTEXT_INIT, .netns_fd = -EBADF                                         \
         }
 
 /* Supervisor, before each clone (host.c): make host; on failure a malloc'ed message. */
@@ -98,6 +103,10 @@ size_t spawn_host_fds(const struct spawn_host *host, int **ret);
 
 /* Child side (child.c). Never returns. sock: the child's end of the socketpair. */
 _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host, int sock);
+
+/* A disk image's tree has no host path: the child attaches it here, in its own mount namespace
+ * (over the host's directory there, which only the child's namespace then hides). */
+#define SPAWN_IMAGE_MOUNT_POINT "/tmp"
 
 /* Create the sealed memfd holding the --as-pid2 stub. */
 int stub_memfd(void);

@@ -10,8 +10,9 @@
 # Exit codes of a test: 0 pass, 77 skip, anything else fail.
 #
 # Every test snapshots the host when it starts and compares at exit: mount points, network
-# links, cgroups, /run/systemd/nspawn, /etc/systemd/nspawn, /var/tmp, and processes living in
-# the test's root trees. A difference fails the test and is printed as a diff.
+# links, addresses, routes, rules and forwarding sysctls, cgroups, /run/systemd/nspawn,
+# /etc/systemd/nspawn, /var/tmp, and processes living in the test's root trees. A difference fails
+# the test and is printed as a diff. (Network tests work in namespaces of their own: lib-net.sh.)
 
 set -u
 set -o pipefail
@@ -192,12 +193,23 @@ it_snapshot() {
         awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1) }' /proc/self/mountinfo | sort
         echo "== links"
         ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
+        echo "== addresses, routes, rules, forwarding"
+        ip -o addr show 2>/dev/null | sed -E 's/ +(valid|preferred)_lft [^ ]+//g' | sort
+        ip route show table all 2>/dev/null | sed -E 's/ expires [0-9]+sec//' | sort
+        ip -4 rule show 2>/dev/null
+        ip -6 rule show 2>/dev/null
+        cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null
         echo "== cgroups"
         if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
                 find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d 2>/dev/null | IT_CG_V2=1 it_cgroup_filter | sort
         else
                 find /sys/fs/cgroup/*/ -mindepth 1 -maxdepth 4 -type d 2>/dev/null | sed 's|//|/|' | it_cgroup_filter | sort
         fi
+        echo "== loop and device-mapper devices (name, backing file)"
+        for d in /sys/block/loop* /sys/block/dm-*; do
+                [[ -e $d/loop/backing_file ]] && echo "${d##*/} $(cat "$d/loop/backing_file")"
+                [[ -e $d/dm/name ]] && echo "${d##*/} $(cat "$d/dm/name")"
+        done 2>/dev/null
         echo "== files"
         find /run/systemd/nspawn /run/systemd/nspawn-uid /etc/systemd/nspawn 2>/dev/null | sort
         echo "== live machine records"

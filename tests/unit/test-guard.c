@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "lock-file.h"
 #include "macro.h"
 #include "undo.h"
 
@@ -176,6 +177,53 @@ static void test_file_identity(void **state) {
         assert_int_equal(unlink(p), 0);
 }
 
+/* UNDO_LOCK_FILE: a systemd lock file, removed by the guard only when no one else holds it (its
+ * lock can be made exclusive); nspawn's own release drops the lock the guard shares. */
+struct lock_duty {
+        struct guard *g;
+        int id;
+};
+
+static int lock_hook(int dfd, const char *name, int fd, void *userdata) {
+        struct lock_duty *d = userdata;
+        struct undo u = {
+                .kind = UNDO_FILE, .flags = UNDO_LOCK_FILE, .path = name, .fds = {dfd, fd}, .n_fds = 2};
+        assert_false(exists(name)); /* the duty exists before the file has its name */
+        d->id = guard_push(d->g, &u);
+        return d->id > 0 ? 0 : -EIO;
+}
+
+static void test_lock_file(void **state) {
+        _cleanup_close_ int dfd = dir_fd();
+        struct lock_file ours = LOCK_FILE_INIT, other = LOCK_FILE_INIT;
+        struct lock_duty d = {};
+
+        /* shared with another holder: the guard leaves it to that one */
+        assert_int_equal(guard_start_at(guard_path(), &d.g), 0);
+        assert_int_equal(lock_file_acquire(dfd, "lck", LOCK_SH, lock_hook, &d, &ours), 0);
+        assert_true(d.id > 0 && exists("lck"));
+        assert_int_equal(lock_file_acquire(dfd, "lck", LOCK_SH, NULL, NULL, &other), 0);
+        close(ours.fd); /* nspawn SIGKILLed: only the guard's duplicate holds its lock now */
+        ours.fd = -EBADF;
+        lock_file_release(&ours);
+        guard_hand_over(d.g);
+        usleep(200 * 1000);
+        assert_true(exists("lck"));
+        /* the guard's lock is gone with it: the other holder is the last and removes it */
+        lock_file_release(&other);
+        assert_false(exists("lck"));
+
+        /* alone: the guard removes it */
+        d = (struct lock_duty){};
+        assert_int_equal(guard_start_at(guard_path(), &d.g), 0);
+        assert_int_equal(lock_file_acquire(dfd, "lck", LOCK_EX, lock_hook, &d, &ours), 0);
+        close(ours.fd);
+        ours.fd = -EBADF;
+        lock_file_release(&ours);
+        guard_hand_over(d.g);
+        assert_true(gone_soon("lck"));
+}
+
 /* UNDO_KEEP: the guard holds the fds until it exits, after the undo. */
 static void test_keep(void **state) {
         struct guard *g = NULL;
@@ -250,12 +298,55 @@ static void test_idempotent(void **state) {
         assert_int_equal(undo_run(&u, 0), 0);
 }
 
+/* UNDO_EXEC: the program runs with the duty's fds at 3, 4, … (nothing else of ours open), its
+ * arguments split at spaces; status 0 is success, a hang is killed after wait_ms. */
+static void test_exec(void **state) {
+        _cleanup_close_ int sh = open("/bin/sh", O_PATH | O_CLOEXEC);
+        _cleanup_close_ int dfd = dir_fd();
+        _cleanup_close_ int other = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        char sub[256];
+
+        snprintf(sub, sizeof sub, "%s/sub", scratch);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        _cleanup_close_ int sfd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(sh >= 0 && sfd >= 0);
+        struct undo u = {.kind = UNDO_EXEC,
+                         .path = "-c :>/proc/self/fd/4/made&&test${IFS}!${IFS}-e${IFS}/proc/self/fd/5",
+                         .path2 = "undo-test",
+                         .fds = {sh, sfd, dfd},
+                         .n_fds = 3};
+        assert_int_equal(undo_run(&u, 5000), 0);
+        assert_true(exists("made")); /* fd 4 is the second duty fd: the scratch dir, not sub */
+        assert_true(other >= 0);     /* nor was any other fd of ours at 5 */
+
+        u.path = "-c exit${IFS}3";
+        assert_int_equal(undo_run(&u, 5000), -EIO);
+        u.path = "-c sleep${IFS}10";
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(undo_run(&u, 200), -ETIMEDOUT);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_true(t1.tv_sec - t0.tv_sec < 5);
+
+        /* through the guard, at hand-over */
+        struct guard *g = NULL;
+        assert_int_equal(guard_start_at(guard_path(), &g), 0);
+        u = (struct undo){
+                .kind = UNDO_EXEC, .path = "-c :>/proc/self/fd/3/by-guard", .fds = {sh, dfd}, .n_fds = 2};
+        assert_true(guard_push(g, &u) > 0);
+        guard_hand_over(g);
+        for (int i = 0; i < 500 && !exists("by-guard"); i++)
+                usleep(10 * 1000);
+        assert_true(exists("by-guard"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hand_over), cmocka_unit_test(test_release_and_cancel),
                 cmocka_unit_test(test_sigkill),   cmocka_unit_test(test_file_identity),
                 cmocka_unit_test(test_keep),      cmocka_unit_test(test_missing_program),
                 cmocka_unit_test(test_wire),      cmocka_unit_test(test_idempotent),
+                cmocka_unit_test(test_lock_file), cmocka_unit_test(test_exec),
         };
         return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

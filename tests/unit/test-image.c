@@ -77,6 +77,10 @@ static void test_find(void **state) {
         put("s1/mach", "a file named like the machine, not a directory\n");
         put("s2/plainfile", "");
         ln(at("s2/only2"), "s1/linked"); /* a symlink to a directory counts as the directory */
+        put("s1/disk.raw", "");          /* NAME.raw: a disk image */
+        mk("s2/disk");                   /* found only after s1's disk.raw */
+        mk("s2/rawdir.raw");             /* NAME.raw must be a regular file */
+        ln("/dev/null", "s1/chardev");   /* a device that is not a block device is not an image */
 
         /* Own copies: at() reuses its buffers. */
         char s1[256], s2[256], s3[256];
@@ -98,6 +102,12 @@ static void test_find(void **state) {
         assert_string_equal(p, at("s1/linked"));
         free(TAKE_PTR(p));
 
+        assert_int_equal(image_find("disk", search, &p), 0);
+        assert_string_equal(p, at("s1/disk.raw"));
+        free(TAKE_PTR(p));
+
+        assert_int_equal(image_find("rawdir", search, &p), -ENOENT);
+        assert_int_equal(image_find("chardev", search, &p), -ENOENT);
         assert_int_equal(image_find("plainfile", search, &p), -ENOENT);
         assert_int_equal(image_find("nothere", search, &p), -ENOENT);
         assert_null(p);

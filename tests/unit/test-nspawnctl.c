@@ -13,6 +13,7 @@
 
 #include "cgroup-tree.h"
 #include "guest-init.h"
+#include "images.h"
 #include "machine.h"
 #include "nspawnctl.h"
 #include "strv.h"
@@ -182,6 +183,52 @@ static void test_tables(void **state) {
                         assert_false(streq(verbs[i].name, verbs[j].name));
 }
 
+/* list-images' layout: USAGE right-aligned (its header too), an unknown usage blank (but one
+ * column wide), a missing time "-". */
+static void test_table_images(void **state) {
+        static const char *const cols[] = {"name", "type", "ro", "usage", "created", "modified"};
+        struct table *t = table_new(cols, 6);
+        const char *r1[] = {"bb1", "directory", "no", NULL, "Sun 2026-11-29 00:30:15 UTC", NULL};
+        const char *r2[] = {
+                "disk", "raw", "yes", "1.5G", "Sun 2026-11-29 00:30:15 UTC", "Sun 2026-11-29 00:30:15 UTC"};
+        bool header = true;
+        assert_non_null(t);
+        assert_int_equal(table_set_missing(t, 3, ""), 0);
+        table_set_right_aligned(t, 3);
+        assert_int_equal(table_add_row(t, r1), 0);
+        assert_int_equal(table_add_row(t, r2), 0);
+        _cleanup_free_ char *s = print_to_string(print_plain, t, &header);
+        assert_string_equal(
+                s, "NAME TYPE      RO  USAGE CREATED                     MODIFIED\n"
+                   "bb1  directory no        Sun 2026-11-29 00:30:15 UTC -\n"
+                   "disk raw       yes  1.5G Sun 2026-11-29 00:30:15 UTC Sun 2026-11-29 00:30:15 UTC\n");
+        table_free(t);
+
+        /* machinectl 252's --no-legend row of a directory on ext4 */
+        t = table_new(cols, 6);
+        assert_non_null(t);
+        assert_int_equal(table_set_missing(t, 3, ""), 0);
+        table_set_right_aligned(t, 3);
+        assert_int_equal(table_add_row(t, r1), 0);
+        header = false;
+        _cleanup_free_ char *n = print_to_string(print_plain, t, &header);
+        assert_string_equal(n, "bb1 directory no   Sun 2026-11-29 00:30:15 UTC -\n");
+        table_free(t);
+}
+
+/* systemd's FORMAT_BYTES(): IEC, one decimal truncated, "B" below 1K. */
+static void test_format_bytes(void **state) {
+        char b[32];
+        assert_string_equal(format_bytes(b, sizeof b, 0), "0B");
+        assert_string_equal(format_bytes(b, sizeof b, 1023), "1023B");
+        assert_string_equal(format_bytes(b, sizeof b, 1024), "1.0K");
+        assert_string_equal(format_bytes(b, sizeof b, 16384 + 1023), "16.9K");
+        assert_string_equal(format_bytes(b, sizeof b, UINT64_C(1610612736)), "1.5G");
+        assert_string_equal(format_bytes(b, sizeof b, UINT64_C(1073741823)), "1023.9M");
+        assert_string_equal(format_bytes(b, sizeof b, UINT64_MAX - 1), "15.9E");
+        assert_string_equal(format_bytes(b, sizeof b, UINT64_MAX), "");
+}
+
 static void test_guest_init_signals(void **state) {
         assert_int_equal(guest_init_signal(GUEST_INIT_SYSTEMD, GUEST_POWEROFF), SIGRTMIN + 4);
         assert_int_equal(guest_init_signal(GUEST_INIT_SYSTEMD, GUEST_REBOOT), SIGINT);
@@ -210,6 +257,8 @@ int main(void) {
                 cmocka_unit_test(test_timestamps),
                 cmocka_unit_test(test_os_release),
                 cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_table_images),
+                cmocka_unit_test(test_format_bytes),
                 cmocka_unit_test(test_guest_init_signals),
                 cmocka_unit_test(test_cgroup_path_valid),
         };

@@ -186,7 +186,7 @@ static void test_table_complete(void **state) {
                 n_keys += option_table[i].key != NULL;
         }
         assert_int_equal(ELEMENTSOF(long_252), 70);
-        assert_int_equal(n_long, 70 + ELEMENTSOF(extensions));
+        assert_int_equal(n_long, 70 + 1 + ELEMENTSOF(extensions)); /* + --image-policy= (systemd 254) */
         assert_int_equal(n_keys, 41 + 11 + 9 + ELEMENTSOF(extensions));
         assert_null(option_find_short('U')->name);
         assert_null(option_find_short('j')->name);
@@ -280,6 +280,45 @@ static void test_parse_image(void **state) {
         PARSE_OK(&s, "--directory=rel/dir");
         assert_string_equal(s.directory, "/tmp/rel/dir");
         settings_done(&s);
+}
+
+/* -i and what goes with it: paths made absolute, the policy checked but kept as text. */
+static void test_parse_disk_image(void **state) {
+        struct settings s;
+
+        assert_int_equal(chdir("/tmp"), 0);
+        PARSE_OK(&s, "-i", "img.raw", "--image-policy=root=verity+signed:usr=absent",
+                 "--root-hash=0123456789abcdef0123456789ABCDEF", "--root-hash-sig=base64:AAAA",
+                 "--verity-data=v.verity", "--pivot-root=/a//b:/old/");
+        assert_string_equal(s.image, "/tmp/img.raw");
+        assert_true(s.set_mask & SETTING_BIT(SETTING_DIRECTORY));
+        assert_string_equal(s.image_policy, "root=verity+signed:usr=absent");
+        assert_string_equal(s.root_hash, "0123456789abcdef0123456789ABCDEF");
+        assert_string_equal(s.root_hash_sig, "base64:AAAA");
+        assert_string_equal(s.verity_data, "/tmp/v.verity");
+        assert_string_equal(s.pivot_root_new, "/a/b");
+        assert_string_equal(s.pivot_root_old, "/old");
+        settings_done(&s);
+
+        PARSE_OK(&s, "--root-hash-sig=sig.p7s", "--pivot-root=/x");
+        assert_string_equal(s.root_hash_sig, "/tmp/sig.p7s");
+        assert_string_equal(s.pivot_root_new, "/x");
+        assert_null(s.pivot_root_old);
+        settings_done(&s);
+
+        parse_fails(-EINVAL, "--image", "--image=", NULL);
+        parse_fails(-EINVAL, "unknown partition type in image policy", "--image-policy=rot=open", NULL);
+        parse_fails(-EINVAL, "unknown partition policy flag in image policy", "--image-policy=root=opn",
+                    NULL);
+        parse_fails(-EINVAL, "duplicate rule in image policy", "--image-policy=root=open:root=absent", NULL);
+        parse_fails(-EINVAL, "failed to parse image policy", "--image-policy=root", NULL);
+        parse_fails(-EINVAL, "at least 128 bit", "--root-hash=abcd", NULL);
+        parse_fails(-EINVAL, "hexadecimal", "--root-hash=0123456789abcdef0123456789abcdeX", NULL);
+        parse_fails(-EINVAL, "base64", "--root-hash-sig=base64:!!", NULL);
+        parse_fails(-EINVAL, "--verity-data", "--verity-data=", NULL);
+        parse_fails(-EINVAL, "absolute", "--pivot-root=rel", NULL);
+        parse_fails(-EINVAL, "absolute", "--pivot-root=/a:rel", NULL);
+        parse_fails(-EINVAL, "..", "--pivot-root=/a/../b", NULL);
 }
 
 static void test_parse_execution(void **state) {
@@ -584,20 +623,7 @@ static void test_unsupported(void **state) {
         static const struct {
                 const char *good, *bad;
         } cases[] = {
-                {"--image=/i.raw", "--image="},
                 {"--oci-bundle=/b", "--oci-bundle="},
-                {"--root-hash=0123456789abcdef0123456789abcdef", "--root-hash=abc"},
-                {"--root-hash-sig=base64:AAAA", "--root-hash-sig=base64:!!"},
-                {"--verity-data=/v", "--verity-data="},
-                {"--pivot-root=/new:/old", "--pivot-root=rel"},
-                {"--network-interface=eth0", "--network-interface=eth0:foo"},
-                {"--network-macvlan=eth0", "--network-macvlan=12345"},
-                {"--network-ipvlan=eth0", "--network-ipvlan=a/b"},
-                {"-n", NULL},
-                {"--network-veth-extra=ve-a:host1", "--network-veth-extra=a:b:c"},
-                {"--network-bridge=br0", "--network-bridge="},
-                {"--network-zone=z", "--network-zone=averyveryverylongname"},
-                {"--network-namespace-path=/run/netns/x", "--network-namespace-path="},
                 {"--port=tcp:80:8080", "--port=sctp:80"},
                 {"-Zsystem_u:system_r:container_t:s0", "--selinux-context="},
                 {"-Lsystem_u:object_r:container_file_t:s0", "--selinux-apifs-context="},
@@ -828,11 +854,87 @@ static void test_file_source(void **state) {
         assert_int_equal(apply_key(&s, "Network", "Private", "yes"), 0);
         assert_true(s.private_network);
         assert_int_equal(apply_key(&s, "Network", "VirtualEthernet", "no"), 0);
-        assert_int_equal(apply_key(&s, "Network", "VirtualEthernet", "yes"), -EOPNOTSUPP);
-        assert_int_equal(apply_key(&s, "Network", "Interface", "eth0 eth1"), -EOPNOTSUPP);
+        assert_false(s.network_veth);
+        assert_int_equal(apply_key(&s, "Network", "VirtualEthernet", "yes"), 0);
+        assert_true(s.network_veth);
+        /* lists: each line appends, an empty one resets */
+        assert_int_equal(apply_key(&s, "Network", "Interface", "eth0 eth1:in1"), 0);
+        assert_int_equal(apply_key(&s, "Network", "Interface", "eth2"), 0);
+        assert_int_equal(strv_length(s.network_interfaces), 3);
+        assert_string_equal(s.network_interfaces[1], "eth1:in1");
+        assert_int_equal(apply_key(&s, "Network", "Interface", ""), 0);
+        assert_null(s.network_interfaces);
         assert_int_equal(apply_key(&s, "Network", "Interface", "eth0 eth:1"), -EINVAL);
+        assert_int_equal(apply_key(&s, "Network", "MACVLAN", "eth0 eth1:mv1"), 0);
+        assert_int_equal(apply_key(&s, "Network", "IPVLAN", "eth0"), 0);
+        assert_int_equal(apply_key(&s, "Network", "VirtualEthernetExtra", "a:b c"), 0);
+        assert_int_equal(strv_length(s.network_veth_extra), 2);
+        assert_int_equal(apply_key(&s, "Network", "Bridge", "br0"), 0);
+        assert_string_equal(s.network_bridge, "br0");
+        assert_int_equal(apply_key(&s, "Network", "Zone", "z1"), 0);
+        assert_string_equal(s.network_zone, "z1");
+        assert_int_equal(apply_key(&s, "Network", "Zone", "averyveryverylongname"), -EINVAL);
         assert_int_equal(apply_key(&s, "Network", "Port", "80"), -EOPNOTSUPP);
         settings_done(&s);
+}
+
+/* The network options store their words; what they imply (a private network, a veth) is
+ * settings_network_imply()'s, as systemd-nspawn's parse_argv(). */
+static void test_parse_network(void **state) {
+        struct settings s;
+
+        PARSE_OK(&s, "-n");
+        assert_true(s.network_veth && s.private_network);
+        settings_done(&s);
+        PARSE_OK(&s, "--network-zone=z");
+        assert_string_equal(s.network_zone, "z");
+        assert_true(s.network_veth && s.private_network);
+        settings_done(&s);
+        PARSE_OK(&s, "--network-bridge=br0");
+        assert_string_equal(s.network_bridge, "br0");
+        assert_true(s.network_veth && s.private_network);
+        settings_done(&s);
+        PARSE_OK(&s, "--network-interface=eth0", "--network-interface=eth1:in1");
+        assert_int_equal(strv_length(s.network_interfaces), 2);
+        assert_string_equal(s.network_interfaces[1], "eth1:in1");
+        assert_true(s.private_network && !s.network_veth);
+        settings_done(&s);
+        PARSE_OK(&s, "--network-macvlan=eth0", "--network-ipvlan=eth0:iv");
+        assert_string_equal(s.network_macvlan[0], "eth0");
+        assert_string_equal(s.network_ipvlan[0], "eth0:iv");
+        assert_true(s.private_network);
+        settings_done(&s);
+        PARSE_OK(&s, "--network-veth-extra=ve-a:host1", "--network-veth-extra=x:");
+        assert_int_equal(strv_length(s.network_veth_extra), 2);
+        assert_true(s.private_network && !s.network_veth);
+        settings_done(&s);
+        /* a namespace to join is not a private network: no CAP_NET_ADMIN, lo as it is */
+        PARSE_OK(&s, "--network-namespace-path=/run/netns/x");
+        assert_string_equal(s.network_namespace_path, "/run/netns/x");
+        assert_false(s.private_network);
+        settings_done(&s);
+
+        static const char *const bad[] = {
+                "--network-interface=eth0:bad/x",
+                "--network-interface=12345",
+                "--network-macvlan=a/b",
+                "--network-veth-extra=a:b:c",
+                "--network-bridge=",
+                "--network-zone=averyveryverylongname",
+                "--network-namespace-path=",
+                "--network-veth-extra=averyveryverylongname",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct option_result res;
+                int r = parse_args(&s, &res, bad[i], NULL);
+                if (r != -EINVAL)
+                        fail_msg("%s: %d %s", bad[i], r, res.error ?: "");
+                option_result_done(&res);
+                settings_done(&s);
+        }
+        parse_fails(-EINVAL,
+                    "Invalid value 'averyveryverylongname' for --network-zone: not a valid zone name.",
+                    "--network-zone=averyveryverylongname", NULL);
 }
 
 /* One wording for both front-ends: the same failure of the same row reads the same, named as
@@ -843,8 +945,8 @@ static void test_error_wording(void **state) {
                 int r;
                 const char *reason, *cli, *file;
         } cases[] = {
-                {"Zone", "z", -EOPNOTSUPP, NULL, "Option --network-zone is not supported yet.",
-                 "Zone= is not supported yet."},
+                {"Port", "80", -EOPNOTSUPP, NULL, "Option --port is not supported yet.",
+                 "Port= is not supported yet."},
                 {"PrivateUsers", "managed", -EOPNOTSUPP, "not built",
                  "Option --private-users=managed is not supported yet.",
                  "PrivateUsers=managed is not supported yet."},
@@ -965,6 +1067,7 @@ int main(void) {
                 cmocka_unit_test(test_table_complete),
                 cmocka_unit_test(test_parse_general),
                 cmocka_unit_test(test_parse_image),
+                cmocka_unit_test(test_parse_disk_image),
                 cmocka_unit_test(test_parse_execution),
                 cmocka_unit_test(test_parse_identity),
                 cmocka_unit_test(test_parse_security),
@@ -973,6 +1076,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_mounts),
                 cmocka_unit_test(test_parse_userns),
                 cmocka_unit_test(test_unsupported),
+                cmocka_unit_test(test_parse_network),
                 cmocka_unit_test(test_stop_at_first_non_option),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_help_values),

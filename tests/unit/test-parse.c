@@ -225,6 +225,33 @@ static void test_hostname(void **state) {
         assert_false(machine_name_is_valid(""));
 }
 
+/* systemd's parse_size(): suffixes of base, fractions, several parts added. */
+static void test_size(void **state) {
+        uint64_t v;
+        assert_int_equal(parse_size("0", 1024, &v), 0);
+        assert_int_equal(v, 0);
+        assert_int_equal(parse_size("512", 1024, &v), 0);
+        assert_int_equal(v, 512);
+        assert_int_equal(parse_size("512B", 1024, &v), 0);
+        assert_int_equal(v, 512);
+        assert_int_equal(parse_size("16K", 1024, &v), 0);
+        assert_int_equal(v, 16384);
+        assert_int_equal(parse_size("1.5G", 1024, &v), 0);
+        assert_int_equal(v, UINT64_C(1610612736));
+        assert_int_equal(parse_size("1G 512M", 1024, &v), 0);
+        assert_int_equal(v, UINT64_C(1610612736));
+        assert_int_equal(parse_size("10M", 1000, &v), 0);
+        assert_int_equal(v, 10000000);
+        assert_int_equal(parse_size(" 2 M", 1024, &v), 0);
+        assert_int_equal(v, 2 * 1024 * 1024);
+        assert_int_equal(parse_size("16E", 1024, &v), -ERANGE);
+        assert_int_equal(parse_size("-1", 1024, &v), -ERANGE);
+        assert_int_equal(parse_size("", 1024, &v), -EINVAL);
+        assert_int_equal(parse_size("1X", 1024, &v), -EINVAL);
+        assert_int_equal(parse_size("1m", 1024, &v), -EINVAL);
+        assert_int_equal(parse_size("G", 1024, &v), -EINVAL);
+}
+
 static void test_names(void **state) {
         assert_true(ifname_is_valid("eth0"));
         assert_true(ifname_is_valid("abcdefghijklmno"));
@@ -252,6 +279,23 @@ static void test_names(void **state) {
         assert_false(user_name_is_valid("a:b"));
         assert_false(user_name_is_valid("a/b"));
         assert_false(user_name_is_valid(".."));
+
+        /* image names as machinectl takes them: spaces, long names, hidden ones */
+        assert_true(image_name_is_valid("bb1"));
+        assert_true(image_name_is_valid(".hid"));
+        assert_true(image_name_is_valid("a b"));
+        assert_true(image_name_is_valid("ünïcode"));
+        assert_true(image_name_is_valid(
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert_false(image_name_is_valid("bad/n"));
+        assert_false(image_name_is_valid(".#tmp"));
+        assert_false(image_name_is_valid(".."));
+        assert_false(image_name_is_valid(""));
+        assert_false(image_name_is_valid("tab\there"));
+        assert_false(image_name_is_valid("del\x7f"));
+        assert_false(image_name_is_valid("bad\xff"));
+        assert_false(image_name_is_valid("\xc0\xaf"));     /* overlong "/" */
+        assert_false(image_name_is_valid("\xed\xa0\x80")); /* a surrogate */
 
         assert_true(filename_is_valid("foo"));
         assert_false(filename_is_valid("a/b"));
@@ -396,7 +440,7 @@ int main(void) {
                 cmocka_unit_test(test_personality),  cmocka_unit_test(test_hostname),
                 cmocka_unit_test(test_names),        cmocka_unit_test(test_paths),
                 cmocka_unit_test(test_split_last),   cmocka_unit_test(test_extract_word),
-                cmocka_unit_test(test_split_quoted),
+                cmocka_unit_test(test_split_quoted), cmocka_unit_test(test_size),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

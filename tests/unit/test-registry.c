@@ -254,10 +254,19 @@ static void test_claim_get_release(void **state) {
         assert_int_equal(got.supervisor, getpid());
         machine_record_done(&got);
 
+        /* Interfaces set while the container is being started wait for its leader: one rewrite. */
+        int early[] = {5};
+        assert_int_equal(registry_set_netif(e, early, 1), 0);
+        assert_int_equal(registry_get(dir, "alpha", &got), 0);
+        assert_int_equal(got.n_netif, 0);
+        machine_record_done(&got);
+
         /* A new leader replaces the record atomically; the lock goes with it. */
         assert_int_equal(registry_set_leader(e, 777, NULL), 0);
         assert_int_equal(registry_get(dir, "alpha", &got), 0);
         assert_int_equal(got.leader, 777);
+        assert_int_equal(got.n_netif, 1);
+        assert_int_equal(got.netif[0], 5);
         assert_true(got.realtime_usec > 1700000000123456ULL);
         machine_record_done(&got);
         int ifs[] = {3};

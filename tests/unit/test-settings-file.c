@@ -163,8 +163,8 @@ static void test_errors(void **state) {
 
 static void test_not_supported(void **state) {
         /* A key none of whose values is built yet is named alone... */
-        expect_error("[Exec]\nHostname=a\n[Network]\nZone=z\n", -EOPNOTSUPP,
-                     "test.nspawn:4: Zone= is not supported yet.");
+        expect_error("[Exec]\nHostname=a\n[Network]\nPort=80\n", -EOPNOTSUPP,
+                     "test.nspawn:4: Port= is not supported yet.");
         /* ...one with some values built names the value. */
         expect_error("[Exec]\nPrivateUsers=managed\n", -EOPNOTSUPP,
                      "test.nspawn:2: PrivateUsers=managed is not supported yet.");
@@ -381,6 +381,59 @@ static void test_trusted_file(void **state) {
 
         settings_done(&cli);
         settings_done(&file);
+}
+
+/* [Network]: what the keys imply does not depend on their order ("Private=no" after "Interface="
+ * is still a private network, "Zone=" a veth whatever VirtualEthernet= says), and every one of
+ * them is privileged: an untrusted file's are all dropped, as systemd-nspawn ("Ignoring network
+ * settings, file … is not trusted."). */
+static void test_network_keys(void **state) {
+        struct settings cli, file;
+        struct skipped sk = {};
+
+        settings_init(&file);
+        assert_int_equal(parse_text("[Network]\nInterface=eth0 eth1:in1\nPrivate=no\n", &file, NULL, NULL),
+                         0);
+        assert_true(file.private_network);
+        assert_int_equal(strv_length(file.network_interfaces), 2);
+        settings_done(&file);
+
+        settings_init(&file);
+        assert_int_equal(parse_text("[Network]\nZone=z\nVirtualEthernet=no\n", &file, NULL, NULL), 0);
+        assert_true(file.network_veth && file.private_network);
+        assert_string_equal(file.network_zone, "z");
+        settings_done(&file);
+
+        settings_init(&file);
+        assert_int_equal(parse_text("[Network]\nVirtualEthernet=no\n", &file, NULL, NULL), 0);
+        assert_false(file.network_veth || file.private_network);
+        assert_true(file.set_mask & SETTING_BIT(SETTING_NETWORK));
+        settings_done(&file);
+
+        static const char *const keys[] = {"Private=yes",
+                                           "VirtualEthernet=yes",
+                                           "VirtualEthernetExtra=a:b",
+                                           "Interface=eth0",
+                                           "MACVLAN=eth0",
+                                           "IPVLAN=eth0",
+                                           "Bridge=br0",
+                                           "Zone=z"};
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                char text[128];
+                snprintf(text, sizeof text, "[Network]\n%s\n", keys[i]);
+                settings_init(&cli);
+                settings_init(&file);
+                sk = (struct skipped){};
+                assert_int_equal(parse_text(text, &file, NULL, NULL), 0);
+                settings_merge(&cli, &file, false, false, record_skip, &sk);
+                if (!(sk.mask & SETTING_BIT(SETTING_NETWORK)))
+                        fail_msg("%s was not dropped from an untrusted file", keys[i]);
+                assert_false(cli.private_network || cli.network_veth || cli.network_bridge ||
+                             cli.network_zone || cli.network_interfaces || cli.network_macvlan ||
+                             cli.network_ipvlan || cli.network_veth_extra);
+                settings_done(&cli);
+                settings_done(&file);
+        }
 }
 
 static void set_cli_hostname(struct settings *cli, const char *name) {
@@ -658,6 +711,7 @@ int main(void) {
                 cmocka_unit_test(test_continuation_error_line),
                 cmocka_unit_test(test_comment_does_not_continue),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_network_keys),
                 cmocka_unit_test(test_not_supported),
                 cmocka_unit_test(test_messages_bounded),
                 cmocka_unit_test(test_nul_byte),

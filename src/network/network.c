@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The container's links, nspawn's side (see network.h). */
+
+#include "network.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "errmsg.h"
+#include "fdutil.h"
+#include "guard.h"
+#include "helper.h"
+#include "macro.h"
+#include "name-valid.h"
+#include "strv.h"
+
+struct network {
+        struct net_plan plan;
+        struct helper *helper;
+        struct guard *guard;
+        int prog_fd;    /* the helper program (O_PATH): what the guard's undo runs */
+        int host_netns; /* ours: where moved interfaces go back to */
+        int zone_undo;  /* the guard's duties (ids), 0: none */
+        int move_undo;
+        bool pending; /* 'L' sent, its reply not read yet */
+        bool running; /* a run's links may exist: 'L' sent, no 'T' since */
+        bool has_zone, has_moves;
+};
+
+/* ---- the plan ---- */
+
+bool network_wants_links(const struct settings *s) {
+        return s->network_veth || s->network_bridge || s->network_zone || s->network_veth_extra ||
+               s->network_interfaces || s->network_macvlan || s->network_ipvlan;
+}
+
+void net_plan_done(struct net_plan *p) {
+        free(p->links);
+        strv_free(p->warnings);
+        *p = (struct net_plan){};
+}
+
+static int plan_add(struct net_plan *p, enum net_link_kind kind, struct net_link **ret) {
+        if (p->n_links >= NET_LINKS_MAX)
+                return -E2BIG;
+        struct net_link *n = realloc(p->links, (p->n_links + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        p->links = n;
+        *ret = &p->links[p->n_links++];
+        **ret = (struct net_link){.kind = kind};
+        return 0;
+}
+
+/* prefix + name, made to fit (systemd's words for the warning). */
+static void plan_name(struct net_plan *p, const char *prefix, const char *name, char ret[IFNAMSIZ],
+                      char *ret_full, size_t full_size) {
+        char full[NET_ALTNAME_MAX];
+
+        snprintf(full, sizeof(full), "%s%s", prefix, name);
+        if (netif_name_shorten(full, ret) > 0) {
+                strv_pushf(&p->warnings,
+                           "Network interface name '%s' has been changed to '%s' to fit length constraints.",
+                           full, ret);
+                if (ret_full)
+                        snprintf(ret_full, full_size, "%s", full);
+        }
+}
+
+/* "IF[:NAME]": IF, and NAME, or prefix + IF (shortened) where it is missing or empty. */
+static int plan_pair(struct net_plan *p, enum net_link_kind kind, const char *word, const char *prefix,
+                     struct net_link **ret) {
+        const char *colon = strchr(word, ':');
+        size_t n = colon ? (size_t) (colon - word) : strlen(word);
+        struct net_link *l;
+        int r = plan_add(p, kind, &l);
+
+        if (r < 0)
+                return r;
+        *ret = l;
+        if (n >= sizeof(l->host))
+                return -EINVAL;
+        memcpy(l->host, word, n);
+        l->host[n] = 0;
+        if (colon && colon[1])
+                snprintf(l->container, sizeof(l->container), "%s", colon + 1);
+        else
+                plan_name(p, prefix, l->host, l->container, NULL, 0);
+        return ifname_is_valid(l->host) && ifname_is_valid(l->container) ? 0 : -EINVAL;
+}
+
+static int plan_veth(struct net_plan *p, const struct settings *s, const uint8_t machine_id[16],
+                     const uint8_t *container_mac) {
+        bool bridged = s->network_bridge || s->network_zone;
+        struct net_link *l;
+        int r = plan_add(p, NET_LINK_VETH, &l);
+
+        if (r < 0)
+                return r;
+        plan_name(p, bridged ? "vb-" : "ve-", s->machine, l->host, l->altname, sizeof(l->altname));
+        strcpy(l->container, "host0");
+        if (s->network_zone)
+                snprintf(l->master, sizeof(l->master), "vz-%s", s->network_zone);
+        else if (s->network_bridge)
+                snprintf(l->master, sizeof(l->master), "%s", s->network_bridge);
+        l->flags = NET_LINK_PRIMARY | (s->network_zone ? NET_LINK_ZONE : 0);
+        netif_mac(machine_id, s->machine, NETIF_MAC_HOST, 0, l->host_mac);
+        if (container_mac)
+                memcpy(l->container_mac, container_mac, ETHER_ADDR_LEN);
+        else
+                netif_mac(machine_id, s->machine, NETIF_MAC_CONTAINER, 0, l->container_mac);
+        return 0;
+}
+
+int network_plan(const struct settings *s, const uint8_t machine_id[16], const uint8_t *container_mac,
+                 struct net_plan *ret, char **ret_error) {
+        struct net_plan p = {};
+        struct net_link *l;
+        uint64_t idx;
+        int r = 0;
+
+        /* systemd-nspawn's order: moved interfaces, the veth (and its bridge), extra veths,
+         * macvlans, ipvlans */
+        STRV_FOREACH(w, s->network_interfaces)
+        if ((r = plan_pair(&p, NET_LINK_MOVE, *w, "", &l)) < 0)
+                goto fail;
+        if (s->network_veth && (r = plan_veth(&p, s, machine_id, container_mac)) < 0)
+                goto fail;
+        idx = 0;
+        STRV_FOREACH(w, s->network_veth_extra) {
+                if ((r = plan_pair(&p, NET_LINK_VETH_EXTRA, *w, "", &l)) < 0)
+                        goto fail;
+                netif_mac(machine_id, s->machine, NETIF_MAC_EXTRA_HOST, idx, l->host_mac);
+                netif_mac(machine_id, s->machine, NETIF_MAC_EXTRA_CONTAINER, idx++, l->container_mac);
+        }
+        idx = 0;
+        STRV_FOREACH(w, s->network_macvlan) {
+                if ((r = plan_pair(&p, NET_LINK_MACVLAN, *w, "mv-", &l)) < 0)
+                        goto fail;
+                netif_mac(machine_id, s->machine, NETIF_MAC_MACVLAN, idx++, l->container_mac);
+        }
+        STRV_FOREACH(w, s->network_ipvlan)
+        if ((r = plan_pair(&p, NET_LINK_IPVLAN, *w, "iv-", &l)) < 0)
+                goto fail;
+        *ret = p;
+        return 0;
+fail:
+        net_plan_done(&p);
+        if (r == -EINVAL)
+                return error_setf(ret_error, r, "Invalid network interface name.");
+        if (r == -E2BIG)
+                return error_setf(ret_error, r, "Too many network interfaces (at most %d).", NET_LINKS_MAX);
+        return error_setf(ret_error, r, "Out of memory.");
+}
+
+/* ---- the helper ---- */
+
+/* "undo-zone vz-ZONE vb-NAME": the guard's duty for a zone bridge we may create (net-helper.c). */
+static int register_zone_undo(struct network *n) {
+        for (size_t i = 0; i < n->plan.n_links; i++) {
+                const struct net_link *l = &n->plan.links[i];
+                char args[64];
+                if (!(l->flags & NET_LINK_ZONE))
+                        continue;
+                snprintf(args, sizeof(args), "undo-zone %s %s", l->master, l->host);
+                struct undo u = {.kind = UNDO_EXEC,
+                                 .path = args,
+                                 .path2 = NET_HELPER,
+                                 .fds = {n->prog_fd},
+                                 .n_fds = 1};
+                n->has_zone = true;
+                n->zone_undo = guard_push(n->guard, &u);
+                return n->zone_undo < 0 ? n->zone_undo : 0;
+        }
+        return 0;
+}
+
+static int read_plan_inputs(const struct settings *s, uint8_t machine_id[16], uint8_t mac[ETHER_ADDR_LEN],
+                            bool *ret_mac_set, char **ret_error) {
+        const char *e = getenv("SYSTEMD_NSPAWN_NETWORK_MAC");
+        bool need_id = s->network_veth || s->network_veth_extra || s->network_macvlan;
+        int r;
+
+        *ret_mac_set = false;
+        if (e) {
+                if (ether_addr_parse(e, mac) < 0)
+                        return error_setf(ret_error, -EINVAL,
+                                          "Failed to parse provided MAC address via environment variable");
+                *ret_mac_set = true;
+        }
+        /* a veth's and a macvlan's addresses come from the host's machine ID, as in systemd-nspawn */
+        if (need_id && (r = machine_id_read("/etc/machine-id", machine_id)) < 0)
+                return error_setf(ret_error, r,
+                                  "Failed to generate predictable MAC address for container side: %s",
+                                  strerror(-r));
+        return 0;
+}
+
+static int start_helper(struct network *n, char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        int r = helper_path(NET_HELPER, &path);
+
+        if (r == -ENOENT)
+                return error_setf(ret_error, r,
+                                  "Cannot find the network helper %s (next to nspawn or in %s).", NET_HELPER,
+                                  LIBEXECDIR);
+        if (r < 0)
+                return error_setf(ret_error, r, "Cannot find the network helper %s: %s", NET_HELPER,
+                                  strerror(-r));
+        n->prog_fd = open(path, O_PATH | O_CLOEXEC);
+        n->host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (n->prog_fd < 0 || n->host_netns < 0)
+                return error_setf(ret_error, -errno, "Failed to open %s: %m",
+                                  n->prog_fd < 0 ? path : "/proc/self/ns/net");
+        r = helper_start_at(path, NULL, &n->helper);
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to start the network helper %s: %s", NET_HELPER,
+                                  strerror(-r));
+        return 0;
+}
+
+int network_new(const struct settings *s, struct guard *guard, struct network **ret, char ***ret_warnings,
+                char **ret_error) {
+        uint8_t machine_id[16] = {}, mac[ETHER_ADDR_LEN];
+        bool mac_set;
+        int r;
+
+        *ret = NULL;
+        if (!network_wants_links(s))
+                return 0;
+        if (!HAVE_NETWORK)
+                return error_setf(
+                        ret_error, -EOPNOTSUPP,
+                        "Network interfaces are not supported yet: nspawn was built without libmnl.");
+        if ((r = read_plan_inputs(s, machine_id, mac, &mac_set, ret_error)) < 0)
+                return r;
+        struct network *n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        *n = (struct network){.guard = guard, .prog_fd = -EBADF, .host_netns = -EBADF};
+        r = network_plan(s, machine_id, mac_set ? mac : NULL, &n->plan, ret_error);
+        for (size_t i = 0; r >= 0 && i < n->plan.n_links; i++)
+                n->has_moves = n->has_moves || n->plan.links[i].kind == NET_LINK_MOVE;
+        if (r >= 0)
+                r = start_helper(n, ret_error);
+        /* before the first link exists (the helper makes none before 'L') */
+        if (r >= 0 && (r = register_zone_undo(n)) < 0)
+                (void) error_setf(ret_error, r, "Failed to register the zone bridge's removal: %s",
+                                  strerror(-r));
+        if (r < 0) {
+                network_free(n);
+                return r;
+        }
+        *ret_warnings = TAKE_PTR(n->plan.warnings);
+        *ret = n;
+        return 0;
+}
+
+/* "undo-move CIF IF …" with the container's namespace and ours: the guard's way back for the
+ * moved interfaces if nspawn and the helper die (net-helper.c). Registered before they move. */
+static int register_move_undo(struct network *n, int netns_fd) {
+        char args[4096] = "undo-move";
+        size_t len = strlen(args);
+
+        for (size_t i = 0; i < n->plan.n_links; i++) {
+                const struct net_link *l = &n->plan.links[i];
+                if (l->kind != NET_LINK_MOVE)
+                        continue;
+                int k = snprintf(args + len, sizeof(args) - len, " %s %s", l->container, l->host);
+                if (k < 0 || (size_t) k >= sizeof(args) - len)
+                        return -E2BIG;
+                len += (size_t) k;
+        }
+        struct undo u = {.kind = UNDO_EXEC,
+                         .path = args,
+                         .path2 = NET_HELPER,
+                         .fds = {n->prog_fd, netns_fd, n->host_netns},
+                         .n_fds = 3};
+        n->move_undo = guard_push(n->guard, &u);
+        return n->move_undo < 0 ? n->move_undo : 0;
+}
+
+int network_start(struct network *n, pid_t pid, char **ret_error) {
+        char path[64];
+        int r;
+
+        if (!n)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        _cleanup_close_ int netns = open(path, O_RDONLY | O_CLOEXEC);
+        if (netns < 0)
+                return error_setf(ret_error, -errno, "Failed to open the container's network namespace: %m");
+        if (n->has_moves && (r = register_move_undo(n, netns)) < 0)
+                return error_setf(ret_error, r, "Failed to register the network interfaces' way back: %s",
+                                  strerror(-r));
+        r = net_links_send(n->helper->fd, n->plan.links, n->plan.n_links, netns);
+        if (r < 0)
+                return error_setf(ret_error, r, "Failed to ask the network helper for the links: %s",
+                                  strerror(-r));
+        n->pending = n->running = true;
+        return 0;
+}
+
+static int helper_reply(struct network *n, int *ret_ifindex, char **ret_text) {
+        int error = 0, ifindex = 0;
+        int r = net_reply_recv(n->helper->fd, &error, &ifindex, ret_text);
+        if (r == -ECONNRESET)
+                return error_setf(ret_text, r, "The network helper %s exited.", NET_HELPER);
+        if (r < 0)
+                return error_setf(ret_text, r, "No answer from the network helper %s: %s", NET_HELPER,
+                                  strerror(-r));
+        if (ret_ifindex)
+                *ret_ifindex = ifindex;
+        return error;
+}
+
+int network_wait(struct network *n, int *ret_ifindex, char ***ret_warnings, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+
+        *ret_ifindex = 0;
+        if (!n || !n->pending)
+                return 0;
+        n->pending = false;
+        int r = helper_reply(n, ret_ifindex, &text);
+        if (r < 0) {
+                *ret_error = TAKE_PTR(text);
+                return r;
+        }
+        if (text)
+                (void) strv_split(text, "\n", ret_warnings);
+        return 0;
+}
+
+/* 'T' or 'E' and its reply; the moved interfaces are back (or never moved) on success. */
+static int helper_finish(struct network *n, enum net_op op) {
+        _cleanup_free_ char *text = NULL;
+
+        if (n->pending) {
+                n->pending = false;
+                (void) helper_reply(n, NULL, &text);
+                free(TAKE_PTR(text));
+        }
+        int r = net_op_send(n->helper->fd, op);
+        if (r >= 0)
+                r = helper_reply(n, NULL, &text);
+        n->running = false;
+        if (r >= 0 && n->move_undo > 0) {
+                (void) guard_cancel(n->guard, n->move_undo);
+                n->move_undo = 0;
+        }
+        return r;
+}
+
+void network_stop(struct network *n) {
+        if (n && n->running)
+                (void) helper_finish(n, NET_OP_TEARDOWN);
+}
+
+struct network *network_free(struct network *n) {
+        if (!n)
+                return NULL;
+        /* Interfaces back and the zone bridge gone before nspawn exits, as systemd-nspawn; without
+         * either, EOF is enough (the helper releases the namespace as it exits). */
+        if (n->helper && ((n->running && n->has_moves) || n->has_zone) &&
+            helper_finish(n, NET_OP_END) >= 0 && n->zone_undo > 0)
+                (void) guard_cancel(n->guard, n->zone_undo);
+        helper_free(n->helper, false);
+        safe_close(n->prog_fd);
+        safe_close(n->host_netns);
+        net_plan_done(&n->plan);
+        free(n);
+        return NULL;
+}
