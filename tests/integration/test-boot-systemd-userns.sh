@@ -41,4 +41,4 @@ assert_match "$console" "MAP=0:65536 OWNER=0:0 CG=[12]" "the guest's view: its r
 b1=$(grep -o 'BASE1=[0-9]\+' <<< "$console" | head -n 1) b2=$(grep -o 'BASE2=[0-9]\+' <<< "$console" | tail -n 1)
 assert_eq "${b2#BASE2=}" "${b1#BASE1=}" "the range after a reboot in place"
 assert_eq "$(stat -c %u:%g "$root/etc/passwd")" "$before" "the tree's owners on disk (id-mapped, not chowned)"
-[[ ! -e /run/systemd/nspawn-uid/${b1#BASE1=} ]] || fail "the lease stays after the container's end"
+wait_for "[[ ! -e /run/systemd/nspawn-uid/${b1#BASE1=} ]]" 10 || fail "the lease stays after the container's end"

@@ -63,7 +63,7 @@ at_exit "rm -f $leases/1610612736"
 run_sh -U -- 'awk "{ print \$2 }" /proc/self/uid_map'
 assert_rc 0
 assert_eq "$OUT" 1610612736 "-U on a tree in a range whose stale lease nobody holds"
-[[ ! -e $leases/1610612736 ]] || fail "the taken-over lease stays after the run"
+wait_for "[[ ! -e $leases/1610612736 ]]" 10 || fail "the taken-over lease stays after the run" # the guard removes it, after nspawn
 : > "$leases/1610612736"
 exec {held}<> "$leases/1610612736"
 ofd_lock <&$held || fail "cannot lock a lease file" # held by this shell's open file from here
