@@ -911,6 +911,36 @@ int cgroup_join_self(const int *fds, size_t n) {
         return 0;
 }
 
+/* ---- delegation to a user namespace's root ---- */
+
+/* The files of a delegated cgroup its manager writes, as systemd-nspawn 252 chowns them (never
+ * release_agent, which only a v1 root has anyway). */
+static const char *const delegated_files[] = {
+        ".",           "cgroup.clone_children", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads",
+        "cgroup.stat", "notify_on_release",     "tasks",
+};
+
+int cgroup_delegate(struct cgroup_context *c, uid_t uid, gid_t gid, char **ret_error) {
+        if (!c)
+                return 0;
+        for (size_t i = 0; i < c->n; i++) {
+                struct hierarchy *h = &c->h[i];
+                /* the hierarchies the container may write: cgroup2 and name=systemd (cgroup_mount_v1()) */
+                if (!is_v2(h) && !has_controller(h, "name=systemd"))
+                        continue;
+                _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
+                if (fd < 0)
+                        return error_setf(ret_error, fd, "Failed to open cgroup /%s: %s", h->r,
+                                          strerror(-fd));
+                for (size_t j = 0; j < ELEMENTSOF(delegated_files); j++)
+                        if (fchownat(fd, delegated_files[j], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+                            errno != ENOENT)
+                                return error_setf(ret_error, -errno, "Failed to delegate cgroup /%s/%s: %m",
+                                                  h->r, delegated_files[j]);
+        }
+        return 0;
+}
+
 /* ---- inside the container ---- */
 
 static int mount_hierarchy(int dir_fd, const char *name, const char *controllers, bool read_only) {

@@ -133,6 +133,10 @@ int cgroup_clone_fd(struct cgroup_context *c, char **ret_error);
  * the child, still single-threaded, joins itself with cgroup_join_self() before it makes its
  * cgroup namespace; the caller owns (closes) them. */
 int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret_n, char **ret_error);
+/* Supervisor, after cgroup_attach(), with a user namespace: the container's cgroup R becomes its
+ * root's (uid, gid: its host ids) in the hierarchies it may write (cgroup2, name=systemd), as
+ * systemd-nspawn delegates it. */
+int cgroup_delegate(struct cgroup_context *c, uid_t uid, gid_t gid, char **ret_error);
 /* Child: write "0" (itself) into each tasks file that cgroup_attach() returned. */
 int cgroup_join_self(const int *fds, size_t n);
 /* Supervisor, while the container runs (control.c): what a new process needs to join the

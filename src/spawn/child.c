@@ -5,10 +5,13 @@
  *
  * Namespaces: we were cloned with new mount, PID, UTS and IPC namespaces (and network with
  * --private-network); --network-namespace-path's we join first thing (child_join_netns); the
- * cgroup namespace we unshare ourselves once we are in our cgroups (child_join_cgroup). We are
- * still in the host's user namespace with full capabilities, PID 1 of the new PID namespace; the
- * supervisor is our parent (outside it). Nothing here may return to main(): every failure is
- * reported over the socket (protocol.h) and ends in _exit().
+ * cgroup namespace we unshare ourselves once we are in our cgroups (child_join_cgroup). Without
+ * --private-users we are still in the host's user namespace with full capabilities; with it, in a
+ * new one that owns all the others, where we become root once the supervisor has mapped it
+ * (USERNS, child_enter_userns()) — host privilege is gone then, and what needs it was done by the
+ * supervisor. PID 1 of the new PID namespace; the supervisor is our parent (outside it). Nothing
+ * here may return to main(): every failure is reported over the socket (protocol.h) and ends in
+ * _exit().
  */
 
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "chase.h"
 #include "console.h"
 #include "credentials.h"
 #include "env.h"
@@ -47,6 +51,7 @@
 #include "uuid.h"
 #include "spawn.h"
 #include "user.h"
+#include "userns.h"
 
 extern char **environ;
 
@@ -99,15 +104,55 @@ static void child_bind_to_parent(struct child *c) {
 static void child_close_inherited(struct child *c) {
         _cleanup_free_ int *host_fds = NULL;
         size_t n = spawn_host_fds(c->host, &host_fds);
-        int keep[n + 2];
+        int keep[n + 3];
 
         if (!host_fds)
                 _exit(EXIT_FAILURE);
         memcpy(keep, host_fds, n * sizeof(int));
         keep[n++] = c->sock;
         keep[n++] = c->p->stub_fd;
+        keep[n++] = userns_rootless(c->p->userns) ? c->p->tree_fd : -EBADF; /* child_prepare_host() */
         if (close_all_fds_but(keep, n) < 0)
                 _exit(EXIT_FAILURE);
+}
+
+/* --private-users: the namespace we were cloned into maps nothing until the supervisor has
+ * written its maps and id-mapped the mounts we take from it (USERNS); then we become its root. */
+static void child_enter_userns(struct child *c) {
+        if (!c->p->userns)
+                return;
+        if (spawn_msg_expect(c->sock, SPAWN_MSG_USERNS, NULL, NULL) < 0)
+                _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
+        int r = userns_become_root();
+        if (r < 0)
+                child_fail(c, r, "Failed to become root of the user namespace: %s", strerror(-r));
+        child_bind_to_parent(c); /* the credential change cleared the parent-death signal */
+}
+
+/* Unprivileged (userns.h, rootless): the supervisor had no more host privilege than we have now,
+ * in our user namespace, so we take what the container needs from the host ourselves — with the
+ * caller's rights, through a copy of the host's mount namespace, before pivot_root. */
+static void child_prepare_host(struct child *c) {
+        _cleanup_free_ char *error = NULL;
+        struct spawn_params p = *c->p;
+        struct stat a, b;
+
+        if (!userns_rootless(c->p->userns))
+                return;
+        /* The tree as our mount namespace has it (a copy of the host's: an fd of the host's cannot
+         * be cloned here), by path — the caller's own path, which must still be the tree nspawn
+         * locked and checked. */
+        p.tree_fd = open(c->p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (p.tree_fd < 0)
+                child_fail(c, negative_errno(), "Failed to open %s: %m", c->p->root);
+        if (fstat(p.tree_fd, &a) < 0 || fstat(c->p->tree_fd, &b) < 0 || a.st_dev != b.st_dev ||
+            a.st_ino != b.st_ino)
+                child_fail(c, -ESTALE, "%s changed while the container was set up, refusing.", c->p->root);
+        safe_close(c->p->tree_fd);
+        int r = spawn_host_prepare(&p, c->host, &error);
+        safe_close(p.tree_fd); /* what the container runs is host->tree_mnt now */
+        if (r < 0)
+                child_fail(c, r, "%s", error ?: strerror(-r));
 }
 
 static void child_reset_signals(void) {
@@ -221,6 +266,8 @@ static void child_setup_filesystem(struct child *c) {
         m->private_network = c->s->private_network;
         m->tmpfs_tmp = c->p->tmpfs_tmp;
         m->root_overlay = c->p->root_overlay;
+        m->userns = c->p->userns != NULL;
+        m->rootless = userns_rootless(c->p->userns);
         if ((r = mount_prepare(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
@@ -291,6 +338,26 @@ static void child_setup_notify(struct child *c) {
         r = mount_seal_run_host();
         if (r < 0)
                 child_fail(c, r, "Failed to make /run/host read-only: %s", strerror(-r));
+}
+
+/* --bind-user (bind-user.h): the records and mount points below /run/host while it is writable
+ * (attach false), then, once it is sealed, the homes on them (attach true): the seal is recursive
+ * and would make them read-only. */
+static void child_bind_users(struct child *c, bool attach) {
+        const struct userns *u = c->p->userns;
+        _cleanup_close_ int root_fd = -EBADF, run_host = -EBADF;
+        int r;
+
+        if (!u || u->n_users == 0)
+                return;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        run_host = root_fd < 0 ? -errno : chase_open_nofollow(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
+        r = run_host < 0 ? run_host
+            : attach     ? bind_users_attach(u->users, u->n_users, run_host, c->host->mounts.homes)
+                         : bind_users_write(u->users, u->n_users, run_host);
+        if (r < 0)
+                child_fail(c, r, "Failed to %s the bound users in /run/host: %s", attach ? "mount" : "write",
+                           strerror(-r));
 }
 
 /*
@@ -535,6 +602,8 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         child_close_inherited(&c);
         child_bind_to_parent(&c);
         child_join_netns(&c);
+        child_enter_userns(&c);
+        child_prepare_host(&c);
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 child_fail(&c, negative_errno(), "Failed to set the hostname: %m");
         child_setup_filesystem(&c);
@@ -544,7 +613,9 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         if (p->console != CONSOLE_PIPE)
                 child_setup_console(&c);
         child_setup_kmsg(&c);
+        child_bind_users(&c, false);
         child_setup_notify(&c);
+        child_bind_users(&c, true);
         resources_new_session();
         child_apply_resources(&c);
         child_join_cgroup(&c);

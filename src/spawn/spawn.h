@@ -8,7 +8,7 @@
  *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
  *     ├─ nspawn-guard (started first; undoes nspawn's host effects when it is gone: guard.h)
  *     ├─ nspawn-net (only with links: makes them in the container's namespace, network.h)
- *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
+ *     └─ clone3([NEWUSER|]NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
  *          sets up the file system, pivots, console, identity, limits; joins its cgroups and
  *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
  *          payload / init / stub
@@ -34,6 +34,7 @@ struct machined;
 struct guard;
 struct network;
 struct control;
+struct userns;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -55,6 +56,7 @@ struct spawn_params {
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
         struct network *network;               /* the container's links (network.h), NULL: none */
         struct control *control;               /* the control socket (control.h), NULL: none */
+        struct userns *userns;                 /* --private-users (userns.h), NULL: none */
 };
 
 /* What the child takes from the host, made by the supervisor before each clone with the host's

@@ -257,7 +257,8 @@ _Noreturn static void helper_child(const struct user_helper *h, int out_fd, int 
         if (null_fd >= 0)
                 null_fd = fcntl(null_fd, F_DUPFD_CLOEXEC, 4);
         if (out_fd < 0 || report < 0 || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-            dup2(out_fd, STDOUT_FILENO) < 0 || dup2(null_fd, STDERR_FILENO) < 0)
+            dup2(out_fd, STDOUT_FILENO) < 0 ||
+            dup2(h->stderr_to_stdout ? out_fd : null_fd, STDERR_FILENO) < 0)
                 r = negative_errno();
         if (r >= 0 && dup3(report, 3, O_CLOEXEC) >= 0)
                 report = 3;

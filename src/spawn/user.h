@@ -46,9 +46,10 @@ bool user_getent_present(void);
 
 /*
  * A helper program run for its output: the first of paths that can be executed (execve, so no
- * $PATH), with argv, an empty environment, stdin and stderr on /dev/null, stdout a pipe and every
- * other fd closed, in a session of its own (no controlling terminal). sandbox (may be NULL) runs
- * in the forked child right before the exec; a negative return aborts it.
+ * $PATH), with argv, an empty environment, stdin and stderr on /dev/null (stderr_to_stdout: stderr
+ * is the output too), stdout a pipe and every other fd closed, in a session of its own (no
+ * controlling terminal). sandbox (may be NULL) runs in the forked child right before the exec; a
+ * negative return aborts it.
  */
 struct user_helper {
         const char *const *paths;
@@ -63,6 +64,7 @@ struct user_helper {
         /* fds the hooks need (numbered 4 or above): left open for them */
         const int *keep_fds;
         size_t n_keep_fds;
+        bool stderr_to_stdout;
 };
 #define USER_HELPER_MAX_KEEP 4
 

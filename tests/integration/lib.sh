@@ -212,7 +212,7 @@ it_snapshot() {
                 [[ -e $d/dm/name ]] && echo "${d##*/} $(cat "$d/dm/name")"
         done 2>/dev/null
         echo "== files"
-        find /run/systemd/nspawn /etc/systemd/nspawn 2>/dev/null | sort
+        find /run/systemd/nspawn /run/systemd/nspawn-uid /etc/systemd/nspawn 2>/dev/null | sort
         find /run/nspawn/control -mindepth 1 2>/dev/null | sort
         echo "== live machine records"
         it_live_records

@@ -166,8 +166,8 @@ static void test_not_supported(void **state) {
         expect_error("[Exec]\nHostname=a\n[Network]\nPort=80\n", -EOPNOTSUPP,
                      "test.nspawn:4: Port= is not supported yet.");
         /* ...one with some values built names the value. */
-        expect_error("[Files]\nBind=/a:/b:idmap\n", -EOPNOTSUPP,
-                     "test.nspawn:2: Bind=/a:/b:idmap is not supported yet.");
+        expect_error("[Exec]\nPrivateUsers=managed\n", -EOPNOTSUPP,
+                     "test.nspawn:2: PrivateUsers=managed is not supported yet.");
 }
 
 /* The file's text in messages: at most OPTION_QUOTE_MAX bytes, control characters escaped — a file
@@ -189,10 +189,12 @@ static void test_messages_bounded(void **state) {
                  "test.nspawn:2: Invalid value '%s...' for Hostname=: not a valid hostname.", x80);
         expect_error(text, -EINVAL, want);
 
-        snprintf(text, sizeof(text), "[Files]\nBind=/%s:/b:idmap\n", x80);
-        snprintf(want, sizeof(want), "test.nspawn:2: Bind=/%.*s... is not supported yet.",
+        snprintf(text, sizeof(text), "[Files]\nBind=/%s:/b:bogus\n", x80);
+        snprintf(want, sizeof(want),
+                 "test.nspawn:2: Invalid value '/%.*s...' for Bind=: unknown bind option (rbind, norbind, "
+                 "idmap, noidmap, rootidmap, owneridmap).",
                  OPTION_QUOTE_MAX - 1, x80);
-        expect_error(text, -EOPNOTSUPP, want);
+        expect_error(text, -EINVAL, want);
 
         expect_error("[Exec]\nHostname\033]0;pwned\007\n", -EBADMSG,
                      "test.nspawn:2: Missing '=' in 'Hostname\\x1b]0;pwned\\x07'.");
