@@ -52,10 +52,13 @@ demo: deps build
 # Each test step appends "passed failed skipped" to $(BUILD)/check-counts; the last step adds
 # them up. Steps do not stop the run: everything is run and counted, then the exit code says.
 COUNTS = $(BUILD)/check-counts
+# ...and the name of each failed test to $(FAILED), listed again before the summary line.
+FAILED = $(BUILD)/check-failed
 
 check: deps build
-	@rm -f $(COUNTS)
+	@rm -f $(COUNTS) $(FAILED)
 	@$(MAKE) --no-print-directory style unit unit-asan fuzz integration || true
+	@if [ -s $(FAILED) ]; then echo "Failed:"; sed 's/^/  /' $(FAILED); fi
 	@awk '{ p += $$1; f += $$2; s += $$3 } END { \
 		if (NR < 3) f += 3 - NR; \
 		printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' $(COUNTS) > $(BUILD)/summary; \
@@ -65,10 +68,13 @@ check: deps build
 MESON_COUNT = awk '/^Ok:/ { p += $$2 } /^(Fail|Timeout|Unexpected Pass):/ { f += $$NF } \
 	/^Expected Fail:/ { p += $$3 } /^Skipped:/ { s += $$2 } \
 	END { if (p + f + s == 0) f = 1; print p + 0, f + 0, s + 0 }'
+# meson's failed tests in a log -> "STEP: NAME" on $(FAILED)
+MESON_FAILED = awk -v step=$(1) '/^ *[0-9]+\/[0-9]+ / && / (FAIL|ERROR|TIMEOUT) / && !seen[$$2]++ { print step ": " $$2 }'
 
 unit: build
 	@set -o pipefail; meson test -C $(BUILD) --suite unit --print-errorlogs 2>&1 | tee $(BUILD)/unit.log; \
-	$(MESON_COUNT) $(BUILD)/unit.log >> $(COUNTS)
+	$(MESON_COUNT) $(BUILD)/unit.log >> $(COUNTS); \
+	$(call MESON_FAILED,unit) $(BUILD)/unit.log >> $(FAILED)
 
 # The same unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 unit-asan:
@@ -78,8 +84,10 @@ unit-asan:
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
 		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs 2>&1 | tee $(ASAN_BUILD)/unit.log; \
 		$(MESON_COUNT) $(ASAN_BUILD)/unit.log >> $(COUNTS); \
+		$(call MESON_FAILED,unit-asan) $(ASAN_BUILD)/unit.log >> $(FAILED); \
 	else \
 		tail -n 30 $(ASAN_BUILD)/ninja.log; echo "FAIL: the sanitizer build failed"; echo "0 1 0" >> $(COUNTS); \
+		echo "unit-asan: the sanitizer build" >> $(FAILED); \
 	fi
 
 # Every C file as .clang-format wants it (one test).
@@ -87,7 +95,7 @@ style:
 	@if git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror > $(BUILD)/style.log 2>&1; then \
 		echo "PASS style"; echo "1 0 0" >> $(COUNTS); \
 	else head -n 40 $(BUILD)/style.log; echo "FAIL style (run: git ls-files '*.c' '*.h' | xargs clang-format -i)"; \
-		echo "0 1 0" >> $(COUNTS); fi
+		echo "0 1 0" >> $(COUNTS); echo style >> $(FAILED); fi
 
 # The libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS: one test per target.
 FUZZ_BUILD ?= build-fuzz
@@ -100,14 +108,17 @@ fuzz:
 			[ -f "$$t" ] && [ -x "$$t" ] || continue; \
 			if "$$t" -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ > "$$t.log" 2>&1; then \
 				echo "PASS $$(basename $$t) ($(FUZZ_SECONDS)s)"; p=$$((p + 1)); \
-			else tail -n 30 "$$t.log"; echo "FAIL $$(basename $$t)"; f=$$((f + 1)); fi; \
+			else tail -n 30 "$$t.log"; echo "FAIL $$(basename $$t)"; f=$$((f + 1)); \
+				echo "fuzz: $$(basename $$t)" >> $(FAILED); fi; \
 		done; \
-	else tail -n 30 $(FUZZ_BUILD)/ninja.log; echo "FAIL: the fuzz build failed"; f=1; fi; \
+	else tail -n 30 $(FUZZ_BUILD)/ninja.log; echo "FAIL: the fuzz build failed"; f=1; \
+		echo "fuzz: the fuzz build" >> $(FAILED); fi; \
 	echo "$$p $$f 0" >> $(COUNTS)
 
 integration: build
 	@BUILD=$(abspath $(BUILD)) NSPAWN="$(NSPAWN)" IT_RESULTS=$(abspath $(BUILD))/integration-results \
-		tests/run-integration.sh | sed '$$d'; \
+		tests/run-integration.sh | sed '$$d' | tee $(BUILD)/integration.log; \
+	sed -n 's/^FAIL \([^ :]*\).*/integration: \1/p' $(BUILD)/integration.log >> $(FAILED); \
 	sed 's/[a-z]*=//g' $(BUILD)/integration-results >> $(COUNTS) 2>/dev/null || echo "0 1 0" >> $(COUNTS)
 
 clean:
