@@ -127,7 +127,8 @@ static void session_read_request(struct session *s) {
 
 /* Into the container: its v1 cgroups (cgroup2: we were cloned into it), its resource limits, then
  * its mount (root and working directory become the container's root), UTS, IPC, network and
- * cgroup namespaces in one setns() on PID 1's pidfd. Not its PID namespace: see session_exec(). */
+ * cgroup namespaces (and its user namespace) in one setns() on PID 1's pidfd. Not its PID
+ * namespace: see session_exec(). */
 static void session_enter(struct session *s) {
         const struct session_context *ctx = s->ctx;
         _cleanup_free_ char *error = NULL;
@@ -141,8 +142,12 @@ static void session_enter(struct session *s) {
         r = resources_apply(s->s, &ctx->host->init_nproc, &ctx->host->init_sigpending, &error);
         if (r < 0)
                 session_fail(s, r, "%s", error);
-        if (setns(s->leader_fd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) <
-            0)
+        /* with -U its user namespace too, first (the kernel orders it so): full capabilities in it
+         * for the rest, host root's uid unmapped there until session_drop_privileges() */
+        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+        if (ctx->p->userns)
+                flags |= CLONE_NEWUSER;
+        if (setns(s->leader_fd, flags) < 0)
                 session_fail(s, negative_errno(),
                              errno == ESRCH ? "The machine is not running any more."
                                             : "Failed to enter the container: %m");
@@ -368,7 +373,8 @@ static void session_drop_privileges(struct session *s) {
         s->leader_fd = safe_close(s->leader_fd);
         if (p->seccomp && (r = seccomp_program_load(p->seccomp)) < 0)
                 session_fail(s, r, "Failed to install the system call filter: %m");
-        if (s->user.uid != 0 || s->user.gid != 0) {
+        /* in a user namespace host root is not its root: the ids are always set */
+        if (s->user.uid != 0 || s->user.gid != 0 || p->userns) {
                 r = caps_change_user(s->user.uid, s->user.gid, s->user.groups, s->user.n_groups);
                 if (r < 0)
                         session_fail(s, r, "Failed to change to user %s: %m", s->user.name);
