@@ -43,6 +43,8 @@ struct link_entry {
 
 struct copy_ctx {
         unsigned flags;
+        uid_t uid; /* every entry's owner, or (uid_t) -1: the source's */
+        gid_t gid;
         int dst_root;
         uint64_t mnt_id;     /* the source root's mount: nothing below another mount is copied */
         dev_t dev;           /* the same, where statx has no mount ID */
@@ -136,12 +138,14 @@ static int chmod_nofollow(int dir, const char *name, mode_t mode) {
 
 /* Owner, then mode (a chown clears set-ID bits), then xattrs (a chown drops file capabilities),
  * then times (every step before changes ctime/mtime). */
-static int copy_attrs(int src_dir, const char *src_name, int dst_dir, const char *dst_name,
-                      const struct stat *st) {
+static int copy_attrs(const struct copy_ctx *c, int src_dir, const char *src_name, int dst_dir,
+                      const char *dst_name, const struct stat *st) {
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
+        uid_t uid = c->uid != (uid_t) -1 ? c->uid : st->st_uid;
+        gid_t gid = c->gid != (gid_t) -1 ? c->gid : st->st_gid;
         int r;
 
-        if (fchownat(dst_dir, dst_name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fchownat(dst_dir, dst_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
         if (!S_ISLNK(st->st_mode)) {
                 r = chmod_nofollow(dst_dir, dst_name, st->st_mode & 07777);
@@ -283,7 +287,7 @@ static int copy_node(const struct copy_ctx *c, int src_dir, const char *src_name
         default:
                 return -EOPNOTSUPP;
         }
-        return r < 0 ? r : copy_attrs(src_dir, src_name, dst_dir, dst_name, st);
+        return r < 0 ? r : copy_attrs(c, src_dir, src_name, dst_dir, dst_name, st);
 }
 
 static int copy_dir(struct copy_ctx *c, int src_fd, int dst_fd);
@@ -360,7 +364,7 @@ static int copy_entry(struct copy_ctx *c, int src_dir, int dst_dir, const char *
         if (!S_ISDIR(st.st_mode))
                 return copy_node(c, src_dir, name, dst_dir, name, &st, &created);
         r = copy_subdir(c, src_dir, dst_dir, name, &st);
-        return r < 0 ? r : copy_attrs(src_dir, name, dst_dir, name, &st);
+        return r < 0 ? r : copy_attrs(c, src_dir, name, dst_dir, name, &st);
 }
 
 static int copy_dir(struct copy_ctx *c, int src_fd, int dst_fd) {
@@ -383,8 +387,8 @@ static int copy_dir(struct copy_ctx *c, int src_fd, int dst_fd) {
         return r;
 }
 
-int copy_tree_full(int src_fd, int dst_fd, unsigned flags) {
-        struct copy_ctx c = {.flags = flags, .dst_root = dst_fd};
+static int copy_tree_as(int src_fd, int dst_fd, unsigned flags, uid_t uid, gid_t gid) {
+        struct copy_ctx c = {.flags = flags, .uid = uid, .gid = gid, .dst_root = dst_fd};
         struct statx sx;
         struct stat st;
         int r;
@@ -400,7 +404,11 @@ int copy_tree_full(int src_fd, int dst_fd, unsigned flags) {
         if (r < 0)
                 return r;
         /* The top directory's own attributes, last (its times change while it is filled). */
-        return copy_attrs(src_fd, ".", dst_fd, ".", &st);
+        return copy_attrs(&c, src_fd, ".", dst_fd, ".", &st);
+}
+
+int copy_tree_full(int src_fd, int dst_fd, unsigned flags) {
+        return copy_tree_as(src_fd, dst_fd, flags, (uid_t) -1, (gid_t) -1);
 }
 
 int copy_tree(int src_fd, int dst_fd) {
@@ -408,8 +416,8 @@ int copy_tree(int src_fd, int dst_fd) {
 }
 
 /* The top of copy_entry_at() when it is a directory: made new, then filled as copy_tree(). */
-static int copy_top_dir(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags,
-                        bool *created) {
+static int copy_top_dir(const struct copy_ctx *c, int src_dir, const char *src_name, int dst_dir,
+                        const char *dst_name, bool *created) {
         _cleanup_close_ int s = -EBADF, d = -EBADF;
 
         s = openat(src_dir, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -421,11 +429,12 @@ static int copy_top_dir(int src_dir, const char *src_name, int dst_dir, const ch
         d = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (d < 0)
                 return negative_errno();
-        return copy_tree_full(s, d, flags);
+        return copy_tree_as(s, d, c->flags, c->uid, c->gid);
 }
 
-int copy_entry_at(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags) {
-        struct copy_ctx c = {.flags = flags, .dst_root = dst_dir};
+int copy_entry_at_as(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags,
+                     uid_t uid, gid_t gid) {
+        struct copy_ctx c = {.flags = flags, .uid = uid, .gid = gid, .dst_root = dst_dir};
         struct stat st;
         bool created = false;
         int r;
@@ -433,10 +442,14 @@ int copy_entry_at(int src_dir, const char *src_name, int dst_dir, const char *ds
         if (fstatat(src_dir, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
         if (S_ISDIR(st.st_mode))
-                r = copy_top_dir(src_dir, src_name, dst_dir, dst_name, flags, &created);
+                r = copy_top_dir(&c, src_dir, src_name, dst_dir, dst_name, &created);
         else
                 r = copy_node(&c, src_dir, src_name, dst_dir, dst_name, &st, &created);
         if (r < 0 && created)
                 (void) rm_rf_at(dst_dir, dst_name);
         return r;
+}
+
+int copy_entry_at(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags) {
+        return copy_entry_at_as(src_dir, src_name, dst_dir, dst_name, flags, (uid_t) -1, (gid_t) -1);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 /*
  * Copying directory trees through file descriptors (no path is resolved twice, no symlink is
  * followed). Mount points below the top are not crossed: a mounted directory is copied as an
@@ -33,6 +35,10 @@ int copy_tree_full(int src_fd, int dst_fd, unsigned flags);
  * (-EEXIST, also for a dangling symlink). On failure nothing of the copy is left.
  */
 int copy_entry_at(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags);
+/* The same, with every entry made owned by uid and gid (each (uid_t) -1: the source's owner):
+ * machined's copy into or out of a container with a user namespace. */
+int copy_entry_at_as(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags,
+                     uid_t uid, gid_t gid);
 
 /* Copy the contents of the regular file in to the empty regular file out: a reflink where the
  * file system can, else copy_file_range() of the data segments (holes stay holes), else

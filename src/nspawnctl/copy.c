@@ -15,8 +15,9 @@
  * The copy is whole or not at all: a failure, or SIGINT/SIGTERM/SIGHUP while it runs, removes
  * what was made.
  *
- * Owners are kept, as machined keeps them for a container without a user namespace; a container
- * in a user namespace of its own (nspawn makes none yet) is refused.
+ * Owners are kept, as machined keeps them for a container without a user namespace. With one of
+ * its own (a map "0 SHIFT COUNT"), as machined: what is copied in is owned by the container's root
+ * (SHIFT), what is copied out by the host's root; any other map is refused.
  */
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "chase.h"
 #include "copy.h"
 #include "guest-fs.h"
@@ -60,7 +62,7 @@ static void copy_side_done(struct copy_side *s) {
 
 /* Copy with SIGINT, SIGTERM and SIGHUP held back: copy_entry_at() stops on them and removes the
  * partial copy; they are delivered once it has. */
-static int copy_whole(const struct copy_side *from, const struct copy_side *to) {
+static int copy_signals_held(const struct copy_side *from, const struct copy_side *to, uid_t owner) {
         sigset_t block, saved;
         sigemptyset(&block);
         sigaddset(&block, SIGINT);
@@ -68,11 +70,28 @@ static int copy_whole(const struct copy_side *from, const struct copy_side *to) 
         sigaddset(&block, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &block, &saved) < 0)
                 return -errno;
-        int r = copy_entry_at(from->dir_fd, from->name, to->dir_fd, to->name, COPY_SIGINT);
+        int r = copy_entry_at_as(from->dir_fd, from->name, to->dir_fd, to->name, COPY_SIGINT, owner,
+                                 (gid_t) owner);
         if (r < 0)
                 log_error_errno(r, "Failed to copy: %m");
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
         return r;
+}
+
+static int copy_whole(const struct copy_side *from, const struct copy_side *to, uid_t owner) {
+        /* what is made for a user namespace's root is made as it: on an id-mapped tree, or a
+         * file system mounted in the container's user namespace, host root's UID is not mapped
+         * (EOVERFLOW) */
+        if (owner != (uid_t) -1 && owner != 0) {
+                int r = caps_set_fs_ids(owner, (gid_t) owner);
+                if (r < 0)
+                        log_error_errno(r, "Failed to copy: %m");
+                else
+                        r = copy_signals_held(from, to, owner);
+                int q = caps_set_fs_ids(0, 0);
+                return r < 0 ? r : q < 0 ? log_error_errno(q, "Failed to copy: %m") : r;
+        }
+        return copy_signals_held(from, to, owner);
 }
 
 static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
@@ -80,6 +99,7 @@ static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
         struct machine m = {.leader_fd = -EBADF};
         struct copy_side host = {.dir_fd = -EBADF}, guest = {.dir_fd = -EBADF};
         _cleanup_close_ int root = -EBADF;
+        uid_t shift = 0;
         const char *dest = argc > 3 ? argv[3] : argv[2];
         int r;
 
@@ -102,11 +122,11 @@ static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
                 r = log_error("Failed to copy: Destination path must be absolute.");
         else if (m.host)
                 r = log_error("Failed to copy: Copying files is only supported on container machines.");
-        else if ((r = guest_userns_differs(&m)) != 0)
-                r = r > 0 ? log_error(
-                                    "Failed to copy: Containers with a user namespace of their own are not "
-                                    "supported yet.")
-                          : log_error("Failed to copy: %s", guest_leader_strerror(r));
+        else if ((r = guest_uid_shift(&m, &shift)) < 0)
+                r = r == -ENXIO ? log_error("Failed to copy: Machine %s uses a complex UID/GID mapping, "
+                                            "cannot determine shift",
+                                            argv[1])
+                                : log_error("Failed to copy: %s", guest_leader_strerror(r));
         else if ((r = path_split_last(host.path, &host.dir, &host.name)) < 0)
                 r = log_error_errno(r, "Failed to copy: Failed to extract file name of '%s' path: %m",
                                     host.path);
@@ -121,7 +141,10 @@ static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
         else if ((guest.dir_fd = chase_open(root, guest.dir, O_RDONLY | O_DIRECTORY, 0)) < 0)
                 r = log_error_errno(guest.dir_fd, "Failed to copy: %m");
         else
-                r = copy_whole(copy_from ? &guest : &host, copy_from ? &host : &guest);
+                r = copy_whole(copy_from ? &guest : &host, copy_from ? &host : &guest,
+                               shift == 0  ? (uid_t) -1
+                               : copy_from ? 0
+                                           : shift);
 
         copy_side_done(&host);
         copy_side_done(&guest);

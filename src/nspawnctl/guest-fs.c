@@ -5,11 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "chase.h"
+#include "fdutil.h"
 #include "macro.h"
 #include "proc.h"
 
@@ -31,6 +34,41 @@ int guest_userns_differs(struct machine *m) {
         if (fstat(fd, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0)
                 return -errno;
         return theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
+}
+
+/* One "INSIDE OUTSIDE COUNT" line and nothing else: -ENXIO for any other map. */
+static int read_single_map(int leader, pid_t pid, const char *what, uint32_t *ret_shift,
+                           uint32_t *ret_count) {
+        int fd = proc_open_verified(leader, pid, what, O_RDONLY);
+        if (fd < 0)
+                return fd;
+        _cleanup_fclose_ FILE *f = fdopen(fd, "re");
+        uint32_t inside, outside, count;
+        if (!f) {
+                safe_close(fd);
+                return -errno;
+        }
+        if (fscanf(f, " %" SCNu32 " %" SCNu32 " %" SCNu32, &inside, &outside, &count) != 3)
+                return -EBADMSG;
+        if (inside != 0 || fscanf(f, " %*u") != EOF)
+                return -ENXIO;
+        *ret_shift = outside;
+        *ret_count = count;
+        return 0;
+}
+
+int guest_uid_shift(struct machine *m, uid_t *ret) {
+        uint32_t ushift, ucount, gshift, gcount;
+        int leader = machine_leader(m), r;
+        if (leader < 0)
+                return leader;
+        if ((r = read_single_map(leader, m->rec.leader, "uid_map", &ushift, &ucount)) < 0 ||
+            (r = read_single_map(leader, m->rec.leader, "gid_map", &gshift, &gcount)) < 0)
+                return r;
+        if (gshift != ushift || gcount != ucount)
+                return -ENXIO;
+        *ret = ushift;
+        return 0;
 }
 
 /* Create name below the directory parent_fd (a directory, or an empty file); fine if it exists. */

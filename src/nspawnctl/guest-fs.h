@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "machine.h"
 
@@ -20,6 +21,11 @@ int guest_open_root(struct machine *m);
 /* 1 if the leader is in a user namespace other than ours (its files' owners would need a
  * mapping), 0 if not. */
 int guest_userns_differs(struct machine *m);
+
+/* machined's UID shift of the leader's user namespace: its host UID of root, from a map of one
+ * line "0 SHIFT COUNT" with the same for GIDs (0 without a user namespace of its own); -ENXIO
+ * for any other ("a complex UID/GID mapping"). */
+int guest_uid_shift(struct machine *m, uid_t *ret);
 
 /* mkdir -p of path inside the guest (root_fd from guest_open_root()), the last component a
  * directory, or an empty regular file (0600) when last_is_file; what exists is left as it is.

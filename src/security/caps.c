@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -337,4 +338,16 @@ int caps_change_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups)
         if (setresuid(uid, uid, uid) < 0)
                 return negative_errno();
         return 0;
+}
+
+int caps_set_fs_ids(uid_t uid, gid_t gid) {
+        uint64_t permitted;
+
+        (void) setfsgid(gid);
+        (void) setfsuid(uid);
+        /* both return the previous value, even when they fail: ask again with an invalid id */
+        if ((uid_t) setfsuid((uid_t) -1) != uid || (gid_t) setfsgid((gid_t) -1) != gid)
+                return -EPERM;
+        /* away from fsuid 0 the kernel drops the file system capabilities from the effective set */
+        return caps_raise_permitted(&permitted, capability_last_cap());
 }

@@ -44,3 +44,9 @@ int caps_apply(uint64_t keep, uint64_t ambient, bool is_root);
 /* Change to uid/gid with the supplementary groups, keeping capabilities across the change so
  * caps_apply() can still set the ambient set. */
 int caps_change_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups);
+
+/* Set the file system UID and GID (the owner of what is created from now on, and whose rights
+ * are checked), keeping the capabilities in effect: a root process that creates files for a
+ * user namespace's root, e.g. on an id-mapped mount, where host root's own UID is not mapped.
+ * caps_set_fs_ids(0, 0) goes back. */
+int caps_set_fs_ids(uid_t uid, gid_t gid);

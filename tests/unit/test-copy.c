@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* copy_entry_at(): one entry of any type copied to a new name, never onto an existing one (a
- * planted symlink included), a FIFO made and not opened, nothing left after a failure or an
+/* copy_entry_at() and copy_entry_at_as(): one entry of any type copied to a new name, never onto an existing
+ * one (a planted symlink included), a FIFO made and not opened, nothing left after a failure or an
  * interruption (COPY_SIGINT). copy_tree() itself is tested in test-ephemeral.c. */
 
 #include <setjmp.h>
@@ -158,6 +158,36 @@ static void test_directory(void **state) {
         assert_false(exists(d->dst, "existing/sub"));
 }
 
+/* copy_entry_at_as(): every entry gets the given owner (set-ID bits kept: the mode is set after
+ * the chown); (uid_t) -1 keeps the source's. Needs root for the chowns. */
+static void test_owner(void **state) {
+        struct dirs *d = *state;
+        struct stat st;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(mkdirat(d->src, "tree", 0750), 0);
+        write_at(d->src, "tree/f", "x\n", 04755);
+        assert_int_equal(symlinkat("f", d->src, "tree/l"), 0);
+        assert_int_equal(fchownat(d->src, "tree/f", 1234, 5678, 0), 0);
+        assert_int_equal(fchmodat(d->src, "tree/f", 04755, 0), 0);
+
+        assert_int_equal(copy_entry_at_as(d->src, "tree", d->dst, "shifted", 0, 655360, 655360), 0);
+        const char *names[] = {"shifted", "shifted/f", "shifted/l"};
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                assert_int_equal(fstatat(d->dst, names[i], &st, AT_SYMLINK_NOFOLLOW), 0);
+                assert_int_equal(st.st_uid, 655360);
+                assert_int_equal(st.st_gid, 655360);
+        }
+        assert_int_equal(fstatat(d->dst, "shifted/f", &st, 0), 0);
+        assert_int_equal(st.st_mode & 07777, 04755);
+
+        assert_int_equal(copy_entry_at_as(d->src, "tree", d->dst, "kept", 0, (uid_t) -1, (gid_t) -1), 0);
+        assert_int_equal(fstatat(d->dst, "kept/f", &st, 0), 0);
+        assert_int_equal(st.st_uid, 1234);
+        assert_int_equal(st.st_gid, 5678);
+}
+
 /* A copy that is interrupted (a pending SIGINT with COPY_SIGINT) leaves nothing behind. */
 static void test_interrupted(void **state) {
         struct dirs *d = *state;
@@ -190,6 +220,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlink_and_fifo, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_interrupted, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
