@@ -12,6 +12,7 @@
 
 #include "fdutil.h"
 #include "macro.h"
+#include "kv-escape.h"
 #include "parse-util.h"
 #include "registry.h"
 
@@ -41,13 +42,6 @@ void transfer_record_array_free(struct transfer_record *a, size_t n) {
 
 /* ---- format ---- */
 
-static void put_escaped(FILE *f, const char *key, const char *value) {
-        fprintf(f, "%s=", key);
-        for (const char *c = value ? value : ""; *c; c++)
-                fputs(*c == '\\' ? "\\\\" : *c == '\n' ? "\\n" : (char[]){*c, 0}, f);
-        fputc('\n', f);
-}
-
 static void format_percent(int percent, char buf[4]) {
         if (percent < 0 || percent > 100)
                 memcpy(buf, "n/a", 4);
@@ -65,9 +59,9 @@ int transfer_record_format(const struct transfer_record *r, char **ret) {
         if (!(f = open_memstream(&buf, &size)))
                 return -ENOMEM;
         fprintf(f, "ID=%" PRIu32 "\n", r->id);
-        put_escaped(f, "TYPE", r->type);
-        put_escaped(f, "REMOTE", r->remote);
-        put_escaped(f, "LOCAL", r->local);
+        kv_put_escaped(f, "TYPE", r->type);
+        kv_put_escaped(f, "REMOTE", r->remote);
+        kv_put_escaped(f, "LOCAL", r->local);
         format_percent(r->percent, percent);
         fprintf(f, "PID=%d\nPID_STARTTIME=%" PRIu64 "\nPERCENT=%s\n", (int) r->pid, r->pid_starttime,
                 percent);
@@ -80,22 +74,6 @@ int transfer_record_format(const struct transfer_record *r, char **ret) {
 }
 
 /* ---- parse ---- */
-
-static int unescape(const char *v, char **ret) {
-        char *s = malloc(strlen(v) + 1), *o = s;
-
-        if (!s)
-                return -ENOMEM;
-        for (; *v; v++) {
-                if (*v == '\\' && (v[1] == 'n' || v[1] == '\\'))
-                        *o++ = *++v == 'n' ? '\n' : '\\';
-                else
-                        *o++ = *v;
-        }
-        *o = 0;
-        *ret = s;
-        return 0;
-}
 
 static int parse_line(struct transfer_record *r, const char *key, const char *v) {
         static const struct {
@@ -113,7 +91,7 @@ static int parse_line(struct transfer_record *r, const char *key, const char *v)
                 if (streq(key, strings[k].key)) {
                         char **field = (char **) ((char *) r + strings[k].off);
                         free(*field);
-                        return unescape(v, field);
+                        return kv_unescape(v, field);
                 }
         if (streq(key, "ID"))
                 return parse_uint32(v, &r->id) < 0 ? -EBADMSG : 0;

@@ -20,6 +20,7 @@
 #include "guard.h"
 #include "macro.h"
 #include "name-valid.h"
+#include "kv-escape.h"
 #include "parse-util.h"
 #include "uuid.h"
 
@@ -66,19 +67,6 @@ void machine_record_array_free(struct machine_record *a, size_t n) {
 
 /* ---- format ---- */
 
-static void put_escaped(FILE *f, const char *key, const char *value) {
-        fprintf(f, "%s=", key);
-        for (const char *c = value ? value : ""; *c; c++) {
-                if (*c == '\\')
-                        fputs("\\\\", f);
-                else if (*c == '\n')
-                        fputs("\\n", f);
-                else
-                        fputc(*c, f);
-        }
-        fputc('\n', f);
-}
-
 int machine_record_format(const struct machine_record *r, char **ret) {
         char *buf = NULL, id[33];
         size_t size = 0;
@@ -89,18 +77,18 @@ int machine_record_format(const struct machine_record *r, char **ret) {
         if (!f)
                 return -ENOMEM;
         uuid_format_plain(r->uuid, id);
-        put_escaped(f, "NAME", r->name);
+        kv_put_escaped(f, "NAME", r->name);
         fprintf(f, "ID=%s\n", id);
-        put_escaped(f, "CLASS", r->class);
-        put_escaped(f, "SERVICE", r->service);
-        put_escaped(f, "ROOT", r->root);
+        kv_put_escaped(f, "CLASS", r->class);
+        kv_put_escaped(f, "SERVICE", r->service);
+        kv_put_escaped(f, "ROOT", r->root);
         fprintf(f, "LEADER=%d\nSUPERVISOR=%d\nREALTIME=%llu\nSTART_MODE=%s\nNETIF=", (int) r->leader,
                 (int) r->supervisor, (unsigned long long) r->realtime_usec,
                 start_mode_to_registry_string(r->start_mode));
         for (size_t i = 0; i < r->n_netif; i++)
                 fprintf(f, "%s%d", i > 0 ? " " : "", r->netif[i]);
         fprintf(f, "\nLEADER_STARTTIME=%llu\n", (unsigned long long) r->leader_starttime);
-        put_escaped(f, "CGROUP", r->cgroup);
+        kv_put_escaped(f, "CGROUP", r->cgroup);
         if (ferror(f) || fclose(f) != 0) {
                 free(buf);
                 return -ENOMEM;
@@ -111,27 +99,10 @@ int machine_record_format(const struct machine_record *r, char **ret) {
 
 /* ---- parse: one handler per key ---- */
 
-static int unescape(const char *v, char **ret) {
-        char *s = malloc(strlen(v) + 1), *o = s;
-        if (!s)
-                return -ENOMEM;
-        for (; *v; v++) {
-                if (*v == '\\' && v[1] == 'n')
-                        *o++ = '\n', v++;
-                else if (*v == '\\' && v[1] == '\\')
-                        *o++ = '\\', v++;
-                else
-                        *o++ = *v;
-        }
-        *o = 0;
-        *ret = s;
-        return 0;
-}
-
 static int set_string(struct machine_record *r, size_t off, const char *v) {
         char **field = (char **) ((char *) r + off);
         char *s;
-        int k = unescape(v, &s);
+        int k = kv_unescape(v, &s);
         if (k < 0)
                 return k;
         free(*field);
