@@ -643,7 +643,8 @@ static int prepare_run(struct nspawn *n) {
         if ((r = machined_new(s, &n->machined, &error)) < 0)
                 return log_failure(r, error);
         p->machined = n->machined;
-        if ((r = control_new(s->machine, n->guard, &n->control)) < 0)
+        /* the control socket serves nspawnctl shell/login, for root: none for a rootless run */
+        if (geteuid() == 0 && (r = control_new(s->machine, n->guard, &n->control)) < 0)
                 return log_error("Failed to prepare the control socket: %s", strerror(-r));
         p->control = n->control;
         if (s->start_mode == START_PID2) {
