@@ -1,8 +1,8 @@
 #!/bin/bash
 # A tree of another CPU (arm64 busybox, Debian's busybox-static:arm64) runs with -D as if native,
 # through qemu-user registered in binfmt_misc with the F (fix binary) and P (preserve argv[0])
-# flags: uname -m says aarch64, a shell script runs, the system call filter stays on (it filters
-# the x86-64 calls qemu makes for the guest). --personality= changes what uname reports for the
+# flags: uname -m says aarch64 (with -U too), a shell script runs, the system call filter stays
+# on (it filters the x86-64 calls qemu makes for the guest). --personality= changes what uname reports for the
 # host's own 32-bit sibling (x86 on x86-64), not the CPU of a foreign tree; arm64 is refused.
 #
 # Where no enabled aarch64 handler with F and P is registered, the test registers its own,
@@ -80,6 +80,11 @@ fi
 capture OUT nspawn -q -D "$ARM" /bin/busybox uname -m
 assert_rc 0 "busybox uname -m in the arm64 tree"
 assert_eq "$OUT" aarch64 "uname -m in the arm64 tree"
+
+# In a user namespace too: one without a binfmt_misc mount of its own uses its parent's entries.
+capture OUT nspawn -q -D "$ARM" -U /bin/busybox uname -m
+assert_rc 0 "busybox uname -m in the arm64 tree with -U"
+assert_eq "$OUT" aarch64 "uname -m in the arm64 tree with -U"
 
 # A script through the tree's /bin/sh: the kernel's #! handler, then binfmt_misc, then qemu. Its
 # applets (grep, cut, wc) are exec'd by busybox's shell; the seccomp filter is the payload's.
