@@ -18,7 +18,7 @@ PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
 	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine \
 	btrfs-progs attr musl-tools \
 	squashfs-tools erofs-utils xfsprogs dosfstools mtools gdisk cryptsetup-bin uidmap \
-	libssl-dev gpgv gnupg python3 acl xz-utils zstd bzip2
+	libssl-dev gpgv gnupg python3 acl xz-utils zstd bzip2 qemu-user-static
 
 .PHONY: all deps build demo check style unit unit-asan fuzz integration clean
 

@@ -3,10 +3,14 @@
 #   tests/rootfs/busybox.sh DEST
 # Idempotent: re-running over an existing DEST only refreshes what is missing or changed.
 # Nothing here touches the host outside DEST.
+# Environment: BUSYBOX (default /bin/busybox) the static binary to copy; BUSYBOX_RUN a command
+#   that runs it on this host when it is of another CPU (e.g. qemu-aarch64-static), used only to
+#   list its applets (busybox-foreign.sh sets both).
 set -euo pipefail
 
 dest=${1:?usage: $0 DEST}
 busybox=${BUSYBOX:-/bin/busybox}
+read -r -a busybox_run <<< "${BUSYBOX_RUN:-}"
 
 if ! file_out=$(LC_ALL=C file -L "$busybox" 2>/dev/null) || [[ $file_out != *statically* ]]; then
         # `file` may be missing; fall back to ldd's verdict.
@@ -46,7 +50,7 @@ while read -r applet; do
         esac
         [[ $name == busybox ]] && continue
         [[ -L $link ]] || ln -sf "$target" "$link"
-done < <("$busybox" --list-full)
+done < <("${busybox_run[@]}" "$busybox" --list-full)
 
 # getent is not a busybox applet, but systemd-nspawn resolves -u USER by running
 # `getent passwd USER` / `getent initgroups USER` inside the container.
