@@ -271,7 +271,8 @@ _Noreturn static void helper_child(const struct user_helper *h, int out_fd, int 
                 r = -E2BIG;
         if (r >= 0) {
                 int keep[USER_HELPER_MAX_KEEP + 1] = {3};
-                memcpy(keep + 1, h->keep_fds, h->n_keep_fds * sizeof(int));
+                if (h->n_keep_fds > 0) /* keep_fds may be NULL: no memcpy() from NULL (UBSan) */
+                        memcpy(keep + 1, h->keep_fds, h->n_keep_fds * sizeof(int));
                 r = close_all_fds_but(keep, h->n_keep_fds + 1);
         }
         if (r >= 0 && h->sandbox)
