@@ -66,6 +66,14 @@ static int on_machine(const void *payload, size_t size, void *userdata) {
         struct collect *col = userdata;
         struct machined_record rec;
         int r = machined_record_parse(payload, size, &rec);
+        if (r == -EBADMSG) { /* one bad machine does not hide the others */
+                _cleanup_free_ char *shown = malloc(size);
+                for (size_t i = 0; shown && i < size; i++)
+                        shown[i] = ((const char *) payload)[i] ?: '|';
+                log_debug("Ignoring a machine systemd-machined described that cannot be parsed: %.*s",
+                          shown ? (int) size : 0, shown ?: "");
+                return 0;
+        }
         if (r < 0)
                 return r;
         struct machine *a = realloc(col->a, (col->n + 1) * sizeof(*a));

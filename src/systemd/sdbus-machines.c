@@ -225,6 +225,8 @@ int sdbus_machines_list(struct sdbus_conn *c, int fd, char **ret_text) {
                 return error_setf(ret_text, r, "bad reply from machined: %s", strerror(-r));
         while ((r = sd_bus_message_read(reply, "(ssso)", &name, &class, &service, &path)) > 0) {
                 _cleanup_free_ char *text = NULL;
+                if (streq(class, "host")) /* .host: nspawnctl has its own */
+                        continue;
                 /* a machine gone meanwhile is not listed */
                 r = send_machine(c, fd, path, &text);
                 if (r < 0 && r != -ENOENT) {

@@ -45,17 +45,15 @@
  *
  * nspawnctl's operations on machines only machined knows (started by systemd-nspawn, or by
  * anything else that registers with machined); the helper holds nothing for them:
- *   'L' LIST_MACHINES  ListMachines, then per machine its properties (GetAll), os-release's ID,
- *                      VERSION_ID and PRETTY_NAME (GetMachineOSRelease), its addresses
- *                      (GetMachineAddresses) and its unit's ControlGroup: one data message each.
- *                      What machined cannot tell about one machine is left out, not an error.
- *   'G' GET_MACHINE    the same for "machine" alone; -ENOENT if machined does not know it.
- *   'K' KILL_MACHINE   KillMachine(machine, whom "leader"|"all", signal).
- *   'X' TERMINATE_MACHINE  TerminateMachine(machine).
- *   'c' COPY_TO / 'f' COPY_FROM  CopyToMachine / CopyFromMachine(machine, src, dst).
- *   'B' BIND_MOUNT     BindMountMachine(machine, src, dst, SDBUS_READ_ONLY, SDBUS_MKDIR).
- * A machine machined does not know is -ENOENT; machined missing (or the bus) is -EHOSTDOWN, with
- * machined's or the bus's text.
+ *   'L' LIST_MACHINES  ListMachines (but .host, class "host"), then per machine its properties (GetAll),
+ * os-release's ID, VERSION_ID and PRETTY_NAME (GetMachineOSRelease), its addresses (GetMachineAddresses) and
+ * its unit's ControlGroup: one data message each. What machined cannot tell about one machine is left out,
+ * not an error. 'G' GET_MACHINE    the same for "machine" alone; -ENOENT if machined does not know it. 'K'
+ * KILL_MACHINE   KillMachine(machine, whom "leader"|"all", signal). 'X' TERMINATE_MACHINE
+ * TerminateMachine(machine). 'c' COPY_TO / 'f' COPY_FROM  CopyToMachine / CopyFromMachine(machine, src,
+ * dst). 'B' BIND_MOUNT     BindMountMachine(machine, src, dst, SDBUS_READ_ONLY, SDBUS_MKDIR). A machine
+ * machined does not know is -ENOENT; machined missing (or the bus) is -EHOSTDOWN, with machined's or the
+ * bus's text.
  *
  * EOF on the socket (nspawn is done — or dead, even by SIGKILL): the helper does 'T' for a scope
  * still started and 'U' for a machine still registered, closes its connection and exits. It
