@@ -76,6 +76,8 @@ say() { echo "$1=$2" >> $res; }
 sig() { grep -c -x "$1" /md-signals 2>/dev/null; }
 waitfor() { local i; for i in $(seq 50); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 mdlisted() { machinectl list --no-legend 2>/dev/null | grep -q "^$1 "; }
+# out CMD...: its stdout and stderr on one line, then its exit status
+out() { local o rc; o=$("$@" 2>&1); rc=$?; echo "$(tr '\n' ' ' <<< "$o")$rc"; }
 set -x
 
 # our container: machined knows it too (nspawn registers it)
@@ -92,8 +94,10 @@ busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.m
 say REGISTER $?
 say LEADER "$leader"
 
-nspawnctl list > /list.out
+SYSTEMD_LOG_LEVEL=debug nspawnctl list > /list.out 2> /list.err
 say LIST_RC $?
+say LIST_ERR "$(tr '\n' ' ' < /list.err)"
+say LIST_ALL "$(nspawnctl list --all --no-legend | cut -d' ' -f1 | tr '\n' ' ')"
 say LIST_MDONLY "$(grep '^mdonly ' /list.out | tr -s ' ')"
 say LIST_OURS "$(grep -c '^ours ' /list.out) $(grep '^ours ' /list.out | tr -s ' ' | cut -d' ' -f3)"
 say LIST_FOOTER "$(tail -n 1 /list.out)"
@@ -122,27 +126,27 @@ nspawnctl reboot mdonly
 say REBOOT_RC $?
 waitfor "[[ \$(sig USR1) -ge 1 && \$(sig USR2) == 1 && \$(sig RTMIN+4) == 1 && \$(sig INT) == 1 ]]"
 say SIGNALS "$(sig USR1) $(sig USR2) $(sig RTMIN+4) $(sig INT)"
-say KILL_BOGUS "$(nspawnctl kill --kill-whom=bogus mdonly 2>&1; echo " $?")"
+say KILL_BOGUS "$(out nspawnctl kill --kill-whom=bogus mdonly)"
 
 echo hello > /md-src
 nspawnctl copy-to mdonly /md-src /tmp/md-copied
 say COPY_TO "$? $(cat /tmp/md-copied)"
 nspawnctl copy-from mdonly /tmp/md-copied /md-back
 say COPY_FROM "$? $(cat /md-back)"
-say COPY_EXISTS "$(nspawnctl copy-to mdonly /md-src /tmp/md-copied 2>&1; echo " $?")"
+say COPY_EXISTS "$(out nspawnctl copy-to mdonly /md-src /tmp/md-copied)"
 mkdir -p /srv/md-bind
-say BIND "$(nspawnctl bind mdonly /srv/md-bind /mnt 2>&1 | head -c 30; echo " ${PIPESTATUS[0]}")"
-say SHELL "$(nspawnctl shell mdonly /bin/true 2>&1; echo " $?")"
-say LOGIN "$(timeout 5 nspawnctl login mdonly 2>&1 < /dev/null; echo " $?")"
+say BIND "$(out nspawnctl bind mdonly /srv/md-bind /mnt)"
+say SHELL "$(out nspawnctl shell mdonly /bin/true)"
+say LOGIN "$(out timeout 5 nspawnctl login mdonly < /dev/null)"
 
 nspawnctl terminate mdonly
 say TERMINATE_RC $?
 waitfor "! mdlisted mdonly"
 say TERMINATE_LISTED "$(mdlisted mdonly && echo yes || echo no)"
 say TERMINATE_UNIT "$(systemctl show -p ActiveState --value mdonly.service)"
-say AFTER "$(nspawnctl status mdonly 2>&1; echo " $?")"
-say AFTER_KILL "$(nspawnctl kill mdonly 2>&1; echo " $?")"
-say AFTER_TERMINATE "$(nspawnctl terminate mdonly 2>&1; echo " $?")"
+say AFTER "$(out nspawnctl status mdonly)"
+say AFTER_KILL "$(out nspawnctl kill mdonly)"
+say AFTER_TERMINATE "$(out nspawnctl terminate mdonly)"
 
 # machined gone (masked: a bus call must not start it again), with a machine of its own: our
 # records alone
@@ -155,7 +159,7 @@ systemctl mask --runtime -q systemd-machined.service
 systemctl stop systemd-machined.service
 say STOPPED_LIST "$(nspawnctl list --no-legend | cut -d' ' -f1 | tr '\n' ' ')"
 say STOPPED_SHOW "$(nspawnctl show -p Name --value ours)"
-say STOPPED_UNKNOWN "$(nspawnctl status mdonly 2>&1; echo " $?")"
+say STOPPED_UNKNOWN "$(out nspawnctl status mdonly)"
 start=$(date +%s%N)
 nspawnctl list > /dev/null
 say STOPPED_LIST_MS $((($(date +%s%N) - start) / 1000000))
@@ -200,6 +204,8 @@ expect() { # expect KEY ERE WHAT
 leader=$(sed -n 's/^LEADER=//p' <<< "$result")
 expect REGISTER 0 "busctl RegisterMachine"
 expect LIST_RC 0 "nspawnctl list"
+expect LIST_ERR "" "nspawnctl list: what it says at debug level (nothing: every machine of machined's is read)"
+expect LIST_ALL ".host mdonly ours " "nspawnctl list --all: .host once, first"
 expect LIST_MDONLY "mdonly container mdtest debian 12 -" "nspawnctl list: the machine only machined knows"
 expect LIST_OURS "1 nspawn" "nspawnctl list: our machine, once, with our record's service"
 expect LIST_FOOTER "2 machines listed." "nspawnctl list's footer"
