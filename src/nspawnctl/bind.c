@@ -19,6 +19,9 @@
  *      looks no path up, and exits at once.
  * The mount lives in the container's mount namespace only (its / is a slave of the host's: nothing
  * propagates back) and goes away with it.
+ *
+ * A machine only systemd-machined knows (machined-machines.h) is machined's to bind into:
+ * BindMountMachine, with its messages, as machinectl.
  */
 
 #include <errno.h>
@@ -40,6 +43,7 @@
 #include "guest-fs.h"
 #include "log.h"
 #include "machine.h"
+#include "machined-machines.h"
 #include "nspawnctl.h"
 #include "path-util.h"
 
@@ -120,13 +124,25 @@ static int bind_in(struct ctl *c, struct machine *m, const char *src, const char
         return attach_in_guest(m->leader_fd, tree, target);
 }
 
+static int bind_machined(const struct ctl *c, const struct machine *m, const char *src, const char *dest) {
+        _cleanup_free_ char *text = NULL;
+        struct sdbus_request req = {.op = SDBUS_BIND_MOUNT,
+                                    .machine = m->rec.name,
+                                    .src = src,
+                                    .dst = dest,
+                                    .flags = (c->read_only ? SDBUS_READ_ONLY : 0) |
+                                             (c->mkdir ? SDBUS_MKDIR : 0)};
+        int r = machined_machine_call(&req, &text);
+        return r < 0 ? log_error("Failed to bind mount: %s", text ?: strerror(-r)) : 0;
+}
+
 int verb_bind(struct ctl *c, int argc, char *argv[]) {
         struct machine m = {.leader_fd = -EBADF};
         const char *src = argv[2], *dest = argc > 3 ? argv[3] : argv[2];
         int r;
 
         /* machined's order: the machine, the paths, the class, the user namespace, the mount */
-        r = machine_get(c->registry_dir, argv[1], &m);
+        r = machine_find(c->registry_dir, argv[1], &m);
         if (r == -ENOENT)
                 r = log_error("Failed to bind mount: No machine '%s' known", argv[1]);
         else if (r < 0)
@@ -135,6 +151,8 @@ int verb_bind(struct ctl *c, int argc, char *argv[]) {
                 r = log_error("Failed to bind mount: Source path must be absolute and normalized.");
         else if (!path_ok(dest))
                 r = log_error("Failed to bind mount: Destination path must be absolute and normalized.");
+        else if (m.md)
+                r = bind_machined(c, &m, src, dest);
         else if (m.host)
                 r = log_error(
                         "Failed to bind mount: Bind mounting is only supported on container machines.");

@@ -18,6 +18,9 @@
  * Owners are kept, as machined keeps them for a container without a user namespace. With one of
  * its own (a map "0 SHIFT COUNT"), as machined: what is copied in is owned by the container's root
  * (SHIFT), what is copied out by the host's root; any other map is refused.
+ *
+ * A machine only systemd-machined knows (machined-machines.h) is machined's to copy to and from:
+ * CopyToMachine / CopyFromMachine, with its messages, as machinectl.
  */
 
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "guest-fs.h"
 #include "log.h"
 #include "machine.h"
+#include "machined-machines.h"
 #include "nspawnctl.h"
 #include "path-util.h"
 
@@ -94,6 +98,16 @@ static int copy_whole(const struct copy_side *from, const struct copy_side *to, 
         return copy_signals_held(from, to, owner);
 }
 
+static int copy_machined(const struct machine *m, bool copy_from, const char *host, const char *guest) {
+        _cleanup_free_ char *text = NULL;
+        struct sdbus_request req = {.op = copy_from ? SDBUS_COPY_FROM : SDBUS_COPY_TO,
+                                    .machine = m->rec.name,
+                                    .src = copy_from ? guest : host,
+                                    .dst = copy_from ? host : guest};
+        int r = machined_machine_call(&req, &text);
+        return r < 0 ? log_error("Failed to copy: %s", text ?: strerror(-r)) : 0;
+}
+
 static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
         _cleanup_free_ char *host_abs = NULL;
         struct machine m = {.leader_fd = -EBADF};
@@ -111,7 +125,7 @@ static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
 
         /* machined's order: the machine, the paths, the class, the user namespace, the names,
          * the host's directory, then (in the container) the guest's directory and the copy */
-        r = machine_get(c->registry_dir, argv[1], &m);
+        r = machine_find(c->registry_dir, argv[1], &m);
         if (r == -ENOENT)
                 r = log_error("Failed to copy: No machine '%s' known", argv[1]);
         else if (r < 0)
@@ -120,6 +134,8 @@ static int copy_files(struct ctl *c, bool copy_from, int argc, char *argv[]) {
                 r = log_error("Failed to copy: Source path must be absolute.");
         else if (!path_is_absolute(copy_from ? host.path : guest.path))
                 r = log_error("Failed to copy: Destination path must be absolute.");
+        else if (m.md)
+                r = copy_machined(&m, copy_from, host.path, guest.path);
         else if (m.host)
                 r = log_error("Failed to copy: Copying files is only supported on container machines.");
         else if ((r = guest_uid_shift(&m, &shift)) < 0)

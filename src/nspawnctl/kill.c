@@ -13,6 +13,10 @@
  *   reboot      likewise
  *   terminate   SIGTERM to the supervisor (nspawn halts the container with its kill signal; a
  *               second terminate kills it), proven as the leader's parent
+ *
+ * A machine only systemd-machined knows (machined-machines.h) is acted on through machined, as
+ * machinectl does: KillMachine (kill; poweroff and reboot as machinectl: SIGRTMIN+4 and SIGINT to
+ * the leader, whatever its init) and TerminateMachine.
  */
 
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include "cgroup-tree.h"
 #include "guest-init.h"
 #include "machine.h"
+#include "machined-machines.h"
 #include "nspawnctl.h"
 #include "proc.h"
 
@@ -121,7 +126,7 @@ static int prepare(struct ctl *c, enum action a, int argc, char *argv[], struct 
                 t[i] = (struct target){.m.leader_fd = -EBADF, .supervisor_fd = -EBADF};
         for (int i = 1; i < argc && r >= 0; i++) {
                 struct target *x = &t[i - 1];
-                r = machine_get(c->registry_dir, argv[i], &x->m);
+                r = machine_find(c->registry_dir, argv[i], &x->m);
                 if (r == -ENOENT)
                         r = log_error("Could not %s machine: No machine '%s' known", action_verb(a),
                                       argv[i]);
@@ -133,6 +138,8 @@ static int prepare(struct ctl *c, enum action a, int argc, char *argv[], struct 
                         r = log_error("Could not kill machine: Invalid kill parameter '%s'", c->kill_whom);
                 if (r < 0)
                         break;
+                if (x->m.md) /* machined's: nothing to prove here, machined acts */
+                        continue;
                 if (a == ACTION_KILL && streq(c->kill_whom, "all"))
                         r = prove_cgroup(x);
                 else if (a == ACTION_TERMINATE)
@@ -154,9 +161,36 @@ static int prepare(struct ctl *c, enum action a, int argc, char *argv[], struct 
         return 0;
 }
 
+/* machined's machine: its methods, machinectl's signals */
+static int act_machined(struct ctl *c, enum action a, struct machine *m) {
+        struct sdbus_request req = {.op = SDBUS_KILL_MACHINE, .machine = m->rec.name, .whom = "leader"};
+        _cleanup_free_ char *text = NULL;
+        switch (a) {
+        case ACTION_KILL:
+                req.whom = c->kill_whom;
+                req.signal = c->signal;
+                break;
+        case ACTION_POWEROFF:
+                req.signal = SIGRTMIN + 4;
+                break;
+        case ACTION_REBOOT:
+                req.signal = SIGINT;
+                break;
+        case ACTION_TERMINATE:
+                req.op = SDBUS_TERMINATE_MACHINE;
+                break;
+        }
+        int r = machined_machine_call(&req, &text);
+        if (r < 0)
+                return log_error("Could not %s machine: %s", action_verb(a), text ?: strerror(-r));
+        return 0;
+}
+
 static int act(struct ctl *c, enum action a, struct target *x) {
         struct machine *m = &x->m;
         int r;
+        if (m->md)
+                return act_machined(c, a, m);
         switch (a) {
         case ACTION_KILL:
                 if (streq(c->kill_whom, "leader"))

@@ -2,7 +2,8 @@
 
 /*
  * `list`: machinectl 252's table of running machines (MACHINE CLASS SERVICE OS VERSION
- * ADDRESSES), or its JSON; -a adds .host.
+ * ADDRESSES), or its JSON; -a adds .host. With systemd as PID 1 also the machines only
+ * systemd-machined knows (machine_list()).
  */
 
 #include <errno.h>
@@ -19,11 +20,16 @@
 /* The addresses as one cell, one a line; NULL when there are none (or they cannot be read). */
 static char *addresses_cell(struct machine *m) {
         _cleanup_strv_free_ char **l = NULL;
-        int fd = m->host ? -EBADF : machine_leader(m);
-        if (!m->host && fd < 0)
-                return NULL;
-        if (machine_addresses(fd, 0, &l) <= 0)
-                return NULL;
+        if (m->md) {
+                if (!m->md->addresses || !(l = strv_copy(m->md->addresses)))
+                        return NULL;
+        } else {
+                int fd = m->host ? -EBADF : machine_leader(m);
+                if (!m->host && fd < 0)
+                        return NULL;
+                if (machine_addresses(fd, 0, &l) <= 0)
+                        return NULL;
+        }
         size_t len = 1;
         STRV_FOREACH(a, l)
         len += strlen(*a) + 1;

@@ -16,6 +16,7 @@
 #include "chase.h"
 #include "log.h"
 #include "fdutil.h"
+#include "machined-machines.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "proc.h"
@@ -36,6 +37,10 @@ const char *machine_state_to_string(enum machine_state s) {
 
 void machine_done(struct machine *m) {
         machine_record_done(&m->rec);
+        if (m->md)
+                machined_record_done(m->md);
+        free(m->md);
+        m->md = NULL;
         safe_close(m->leader_fd);
         m->leader_fd = -EBADF;
 }
@@ -81,15 +86,30 @@ int machine_get(const char *dir, const char *name, struct machine *ret) {
         return 0;
 }
 
+int machine_find(const char *dir, const char *name, struct machine *ret) {
+        int r = machine_get(dir, name, ret);
+        return r == -ENOENT ? machined_machine_get(name, ret) : r;
+}
+
+static int machine_compare(const void *a, const void *b) {
+        const struct machine *x = a, *y = b;
+        if (x->host != y->host)
+                return x->host ? -1 : 1;
+        return strcmp(x->rec.name, y->rec.name);
+}
+
 int machine_list(const char *dir, bool with_host, struct machine **ret, size_t *ret_n) {
         struct machine_record *recs = NULL;
-        size_t n = 0, k = 0;
+        struct machine *md = NULL;
+        size_t n = 0, n_md = 0, k = 0;
         int r = registry_list(dir, &recs, &n);
         if (r < 0)
                 return r;
-        struct machine *a = calloc(n + 1, sizeof(*a));
+        r = machined_machines_list(&md, &n_md);
+        struct machine *a = r < 0 ? NULL : calloc(n + n_md + 1, sizeof(*a));
         if (!a) {
                 machine_record_array_free(recs, n);
+                machine_array_free(md, n_md);
                 return -ENOMEM;
         }
         if (with_host && host_machine(&a[k]) >= 0)
@@ -97,12 +117,27 @@ int machine_list(const char *dir, bool with_host, struct machine **ret, size_t *
         for (size_t i = 0; i < n; i++)
                 a[k++] = (struct machine){.rec = recs[i], .leader_fd = -EBADF};
         free(recs); /* the records moved into a */
+        size_t ours = k;
+        for (size_t i = 0; i < n_md; i++) {
+                bool known = false;
+                for (size_t j = 0; j < ours && !known; j++)
+                        known = !a[j].host && streq(a[j].rec.name, md[i].rec.name);
+                if (known) /* ours win: the registry knows more than machined */
+                        machine_done(&md[i]);
+                else
+                        a[k++] = md[i];
+        }
+        free(md);
+        if (n_md > 0)
+                qsort(a, k, sizeof(*a), machine_compare);
         *ret = a;
         *ret_n = k;
         return 0;
 }
 
 int machine_leader(struct machine *m) {
+        if (m->md)
+                return -EREMOTE;
         if (m->leader_fd >= 0) {
                 if (pidfd_alive(m->leader_fd))
                         return m->leader_fd;
@@ -128,6 +163,12 @@ int machine_leader(struct machine *m) {
 }
 
 enum machine_state machine_state(struct machine *m) {
+        if (m->md) {
+                for (enum machine_state s = 0; s < _MACHINE_STATE_MAX; s++)
+                        if (streq_ptr(m->md->state, state_table[s]))
+                                return s;
+                return MACHINE_RUNNING;
+        }
         if (m->rec.leader <= 0)
                 return MACHINE_OPENING;
         int r = machine_leader(m);
@@ -213,6 +254,11 @@ int machine_os_release(struct machine *m, char ***ret) {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
+        if (m->md) {
+                if (!m->md->os)
+                        return -ENOENT;
+                return (*ret = strv_copy(m->md->os)) ? 0 : -ENOMEM;
+        }
         if (m->host) {
                 root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (root_fd < 0)
@@ -235,6 +281,8 @@ int machine_os_release(struct machine *m, char ***ret) {
 }
 
 uint64_t machine_monotonic_usec(const struct machine *m) {
+        if (m->md)
+                return m->md->timestamp_monotonic;
         if (m->host)
                 return 0;
         uint64_t real = now_usec(CLOCK_REALTIME), mono = now_usec(CLOCK_MONOTONIC);
@@ -245,6 +293,8 @@ uint64_t machine_monotonic_usec(const struct machine *m) {
 char *machine_unit(const struct machine *m) {
         if (m->host)
                 return strdup("-.slice");
+        if (m->md)
+                return m->md->unit ? strdup(m->md->unit) : NULL;
         if (!m->rec.cgroup)
                 return NULL;
         _cleanup_free_ char *parent = strdup(m->rec.cgroup);
@@ -262,7 +312,7 @@ char *machine_unit(const struct machine *m) {
 }
 
 int machine_get_or_log(const char *dir, const char *name, const char *what, struct machine *ret) {
-        int r = machine_get(dir, name, ret);
+        int r = machine_find(dir, name, ret);
         if (r == -ENOENT)
                 return log_error("Could not %s: No machine '%s' known", what, name);
         if (r < 0)

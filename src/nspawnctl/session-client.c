@@ -50,11 +50,19 @@ static int client_connect(struct client *cl, struct ctl *c) {
 
         if (streq(name, HOST_MACHINE))
                 return log_error("%s: Sessions on the local host (.host) are not supported yet.", cl->what);
-        int r = machine_get(c->registry_dir, name, &m);
+        int r = machine_find(c->registry_dir, name, &m);
         if (r == -ENOENT)
                 return log_error("%s: No machine '%s' known", cl->what, name);
         if (r < 0)
                 return log_error("%s: %s", cl->what, strerror(-r));
+        if (m.md) {
+                /* no supervisor of ours to ask: machined's own sessions need systemd and D-Bus in
+                 * the guest, and its machinectl is installed wherever machined is */
+                machine_done(&m);
+                return log_error("%s: Machine '%s' was not started by nspawn (only systemd-machined knows "
+                                 "it): use machinectl %s %s.",
+                                 cl->what, name, cl->req->kind == CONTROL_LOGIN ? "login" : "shell", name);
+        }
         pid_t supervisor = m.rec.supervisor;
         enum machine_state state = machine_state(&m);
         machine_done(&m);

@@ -99,7 +99,9 @@ static int show_machine(const struct ctl *c, struct machine *m) {
         r |= asprintf(&props[6].value, "%u", (unsigned) m->rec.leader) < 0;
         props[7].value = m->rec.class ? strdup(m->rec.class) : NULL;
         props[8].value = m->rec.root ? strdup(m->rec.root) : NULL;
-        r |= !(props[10].value = strdup(machine_state_to_string(machine_state(m))));
+        /* machined's machines: its own word for the state */
+        r |= !(props[10].value = strdup(m->md && m->md->state ? m->md->state
+                                                              : machine_state_to_string(machine_state(m))));
         if (!r)
                 props_print(c, props, ELEMENTSOF(props));
         for (size_t i = 0; i < ELEMENTSOF(props); i++)

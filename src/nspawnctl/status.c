@@ -3,7 +3,8 @@
 /*
  * `status NAME...`: machinectl 252's status block per machine — name and ID, since, leader,
  * service and class, root, interfaces, addresses, OS, unit and the unit's process tree. There is
- * no journal to show (machinectl's last part): nspawn does not write one on the host.
+ * no journal to show (machinectl's last part): nspawn does not write one on the host. A machine
+ * only machined knows is shown from what machined says (addresses, OS, the unit's cgroup).
  */
 
 #include <errno.h>
@@ -59,9 +60,14 @@ static int print_ifaces(const struct machine *m) {
 
 static void print_addresses(struct machine *m, int ifi) {
         _cleanup_strv_free_ char **l = NULL;
-        int fd = m->host ? -EBADF : machine_leader(m);
-        if ((!m->host && fd < 0) || machine_addresses(fd, ifi, &l) <= 0)
-                return;
+        if (m->md) {
+                if (!m->md->addresses || !(l = strv_copy(m->md->addresses)))
+                        return;
+        } else {
+                int fd = m->host ? -EBADF : machine_leader(m);
+                if ((!m->host && fd < 0) || machine_addresses(fd, ifi, &l) <= 0)
+                        return;
+        }
         STRV_FOREACH(a, l)
         printf(a == l ? "\t Address: %s" : "\n\t          %s", *a);
         fputc('\n', stdout);
@@ -79,7 +85,8 @@ static void print_status(struct machine *m, const struct ctl *c) {
         if (m->rec.leader > 0) {
                 _cleanup_free_ char *comm = NULL;
                 printf("\t  Leader: %u", (unsigned) m->rec.leader);
-                if ((m->host || machine_leader(m) >= 0) && proc_comm(m->rec.leader, &comm) >= 0)
+                /* machined's leader: its name only shown, as machinectl does */
+                if ((m->host || m->md || machine_leader(m) >= 0) && proc_comm(m->rec.leader, &comm) >= 0)
                         printf(" (%s)", comm);
                 putchar('\n');
         }
@@ -101,10 +108,16 @@ static void print_status(struct machine *m, const struct ctl *c) {
         if (unit) {
                 printf("\t    Unit: %s\n", unit);
                 fflush(stdout);
-                /* the unit's cgroup: the parent of the container's one (or the root for .host) */
-                _cleanup_free_ char *path = strdup(m->host ? "/" : m->rec.cgroup);
-                if (path && !m->host)
-                        *strrchr(path, '/') = 0;
+                /* the unit's cgroup: the parent of the container's one (or the root for .host;
+                 * machined's machines: systemd's ControlGroup of the unit) */
+                _cleanup_free_ char *path = NULL;
+                if (m->md)
+                        path = m->md->control_group ? strdup(m->md->control_group) : NULL;
+                else {
+                        path = strdup(m->host ? "/" : m->rec.cgroup);
+                        if (path && !m->host)
+                                *strrchr(path, '/') = 0;
+                }
                 if (path)
                         (void) cgroup_show_tree(path, "\t\t  ", c->all, stdout);
         }

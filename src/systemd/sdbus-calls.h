@@ -35,3 +35,11 @@ int sdbus_register_machine(struct sdbus_conn *c, const struct sdbus_request *req
 /* 'U': a machine created with its scope unit: AbandonScope(unit), TerminateMachine; unit NULL
  * (registered): UnregisterMachine. Errors ignored. */
 void sdbus_unregister_machine(struct sdbus_conn *c, const char *machine, const char *unit);
+
+/* nspawnctl's queries and actions (sdbus-machines.c). 'L' and 'G' send each machine to fd as a
+ * data message (machined-record.h) before the reply. Unknown machine: -ENOENT; no machined or no
+ * bus: -EHOSTDOWN. */
+int sdbus_machines_list(struct sdbus_conn *c, int fd, char **ret_text);
+int sdbus_machine_get(struct sdbus_conn *c, int fd, const char *machine, char **ret_text);
+/* 'K', 'X', 'c', 'f', 'B' */
+int sdbus_machine_act(struct sdbus_conn *c, const struct sdbus_request *req, char **ret_text);

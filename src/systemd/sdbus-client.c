@@ -84,3 +84,42 @@ int sdbus_client_call(struct sdbus_client *c, const struct sdbus_request *req, c
                                   strerror(-r));
         return error;
 }
+
+int sdbus_client_query(struct sdbus_client *c, const struct sdbus_request *req, sdbus_data_fn on_data,
+                       void *userdata, char **ret_text) {
+        _cleanup_free_ void *msg = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int error = 0, r;
+
+        *ret_text = NULL;
+        r = sdbus_request_pack(req, &msg, &size);
+        if (r >= 0 && !(buf = malloc(SDBUS_MSG_MAX)))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = sdbus_send(c->helper->fd, msg, size);
+        /* data messages until the reply; a callback's failure is kept, the rest still read */
+        for (int cb = 0; r >= 0;) {
+                ssize_t n = sdbus_recv(c->helper->fd, buf, SDBUS_MSG_MAX);
+                if (n == 0)
+                        r = -ECONNRESET;
+                else if (n < 0)
+                        r = (int) n;
+                else if (buf[0] == SDBUS_DATA) {
+                        if (cb >= 0)
+                                cb = on_data(buf + 1, (size_t) n - 1, userdata);
+                        continue;
+                } else {
+                        r = sdbus_reply_parse(buf, (size_t) n, &error, ret_text);
+                        if (r >= 0 && error >= 0 && cb < 0)
+                                error = cb;
+                        break;
+                }
+        }
+        if (r == -EPIPE || r == -ECONNRESET)
+                return error_setf(ret_text, -ECONNRESET, "the helper %s exited", SDBUS_HELPER);
+        if (r < 0)
+                return error_setf(ret_text, r, "no answer from the helper %s: %s", SDBUS_HELPER,
+                                  strerror(-r));
+        return error;
+}

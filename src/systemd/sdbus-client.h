@@ -30,3 +30,10 @@ struct sdbus_client *sdbus_client_release(struct sdbus_client *c);
  * (malloc'ed, or NULL). A helper that died or answered nonsense: -ECONNRESET / -EBADMSG with a
  * text saying so. */
 int sdbus_client_call(struct sdbus_client *c, const struct sdbus_request *req, char **ret_text);
+
+/* A query ('L', 'G'): on_data is called for each data message before the reply (its payload: a
+ * machined record); the reply's error, or the first negative return of on_data (the remaining
+ * messages are still read, and not passed on). */
+typedef int (*sdbus_data_fn)(const void *payload, size_t size, void *userdata);
+int sdbus_client_query(struct sdbus_client *c, const struct sdbus_request *req, sdbus_data_fn on_data,
+                       void *userdata, char **ret_text);

@@ -4,6 +4,8 @@
  * nspawn-sdbus: nspawn's D-Bus helper (protocol: sdbus-protocol.h). nspawn is linked statically
  * and cannot load libsystemd (a second libc in the process); this small program is linked against
  * it, started by nspawn only when systemd is PID 1, and serves its requests on fd 3 until EOF.
+ * nspawnctl starts it too (when systemd is PID 1), to ask machined about the machines our
+ * registry does not know and to act on them through machined.
  * What nspawn started or registered and did not release by then — nspawn was killed, or failed
  * half-way — is released here, so a SIGKILLed nspawn leaves no scope or machine behind.
  */
@@ -47,7 +49,8 @@ static int keep(char **slot, const char *value) {
         return (*slot = strdup(value)) ? 0 : -ENOMEM;
 }
 
-static int dispatch(struct sdbus_conn *c, struct held *h, const struct sdbus_request *req, char **ret_text) {
+static int dispatch(struct sdbus_conn *c, int fd, struct held *h, const struct sdbus_request *req,
+                    char **ret_text) {
         bool created;
         int r;
 
@@ -80,6 +83,16 @@ static int dispatch(struct sdbus_conn *c, struct held *h, const struct sdbus_req
         case SDBUS_UNREGISTER_MACHINE:
                 release_machine(c, h);
                 return 0;
+        case SDBUS_LIST_MACHINES:
+                return sdbus_machines_list(c, fd, ret_text);
+        case SDBUS_GET_MACHINE:
+                return sdbus_machine_get(c, fd, req->machine, ret_text);
+        case SDBUS_KILL_MACHINE:
+        case SDBUS_TERMINATE_MACHINE:
+        case SDBUS_COPY_TO:
+        case SDBUS_COPY_FROM:
+        case SDBUS_BIND_MOUNT:
+                return sdbus_machine_act(c, req, ret_text);
         }
         return -EBADMSG;
 }
@@ -113,7 +126,7 @@ int main(int argc, char *argv[]) {
                 }
                 int r = n < 0 ? (int) n : sdbus_request_unpack(buf, (size_t) n, &req);
                 if (r >= 0)
-                        r = dispatch(&c, &h, &req, &text);
+                        r = dispatch(&c, fd, &h, &req, &text);
                 else
                         text = strdup("malformed request");
                 /* a failed send: nspawn is gone, the next receive sees EOF */

@@ -11,11 +11,14 @@
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t) 7)
 
-int sdbus_request_pack(const struct sdbus_request *req, void **ret, size_t *ret_size) {
-        const char *s[3] = {req->machine ?: "", req->unit ?: "", req->root ?: ""};
-        size_t len[3], off = sizeof(struct sdbus_wire_request);
+#define N_STRINGS 6
 
-        for (size_t i = 0; i < 3; i++)
+int sdbus_request_pack(const struct sdbus_request *req, void **ret, size_t *ret_size) {
+        const char *s[N_STRINGS] = {req->machine ?: "", req->unit ?: "", req->root ?: "",
+                                    req->whom ?: "",    req->src ?: "",  req->dst ?: ""};
+        size_t len[N_STRINGS], off = sizeof(struct sdbus_wire_request);
+
+        for (size_t i = 0; i < N_STRINGS; i++)
                 off += (len[i] = strlen(s[i]) + 1);
         size_t props_at = ALIGN8(off);
         if (req->n_props > (SDBUS_MSG_MAX - props_at) / sizeof(struct scope_property))
@@ -28,11 +31,13 @@ int sdbus_request_pack(const struct sdbus_request *req, void **ret, size_t *ret_
                 .op = (uint8_t) req->op,
                 .leader = (uint32_t) req->leader,
                 .n_props = (uint32_t) req->n_props,
+                .signal = req->signal,
+                .flags = req->flags,
         };
         memcpy(h.uuid, req->uuid, sizeof h.uuid);
         memcpy(buf, &h, sizeof h);
         off = sizeof h;
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < N_STRINGS; i++) {
                 memcpy(buf + off, s[i], len[i]);
                 off += len[i];
         }
@@ -54,15 +59,15 @@ static bool property_valid(const struct scope_property *p) {
 
 int sdbus_request_unpack(void *buf, size_t size, struct sdbus_request *ret) {
         struct sdbus_wire_request h;
-        const char *s[3];
+        const char *s[N_STRINGS];
         size_t off = sizeof h;
 
         if (size < sizeof h)
                 return -EBADMSG;
         memcpy(&h, buf, sizeof h);
-        if (!strchr("STCRU", (char) h.op) || h.op == 0)
+        if (!strchr(SDBUS_OPS, (char) h.op) || h.op == 0 || (h.flags & ~(uint32_t) _SDBUS_FLAGS_ALL))
                 return -EBADMSG;
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < N_STRINGS; i++) {
                 if (off >= size || !terminated((char *) buf + off, size - off))
                         return -EBADMSG;
                 s[i] = (char *) buf + off;
@@ -81,6 +86,11 @@ int sdbus_request_unpack(void *buf, size_t size, struct sdbus_request *ret) {
                 .machine = s[0],
                 .unit = s[1],
                 .root = s[2],
+                .whom = s[3],
+                .src = s[4],
+                .dst = s[5],
+                .signal = h.signal,
+                .flags = h.flags,
                 .leader = (pid_t) h.leader,
                 .props = h.n_props > 0 ? props : NULL,
                 .n_props = h.n_props,
@@ -119,16 +129,32 @@ int sdbus_reply_send(int fd, int error, const char *text) {
         return sdbus_send(fd, buf, 1 + sizeof e + len + 1);
 }
 
+int sdbus_data_send(int fd, const void *payload, size_t size) {
+        if (size > SDBUS_MSG_MAX - 1)
+                return -E2BIG;
+        _cleanup_free_ char *buf = malloc(1 + size);
+        if (!buf)
+                return -ENOMEM;
+        buf[0] = SDBUS_DATA;
+        memcpy(buf + 1, payload, size);
+        return sdbus_send(fd, buf, 1 + size);
+}
+
 int sdbus_reply_recv(int fd, int *ret_error, char **ret_text) {
         char buf[SDBUS_REPLY_MAX];
-        int32_t e;
 
         ssize_t n = sdbus_recv(fd, buf, sizeof buf);
         if (n == 0)
                 return -ECONNRESET;
         if (n < 0)
                 return (int) n;
-        if ((size_t) n < 1 + sizeof e + 1 || buf[0] != SDBUS_REPLY || buf[n - 1] != 0)
+        return sdbus_reply_parse(buf, (size_t) n, ret_error, ret_text);
+}
+
+int sdbus_reply_parse(const char *buf, size_t n, int *ret_error, char **ret_text) {
+        int32_t e;
+
+        if (n < 1 + sizeof e + 1 || buf[0] != SDBUS_REPLY || buf[n - 1] != 0)
                 return -EBADMSG;
         memcpy(&e, buf + 1, sizeof e);
         if (e > 0)

@@ -7,6 +7,10 @@
  *   machine "refuse":  error -EPERM, text "refused"
  *   machine "die":     exits without a reply
  *   anything else:     "op=… machine=… unit=… root=… leader=… uuid0=… n=… first=NAME:STR"
+ *                      (and for 'K', 'c', 'f', 'B': " whom=… signal=… src=… dst=… flags=…")
+ *   'L':               two machines (data messages "Name=one…", "Name=two…") and a garbage one
+ *                      ("bogus") before the reply; 'G': machine "nosuch" is -ENOENT, else one
+ *                      data message of that name.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -70,6 +74,23 @@ int main(int argc, char *argv[]) {
                         (void) sdbus_reply_send(fd, -EPERM, "refused");
                         continue;
                 }
+                if (req.op == SDBUS_LIST_MACHINES || req.op == SDBUS_GET_MACHINE) {
+                        static const char one[] = "Name=one\0Class=container\0Leader=42\0OS=ID=debian";
+                        static const char two[] = "Name=two\0Address=10.0.0.2\0Address=fe80::1";
+                        if (req.op == SDBUS_LIST_MACHINES) {
+                                (void) sdbus_data_send(fd, one, sizeof one);
+                                (void) sdbus_data_send(fd, "bogus", 6);
+                                (void) sdbus_data_send(fd, two, sizeof two);
+                                (void) sdbus_reply_send(fd, 0, NULL);
+                        } else if (strcmp(req.machine, "nosuch") == 0)
+                                (void) sdbus_reply_send(fd, -ENOENT, "No machine 'nosuch' known");
+                        else {
+                                snprintf(text, sizeof text, "Name=%s", req.machine);
+                                (void) sdbus_data_send(fd, text, strlen(text) + 1);
+                                (void) sdbus_reply_send(fd, 0, NULL);
+                        }
+                        continue;
+                }
                 if (strcmp(req.machine, "inspect") == 0)
                         inspect(text, sizeof text);
                 else
@@ -78,6 +99,10 @@ int main(int argc, char *argv[]) {
                                  (char) req.op, req.machine, req.unit, req.root, (int) req.leader,
                                  req.uuid[0], req.n_props, req.n_props ? req.props[0].name : "",
                                  req.n_props ? req.props[0].str : "");
+                if (strchr("KcfB", (char) req.op))
+                        snprintf(text + strlen(text), sizeof text - strlen(text),
+                                 " whom=%s signal=%d src=%s dst=%s flags=%u", req.whom, req.signal, req.src,
+                                 req.dst, req.flags);
                 (void) sdbus_reply_send(fd, 0, text);
         }
 }

@@ -77,6 +77,41 @@ static void test_pack_roundtrip(void **state) {
         assert_null(got.props);
 }
 
+/* nspawnctl's requests: the kill's whom and signal, the copy's paths, the bind's flags. */
+static void test_pack_nspawnctl(void **state) {
+        _cleanup_free_ void *buf = NULL;
+        struct sdbus_request got;
+        size_t size;
+
+        (void) state;
+        struct sdbus_request req = {.op = SDBUS_BIND_MOUNT,
+                                    .machine = "m",
+                                    .whom = "all",
+                                    .signal = 35,
+                                    .src = "/srv/a",
+                                    .dst = "/mnt/b",
+                                    .flags = SDBUS_READ_ONLY | SDBUS_MKDIR};
+        assert_int_equal(sdbus_request_pack(&req, &buf, &size), 0);
+        assert_int_equal(sdbus_request_unpack(buf, size, &got), 0);
+        assert_int_equal(got.op, SDBUS_BIND_MOUNT);
+        assert_string_equal(got.whom, "all");
+        assert_int_equal(got.signal, 35);
+        assert_string_equal(got.src, "/srv/a");
+        assert_string_equal(got.dst, "/mnt/b");
+        assert_int_equal(got.flags, SDBUS_READ_ONLY | SDBUS_MKDIR);
+        /* an unknown flag is refused */
+        ((struct sdbus_wire_request *) buf)->flags = 1u << 7;
+        assert_int_equal(sdbus_request_unpack(buf, size, &got), -EBADMSG);
+        /* every op of the table is known, nothing else */
+        for (const char *op = SDBUS_OPS; *op; op++) {
+                ((struct sdbus_wire_request *) buf)->flags = 0;
+                ((struct sdbus_wire_request *) buf)->op = (uint8_t) *op;
+                assert_int_equal(sdbus_request_unpack(buf, size, &got), 0);
+        }
+        ((struct sdbus_wire_request *) buf)->op = 'Z';
+        assert_int_equal(sdbus_request_unpack(buf, size, &got), -EBADMSG);
+}
+
 static void test_pack_too_big(void **state) {
         size_t n = SDBUS_MSG_MAX / sizeof(struct scope_property) + 1;
         _cleanup_free_ struct scope_property *props = calloc(n, sizeof(*props));
@@ -110,7 +145,7 @@ static void test_unpack_malformed(void **state) {
                 stmt;                                                                                       \
                 assert_int_equal(sdbus_request_unpack(copy, size, &got), -EBADMSG);                         \
         } while (0)
-        MUTATE(copy[0] = 'X');                                     /* unknown op */
+        MUTATE(copy[0] = 'Z');                                     /* unknown op */
         MUTATE(copy[0] = 0);                                       /* no op */
         MUTATE(((struct sdbus_wire_request *) copy)->n_props = 2); /* count ≠ size */
         MUTATE(memset(copy + sizeof(struct sdbus_wire_request), 'a',
@@ -279,12 +314,66 @@ static void test_client_calls(void **state) {
         assert_null(sdbus_client_release(c));
 }
 
+struct seen {
+        char names[128];
+        int fail_at; /* return -EIO at this call (1-based), 0: never */
+        int calls;
+};
+
+static int on_data(const void *payload, size_t size, void *userdata) {
+        struct seen *s = userdata;
+        s->calls++;
+        if (s->fail_at == s->calls)
+                return -EIO;
+        snprintf(s->names + strlen(s->names), sizeof s->names - strlen(s->names), "%.*s;", (int) size,
+                 (const char *) payload);
+        return 0;
+}
+
+/* The queries: data messages before the reply, a callback's failure kept until the reply. */
+static void test_client_query(void **state) {
+        struct sdbus_client *c = NULL;
+        char *error = NULL, *text = NULL;
+        struct seen seen = {};
+
+        (void) state;
+        assert_int_equal(sdbus_client_acquire(&c, &error), 0);
+        struct sdbus_request req = {.op = SDBUS_LIST_MACHINES};
+        assert_int_equal(sdbus_client_query(c, &req, on_data, &seen, &text), 0);
+        assert_null(text);
+        assert_int_equal(seen.calls, 3);
+        assert_string_equal(seen.names, "Name=one;bogus;Name=two;"); /* up to each first NUL */
+        /* the callback fails on the second: its error, and the next request is answered in order */
+        seen = (struct seen){.fail_at = 2};
+        assert_int_equal(sdbus_client_query(c, &req, on_data, &seen, &text), -EIO);
+        assert_int_equal(seen.calls, 2);
+        free(text);
+        seen = (struct seen){};
+        req = (struct sdbus_request){.op = SDBUS_GET_MACHINE, .machine = "nosuch"};
+        assert_int_equal(sdbus_client_query(c, &req, on_data, &seen, &text), -ENOENT);
+        assert_string_equal(text, "No machine 'nosuch' known");
+        assert_int_equal(seen.calls, 0);
+        free(text);
+        req.machine = "here";
+        assert_int_equal(sdbus_client_query(c, &req, on_data, &seen, &text), 0);
+        assert_string_equal(seen.names, "Name=here;");
+        /* an action: its arguments reach the helper */
+        req = (struct sdbus_request){
+                .op = SDBUS_KILL_MACHINE, .machine = "m", .whom = "leader", .signal = 2};
+        assert_int_equal(sdbus_client_call(c, &req, &text), 0);
+        assert_non_null(strstr(text, "op=K machine=m "));
+        assert_non_null(strstr(text, " whom=leader signal=2 src= dst= flags=0"));
+        free(text);
+        assert_null(sdbus_client_release(c));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_pack_roundtrip),   cmocka_unit_test(test_pack_too_big),
                 cmocka_unit_test(test_unpack_malformed), cmocka_unit_test(test_reply),
                 cmocka_unit_test(test_helper_path),      cmocka_unit_test(test_client_spawn),
-                cmocka_unit_test(test_client_calls),
+                cmocka_unit_test(test_client_calls),     cmocka_unit_test(test_pack_nspawnctl),
+                cmocka_unit_test(test_client_query),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
