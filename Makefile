@@ -17,7 +17,8 @@ PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
 	libjansson-dev libarchive-dev libcurl4-openssl-dev libcmocka-dev \
 	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine \
 	btrfs-progs attr musl-tools \
-	squashfs-tools erofs-utils xfsprogs dosfstools mtools gdisk cryptsetup-bin
+	squashfs-tools erofs-utils xfsprogs dosfstools mtools gdisk cryptsetup-bin uidmap \
+	libssl-dev gpgv gnupg python3 acl xz-utils zstd bzip2
 
 .PHONY: all deps build demo check style unit unit-asan fuzz integration clean
 

@@ -371,6 +371,7 @@ static int copy_dir(struct copy_ctx *c, int src_fd, int dst_fd) {
                 safe_close(fd);
                 return negative_errno();
         }
+        rewinddir(d); /* the dup shares the caller's offset, which an earlier read may have moved */
         for (struct dirent *de; r >= 0 && (errno = 0, de = readdir(d));) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
@@ -382,7 +383,7 @@ static int copy_dir(struct copy_ctx *c, int src_fd, int dst_fd) {
         return r;
 }
 
-static int copy_tree_flags(int src_fd, int dst_fd, unsigned flags) {
+int copy_tree_full(int src_fd, int dst_fd, unsigned flags) {
         struct copy_ctx c = {.flags = flags, .dst_root = dst_fd};
         struct statx sx;
         struct stat st;
@@ -403,7 +404,7 @@ static int copy_tree_flags(int src_fd, int dst_fd, unsigned flags) {
 }
 
 int copy_tree(int src_fd, int dst_fd) {
-        return copy_tree_flags(src_fd, dst_fd, 0);
+        return copy_tree_full(src_fd, dst_fd, 0);
 }
 
 /* The top of copy_entry_at() when it is a directory: made new, then filled as copy_tree(). */
@@ -420,7 +421,7 @@ static int copy_top_dir(int src_dir, const char *src_name, int dst_dir, const ch
         d = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (d < 0)
                 return negative_errno();
-        return copy_tree_flags(s, d, flags);
+        return copy_tree_full(s, d, flags);
 }
 
 int copy_entry_at(int src_dir, const char *src_name, int dst_dir, const char *dst_name, unsigned flags) {

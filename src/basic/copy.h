@@ -24,6 +24,8 @@
  * src_fd's owner, mode, times and xattrs. Both fds: O_RDONLY|O_DIRECTORY.
  */
 int copy_tree(int src_fd, int dst_fd);
+/* The same with flags (COPY_SIGINT: -EINTR when a signal asks to stop; the caller removes dst). */
+int copy_tree_full(int src_fd, int dst_fd, unsigned flags);
 
 /*
  * Copy src_dir/src_name (a file, a symlink as a symlink, a directory with everything below it as

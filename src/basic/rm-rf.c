@@ -29,6 +29,7 @@ int rm_rf_children(int dir_fd) {
                 safe_close(fd);
                 return negative_errno();
         }
+        rewinddir(d); /* the dup shares the caller's offset, which an earlier read may have moved */
         for (struct dirent *de; (errno = 0, de = readdir(d));) {
                 struct stat st;
                 int k = 0;

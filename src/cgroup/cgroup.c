@@ -850,10 +850,94 @@ int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret
         return 0;
 }
 
+/* cgroup2's R, or — where the guest made R an inner node by enabling controllers for its subtree,
+ * so that it can hold no process (cgroup2's no-internal-process rule) — PID 1's own cgroup below
+ * it, as runc's exec does. */
+static int enter_v2_fd(const struct cgroup_context *c, const struct hierarchy *h, pid_t leader) {
+        _cleanup_free_ char *subtree = NULL, *text = NULL;
+        _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
+        char file[64];
+
+        if (fd < 0 || cg_read(fd, "cgroup.subtree_control", &subtree) < 0 ||
+            subtree[strspn(subtree, " \n")] == 0)
+                return TAKE_FD(fd);
+        snprintf(file, sizeof file, "/proc/%i/cgroup", (int) leader);
+        if (cg_read(AT_FDCWD, file, &text) < 0)
+                return TAKE_FD(fd);
+        const char *path = proc_cgroup_path(text, h);
+        size_t l = strlen(h->r);
+        if (!path || strncmp(path, h->r, l) != 0 || path[l] != '/' || strstr(path, "/.."))
+                return TAKE_FD(fd); /* not below R: R it is (the join fails as it must) */
+        int leaf = cg_open(h->root_fd, path);
+        return leaf >= 0 ? leaf : TAKE_FD(fd);
+}
+
+int cgroup_enter_fds(const struct cgroup_context *c, pid_t leader, int *ret_v2_fd, int *ret_fds,
+                     size_t *ret_n) {
+        *ret_v2_fd = -EBADF;
+        *ret_n = 0;
+        if (!c)
+                return 0;
+        for (size_t i = 0; i < c->n; i++) {
+                const struct hierarchy *h = &c->h[i];
+                int r;
+                if (!h->r)
+                        continue;
+                if (is_v2(h)) {
+                        r = *ret_v2_fd = enter_v2_fd(c, h, leader);
+                } else if (*ret_n < CGROUP_MAX_JOIN_FDS) {
+                        _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
+                        r = fd < 0 ? fd : openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                        if (fd >= 0 && r < 0)
+                                r = -errno;
+                        if (r >= 0)
+                                ret_fds[(*ret_n)++] = r;
+                } else
+                        r = -E2BIG;
+                if (r < 0) {
+                        *ret_v2_fd = safe_close(*ret_v2_fd);
+                        close_many(ret_fds, *ret_n);
+                        *ret_n = 0;
+                        return r;
+                }
+        }
+        return 0;
+}
+
 int cgroup_join_self(const int *fds, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (write(fds[i], "0", 1) < 0)
                         return -errno;
+        return 0;
+}
+
+/* ---- delegation to a user namespace's root ---- */
+
+/* The files of a delegated cgroup its manager writes, as systemd-nspawn 252 chowns them (never
+ * release_agent, which only a v1 root has anyway). */
+static const char *const delegated_files[] = {
+        ".",           "cgroup.clone_children", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads",
+        "cgroup.stat", "notify_on_release",     "tasks",
+};
+
+int cgroup_delegate(struct cgroup_context *c, uid_t uid, gid_t gid, char **ret_error) {
+        if (!c)
+                return 0;
+        for (size_t i = 0; i < c->n; i++) {
+                struct hierarchy *h = &c->h[i];
+                /* the hierarchies the container may write: cgroup2 and name=systemd (cgroup_mount_v1()) */
+                if (!is_v2(h) && !has_controller(h, "name=systemd"))
+                        continue;
+                _cleanup_close_ int fd = cg_open(h->root_fd, h->r);
+                if (fd < 0)
+                        return error_setf(ret_error, fd, "Failed to open cgroup /%s: %s", h->r,
+                                          strerror(-fd));
+                for (size_t j = 0; j < ELEMENTSOF(delegated_files); j++)
+                        if (fchownat(fd, delegated_files[j], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+                            errno != ENOENT)
+                                return error_setf(ret_error, -errno, "Failed to delegate cgroup /%s/%s: %m",
+                                                  h->r, delegated_files[j]);
+        }
         return 0;
 }
 

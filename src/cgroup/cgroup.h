@@ -133,8 +133,20 @@ int cgroup_clone_fd(struct cgroup_context *c, char **ret_error);
  * the child, still single-threaded, joins itself with cgroup_join_self() before it makes its
  * cgroup namespace; the caller owns (closes) them. */
 int cgroup_attach(struct cgroup_context *c, pid_t pid, int *ret_fds, size_t *ret_n, char **ret_error);
+/* Supervisor, after cgroup_attach(), with a user namespace: the container's cgroup R becomes its
+ * root's (uid, gid: its host ids) in the hierarchies it may write (cgroup2, name=systemd), as
+ * systemd-nspawn delegates it. */
+int cgroup_delegate(struct cgroup_context *c, uid_t uid, gid_t gid, char **ret_error);
 /* Child: write "0" (itself) into each tasks file that cgroup_attach() returned. */
 int cgroup_join_self(const int *fds, size_t n);
+/* Supervisor, while the container runs (control.c): what a new process needs to join the
+ * container in every hierarchy — the cgroup2 cgroup for clone3's CLONE_INTO_CGROUP in
+ * *ret_v2_fd (-EBADF without cgroup2) and R's tasks file in each v1 hierarchy (for
+ * cgroup_join_self()). The cgroup2 cgroup is R, or, where the guest enabled controllers for R's
+ * subtree (cgroup2 lets no process into an inner cgroup), the cgroup of PID 1 (leader), which is
+ * below R. The caller owns the fds. */
+int cgroup_enter_fds(const struct cgroup_context *c, pid_t leader, int *ret_v2_fd, int *ret_fds,
+                     size_t *ret_n);
 /* Supervisor, after PID 1 is gone (and on every failure path after realize): kill what is left
  * in R, remove R and P depth-first, restore what --keep-unit changed. Idempotent; the guard's
  * duties stay (a restart makes the same cgroups). */

@@ -148,6 +148,22 @@ static int immutable_set(int fd, bool b) {
         return ioctl(fd, FS_IOC_SETFLAGS, &n) < 0 ? negative_errno() : 0;
 }
 
+int image_make_read_only_fd(int fd) {
+        struct stat st;
+        int ro = 1;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return btrfs_is_subvolume(fd) ? btrfs_subvol_set_read_only(fd, true)
+                                              : immutable_set(fd, true);
+        if (S_ISREG(st.st_mode))
+                return fchmod(fd, st.st_mode & 07555) < 0 ? negative_errno() : 0;
+        if (S_ISBLK(st.st_mode))
+                return ioctl(fd, BLKROSET, &ro) < 0 ? negative_errno() : 0;
+        return -EBADFD;
+}
+
 /* ---- checks --------------------------------------------------------------------------------- */
 
 static int check_changeable(const struct image *i) {
@@ -218,7 +234,7 @@ static int clone_raw(const struct image *i, int pool_fd, const char *new_name, b
         return r;
 }
 
-static int pool_open(void) {
+int image_pool_open(void) {
         _cleanup_free_ char *pool = NULL;
         int r = image_pool_path(&pool);
 
@@ -238,7 +254,7 @@ int image_clone(const struct image *i, const char *new_name, bool read_only, cha
 
         if (r >= 0 && i->type == IMAGE_BLOCK)
                 r = -EOPNOTSUPP;
-        if (r >= 0 && (pool_fd = pool_open()) < 0)
+        if (r >= 0 && (pool_fd = image_pool_open()) < 0)
                 r = pool_fd;
         if (r >= 0) {
                 (void) tmp_sweep(pool_fd, IMAGE_CLONE_PREFIX, true); /* a killed clone's leftovers */

@@ -27,6 +27,8 @@ struct image;
 
 #define IMAGE_CLONE_PREFIX ".#clone."
 #define IMAGE_REMOVE_PREFIX ".#remove."
+/* nspawnctl's transfer verbs make new images under this prefix (transfer.h) */
+#define IMAGE_IMPORT_PREFIX ".#import."
 
 /* Copy i to the pool as new_name (NEW or NEW.raw): a btrfs snapshot where i is a subvolume on the
  * pool's file system, else a copy (a subvolume on btrfs; reflinked files where the file system
@@ -41,6 +43,12 @@ int image_remove(const struct image *i, char **error);
 /* Mark i read-only or writable: the immutable attribute of a directory's top, the read-only flag
  * of a subvolume, the write bits of a raw file, BLKROSET on a block device. */
 int image_set_read_only(const struct image *i, bool read_only, char **error);
+/* Mark the image fd read-only as systemd-importd does (import_make_read_only_fd()): the read-only
+ * flag of a subvolume, the immutable attribute of a directory's top, a regular file's write bits,
+ * BLKROSET on a block device. */
+int image_make_read_only_fd(int fd);
+/* The pool directory (image.h's image_pool_path()), made if missing; returns its fd. */
+int image_pool_open(void);
 /* The btrfs quota limit of the subvolume i (UINT64_MAX: none). -EOPNOTSUPP for other types,
  * -ENOTCONN when quota is not enabled on its file system. */
 int image_set_limit(const struct image *i, uint64_t limit, char **error);

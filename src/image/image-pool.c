@@ -101,6 +101,7 @@ static void sweep_lock_files(int dir_fd, bool (*match)(const char *name)) {
                 safe_close(fd);
                 return;
         }
+        rewinddir(d); /* the dup shares dir_fd's offset, which a sweep before may have moved */
         for (struct dirent *de; (de = readdir(d));)
                 if (de->d_type == DT_REG && match(de->d_name))
                         (void) lock_file_remove_stale(dir_fd, de->d_name);
@@ -115,11 +116,12 @@ static bool is_global_lock(const char *name) {
         return startswith(name, "inode-") || startswith(name, "block-") || startswith(name, "name-");
 }
 
-/* The leftovers of killed clones, removals and --template copies in each writable search
+/* The leftovers of killed clones, removals, imports and --template copies in each writable search
  * directory: every such temporary nobody holds a lock on; and the free lock files of killed
  * holders (nspawnctl, systemd-nspawn, machined) there and in /run/systemd/nspawn/locks. */
 static void sweep_temporaries(void) {
-        static const char *const prefixes[] = {IMAGE_CLONE_PREFIX, IMAGE_REMOVE_PREFIX, ".#template."};
+        static const char *const prefixes[] = {IMAGE_CLONE_PREFIX, IMAGE_REMOVE_PREFIX, ".#template.",
+                                               IMAGE_IMPORT_PREFIX};
         _cleanup_strv_free_ char **search = NULL;
         _cleanup_close_ int locks = open(IMAGE_LOCK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -51,9 +53,15 @@ int tmp_name(const char *prefix, const char *base, char **ret_prefix, char **ret
 
 int tmp_remove(int parent_fd, const char *name) {
         _cleanup_close_ int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        unsigned attr = 0;
 
         if (fd >= 0 && btrfs_is_subvolume(fd) && btrfs_destroy(parent_fd, name) >= 0)
                 return 0;
+        /* a read-only image (--read-only) made by a killed maker: its top is immutable */
+        if (fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &attr) >= 0 && (attr & FS_IMMUTABLE_FL)) {
+                attr &= ~FS_IMMUTABLE_FL;
+                (void) ioctl(fd, FS_IOC_SETFLAGS, &attr);
+        }
         return rm_rf_at(parent_fd, name);
 }
 
@@ -81,6 +89,7 @@ int tmp_sweep_full(int parent_fd, const char *prefix, bool any_base, tmp_remove_
                 safe_close(fd);
                 return negative_errno();
         }
+        rewinddir(d); /* the dup shares parent_fd's offset: an earlier sweep may have read it all */
         for (struct dirent *de; (de = readdir(d));) {
                 _cleanup_close_ int entry = -EBADF;
 

@@ -25,7 +25,7 @@ bool tmp_is_hex_suffix(const char *s);
 int tmp_random_hex(char buf[TMP_HEX_LEN + 1]);
 
 /* Remove parent_fd/name whatever it is: a btrfs subvolume is destroyed, a directory removed with
- * everything below it, a file unlinked. */
+ * everything below it (its top's immutable attribute cleared first), a file unlinked. */
 int tmp_remove(int parent_fd, const char *name);
 
 /* Remove the unlocked temporaries in parent_fd named prefix + 16 hex digits (any_base: prefix +

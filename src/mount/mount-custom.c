@@ -418,12 +418,12 @@ int mount_custom_prepare(struct mount_context *ctx, int tree_fd) {
                 const struct custom_mount *m = &s->custom_mounts[i];
                 int fd;
 
-                if (custom_mount_from_host(m)) {
-                        /* the supervisor's (mount_sources_open()) */
-                        if (!ctx->sources || i >= ctx->sources->n_custom || ctx->sources->custom[i] < 0)
-                                return mount_fail(ctx, -EBADF, "No source for mount %s.", m->destination);
+                bool made = ctx->sources && i < ctx->sources->n_custom && ctx->sources->custom[i] >= 0;
+                if (made) /* the supervisor's (mount_sources_open(), _userns()) */
                         fd = TAKE_FD(ctx->sources->custom[i]);
-                } else if (m->type == CUSTOM_MOUNT_BIND || m->type == CUSTOM_MOUNT_OVERLAY)
+                else if (custom_mount_from_host(m))
+                        return mount_fail(ctx, -EBADF, "No source for mount %s.", m->destination);
+                else if (m->type == CUSTOM_MOUNT_BIND || m->type == CUSTOM_MOUNT_OVERLAY)
                         fd = mount_custom_make_source(ctx, tree_fd, i);
                 else
                         continue; /* made inside the container */

@@ -58,6 +58,10 @@ static int inaccessible_create(struct mount_context *ctx, int run_host_fd) {
                 const struct inaccessible_node *n = &inaccessible_nodes[i];
                 int k = n->type == S_IFDIR ? mkdirat(fd, n->name, 0)
                                            : mknodat(fd, n->name, n->type | 0, makedev(0, 0));
+                /* a user namespace's root may make no block device (a char 0:0 is a whiteout, which
+                 * it may): mount_inaccessible_open() falls back to "chr" for it */
+                if (k < 0 && errno == EPERM && ctx->userns && n->type == S_IFBLK)
+                        continue;
                 if (k < 0)
                         return mount_fail(ctx, negative_errno(),
                                           "Failed to create /run/host/inaccessible/%s: %m", n->name);
@@ -161,7 +165,10 @@ int mount_inaccessible_open(int root_fd, mode_t type) {
 
                         snprintf(path, sizeof(path), "/run/host/inaccessible/%s",
                                  inaccessible_nodes[i].name);
-                        return chase_open_nofollow(root_fd, path, O_PATH, 0);
+                        int fd = chase_open_nofollow(root_fd, path, O_PATH, 0);
+                        if (fd == -ENOENT && type == S_IFBLK) /* none in a user namespace */
+                                return mount_inaccessible_open(root_fd, S_IFCHR);
+                        return fd;
                 }
         return -EBADF;
 }

@@ -57,6 +57,8 @@ int mount_fs_at(int target_fd, const char *type, const char *source, const char 
 
 /* mount-dev.c: device nodes, links and mount points in the fresh /dev tmpfs (fd: its root). */
 int mount_dev_setup(struct mount_context *ctx, int fd);
+/* The device nodes a container gets, below /dev (MOUNT_DEV_NODES, mount_sources.dev's order). */
+extern const char *const mount_dev_node_names[MOUNT_DEV_NODES];
 /* mount-run-host.c: /run/host's mount point in the fresh /run; the contents of /run/host. */
 int mount_run_setup(struct mount_context *ctx, int fd);
 int mount_run_host_setup(struct mount_context *ctx, int fd);

@@ -51,6 +51,8 @@ enum {
         MNT_CGROUP2 = 1 << 4,     /* only when ctx->cgroup2 */
         MNT_FSMOUNT = 1 << 5,     /* made with fsmount: there is no /proc/self/fd to name the target yet */
         MNT_CGROUP1 = 1 << 6,     /* only on a legacy or hybrid cgroup host (ctx->cgroup) */
+        MNT_EARLY = 1 << 7,       /* in a user namespace: made before pivot_root (api_mounts_early()) */
+        MNT_ROOTLESS = 1 << 8,    /* only for an unprivileged caller (ctx->rootless) */
 };
 
 /*
@@ -76,7 +78,7 @@ struct api_mount {
         { "/run/host/inaccessible/reg", "/proc/" p, NULL, ATTR_RO_NSDE, NULL, MNT_IF_EXISTS, NULL }
 
 static const struct api_mount api_mounts[] = {
-        {"proc", "/proc", "proc", ATTR_NSDE, NULL, MNT_MKDIR | MNT_FSMOUNT, NULL},
+        {"proc", "/proc", "proc", ATTR_NSDE, NULL, MNT_MKDIR | MNT_FSMOUNT | MNT_EARLY, NULL},
         {"/proc/sys", "/proc/sys", NULL, 0, NULL, 0, NULL},
         {"/proc/sys/net", "/proc/sys/net", NULL, 0, NULL, MNT_PRIVATE_NET, NULL}, /* stays rw */
         {NULL, "/proc/sys", NULL, ATTR_RO_NSDE, NULL, 0, NULL},
@@ -89,12 +91,13 @@ static const struct api_mount api_mounts[] = {
         PROC_READ_ONLY("scsi"),
         /* a fresh sysfs shows the network namespace of its mounter: right with or without
          * --private-network */
-        {"sysfs", "/sys", "sysfs", ATTR_RO_NSDE, NULL, MNT_MKDIR, NULL},
+        {"sysfs", "/sys", "sysfs", ATTR_RO_NSDE, NULL, MNT_MKDIR | MNT_EARLY, NULL},
         /* mounted by the supervisor (mount_cgroup()), outside the container's PID namespace:
          * no /proc/self there */
         {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_CGROUP2 | MNT_FSMOUNT, NULL},
         {"tmpfs", "/sys/fs/cgroup", "tmpfs", ATTR_NSDE, "mode=0755,size=4m,nr_inodes=1k",
          MNT_CGROUP1 | MNT_FSMOUNT, cgroup_v1_setup},
+        {"cgroup", "/sys/fs/cgroup", "cgroup2", ATTR_NSDE, NULL, MNT_ROOTLESS | MNT_FSMOUNT, NULL},
         {"tmpfs", "/dev", "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME,
          "mode=0755,size=4m,nr_inodes=64k", MNT_MKDIR, mount_dev_setup},
         {"devpts", "/dev/pts", "devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
@@ -124,6 +127,8 @@ static bool api_mount_wanted(const struct mount_context *ctx, const struct api_m
                 return false;
         if ((m->when & MNT_TMPFS_TMP) && !ctx->tmpfs_tmp)
                 return false;
+        if ((m->when & MNT_ROOTLESS) && !ctx->rootless)
+                return false;
         if ((m->when & MNT_CGROUP2) && !ctx->cgroup2)
                 return false;
         if ((m->when & MNT_CGROUP1) && cgroup_context_mode(ctx->cgroup) != CGROUP_LEGACY &&
@@ -149,15 +154,30 @@ static int mount_point_open(struct mount_context *ctx, int root_fd, const char *
         return fd;
 }
 
+/* The early mount of row m (see MNT_EARLY), or NULL. */
+static int *api_early_fd(struct mount_context *ctx, const struct api_mount *m) {
+        if (!ctx->userns || !(m->when & MNT_EARLY))
+                return NULL;
+        return streq(m->type, "proc") ? &ctx->proc_fd : &ctx->sysfs_fd;
+}
+
 static int api_fs_mount(struct mount_context *ctx, int root_fd, int target, const struct api_mount *m) {
         _cleanup_close_ int mnt = -EBADF;
+        int *early = api_early_fd(ctx, m);
         int r;
 
-        if (m->when & MNT_FSMOUNT) {
+        if (early) {
+                mnt = TAKE_FD(*early);
+                r = mnt < 0 ? -EBADF : mount_attach(mnt, target);
+        } else if (m->when & MNT_FSMOUNT) {
                 mnt = mount_fs_new(m->type, m->what, m->options, m->attrs);
                 r = mnt < 0 ? mnt : mount_attach(mnt, target);
         } else
                 r = mount_fs_at(target, m->type, m->what, m->options, m->attrs);
+        /* the tty group (5) may be unmapped in a user namespace of few ids (--private-users-map=, a
+         * small subordinate range): the ptys are root's group then */
+        if (r == -EINVAL && ctx->userns && streq(m->type, "devpts"))
+                r = mount_fs_at(target, m->type, m->what, "newinstance,ptmxmode=0666,mode=620", m->attrs);
         if (r < 0)
                 return mount_fail(ctx, r, "Failed to mount %s on %s: %s", m->type, m->where, strerror(-r));
         if (!m->setup)
@@ -239,43 +259,29 @@ static int detached_fds_init(struct mount_context *ctx, size_t n) {
         return 0;
 }
 
-/* The path now leads to the tree the supervisor bound (a path swapped meanwhile: refused). */
-static int tree_verify(struct mount_context *ctx) {
-        _cleanup_close_ int fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        struct statx a, b;
-
-        if (fd < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to open %s: %m", ctx->root);
-        if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 ||
-            statx(ctx->tree_mnt, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0 ||
-            a.stx_ino != b.stx_ino || a.stx_mnt_id != b.stx_mnt_id || a.stx_dev_major != b.stx_dev_major ||
-            a.stx_dev_minor != b.stx_dev_minor)
-                return mount_fail(ctx, -ESTALE, "%s changed while the container was set up, refusing.",
-                                  ctx->root);
-        return 0;
-}
-
 /* --pivot-root=NEW[:OLD] (systemd-nspawn's): the tree's directory NEW becomes the root, stacked on
- * the tree; with OLD, a copy of the whole tree is mounted at NEW/OLD (which must exist), else
- * the old tree goes with the host's root after pivot_root. Paths are resolved inside the tree. */
-static int pivot_root_setup(struct mount_context *ctx) {
+ * the tree (tree_fd, attached); with OLD, a copy of the whole tree is mounted at NEW/OLD (which
+ * must exist), else the old tree goes with the host's root after pivot_root. Paths are resolved
+ * inside the tree. Returns an fd of what becomes the root: NEW's mount, or a copy of tree_fd. */
+static int pivot_root_setup(struct mount_context *ctx, int tree_fd) {
         const char *new_root = ctx->settings ? ctx->settings->pivot_root_new : NULL;
         const char *old_root = ctx->settings ? ctx->settings->pivot_root_old : NULL;
-        _cleanup_close_ int tree = -EBADF, dir = -EBADF, new_mnt = -EBADF, old_mnt = -EBADF, target = -EBADF;
+        _cleanup_close_ int dir = -EBADF, new_mnt = -EBADF, old_mnt = -EBADF, target = -EBADF;
         int r;
 
-        if (!new_root)
-                return 0;
-        tree = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (tree < 0 || (dir = chase_open(tree, new_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)) < 0)
-                return mount_fail(ctx, tree < 0 ? negative_errno() : dir,
-                                  "Failed to find %s in the tree: %s", new_root,
-                                  strerror(tree < 0 ? errno : -dir));
+        if (!new_root) {
+                int fd = fcntl(tree_fd, F_DUPFD_CLOEXEC, 3);
+                return fd < 0 ? mount_fail(ctx, negative_errno(), "Failed to duplicate the tree's fd: %m")
+                              : fd;
+        }
+        dir = chase_open(tree_fd, new_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (dir < 0)
+                return mount_fail(ctx, dir, "Failed to find %s in the tree: %s", new_root, strerror(-dir));
         new_mnt = mount_clone_tree(dir, "", true, 0);
         if (new_mnt < 0)
                 return mount_fail(ctx, new_mnt, "Failed to bind %s: %s", new_root, strerror(-new_mnt));
         if (old_root) {
-                old_mnt = mount_clone_tree(tree, "", true, 0);
+                old_mnt = mount_clone_tree(tree_fd, "", true, 0);
                 if (old_mnt < 0)
                         return mount_fail(ctx, old_mnt, "Failed to bind the tree: %s", strerror(-old_mnt));
                 target = chase_open(new_mnt, old_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
@@ -286,31 +292,45 @@ static int pivot_root_setup(struct mount_context *ctx) {
                         return mount_fail(ctx, r, "Failed to mount the old root on %s: %s", old_root,
                                           strerror(-r));
         }
-        if (move_mount(new_mnt, "", AT_FDCWD, ctx->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to pivot to %s: %m", new_root);
-        return 0;
+        if ((r = mount_attach(new_mnt, tree_fd)) < 0)
+                return mount_fail(ctx, r, "Failed to pivot to %s: %s", new_root, strerror(-r));
+        return TAKE_FD(new_mnt);
 }
 
-/* The tree becomes a mount of its own (pivot_root needs one), with its submounts: the supervisor
- * made it (ctx->tree_mnt, a detached recursive bind of the tree it locked and checked — or a disk
- * image's tree — so no path is resolved again to find the tree); it is attached at the tree's path
- * (an image's at SPAWN_IMAGE_MOUNT_POINT) in our own namespace, which is only where it sits until
- * pivot_root. Returns an fd of its root. */
+/*
+ * The tree becomes the root-to-be: the supervisor made it (ctx->tree_mnt, a detached recursive bind
+ * of the tree it locked and checked, or a disk image's tree), and it is attached below an anchor
+ * of our own — a small tmpfs stacked on / of our namespace — so no host path is resolved for it: a
+ * path swapped meanwhile cannot matter, and in a user namespace the host's directories above the
+ * tree (which its root may not even search) are never walked. Absolute paths still resolve in the
+ * host's tree until pivot_root. --pivot-root, --volatile and -x on a plain directory stack their
+ * layers on the tree (volatile.h). Returns an fd of the topmost, the root-to-be (ctx->root_fd too).
+ */
 static int tree_bind(struct mount_context *ctx, enum volatile_mode mode) {
-        int r, tree_fd;
+        _cleanup_close_ int anchor = -EBADF, target = -EBADF, top = -EBADF;
+        int r;
 
-        if (move_mount(ctx->tree_mnt, "", AT_FDCWD, ctx->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to mount the tree on %s: %m", ctx->root);
-        if ((r = tree_verify(ctx)) < 0 || (r = pivot_root_setup(ctx)) < 0)
-                return r;
-        /* --volatile and -x on a plain directory stack their root on top (volatile.h). */
-        r = volatile_mount_root(ctx->root, mode, ctx->root_overlay, &ctx->error);
+        anchor = mount_fs_new("tmpfs", "tmpfs", "mode=0700,size=4k,nr_inodes=8", ATTR_NSDE);
+        r = anchor < 0                                                           ? anchor
+            : move_mount(anchor, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0 ? negative_errno()
+                                                                                 : 0;
+        if (r >= 0 && mkdirat(anchor, "root", 0755) < 0)
+                r = negative_errno();
+        if (r >= 0 && (target = openat(anchor, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                r = negative_errno();
+        if (r >= 0)
+                r = mount_attach(ctx->tree_mnt, target);
         if (r < 0)
-                return r;
-        tree_fd = open(ctx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (tree_fd < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to open %s: %m", ctx->root);
-        return tree_fd;
+                return mount_fail(ctx, r, "Failed to mount the tree %s: %s", ctx->root, strerror(-r));
+        top = pivot_root_setup(ctx, ctx->tree_mnt);
+        if (top < 0)
+                return top;
+        ctx->root_fd = volatile_mount_root(top, mode, ctx->root_overlay, &ctx->error);
+        if (ctx->root_fd < 0)
+                return ctx->root_fd;
+        /* what the read-only flag, "+path" sources and --volatile=state's /var apply to */
+        int fd = fcntl(ctx->root_fd, F_DUPFD_CLOEXEC, 3);
+        return fd < 0 ? mount_fail(ctx, negative_errno(), "Failed to duplicate the root's fd: %m") : fd;
 }
 
 /* Everything taken from the host, opened while it is still visible. */
@@ -329,6 +349,37 @@ static int host_sources_prepare(struct mount_context *ctx, int tree_fd, bool rea
         }
         if (ctx->settings)
                 return mount_custom_prepare(ctx, tree_fd);
+        return 0;
+}
+
+/*
+ * In a user namespace the kernel lets the namespace's root mount a new procfs or sysfs only while
+ * one is fully visible in its mount namespace ("too revealing" otherwise): the host's, before
+ * pivot_root. So they are made here, detached, and attached by mount_finish(). A sysfs also needs
+ * a network namespace of the user namespace's: without --private-network the supervisor made it
+ * (mount_sources_open_userns()).
+ */
+static int api_mounts_early(struct mount_context *ctx) {
+        for (size_t i = 0; i < ELEMENTSOF(api_mounts); i++) {
+                const struct api_mount *m = &api_mounts[i];
+                int *fd = api_early_fd(ctx, m);
+
+                if (!fd)
+                        continue;
+                if (streq(m->type, "sysfs") && !ctx->private_network)
+                        *fd = ctx->sources ? TAKE_FD(ctx->sources->sysfs) : -EBADF;
+                else
+                        *fd = mount_fs_new(m->type, m->what, m->options, m->attrs);
+                if (*fd == -EPERM && streq(m->type, "proc"))
+                        return mount_fail(ctx, *fd,
+                                          "Failed to mount proc for /proc: %s (the kernel lets a user "
+                                          "namespace's root mount one only where a /proc without masks "
+                                          "is visible: inside another container, run without -U)",
+                                          strerror(EPERM));
+                if (*fd < 0)
+                        return mount_fail(ctx, *fd, "Failed to mount %s for %s: %s", m->type, m->where,
+                                          strerror(*fd == -EBADF ? EBADF : -*fd));
+        }
         return 0;
 }
 
@@ -359,6 +410,8 @@ int mount_prepare(struct mount_context *ctx) {
         r = host_sources_prepare(ctx, tree_fd, read_only);
         if (r < 0)
                 return r;
+        if (ctx->userns && (r = api_mounts_early(ctx)) < 0)
+                return r;
 
         if (read_only) {
                 r = mount_set_attrs(tree_fd, AT_RECURSIVE, MOUNT_ATTR_RDONLY);
@@ -373,12 +426,16 @@ int mount_pivot(struct mount_context *ctx) {
         /* pivot_root(".", ".") stacks the old root on top of the new one; detaching "." then
          * removes it (and, with it, every host mount) from this namespace. No directory for the
          * old root is needed inside the image. */
-        if (chdir(ctx->root) < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to change to %s: %m", ctx->root);
+        if (fchdir(ctx->root_fd) < 0)
+                return mount_fail(ctx, negative_errno(), "Failed to change to the root of %s: %m",
+                                  ctx->root);
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to pivot_root into %s: %m", ctx->root);
-        if (umount2(".", MNT_DETACH) < 0)
-                return mount_fail(ctx, negative_errno(), "Failed to detach the old root: %m");
+        /* on top of the new root now: the old root, and on that our anchor (tree_bind()), with the
+         * tree and its stacked layers below it; each detach takes the topmost */
+        for (int i = 0; i < 2; i++)
+                if (umount2(".", MNT_DETACH) < 0)
+                        return mount_fail(ctx, negative_errno(), "Failed to detach the old root: %m");
         if (chdir("/") < 0)
                 return mount_fail(ctx, negative_errno(), "Failed to change to /: %m");
         return 0;
@@ -447,6 +504,9 @@ void mount_context_done(struct mount_context *ctx) {
         ctx->detached_fds = NULL;
         ctx->os_release_fd = safe_close(ctx->os_release_fd);
         ctx->scratch_fd = safe_close(ctx->scratch_fd);
+        ctx->proc_fd = safe_close(ctx->proc_fd);
+        ctx->root_fd = safe_close(ctx->root_fd);
+        ctx->sysfs_fd = safe_close(ctx->sysfs_fd);
         free(ctx->error);
         ctx->error = NULL;
 }

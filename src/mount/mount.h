@@ -30,20 +30,45 @@ struct guard;
  * tree itself is spawn_host.tree_mnt. Sources inside the tree ("+path") and throw-away
  * directories are the child's.
  */
+#define MOUNT_DEV_NODES 7 /* null zero full random urandom tty net/tun (mount-dev.c) */
+
 struct mount_sources {
         int os_release; /* detached read-only bind of the host's os-release, or -EBADF */
         int *custom;    /* per custom mount: a detached bind of its host-path source, or -EBADF */
         size_t n_custom;
+        /* With a user namespace (mount_sources_open_userns()), what its root may not make itself: */
+        int sysfs;                /* a read-only sysfs of the host's network namespace, or -EBADF */
+        int dev[MOUNT_DEV_NODES]; /* detached binds of the host's device nodes, or -EBADF */
+        int *homes;               /* --bind-user: detached binds of the users' homes */
+        size_t n_homes;
 };
 
 #define MOUNT_SOURCES_INIT                                                                                  \
-        { .os_release = -EBADF }
+        {                                                                                                   \
+                .os_release = -EBADF, .sysfs = -EBADF,                                                      \
+                .dev = { -EBADF,                                                                            \
+                         -EBADF,                                                                            \
+                         -EBADF,                                                                            \
+                         -EBADF,                                                                            \
+                         -EBADF,                                                                            \
+                         -EBADF,                                                                            \
+                         -EBADF }                                                                           \
+        }
 
 /* Supervisor, before the clone: the detached binds of host-path bind sources and os-release; the
  * work dirs of --overlay with a host upper dir are made (their removal is the guard's:
  * mount_custom_register_undo()). On failure a malloc'ed message in *ret_error. */
 int mount_sources_open(const struct settings *s, struct mount_sources *ret, char **ret_error);
 void mount_sources_done(struct mount_sources *m);
+/* Supervisor, with a user namespace, after mount_sources_open(): the device nodes (mknod is
+ * refused there) as detached binds of the host's, never changed (systemd#34243 chowned one),
+ * without --private-network the sysfs of the host's network namespace, read-only (a namespace's
+ * root may mount sysfs only for a network namespace of its own), and "+path" binds with an id map
+ * (from tree_fd: only the supervisor can give the map). */
+int mount_sources_open_userns(const struct settings *s, int tree_fd, struct mount_sources *m,
+                              char **ret_error);
+/* The same, for --bind-user: detached recursive binds of the host directories homes (NULL-terminated). */
+int mount_sources_open_homes(const char *const *homes, struct mount_sources *m, char **ret_error);
 /* Every fd of m, for the child's list of fds to keep. */
 size_t mount_sources_fds(const struct mount_sources *m, int *fds, size_t max);
 
@@ -65,19 +90,32 @@ struct mount_context {
         /* -x on a tree that is not a btrfs subvolume: an overlay with a tmpfs upper layer as root
          * (volatile.h). */
         bool root_overlay;
+        /* In a user namespace: procfs and sysfs are made before pivot_root, while the host's are
+         * still visible (the kernel lets a namespace's root mount them only then: "too revealing"
+         * otherwise), and device nodes are binds of mount_sources.dev. */
+        bool userns;
+        /* An unprivileged caller's (userns.h): no cgroups of ours; /sys/fs/cgroup is a cgroup2 of the
+         * container's own cgroup namespace (rooted in the caller's cgroup). */
+        bool rootless;
         /* filled by mount_prepare */
         int *detached_fds; /* one per custom mount (-EBADF if made later), then os-release */
         int os_release_fd;
-        char *error;       /* malloc'ed message on failure: "Failed to mount tmpfs on /tmp: ..." */
-        bool have_net_tun; /* the host has /dev/net/tun (stat before pivot) */
-        int scratch_fd;    /* detached tmpfs for throw-away bind/overlay dirs, or -EBADF */
+        char *error;           /* malloc'ed message on failure: "Failed to mount tmpfs on /tmp: ..." */
+        bool have_net_tun;     /* the host has /dev/net/tun (stat before pivot) */
+        int scratch_fd;        /* detached tmpfs for throw-away bind/overlay dirs, or -EBADF */
+        int proc_fd, sysfs_fd; /* userns: detached procfs and sysfs made before pivot, or -EBADF */
+        int root_fd;           /* the root-to-be (the tree, or what --volatile/-x stack on it) */
 };
 
 /* Initializer: mount_context_done() may be called on it even if mount_prepare() never ran. */
 #define MOUNT_CONTEXT_INIT                                                                                  \
-        { .tree_mnt = -EBADF, .os_release_fd = -EBADF, .scratch_fd = -EBADF }
+        {                                                                                                   \
+                .tree_mnt = -EBADF, .os_release_fd = -EBADF, .scratch_fd = -EBADF, .proc_fd = -EBADF,       \
+                .sysfs_fd = -EBADF, .root_fd = -EBADF                                                       \
+        }
 
-/* Before pivot (host side): propagation, bind of the tree, detached mounts of host sources,
+/* Before pivot (host side): propagation, the tree attached on top of / (no path resolved), detached
+ * mounts of host sources,
  * read-only tree, top-level mount points created (a symlinked /dev, /proc, /sys, /run or /tmp is
  * refused here already). */
 int mount_prepare(struct mount_context *ctx);

@@ -4,8 +4,9 @@
  *
  * Namespace state: volatile_mount_root() and volatile_mount_var() run in the child, in the
  * container's new mount namespace whose / is already a slave (nothing propagates to the host),
- * before pivot_root, with full privileges. The host's /proc is still visible, so /proc/self/fd
- * paths name exactly the inodes opened here. volatile_check_tree() runs in the supervisor.
+ * before pivot_root, with its privileges (in a user namespace: those of its root). Everything is
+ * stacked on fds, no path is resolved; the host's /proc is still visible, so /proc/self/fd paths
+ * name exactly the inodes opened here. volatile_check_tree() runs in the supervisor.
  */
 
 #include <fcntl.h>
@@ -59,6 +60,17 @@ static int tmpfs_on(const char *path, const char *options) {
         return 0;
 }
 
+/* A tmpfs stacked on the mount whose root is fd; returns an fd of the tmpfs' root. */
+static int tmpfs_stack(int fd, const char *options) {
+        _cleanup_close_ int mnt = mount_fs_new("tmpfs", "tmpfs", options, MOUNT_ATTR_STRICTATIME);
+        int r;
+
+        if (mnt < 0)
+                return mnt;
+        r = mount_attach(mnt, fd);
+        return r < 0 ? r : TAKE_FD(mnt);
+}
+
 /* A directory of the new root, with an exact mode (umask does not apply). */
 static int mkdir_exact(int dir_fd, const char *name, mode_t mode) {
         if (mkdirat(dir_fd, name, mode) < 0 && errno != EEXIST)
@@ -70,28 +82,25 @@ static int mkdir_exact(int dir_fd, const char *name, mode_t mode) {
 
 /*
  * overlayfs on root: the tree (as it is now, with its bind mount) is the lower layer; a tmpfs
- * mounted over root holds upper and work, and the overlay is stacked on top of that tmpfs. The
+ * stacked on the tree holds upper and work, and the overlay is stacked on top of that tmpfs. The
  * tmpfs stays reachable only through the overlay (which keeps a private clone of it), so it
  * goes away with the container's mount namespace.
  */
-static int overlay_root(const char *root, const char *tmpfs_options, char **ret_error) {
-        _cleanup_close_ int lower = -EBADF, scratch = -EBADF, upper = -EBADF, work = -EBADF, mnt = -EBADF;
+static int overlay_root(int tree_fd, const char *tmpfs_options, char **ret_error) {
+        _cleanup_close_ int scratch = -EBADF, upper = -EBADF, work = -EBADF, mnt = -EBADF;
         char lower_path[32], upper_path[32], work_path[32];
         struct stat st;
         int r;
 
-        lower = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (lower < 0 || fstat(lower, &st) < 0)
-                return error_setf(ret_error, negative_errno(), "Failed to open %s: %m", root);
-        r = tmpfs_on(root, tmpfs_options);
-        if (r < 0)
-                return error_setf(ret_error, r, "Failed to mount tmpfs for the overlay on %s: %s", root,
-                                  strerror(-r));
-        scratch = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fstat(tree_fd, &st) < 0)
+                return error_setf(ret_error, negative_errno(), "Failed to stat the tree: %m");
+        scratch = tmpfs_stack(tree_fd, tmpfs_options);
         if (scratch < 0)
-                return error_setf(ret_error, negative_errno(), "Failed to open the overlay's tmpfs: %m");
+                return error_setf(ret_error, scratch, "Failed to mount tmpfs for the overlay: %s",
+                                  strerror(-scratch));
 
-        /* The merged root directory takes the upper dir's owner and mode: give it the image's. */
+        /* The merged root directory takes the upper dir's owner and mode: give it the image's
+         * (as the container sees it: in a user namespace the id-mapped owner). */
         if ((r = mkdir_exact(scratch, "upper", st.st_mode & 07777)) < 0 ||
             (fchownat(scratch, "upper", st.st_uid, st.st_gid, 0) < 0 && (r = negative_errno())) ||
             (r = mkdir_exact(scratch, "work", 0700)) < 0)
@@ -103,17 +112,16 @@ static int overlay_root(const char *root, const char *tmpfs_options, char **ret_
                 return error_setf(ret_error, negative_errno(),
                                   "Failed to open the overlay's upper directory: %m");
 
-        snprintf(lower_path, sizeof(lower_path), "/proc/self/fd/%d", lower);
+        snprintf(lower_path, sizeof(lower_path), "/proc/self/fd/%d", tree_fd);
         snprintf(upper_path, sizeof(upper_path), "/proc/self/fd/%d", upper);
         snprintf(work_path, sizeof(work_path), "/proc/self/fd/%d", work);
         mnt = mount_overlay_new(lower_path, upper_path, work_path, false);
         if (mnt < 0)
-                return error_setf(ret_error, mnt, "Failed to create the overlay on %s: %s", root,
-                                  strerror(-mnt));
+                return error_setf(ret_error, mnt, "Failed to create the overlay: %s", strerror(-mnt));
         r = mount_attach(mnt, scratch);
         if (r < 0)
-                return error_setf(ret_error, r, "Failed to mount the overlay on %s: %s", root, strerror(-r));
-        return 0;
+                return error_setf(ret_error, r, "Failed to mount the overlay: %s", strerror(-r));
+        return TAKE_FD(mnt);
 }
 
 /* The base directories and the merged-/usr symlinks of an empty root, as systemd's
@@ -148,28 +156,22 @@ static int base_filesystem(int root_fd) {
 }
 
 /* --volatile=yes: a tmpfs over root, and the image's /usr (with its submounts) read-only in it. */
-static int tmpfs_root(const char *root, char **ret_error) {
-        _cleanup_close_ int tree = -EBADF, usr = -EBADF, usr_mnt = -EBADF, new_root = -EBADF,
-                            target = -EBADF;
+static int tmpfs_root(int tree_fd, char **ret_error) {
+        _cleanup_close_ int usr = -EBADF, usr_mnt = -EBADF, new_root = -EBADF, target = -EBADF;
         struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
         int r;
 
-        tree = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (tree < 0)
-                return error_setf(ret_error, negative_errno(), "Failed to open %s: %m", root);
-        usr = chase_open(tree, "usr", O_PATH | O_DIRECTORY, 0);
+        usr = chase_open(tree_fd, "usr", O_PATH | O_DIRECTORY, 0);
         if (usr < 0)
                 return error_setf(ret_error, usr, "Failed to open /usr of the image: %s", strerror(-usr));
         usr_mnt = open_tree(usr, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
         if (usr_mnt < 0 || mount_setattr(usr_mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
                 return error_setf(ret_error, negative_errno(), "Failed to bind /usr of the image: %m");
 
-        r = tmpfs_on(root, VOLATILE_TMPFS_OPTIONS);
-        if (r < 0)
-                return error_setf(ret_error, r, "Failed to mount tmpfs on %s: %s", root, strerror(-r));
-        new_root = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        new_root = tmpfs_stack(tree_fd, VOLATILE_TMPFS_OPTIONS);
         if (new_root < 0)
-                return error_setf(ret_error, negative_errno(), "Failed to open the volatile root: %m");
+                return error_setf(ret_error, new_root, "Failed to mount the volatile root's tmpfs: %s",
+                                  strerror(-new_root));
         r = mkdir_exact(new_root, "usr", 0755);
         if (r >= 0) {
                 target = openat(new_root, "usr", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -183,19 +185,21 @@ static int tmpfs_root(const char *root, char **ret_error) {
         r = base_filesystem(new_root);
         if (r < 0)
                 return error_setf(ret_error, r, "Failed to populate the volatile root: %s", strerror(-r));
-        return 0;
+        return TAKE_FD(new_root);
 }
 
-int volatile_mount_root(const char *root, enum volatile_mode mode, bool overlay, char **ret_error) {
+int volatile_mount_root(int tree_fd, enum volatile_mode mode, bool overlay, char **ret_error) {
         mode_t saved = umask(0022);
-        int r = 0;
+        int r;
 
         if (mode == VOLATILE_YES)
-                r = tmpfs_root(root, ret_error);
+                r = tmpfs_root(tree_fd, ret_error);
         else if (mode == VOLATILE_OVERLAY)
-                r = overlay_root(root, VOLATILE_TMPFS_OPTIONS, ret_error);
+                r = overlay_root(tree_fd, VOLATILE_TMPFS_OPTIONS, ret_error);
         else if (overlay && mode == VOLATILE_NO)
-                r = overlay_root(root, EPHEMERAL_TMPFS_OPTIONS, ret_error);
+                r = overlay_root(tree_fd, EPHEMERAL_TMPFS_OPTIONS, ret_error);
+        else if ((r = fcntl(tree_fd, F_DUPFD_CLOEXEC, 3)) < 0) /* nothing on top: the tree is the root */
+                r = error_setf(ret_error, negative_errno(), "Failed to duplicate the tree's fd: %m");
         umask(saved);
         return r;
 }

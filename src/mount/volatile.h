@@ -32,12 +32,13 @@ int volatile_check_tree(int root_fd, enum volatile_mode mode);
 bool volatile_tree_read_only(enum volatile_mode mode);
 
 /*
- * Child side, in its mount namespace, right after the tree was bound on itself at root (a host
- * path): stack what the mode wants on root. overlay_root: -x on a plain directory, i.e. an
- * overlay as with --volatile=overlay (with yes or state it is not needed: the image is never
- * written then). On failure returns a negative errno and a malloc'ed message in *ret_error.
+ * Child side, in its mount namespace, right after the tree was attached (tree_fd: its root):
+ * stack what the mode wants on it. overlay_root: -x on a plain directory, i.e. an overlay as with
+ * --volatile=overlay (with yes or state it is not needed: the image is never written then).
+ * Returns an fd of the container's root-to-be (the topmost mount; a duplicate of tree_fd when
+ * nothing is stacked); on failure a negative errno and a malloc'ed message in *ret_error.
  */
-int volatile_mount_root(const char *root, enum volatile_mode mode, bool overlay_root, char **ret_error);
+int volatile_mount_root(int tree_fd, enum volatile_mode mode, bool overlay_root, char **ret_error);
 
 /* Child side, after the tree was made read-only: --volatile=state's tmpfs on /var. tree_fd: the
  * container's root (before pivot). A no-op for the other modes. */

@@ -16,6 +16,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "console.h"
+#include "control.h"
 #include "credentials.h"
 #include "disk-image.h"
 #include "env.h"
@@ -40,6 +41,7 @@
 #include "spawn.h"
 #include "strv.h"
 #include "syscall-filter.h"
+#include "userns.h"
 #include "volatile.h"
 
 #define EXIT_FORCE_RESTART 133
@@ -288,10 +290,11 @@ static int determine_uuid(const struct settings *s, int root_fd, uint8_t uuid[16
  * says: nspawnctl needs it. */
 static void reclaim_stale(const struct machine_record *rec, void *userdata) {
         cgroup_reclaim(userdata, rec->cgroup);
+        control_reclaim(rec->name);
 }
 
-static int claim_machine(const struct settings *s, const struct spawn_params *p, struct guard *guard,
-                         struct cgroup_context *cgroup, struct registry_entry **ret) {
+static int claim_machine(const char *dir, const struct settings *s, const struct spawn_params *p,
+                         struct guard *guard, struct cgroup_context *cgroup, struct registry_entry **ret) {
         struct machine_record rec = {
                 .name = s->machine,
                 .class = (char *) "container",
@@ -305,13 +308,16 @@ static int claim_machine(const struct settings *s, const struct spawn_params *p,
         /* Also reclaim what other machines left whose supervisor and guard were both killed
          * (ephemeral machines have random names, so their name is never started again): their
          * stale records say what; a readdir and a flock per record. */
-        (void) registry_gc(REGISTRY_DIR, reclaim_stale, cgroup);
-        int r = registry_claim(REGISTRY_DIR, &rec, guard, ret);
+        if (!dir) {
+                log_debug("No directory of the caller's for the machine's record: none is written.");
+                return 0;
+        }
+        (void) registry_gc(dir, reclaim_stale, cgroup);
+        int r = registry_claim(dir, &rec, guard, ret);
         if (r == -EEXIST)
                 return log_error("Machine '%s' already exists.", s->machine);
         if (r < 0)
-                return log_error("Failed to register machine %s in %s: %s", s->machine, REGISTRY_DIR,
-                                 strerror(-r));
+                return log_error("Failed to register machine %s in %s: %s", s->machine, dir, strerror(-r));
         return 0;
 }
 
@@ -330,7 +336,7 @@ static enum console_mode determine_console(struct settings *s) {
         return m;
 }
 
-static int prepare_security(const struct settings *s, struct spawn_params *p,
+static int prepare_security(const struct settings *s, struct spawn_params *p, const char *cache_dir,
                             struct seccomp_program **ret_seccomp) {
         uint64_t missing = 0;
         p->caps = caps_compute(s, caps_current_bounding(), &missing);
@@ -339,7 +345,7 @@ static int prepare_security(const struct settings *s, struct spawn_params *p,
                            "set.");
         if ((s->caps_ambient & ~p->caps) != 0)
                 return log_error("Ambient capabilities must be a subset of the retained capabilities.");
-        int r = seccomp_program_prepare(s, p->caps, SECCOMP_CACHE_DIR, ret_seccomp);
+        int r = seccomp_program_prepare(s, p->caps, cache_dir, ret_seccomp);
         if (r < 0)
                 return log_error("Failed to prepare the system call filter: %s", strerror(-r));
         p->seccomp = *ret_seccomp;
@@ -425,19 +431,26 @@ struct nspawn {
         struct machined *machined;
         struct network *network;
         struct seccomp_program *seccomp;
+        struct control *control;
         struct credentials creds;
         char **env;
         int root_fd, stub_fd;
         struct tree_lock tree_lock;
         struct guard *guard;
+        struct userns *userns;
+        char *registry_dir, *seccomp_cache; /* the system's, or an unprivileged caller's own */
 };
 
 static void nspawn_done(struct nspawn *n) {
         credentials_done(&n->creds);
+        control_free(n->control); /* its directory goes with the guard */
         seccomp_program_free(n->seccomp);
         machined_free(n->machined);
         /* moved interfaces back and the zone bridge gone before we exit, as systemd-nspawn */
         n->network = network_free(n->network);
+        n->userns = userns_free(n->userns);
+        free(n->registry_dir);
+        free(n->seccomp_cache);
         /* The container's cgroups and then its registry record are removed by the guard, off our
          * exit path, once it is handed over below; here only what the guard cannot do (cgroup.h). */
         (void) cgroup_finish(n->cgroup);
@@ -583,22 +596,36 @@ static int prepare_run(struct nspawn *n) {
 
         if ((r = prepare_network(n)) < 0)
                 return r;
-        if ((r = cgroup_context_new(s, n->guard, &n->cgroup, &error)) < 0)
+        /* Unprivileged: no cgroups of ours, the caller's own places for the record and the filter
+         * cache, and what needs root refused (userns.h, rootless) */
+        if (geteuid() != 0) {
+                if ((r = userns_rootless_check_run(s, &error)) < 0)
+                        return log_failure(r, error);
+                n->registry_dir = userns_rootless_registry_dir();
+                n->seccomp_cache = userns_rootless_cache_dir();
+        } else if (!(n->registry_dir = strdup(REGISTRY_DIR)) ||
+                   !(n->seccomp_cache = strdup(SECCOMP_CACHE_DIR)))
+                return log_error("Out of memory.");
+        else if ((r = cgroup_context_new(s, n->guard, &n->cgroup, &error)) < 0)
                 return log_failure(r, error);
         log_debug("cgroups: %s host, container in %s.",
                   cgroup_mode_to_string(cgroup_context_mode(n->cgroup)),
                   cgroup_context_path(n->cgroup) ?: "no cgroup");
         p->cgroup = n->cgroup;
-        if (claim_machine(s, p, n->guard, n->cgroup, &n->registry) < 0)
+        if (claim_machine(n->registry_dir, s, p, n->guard, n->cgroup, &n->registry) < 0)
                 return -EEXIST;
         p->registry = n->registry;
         p->guard = n->guard;
+        /* the UID range (a pick lease is the guard's to release) and a chown of the tree, once */
+        if ((r = userns_prepare(s, p->tree_fd, p->root_overlay, n->guard, &n->userns, &error)) < 0)
+                return log_failure(r, error);
+        p->userns = n->userns;
         p->settings = s;
         if (!p->root)
                 p->root = tree_path(s);
         p->console = determine_console(s);
         p->tmpfs_tmp = !(tmp_env && parse_boolean(tmp_env) == 0);
-        if (prepare_security(s, p, &n->seccomp) < 0)
+        if (prepare_security(s, p, n->seccomp_cache, &n->seccomp) < 0)
                 return -EINVAL;
         if (read_file_at(AT_FDCWD, "/etc/os-release", &host_os_release, 64 * 1024) < 0)
                 (void) read_file_at(AT_FDCWD, "/usr/lib/os-release", &host_os_release, 64 * 1024);
@@ -616,6 +643,9 @@ static int prepare_run(struct nspawn *n) {
         if ((r = machined_new(s, &n->machined, &error)) < 0)
                 return log_failure(r, error);
         p->machined = n->machined;
+        if ((r = control_new(s->machine, n->guard, &n->control)) < 0)
+                return log_error("Failed to prepare the control socket: %s", strerror(-r));
+        p->control = n->control;
         if (s->start_mode == START_PID2) {
                 n->stub_fd = stub_memfd();
                 if (n->stub_fd < 0)

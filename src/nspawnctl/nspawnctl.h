@@ -42,6 +42,9 @@ static inline bool output_mode_is_json(enum output_mode m) {
 
 /* The command line, parsed (main.c). */
 struct ctl {
+        char **argv; /* the command line as given (nspawn-transfer is executed with it) */
+        /* set in nspawn-transfer: runs the transfer verbs (transfer-main.c) */
+        int (*transfer)(struct ctl *c, int argc, char *argv[]);
         const char *registry_dir;
         bool all;        /* -a: hidden machines, and empty properties */
         bool show_empty; /* -a or -p: properties without a value too */
@@ -56,7 +59,12 @@ struct ctl {
         unsigned max_addresses;
         bool read_only;  /* bind --read-only; clone makes a read-only image */
         bool mkdir;      /* bind --mkdir */
+        int verify;      /* pull --verify= (enum import_verify) */
+        bool force;      /* import/pull --force */
+        int format;      /* export --format= (enum import_compression); -1: from the file name */
         int exit_status; /* > 0: the exit status of a failed verb (start: nspawn's), else 1 */
+        const char *uid; /* --uid= (shell) */
+        char **setenv;   /* -E/--setenv= assignments (shell) */
 };
 
 #define VERB_ANY (-1)
@@ -124,7 +132,7 @@ extern const char *const verify_values[];
 extern const char *const format_values[];
 extern const char *const output_names[_OUTPUT_MODE_MAX];
 
-/* The verbs. */
+/* The verbs: 0, or an exit status of their own (shell: the command's), or negative once logged. */
 int verb_list(struct ctl *c, int argc, char *argv[]);
 int verb_status(struct ctl *c, int argc, char *argv[]);
 int verb_show(struct ctl *c, int argc, char *argv[]);
@@ -148,6 +156,26 @@ int verb_remove(struct ctl *c, int argc, char *argv[]);
 int verb_read_only(struct ctl *c, int argc, char *argv[]);
 int verb_set_limit(struct ctl *c, int argc, char *argv[]);
 int verb_clean(struct ctl *c, int argc, char *argv[]);
+int verb_shell(struct ctl *c, int argc, char *argv[]);
+int verb_login(struct ctl *c, int argc, char *argv[]);
+/* The session's environment: --setenv= and our TERM (shell.c). */
+int session_environment(struct ctl *c, char ***ret);
+/* The transfer verbs (import-*, export-*, pull-*, list-transfers, cancel-transfer): nspawnctl
+ * executes nspawn-transfer for them (cli.c), which runs them (transfer-main.c: transfer-import.c,
+ * transfer-pull.c, transfer-export.c, transfers.c). */
+int verb_transfer(struct ctl *c, int argc, char *argv[]);
+int verb_import_tar(struct ctl *c, int argc, char *argv[]);
+int verb_import_raw(struct ctl *c, int argc, char *argv[]);
+int verb_import_fs(struct ctl *c, int argc, char *argv[]);
+int verb_export_tar(struct ctl *c, int argc, char *argv[]);
+int verb_export_raw(struct ctl *c, int argc, char *argv[]);
+int verb_pull_tar(struct ctl *c, int argc, char *argv[]);
+int verb_pull_raw(struct ctl *c, int argc, char *argv[]);
+int verb_list_transfers(struct ctl *c, int argc, char *argv[]);
+int verb_cancel_transfer(struct ctl *c, int argc, char *argv[]);
+
+/* main() of nspawnctl (transfer NULL) and of nspawn-transfer */
+int nspawnctl_main(int argc, char *argv[], int (*transfer)(struct ctl *c, int argc, char *argv[]));
 
 /* --help (main.c) */
 void help_print(const char *program);

@@ -52,7 +52,7 @@ static const char *const output_values[] = {
         "short-unix", "short-delta",   "json",      "json-pretty",       "json-sse",   "json-seq",
         "cat",        "verbose",       "export",    "with-unit",         NULL};
 const char *const verify_values[] = {"no", "checksum", "signature", NULL};
-const char *const format_values[] = {"uncompressed", "xz", "gzip", "bzip2", NULL};
+const char *const format_values[] = {"uncompressed", "xz", "gzip", "bzip2", "zstd", NULL};
 static const char *const signal_values[] = {"SIGTERM", "SIGKILL",    "SIGINT",     "SIGHUP", "SIGUSR1",
                                             "SIGUSR2", "SIGRTMIN+3", "SIGRTMIN+4", NULL};
 

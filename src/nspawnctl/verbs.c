@@ -9,8 +9,17 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "macro.h"
 #include "nspawnctl.h"
+
+/* The transfer verbs need libarchive, libcurl and libcrypto (meson feature "import"): they run in
+ * nspawn-transfer (verb_transfer()). */
+#if HAVE_IMPORT
+#define IMPORT_VERB verb_transfer
+#else
+#define IMPORT_VERB NULL
+#endif
 
 const char *const verb_group_title[_VERB_GROUP_MAX] = {
         [VERB_GROUP_MACHINE] = "Machine Commands",
@@ -31,9 +40,9 @@ const struct verb verbs[] = {
          "Show properties of one or more VMs/containers", COMPLETE_MACHINES},
         {"start", 2, VERB_ANY, false, verb_start, M, "start NAME...", "Start container as a service",
          COMPLETE_IMAGES},
-        {"login", VERB_ANY, 2, false, NULL, M, "login [NAME]",
+        {"login", VERB_ANY, 2, false, verb_login, M, "login [NAME]",
          "Get a login prompt in a container or on the local host", COMPLETE_MACHINES},
-        {"shell", VERB_ANY, VERB_ANY, false, NULL, M, "shell [[USER@]NAME [COMMAND...]]",
+        {"shell", VERB_ANY, VERB_ANY, false, verb_shell, M, "shell [[USER@]NAME [COMMAND...]]",
          "Invoke a shell (or other command) in a container or on the local host", COMPLETE_MACHINES},
         {"enable", 2, VERB_ANY, false, verb_enable, M, "enable NAME...",
          "Enable automatic container start at boot", COMPLETE_IMAGES},
@@ -70,24 +79,24 @@ const struct verb verbs[] = {
          "Set image or pool size limit (disk quota)", COMPLETE_IMAGES},
         {"clean", VERB_ANY, 1, false, verb_clean, I, "clean", "Remove hidden (or all) images",
          COMPLETE_NONE},
-        {"pull-tar", 2, 3, false, NULL, X, "pull-tar URL [NAME]", "Download a TAR container image",
+        {"pull-tar", 2, 3, false, IMPORT_VERB, X, "pull-tar URL [NAME]", "Download a TAR container image",
          COMPLETE_NONE},
-        {"pull-raw", 2, 3, false, NULL, X, "pull-raw URL [NAME]", "Download a RAW container or VM image",
-         COMPLETE_NONE},
-        {"import-tar", 2, 3, false, NULL, X, "import-tar FILE [NAME]", "Import a local TAR container image",
-         COMPLETE_FILES},
-        {"import-raw", 2, 3, false, NULL, X, "import-raw FILE [NAME]",
+        {"pull-raw", 2, 3, false, IMPORT_VERB, X, "pull-raw URL [NAME]",
+         "Download a RAW container or VM image", COMPLETE_NONE},
+        {"import-tar", 2, 3, false, IMPORT_VERB, X, "import-tar FILE [NAME]",
+         "Import a local TAR container image", COMPLETE_FILES},
+        {"import-raw", 2, 3, false, IMPORT_VERB, X, "import-raw FILE [NAME]",
          "Import a local RAW container or VM image", COMPLETE_FILES},
-        {"import-fs", 2, 3, false, NULL, X, "import-fs DIRECTORY [NAME]",
+        {"import-fs", 2, 3, false, IMPORT_VERB, X, "import-fs DIRECTORY [NAME]",
          "Import a local directory container image", COMPLETE_FILES},
-        {"export-tar", 2, 3, false, NULL, X, "export-tar NAME [FILE]",
+        {"export-tar", 2, 3, false, IMPORT_VERB, X, "export-tar NAME [FILE]",
          "Export a TAR container image locally", COMPLETE_IMAGES},
-        {"export-raw", 2, 3, false, NULL, X, "export-raw NAME [FILE]",
+        {"export-raw", 2, 3, false, IMPORT_VERB, X, "export-raw NAME [FILE]",
          "Export a RAW container or VM image locally", COMPLETE_IMAGES},
-        {"list-transfers", VERB_ANY, 1, false, NULL, X, "list-transfers",
+        {"list-transfers", VERB_ANY, 1, false, IMPORT_VERB, X, "list-transfers",
          "Show list of downloads in progress", COMPLETE_NONE},
-        {"cancel-transfer", 2, VERB_ANY, false, NULL, X, "cancel-transfer", "Cancel a download",
-         COMPLETE_NONE},
+        {"cancel-transfer", 2, VERB_ANY, false, IMPORT_VERB, X, "cancel-transfer [ID...]",
+         "Cancel a download", COMPLETE_NONE},
 };
 
 const size_t n_verbs = ELEMENTSOF(verbs);

@@ -77,7 +77,8 @@ int parse_mount(const struct option_def *o, enum option_source src, const char *
         return r;
 }
 
-/* --bind-user=NAME, BindUser= (a space-separated list; empty resets it): not built yet. */
+/* --bind-user=NAME, BindUser= (a space-separated list; empty resets it). A name given twice is
+ * bound once. */
 int parse_bind_user(const struct option_def *o, enum option_source src, const char *value,
                     struct settings *s, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
@@ -95,7 +96,10 @@ int parse_bind_user(const struct option_def *o, enum option_source src, const ch
                 *ret_reason = "not a valid user name";
                 return -EINVAL;
         }
-        return words[0] ? -EOPNOTSUPP : 0;
+        STRV_FOREACH(w, words)
+        if (!strv_contains(s->bind_users, *w) && (r = strv_extend(&s->bind_users, *w)) < 0)
+                return r;
+        return 0;
 }
 
 void reset_bind_users(struct settings *s) {

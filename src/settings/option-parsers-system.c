@@ -17,6 +17,7 @@
 #include "proc-names.h"
 #include "strv.h"
 #include "syscall-groups.h"
+#include "userns-map.h"
 
 /* ---- properties ---- */
 
@@ -49,7 +50,9 @@ int parse_property(const struct option_def *o, enum option_source src, const cha
 
 /* ---- user namespacing ---- */
 
-static int userns_range_check(const char *value, const char **ret_reason) {
+/* UIDBASE[:NUIDS] (NUIDS 65536 when not given). */
+static int userns_range_parse(const char *value, uint32_t *ret_shift, uint32_t *ret_range,
+                              const char **ret_reason) {
         _cleanup_free_ char *base = NULL;
         const char *colon = strchr(value, ':');
         uint32_t shift, range = 0x10000;
@@ -65,26 +68,100 @@ static int userns_range_check(const char *value, const char **ret_reason) {
                 *ret_reason = "UID range cannot be empty or go beyond 4294967295";
                 return -EINVAL;
         }
+        *ret_shift = shift;
+        *ret_range = range;
         return 0;
 }
 
+/* no · yes (or no value: the base is the tree's root directory owner) · pick · identity ·
+ * UIDBASE[:NUIDS]. The ownership stays "unset" (settings_userns_ownership() resolves it). */
 int parse_private_users(const struct option_def *o, enum option_source src, const char *value,
                         struct settings *s, const char **ret_reason) {
+        uint32_t shift = UINT32_MAX, range = 0x10000;
+        enum user_ns_mode mode;
         int b, r;
 
-        if (!value)
-                return -EOPNOTSUPP; /* bare --private-users = yes */
         if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
-        b = parse_boolean(value);
-        if (b == 0) {
-                s->userns_mode = USER_NS_NO;
-                return 0;
+        if (s->userns_maps) {
+                *ret_reason = "may not be combined with --private-users-map=";
+                return -EINVAL;
         }
-        if (b > 0 || streq(value, "pick") || streq(value, "identity"))
+        b = value ? parse_boolean(value) : 1;
+        if (b == 0)
+                mode = USER_NS_NO;
+        else if (b > 0)
+                mode = USER_NS_FIXED; /* shift from the tree */
+        else if (streq(value, "pick"))
+                mode = USER_NS_PICK;
+        else if (streq(value, "managed")) {
+                *ret_reason = "systemd-nsresourced's ranges are not built";
                 return -EOPNOTSUPP;
-        r = userns_range_check(value, ret_reason);
-        return r < 0 ? r : -EOPNOTSUPP;
+        } else if (streq(value, "identity")) {
+                mode = USER_NS_IDENTITY;
+                shift = 0;
+        } else {
+                r = userns_range_parse(value, &shift, &range, ret_reason);
+                if (r < 0)
+                        return r;
+                mode = USER_NS_FIXED;
+        }
+        s->userns_mode = mode;
+        s->uid_shift = shift;
+        s->uid_range = range;
+        return 0;
+}
+
+/* --private-users-map=u|g|b:INSIDE:OUTSIDE:COUNT (repeatable; in a file, a blank-separated list,
+ * empty resets it), an nspawn extension (LXC's lxc.idmap, systemd#23983): the container's maps are
+ * the lines given. Each line is checked here; the whole maps when the container starts (overlaps,
+ * the container's root mapped: userns.c). */
+int parse_userns_map(const struct option_def *o, enum option_source src, const char *value,
+                     struct settings *s, const char **ret_reason) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r = strv_split(value, src == SOURCE_CLI ? "" : " \t", &words);
+
+        if (r < 0)
+                return r;
+        if (!words[0] && src == SOURCE_CLI) {
+                *ret_reason = "expected u|g|b:INSIDE:OUTSIDE:COUNT";
+                return -EINVAL;
+        }
+        if (words[0] && s->userns_mode != USER_NS_NO && s->userns_mode != USER_NS_CUSTOM) {
+                *ret_reason = "may not be combined with --private-users= or -U";
+                return -EINVAL;
+        }
+        STRV_FOREACH(w, words) {
+                struct userns_map uid = {}, gid = {};
+                if ((r = userns_map_parse_line(*w, &uid, &gid, ret_reason)) < 0)
+                        return r;
+        }
+        STRV_FOREACH(w, words)
+        if ((r = strv_extend(&s->userns_maps, *w)) < 0)
+                return r;
+        if (words[0])
+                s->userns_mode = USER_NS_CUSTOM;
+        return 0;
+}
+
+void reset_userns_maps(struct settings *s) {
+        s->userns_maps = strv_free(s->userns_maps);
+        if (s->userns_mode == USER_NS_CUSTOM)
+                s->userns_mode = USER_NS_NO;
+}
+
+/* -U: pick, and ownership auto. */
+int parse_userns_pick(const struct option_def *o, enum option_source src, const char *value,
+                      struct settings *s, const char **ret_reason) {
+        if (s->userns_maps) {
+                *ret_reason = "may not be combined with --private-users-map=";
+                return -EINVAL;
+        }
+        s->userns_mode = USER_NS_PICK;
+        s->uid_shift = UINT32_MAX;
+        s->uid_range = 0x10000;
+        s->userns_ownership = USER_NS_OWNERSHIP_AUTO;
+        return 0;
 }
 
 int parse_userns_ownership(const struct option_def *o, enum option_source src, const char *value,
@@ -94,13 +171,15 @@ int parse_userns_ownership(const struct option_def *o, enum option_source src, c
         if (option_is_help(src, value))
                 return OPTION_LIST_VALUES;
         m = user_ns_ownership_from_string(value);
+        if (m < 0 && streq(value, "foreign")) {
+                *ret_reason = "the foreign UID range is not built";
+                return -EOPNOTSUPP;
+        }
         if (m < 0) {
                 *ret_reason = enum_names_expected(&user_ns_ownership_names);
                 return -EINVAL;
         }
-        if (m != USER_NS_OWNERSHIP_OFF)
-                return -EOPNOTSUPP;
-        s->userns_ownership = USER_NS_OWNERSHIP_OFF;
+        s->userns_ownership = m;
         return 0;
 }
 
@@ -110,9 +189,7 @@ int parse_userns_chown(const struct option_def *o, enum option_source src, const
         int b = option_flag_value(value, ret_reason);
         if (b < 0)
                 return b;
-        if (b)
-                return -EOPNOTSUPP;
-        s->userns_ownership = USER_NS_OWNERSHIP_OFF;
+        s->userns_ownership = b ? USER_NS_OWNERSHIP_CHOWN : USER_NS_OWNERSHIP_OFF;
         return 0;
 }
 

@@ -54,6 +54,7 @@ void reset_oom_score_adjust(struct settings *s);
 void reset_parameters(struct settings *s);
 void reset_personality(struct settings *s);
 void reset_syscall_filter(struct settings *s);
+void reset_userns_maps(struct settings *s);
 
 OPTION_PARSER(parse_bind_user);
 OPTION_PARSER(parse_bool);
@@ -100,6 +101,8 @@ OPTION_PARSER(parse_unsupported);
 OPTION_PARSER(parse_user);
 OPTION_PARSER(parse_userns_chown);
 OPTION_PARSER(parse_userns_ownership);
+OPTION_PARSER(parse_userns_pick);
+OPTION_PARSER(parse_userns_map);
 OPTION_PARSER(parse_uuid);
 OPTION_PARSER(parse_version);
 OPTION_PARSER(parse_veth);

@@ -178,6 +178,12 @@ const struct option_def option_table[] = {
          .help = "Adjust ('chown') or map ('map') OS tree ownership to private UID/GID range",
          .section = "Files", .key = "PrivateUsersOwnership",
          .setting = SETTING_USERNS, .parse = parse_userns_ownership, .values = &user_ns_ownership_names},
+        {.name = "private-users-map", .arg = ARG_REQUIRED, .metavar = "u|g|b:INSIDE:OUTSIDE:COUNT",
+         .group = GROUP_USERNS,
+         .help = "Map container IDs INSIDE… to host IDs OUTSIDE… (UIDs, GIDs or both), instead of "
+                 "--private-users= (nspawn extension; repeatable)",
+         .section = "Exec", .key = "PrivateUsersMap",
+         .setting = SETTING_USERNS, .parse = parse_userns_map, .reset = reset_userns_maps},
         {.name = "private-users-chown",
          .group = GROUP_USERNS,
          .section = "Files", .key = "PrivateUsersChown",
@@ -185,7 +191,7 @@ const struct option_def option_table[] = {
         {.short_name = 'U',
          .group = GROUP_USERNS,
          .help = "Equivalent to --private-users=pick and --private-users-ownership=auto",
-         .setting = SETTING_USERNS, .parse = parse_unsupported},
+         .setting = SETTING_USERNS, .parse = parse_userns_pick},
 
         /* Networking */
         {.name = "private-network",
@@ -631,7 +637,7 @@ bool option_has_value_list(const struct option_def *o) {
 
 char *options_version(void) {
         char *s;
-        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX -USERNS %cNETWORK +BLKID\n",
+        if (asprintf(&s, "nspawn %s\n+SECCOMP +LIBCAP %cSD-BUS -SELINUX +USERNS %cNETWORK +BLKID\n",
                      NSPAWN_VERSION, HAVE_SD_BUS ? '+' : '-', HAVE_NETWORK ? '+' : '-') < 0)
                 return NULL;
         return s;

@@ -23,7 +23,7 @@ void settings_init(struct settings *s) {
                 .userns_mode = USER_NS_NO,
                 .uid_shift = UINT32_MAX,
                 .uid_range = 0x10000,
-                .userns_ownership = USER_NS_OWNERSHIP_OFF,
+                .userns_ownership = USER_NS_OWNERSHIP_UNSET,
                 .no_new_privileges = -1,
                 .personality = PERSONALITY_INVALID,
                 .resolv_conf = RESOLV_CONF_AUTO,
@@ -64,10 +64,10 @@ void settings_done(struct settings *s) {
                 &s->image_policy,
         };
         char ***lists[] = {
-                &s->parameters,         &s->environment,     &s->properties,     &s->network_veth_extra,
-                &s->network_interfaces, &s->network_macvlan, &s->network_ipvlan, &s->expose_ports,
-                &s->syscall_allow,      &s->syscall_deny,    &s->bind_users,     &s->credentials_set,
-                &s->credentials_load,
+                &s->parameters,         &s->environment,      &s->properties,     &s->network_veth_extra,
+                &s->network_interfaces, &s->network_macvlan,  &s->network_ipvlan, &s->expose_ports,
+                &s->syscall_allow,      &s->syscall_deny,     &s->bind_users,     &s->credentials_set,
+                &s->userns_maps,        &s->credentials_load,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)
@@ -134,28 +134,37 @@ static int destination_check(char *dst, const char **ret_reason) {
         return 0;
 }
 
-static int bind_options_parse(const char *opts, bool *ret_recursive, const char **ret_reason) {
+static const char *const idmap_option_names[_IDMAP_MAX] = {
+        [IDMAP_NONE] = "noidmap",
+        [IDMAP_RANGE] = "idmap",
+        [IDMAP_OWNER_TO_ROOT] = "rootidmap",
+        [IDMAP_OWNER_TO_OWNER] = "owneridmap",
+};
+
+static int bind_options_parse(const char *opts, struct custom_mount *m, const char **ret_reason) {
         _cleanup_strv_free_ char **words = NULL;
-        bool recursive = true;
         int r;
 
         r = strv_split(opts ?: "", ",", &words);
         if (r < 0)
                 return r;
+        m->recursive = true;
+        m->idmap = IDMAP_NONE;
         STRV_FOREACH(w, words) {
-                if (streq(*w, "rbind"))
-                        recursive = true;
-                else if (streq(*w, "norbind"))
-                        recursive = false;
-                else if (streq(*w, "idmap") || streq(*w, "noidmap") || streq(*w, "rootidmap")) {
-                        *ret_reason = "idmapped bind mounts are not supported yet";
-                        return -EOPNOTSUPP;
-                } else {
-                        *ret_reason = "unknown bind option (rbind, norbind, idmap, noidmap, rootidmap)";
+                int k = -1;
+                for (size_t i = 0; i < _IDMAP_MAX; i++)
+                        if (streq(*w, idmap_option_names[i]))
+                                k = (int) i;
+                if (k >= 0)
+                        m->idmap = (enum custom_mount_idmap) k;
+                else if (streq(*w, "rbind") || streq(*w, "norbind"))
+                        m->recursive = streq(*w, "rbind");
+                else {
+                        *ret_reason = "unknown bind option (rbind, norbind, idmap, noidmap, rootidmap, "
+                                      "owneridmap)";
                         return -EINVAL;
                 }
         }
-        *ret_recursive = recursive;
         return 0;
 }
 
@@ -186,7 +195,7 @@ static int bind_parse(const char *spec, struct custom_mount *m, const char **ret
         r = destination_check(m->destination, ret_reason);
         if (r < 0)
                 return r;
-        return bind_options_parse(m->options, &m->recursive, ret_reason);
+        return bind_options_parse(m->options, m, ret_reason);
 }
 
 /* PATH[:OPTS], default options mode=0755. */
@@ -378,7 +387,7 @@ static const struct setting_desc setting_table[_SETTING_MAX] = {
         [SETTING_WORKING_DIRECTORY] = {"working-directory", {STRING(working_directory)}},
         [SETTING_USERNS] = {"private-users",
                             {P_VALUE(userns_mode), P_VALUE(uid_shift), P_VALUE(uid_range),
-                             P_VALUE(userns_ownership)}},
+                             P_VALUE(userns_ownership), P_STRV(userns_maps)}},
         [SETTING_NOTIFY_READY] = {"notify-ready", {VALUE(notify_ready)}},
         [SETTING_PIVOT_ROOT] = {"pivot-root", {P_STRING(pivot_root_new), P_STRING(pivot_root_old)}},
         /* Deny-list entries are honoured from anywhere, allow-list entries only from trusted files. */
@@ -583,6 +592,21 @@ static bool check_ambient_boot(const struct settings *s) {
 static bool check_bind_user(const struct settings *s) {
         return s->bind_users && s->userns_mode == USER_NS_NO;
 }
+static bool check_userns_map_mode(const struct settings *s) {
+        return s->userns_maps && s->userns_mode != USER_NS_CUSTOM;
+}
+static bool check_userns_map_chown(const struct settings *s) {
+        return s->userns_mode == USER_NS_CUSTOM && s->userns_ownership == USER_NS_OWNERSHIP_CHOWN;
+}
+static bool check_netns_userns(const struct settings *s) {
+        return s->network_namespace_path && s->userns_mode != USER_NS_NO;
+}
+static bool check_bind_idmap(const struct settings *s) {
+        for (size_t i = 0; i < s->n_custom_mounts && s->userns_mode == USER_NS_NO; i++)
+                if (s->custom_mounts[i].idmap != IDMAP_NONE)
+                        return true;
+        return false;
+}
 
 /* In systemd-nspawn's order, so the first message is the one it would print. */
 static const struct settings_check settings_checks[] = {
@@ -602,7 +626,18 @@ static const struct settings_check settings_checks[] = {
          "--ambient-capability= is not fully covered by the retained capabilities (--capability=)."},
         {check_ambient_boot, "--ambient-capability= may not be combined with --boot."},
         {check_bind_user, "--bind-user= requires --private-users."},
+        {check_bind_idmap, "Bind options idmap, rootidmap and owneridmap require --private-users."},
+        {check_netns_userns, "--network-namespace-path= with --private-users is not supported yet."},
+        {check_userns_map_mode, "--private-users-map= may not be combined with --private-users=."},
+        {check_userns_map_chown,
+         "--private-users-map= and --private-users-ownership=chown may not be combined."},
 };
+
+enum user_ns_ownership settings_userns_ownership(const struct settings *s) {
+        if (s->userns_ownership != USER_NS_OWNERSHIP_UNSET)
+                return s->userns_ownership;
+        return s->userns_mode == USER_NS_PICK ? USER_NS_OWNERSHIP_AUTO : USER_NS_OWNERSHIP_OFF;
+}
 
 int settings_validate(const struct settings *s, char **ret_error) {
         for (size_t i = 0; i < ELEMENTSOF(settings_checks); i++)

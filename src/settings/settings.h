@@ -94,10 +94,12 @@ enum user_ns_mode {
         USER_NS_FIXED,
         USER_NS_PICK,
         USER_NS_IDENTITY,
+        USER_NS_CUSTOM, /* --private-users-map= (an nspawn extension): the maps as given */
         _USER_NS_MAX,
 };
 
 enum user_ns_ownership {
+        USER_NS_OWNERSHIP_UNSET = -1, /* not given: auto with pick, else off (settings_userns_ownership()) */
         USER_NS_OWNERSHIP_OFF,
         USER_NS_OWNERSHIP_CHOWN,
         USER_NS_OWNERSHIP_MAP,
@@ -113,11 +115,22 @@ enum custom_mount_type {
         _CUSTOM_MOUNT_TYPE_MAX,
 };
 
+/* A bind's id mapping (bind options idmap, rootidmap, owneridmap; systemd-nspawn's names), with a
+ * user namespace: how the source's owners on disk appear in the container. */
+enum custom_mount_idmap {
+        IDMAP_NONE,           /* noidmap (default): as they are (host ids outside the range: nobody) */
+        IDMAP_RANGE,          /* idmap: on-disk 0…N-1 are the container's 0…N-1 */
+        IDMAP_OWNER_TO_ROOT,  /* rootidmap: the source's owner is the container's root, nobody else */
+        IDMAP_OWNER_TO_OWNER, /* owneridmap: the source's owner is the destination's owner */
+        _IDMAP_MAX,
+};
+
 /* One --bind/--bind-ro/--tmpfs/--overlay/--overlay-ro/--inaccessible. */
 struct custom_mount {
         enum custom_mount_type type;
         bool read_only;
-        bool recursive;    /* bind: rbind (default) or norbind */
+        bool recursive;                /* bind: rbind (default) or norbind */
+        enum custom_mount_idmap idmap; /* bind */
         char *source;      /* bind: host path, "+path" (inside the root) or NULL (temporary dir) */
         char *destination; /* absolute path inside the container */
         char *options;     /* tmpfs options, bind options as given */
@@ -215,6 +228,7 @@ struct settings {
         uint32_t uid_shift;
         uint32_t uid_range;
         enum user_ns_ownership userns_ownership;
+        char **userns_maps; /* --private-users-map=: "u|g|b:INSIDE:OUTSIDE:COUNT", as given */
 
         /* Networking */
         bool private_network;
@@ -311,6 +325,9 @@ int settings_kill_signal(const struct settings *s);
  * "Interface=" does not undo it. */
 void settings_network_imply(struct settings *s);
 
+/* The ownership mode in force: as given, else auto with --private-users=pick (and -U), else off. */
+enum user_ns_ownership settings_userns_ownership(const struct settings *s);
+
 /* Additions for the option parsers and the front-end. */
 
 /* Cross-option checks after the merge (systemd-nspawn's verify_arguments()): 0, or -EINVAL with a
@@ -320,8 +337,7 @@ int settings_validate(const struct settings *s, char **ret_error);
 
 /*
  * Parse a --bind/--bind-ro/--tmpfs/--overlay/--overlay-ro/--inaccessible value (or the matching
- * .nspawn key) into *ret. -EINVAL with a static reason, -EOPNOTSUPP for bind options whose
- * mechanism is not built (idmap, noidmap, rootidmap), -ENOMEM.
+ * .nspawn key) into *ret. -EINVAL with a static reason, -ENOMEM.
  */
 int custom_mount_parse(enum custom_mount_type type, bool read_only, const char *spec,
                        struct custom_mount *ret, const char **ret_reason);

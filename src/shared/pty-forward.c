@@ -57,6 +57,8 @@ struct pty_forward {
 
         struct buffer to_master, to_out;
 
+        char last_char; /* the last byte written to out_fd (machinectl ends its line) */
+
         unsigned escape_count;
         uint64_t escape_first_nsec;
         bool escaped;
@@ -205,6 +207,14 @@ static int step_read_master(struct pty_forward *f) {
         return 0;
 }
 
+/* One write() of the pending output. */
+static ssize_t flush_output(struct pty_forward *f) {
+        ssize_t k = buffer_flush(&f->to_out, f->out_fd);
+        if (k > 0)
+                f->last_char = (char) f->to_out.data[f->to_out.start - 1];
+        return k;
+}
+
 static int step_write_output(struct pty_forward *f) {
         ssize_t k;
 
@@ -217,7 +227,7 @@ static int step_write_output(struct pty_forward *f) {
         if (!f->out_writable)
                 return 0;
 
-        k = buffer_flush(&f->to_out, f->out_fd);
+        k = flush_output(f);
         if (k == -EINTR || k > 0)
                 return 1;
         if (k == -EAGAIN) {
@@ -423,7 +433,7 @@ void pty_forward_window_changed(struct pty_forward *f) {
 /* Write out everything buffered, waiting for a slow reader; false if out_fd is gone. */
 static bool flush_output_blocking(struct pty_forward *f) {
         while (buffer_used(&f->to_out) > 0 && !f->out_broken) {
-                ssize_t k = buffer_flush(&f->to_out, f->out_fd);
+                ssize_t k = flush_output(f);
 
                 if (k == -EAGAIN) {
                         struct pollfd p = {.fd = f->out_fd, .events = POLLOUT};
@@ -453,6 +463,10 @@ void pty_forward_drain(struct pty_forward *f) {
 
 bool pty_forward_escaped(const struct pty_forward *f) {
         return f && f->escaped;
+}
+
+char pty_forward_last_char(const struct pty_forward *f) {
+        return f ? f->last_char : 0;
 }
 
 void pty_forward_restore_terminal(const struct pty_forward *f) {

@@ -30,6 +30,8 @@ void pty_forward_window_changed(struct pty_forward *f);
 void pty_forward_drain(struct pty_forward *f);
 /* Returns true once the user pressed the escape sequence. */
 bool pty_forward_escaped(const struct pty_forward *f);
+/* The last byte written to out_fd (0 if none). */
+char pty_forward_last_char(const struct pty_forward *f);
 /*
  * Put the user's terminal back (termios, blocking mode) as it was before pty_forward_new().
  * Called by pty_forward_free(); async-signal-safe and repeatable, for fatal paths.

@@ -5,10 +5,13 @@
  *
  * Namespaces: we were cloned with new mount, PID, UTS and IPC namespaces (and network with
  * --private-network); --network-namespace-path's we join first thing (child_join_netns); the
- * cgroup namespace we unshare ourselves once we are in our cgroups (child_join_cgroup). We are
- * still in the host's user namespace with full capabilities, PID 1 of the new PID namespace; the
- * supervisor is our parent (outside it). Nothing here may return to main(): every failure is
- * reported over the socket (protocol.h) and ends in _exit().
+ * cgroup namespace we unshare ourselves once we are in our cgroups (child_join_cgroup). Without
+ * --private-users we are still in the host's user namespace with full capabilities; with it, in a
+ * new one that owns all the others, where we become root once the supervisor has mapped it
+ * (USERNS, child_enter_userns()) — host privilege is gone then, and what needs it was done by the
+ * supervisor. PID 1 of the new PID namespace; the supervisor is our parent (outside it). Nothing
+ * here may return to main(): every failure is reported over the socket (protocol.h) and ends in
+ * _exit().
  */
 
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "chase.h"
 #include "console.h"
 #include "credentials.h"
 #include "env.h"
@@ -42,10 +46,12 @@
 #include "mount.h"
 #include "parse-util.h"
 #include "protocol.h"
+#include "resources.h"
 #include "proc-names.h"
 #include "uuid.h"
 #include "spawn.h"
 #include "user.h"
+#include "userns.h"
 
 extern char **environ;
 
@@ -98,15 +104,55 @@ static void child_bind_to_parent(struct child *c) {
 static void child_close_inherited(struct child *c) {
         _cleanup_free_ int *host_fds = NULL;
         size_t n = spawn_host_fds(c->host, &host_fds);
-        int keep[n + 2];
+        int keep[n + 3];
 
         if (!host_fds)
                 _exit(EXIT_FAILURE);
         memcpy(keep, host_fds, n * sizeof(int));
         keep[n++] = c->sock;
         keep[n++] = c->p->stub_fd;
+        keep[n++] = userns_rootless(c->p->userns) ? c->p->tree_fd : -EBADF; /* child_prepare_host() */
         if (close_all_fds_but(keep, n) < 0)
                 _exit(EXIT_FAILURE);
+}
+
+/* --private-users: the namespace we were cloned into maps nothing until the supervisor has
+ * written its maps and id-mapped the mounts we take from it (USERNS); then we become its root. */
+static void child_enter_userns(struct child *c) {
+        if (!c->p->userns)
+                return;
+        if (spawn_msg_expect(c->sock, SPAWN_MSG_USERNS, NULL, NULL) < 0)
+                _exit(EXIT_FAILURE); /* the supervisor gave up, and says why */
+        int r = userns_become_root();
+        if (r < 0)
+                child_fail(c, r, "Failed to become root of the user namespace: %s", strerror(-r));
+        child_bind_to_parent(c); /* the credential change cleared the parent-death signal */
+}
+
+/* Unprivileged (userns.h, rootless): the supervisor had no more host privilege than we have now,
+ * in our user namespace, so we take what the container needs from the host ourselves — with the
+ * caller's rights, through a copy of the host's mount namespace, before pivot_root. */
+static void child_prepare_host(struct child *c) {
+        _cleanup_free_ char *error = NULL;
+        struct spawn_params p = *c->p;
+        struct stat a, b;
+
+        if (!userns_rootless(c->p->userns))
+                return;
+        /* The tree as our mount namespace has it (a copy of the host's: an fd of the host's cannot
+         * be cloned here), by path — the caller's own path, which must still be the tree nspawn
+         * locked and checked. */
+        p.tree_fd = open(c->p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (p.tree_fd < 0)
+                child_fail(c, negative_errno(), "Failed to open %s: %m", c->p->root);
+        if (fstat(p.tree_fd, &a) < 0 || fstat(c->p->tree_fd, &b) < 0 || a.st_dev != b.st_dev ||
+            a.st_ino != b.st_ino)
+                child_fail(c, -ESTALE, "%s changed while the container was set up, refusing.", c->p->root);
+        safe_close(c->p->tree_fd);
+        int r = spawn_host_prepare(&p, c->host, &error);
+        safe_close(p.tree_fd); /* what the container runs is host->tree_mnt now */
+        if (r < 0)
+                child_fail(c, r, "%s", error ?: strerror(-r));
 }
 
 static void child_reset_signals(void) {
@@ -220,6 +266,8 @@ static void child_setup_filesystem(struct child *c) {
         m->private_network = c->s->private_network;
         m->tmpfs_tmp = c->p->tmpfs_tmp;
         m->root_overlay = c->p->root_overlay;
+        m->userns = c->p->userns != NULL;
+        m->rootless = userns_rootless(c->p->userns);
         if ((r = mount_prepare(m)) < 0)
                 child_fail(c, r, "%s", m->error ? m->error : "Failed to set up the container's file system");
         if ((r = mount_pivot(m)) < 0 || (r = mount_finish(m)) < 0)
@@ -292,6 +340,26 @@ static void child_setup_notify(struct child *c) {
                 child_fail(c, r, "Failed to make /run/host read-only: %s", strerror(-r));
 }
 
+/* --bind-user (bind-user.h): the records and mount points below /run/host while it is writable
+ * (attach false), then, once it is sealed, the homes on them (attach true): the seal is recursive
+ * and would make them read-only. */
+static void child_bind_users(struct child *c, bool attach) {
+        const struct userns *u = c->p->userns;
+        _cleanup_close_ int root_fd = -EBADF, run_host = -EBADF;
+        int r;
+
+        if (!u || u->n_users == 0)
+                return;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        run_host = root_fd < 0 ? -errno : chase_open_nofollow(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
+        r = run_host < 0 ? run_host
+            : attach     ? bind_users_attach(u->users, u->n_users, run_host, c->host->mounts.homes)
+                         : bind_users_write(u->users, u->n_users, run_host);
+        if (r < 0)
+                child_fail(c, r, "Failed to %s the bound users in /run/host: %s", attach ? "mount" : "write",
+                           strerror(-r));
+}
+
 /*
  * The getent child's sandbox (user_helper_run() calls it in the child it forked, PID 2 of the
  * container, right before it executes the guest's getent): the first guest code to run gets no
@@ -307,20 +375,7 @@ static void child_setup_notify(struct child *c) {
  */
 static int child_getent_sandbox(void *userdata) {
         struct child *c = userdata;
-        int r;
-
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                return negative_errno();
-        if (c->p->seccomp && (r = seccomp_program_load(c->p->seccomp)) < 0)
-                return r;
-        if (setgroups(0, NULL) < 0)
-                return negative_errno();
-        r = caps_apply(c->p->caps & ~(UINT64_C(1) << CAP_SYS_PTRACE), 0, true);
-        if (r < 0)
-                return r;
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return negative_errno();
-        return 0;
+        return resources_getent_sandbox(c->p->seccomp, c->p->caps);
 }
 
 /* As systemd-nspawn: the user's home is made if it is missing — through fds, no symlink followed
@@ -405,100 +460,11 @@ static void child_resolve_user(struct child *c) {
         child_make_home(c);
 }
 
-/*
- * The resource limits the payload starts with, as systemd-nspawn 252 (measured): not the caller's,
- * but what the kernel gives PID 1 at boot (as of Linux 5.16), so that a container behaves the same
- * whoever starts it. Two exceptions: RLIMIT_NOFILE's hard limit is min(fs.nr_open, 512Ki) (systemd
- * raises it so for every service), and RLIMIT_NPROC and RLIMIT_SIGPENDING, which the kernel scales
- * with the memory, are the host PID 1's (read by the supervisor, spawn.h). --rlimit= replaces a row.
- */
-#define RLIMIT_NOFILE_HARD_MAX ((rlim_t) 512 * 1024)
-static const struct rlimit rlimit_defaults[RLIMIT_NLIMITS] = {
-        [RLIMIT_CPU] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_FSIZE] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_DATA] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_STACK] = {8 << 20, RLIM_INFINITY},
-        [RLIMIT_CORE] = {0, RLIM_INFINITY},
-        [RLIMIT_RSS] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_NOFILE] = {1024, RLIMIT_NOFILE_HARD_MAX},
-        [RLIMIT_MEMLOCK] = {8 << 20, 8 << 20},
-        [RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_LOCKS] = {RLIM_INFINITY, RLIM_INFINITY},
-        [RLIMIT_MSGQUEUE] = {819200, 819200},
-        [RLIMIT_NICE] = {0, 0},
-        [RLIMIT_RTPRIO] = {0, 0},
-        [RLIMIT_RTTIME] = {RLIM_INFINITY, RLIM_INFINITY},
-};
-
-/* setrlimit, or as close as we may: without CAP_SYS_RESOURCE a hard limit cannot be raised, so
- * both values are clamped to the hard limit we have (systemd's setrlimit_closest()). */
-static int rlimit_set_closest(int resource, const struct rlimit *want) {
-        struct rlimit have;
-
-        if (setrlimit(resource, want) >= 0)
-                return 0;
-        if (errno != EPERM || getrlimit(resource, &have) < 0)
-                return negative_errno();
-        if (have.rlim_max == RLIM_INFINITY) /* not the hard limit that was in the way */
-                return -EPERM;
-        struct rlimit fixed = {MIN(want->rlim_cur, have.rlim_max), MIN(want->rlim_max, have.rlim_max)};
-        return setrlimit(resource, &fixed) < 0 ? negative_errno() : 0;
-}
-
-/* fs.nr_open caps RLIMIT_NOFILE; the kernel's default where it cannot be read. */
-static rlim_t nr_open(void) {
-        _cleanup_free_ char *text = NULL;
-        uint64_t v;
-
-        if (read_file_at(AT_FDCWD, "/proc/sys/fs/nr_open", &text, 32) < 0)
-                return 1024 * 1024;
-        text[strcspn(text, "\n")] = 0;
-        if (parse_u64(text, &v) < 0)
-                return 1024 * 1024;
-        return (rlim_t) v;
-}
-
-static void child_apply_rlimits(struct child *c) {
-        for (int i = 0; i < RLIMIT_NLIMITS; i++) {
-                struct rlimit want = rlimit_defaults[i];
-                if (c->s->rlimits[i])
-                        want = *c->s->rlimits[i];
-                else if (i == RLIMIT_NPROC)
-                        want = c->host->init_nproc;
-                else if (i == RLIMIT_SIGPENDING)
-                        want = c->host->init_sigpending;
-                else if (i == RLIMIT_NOFILE)
-                        want.rlim_max = MIN(want.rlim_max, nr_open());
-                int r = rlimit_set_closest(i, &want);
-                if (r < 0)
-                        child_fail(c, r, "Failed to set RLIMIT_%s: %s", rlimit_to_string(i), strerror(-r));
-        }
-}
-
 static void child_apply_resources(struct child *c) {
-        const struct settings *s = c->s;
-
-        child_apply_rlimits(c);
-        if (s->oom_score_adjust_set) {
-                char buf[16];
-                snprintf(buf, sizeof buf, "%i", s->oom_score_adjust);
-                int r = write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, 0644);
-                if (r < 0)
-                        child_fail(c, r, "Failed to set the OOM score adjustment: %s", strerror(-r));
-        }
-        if (s->cpu_set && sched_setaffinity(0, s->cpu_set_size, s->cpu_set) < 0)
-                child_fail(c, negative_errno(), "Failed to set the CPU affinity: %m");
-        if (s->personality != PERSONALITY_INVALID && personality(s->personality) < 0)
-                child_fail(c, negative_errno(), "Failed to set the personality: %m");
-}
-
-/* Our own session keyring, so the host's keys are out of reach (keyctl is filtered later). */
-static void child_new_keyring(void) {
-        (void) syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0);
-}
-
-static void child_reset_loginuid(void) {
-        (void) write_file_at(AT_FDCWD, "/proc/self/loginuid", "4294967295", 0644);
+        _cleanup_free_ char *error = NULL;
+        int r = resources_apply(c->s, &c->host->init_nproc, &c->host->init_sigpending, &error);
+        if (r < 0)
+                child_fail(c, r, "%s", error ? error : strerror(-r));
 }
 
 static void child_build_env(struct child *c) {
@@ -636,6 +602,8 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         child_close_inherited(&c);
         child_bind_to_parent(&c);
         child_join_netns(&c);
+        child_enter_userns(&c);
+        child_prepare_host(&c);
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 child_fail(&c, negative_errno(), "Failed to set the hostname: %m");
         child_setup_filesystem(&c);
@@ -645,9 +613,10 @@ _Noreturn void child_main(const struct spawn_params *p, struct spawn_host *host,
         if (p->console != CONSOLE_PIPE)
                 child_setup_console(&c);
         child_setup_kmsg(&c);
+        child_bind_users(&c, false);
         child_setup_notify(&c);
-        child_reset_loginuid();
-        child_new_keyring();
+        child_bind_users(&c, true);
+        resources_new_session();
         child_apply_resources(&c);
         child_join_cgroup(&c);
         child_resolve_user(&c); /* may run the guest's getent: after the cgroups and 'M' */

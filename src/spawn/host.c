@@ -22,6 +22,7 @@
 #include "network.h"
 #include "spawn.h"
 #include "strv.h"
+#include "userns.h"
 
 /* The host PID 1's limits the payload starts with (spawn.h); our own where PID 1's cannot be read. */
 static void read_host_limits(struct spawn_host *ret) {
@@ -82,6 +83,14 @@ int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, ch
         if (host->tree_mnt < 0)
                 return error_setf(ret_error, -errno, "Failed to bind the tree %s: %m", p->root);
         r = mount_sources_open(s, &host->mounts, ret_error);
+        if (r >= 0 && p->userns) /* what the namespace's root may not make itself */
+                r = mount_sources_open_userns(s, p->tree_fd, &host->mounts, ret_error);
+        if (r >= 0 && p->userns) {
+                _cleanup_free_ const char **homes = NULL;
+                r = userns_bind_user_homes(p->userns, &homes);
+                if (r >= 0)
+                        r = mount_sources_open_homes(homes, &host->mounts, ret_error);
+        }
         if (r < 0)
                 return r;
         r = integration_prepare(s, &integration_host_default, &host->integ);
@@ -110,7 +119,7 @@ void spawn_host_done(struct spawn_host *host) {
 }
 
 size_t spawn_host_fds(const struct spawn_host *host, int **ret) {
-        size_t max = 5 + 1 + host->mounts.n_custom, n = 0;
+        size_t max = 5 + 2 + MOUNT_DEV_NODES + host->mounts.n_custom + host->mounts.n_homes, n = 0;
         int *fds = malloc(max * sizeof(int));
 
         *ret = fds;

@@ -16,6 +16,7 @@ static const struct {
         size_t max_fds;
         bool text;
 } steps[] = {
+        {SPAWN_MSG_USERNS, "userns", false, 0, false},
         {SPAWN_MSG_CONSOLE, "console", true, 1, false},
         {SPAWN_MSG_KMSG, "kmsg", true, 1, false},
         {SPAWN_MSG_NOTIFY, "notify", true, 1, false},

@@ -12,6 +12,9 @@
  *
  * The steps, in order ("→": child to supervisor, "←": supervisor to child):
  *
+ *   USERNS     ←  with a user namespace (userns.h), first: the supervisor wrote the child's
+ *                 uid/gid maps and id-mapped the detached tree and binds; the child becomes root
+ *                 of its namespace and only then starts its set-up
  *   CONSOLE    →  fd: the pty master of the container's console     unless --console=pipe
  *   KMSG       →  fd: /run/host/proc-kmsg, which the supervisor holds
  *   NOTIFY     →  fd: /run/host/notify, the guest's sd_notify socket
@@ -30,9 +33,6 @@
  * (errno and text: the child exits; the supervisor reports it). An ERROR after CGROUP_NS is sent
  * only once CGROUPFS came (the supervisor is busy in the child's namespaces until then).
  * Anything unexpected — a type in the wrong direction, EOF where a step is awaited — ends the run.
- *
- * User namespaces add a step here (the supervisor writes the uid/gid maps after the clone):
- * ← USERNS.
  */
 
 #include <stdbool.h>
@@ -41,6 +41,7 @@
 #include "fdutil.h"
 
 enum spawn_msg_type {
+        SPAWN_MSG_USERNS = 'U',
         SPAWN_MSG_CONSOLE = 'P',
         SPAWN_MSG_KMSG = 'F',
         SPAWN_MSG_NOTIFY = 'N',

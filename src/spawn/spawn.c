@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "console.h"
+#include "control.h"
 #include "protocol.h"
 #include "pty-forward.h"
 #include "errmsg.h"
@@ -36,6 +37,7 @@
 #include "registry.h"
 #include "spawn.h"
 #include "strv.h"
+#include "userns.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -70,6 +72,9 @@ static pid_t clone_container(const struct spawn_params *p, int cgroup_fd, int *r
         /* --network-namespace-path: the child joins the given one (child.c) */
         if (p->settings->private_network && !p->settings->network_namespace_path)
                 flags |= CLONE_NEWNET;
+        /* created first: every other new namespace belongs to it (userns.h) */
+        if (p->userns)
+                flags |= CLONE_NEWUSER;
         struct clone_args args = {
                 .flags = flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
@@ -111,6 +116,11 @@ static int place_container(struct supervisor *sv, int sock, char **ret_error) {
         size_t n_fds = 0;
         if (r >= 0)
                 r = cgroup_attach(sv->p->cgroup, sv->pid, fds, &n_fds, &error);
+        /* with a user namespace the container's root manages its cgroup, as systemd delegates it */
+        if (r >= 0 && sv->p->userns &&
+            (r = cgroup_delegate(sv->p->cgroup, userns_uid_outside(sv->p->userns, 0),
+                                 userns_gid_outside(sv->p->userns, 0), &error)) < 0)
+                close_many(fds, n_fds);
         if (r == -ESRCH) /* the child failed already: its own message is waiting on the socket */
                 r = 0;
         else if (r >= 0) {
@@ -123,6 +133,25 @@ static int place_container(struct supervisor *sv, int sock, char **ret_error) {
         else
                 free(error);
         return r;
+}
+
+/* USERNS (protocol.h): the child's maps and the id maps of the mounts it takes from us, before it
+ * attaches any of them (an attached mount can get no id map). */
+static int setup_userns(struct supervisor *sv, int sock, struct spawn_host *host, char **ret_error) {
+        const struct spawn_params *p = sv->p;
+
+        if (!p->userns)
+                return 0;
+        struct userns_mounts m = {
+                .tree_mnt = host->tree_mnt,
+                .tree_fd = p->tree_fd,
+                .settings = p->settings,
+                .custom = host->mounts.custom,
+                .n_custom = host->mounts.n_custom,
+                .journal = host->journal.host_mount_fd,
+        };
+        int r = userns_setup_child(p->userns, sv->pid, &m, ret_error);
+        return r < 0 ? r : spawn_msg_send(sock, SPAWN_MSG_USERNS, NULL, 0);
 }
 
 static int kill_container(struct supervisor *sv, int sig) {
@@ -413,6 +442,7 @@ static void supervisor_done(struct supervisor *sv) {
                         keep.fds[keep.n_fds++] = heavy[i];
         if (keep.n_fds > 0)
                 (void) guard_push(sv->p->guard, &keep);
+        control_stop(sv->p->control);
         sv->pty = pty_forward_free(sv->pty);
         safe_close(sv->master);
         safe_close(sv->notify_src.fd);
@@ -450,7 +480,8 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
 
         /* What the container takes from the host, made here with the host's privileges (host.c). */
         _cleanup_(spawn_host_done) struct spawn_host host = SPAWN_HOST_INIT;
-        r = spawn_host_prepare(p, &host, ret_error);
+        /* (unprivileged, we have no more host privilege than the child: it does that itself) */
+        r = userns_rootless(p->userns) ? 0 : spawn_host_prepare(p, &host, ret_error);
         if (r < 0) {
                 supervisor_done(&sv);
                 return r;
@@ -481,10 +512,19 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         sv.pid = pid;
         sv.notify_socket = getenv("NOTIFY_SOCKET");
 
+        r = setup_userns(&sv, sock_parent, &host, ret_error);
         /* the links are made while PID 1 sets up (network.h) */
-        r = network_start(p->network, pid, ret_error);
+        if (r >= 0)
+                r = network_start(p->network, pid, ret_error);
         if (r >= 0)
                 r = place_container(&sv, sock_parent, ret_error);
+        /* nspawnctl's shell and login: made while PID 1 sets up its file system (off the start's
+         * critical path), so the socket exists before the record names the leader */
+        if (r >= 0)
+                r = control_start(
+                        p->control, sv.epfd,
+                        &(struct control_run){.p = p, .host = &host, .pidfd = sv.pidfd, .pid = pid},
+                        ret_error);
         /* PID 1 will wait for /sys/fs/cgroup ('C'), not for its record and the guard */
         if (r >= 0 && p->cgroup) {
                 (void) ns_return_prepare(&sv.ns_back); /* else ns_enter() does it */
@@ -515,6 +555,7 @@ int container_run(const struct spawn_params *p, struct spawn_result *ret, char *
         if (sv.pty)
                 pty_forward_drain(sv.pty);
         collect_result(&sv, ret);
+        control_stop(p->control); /* PID 1 is gone: its sessions end */
         /* PID 1 is gone. After a failure its cgroups are removed now; after a run the caller
          * decides: removed before a restart, else handed over to the guard (cgroup.h). */
         if (r < 0)

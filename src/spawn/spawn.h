@@ -8,11 +8,12 @@
  *   nspawn (host namespaces; supervisor: console, signals, notify, exit status)
  *     ├─ nspawn-guard (started first; undoes nspawn's host effects when it is gone: guard.h)
  *     ├─ nspawn-net (only with links: makes them in the container's namespace, network.h)
- *     └─ clone3(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
+ *     └─ clone3([NEWUSER|]NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET][|NEWCGROUP without cgroups]) → PID 1
  *          sets up the file system, pivots, console, identity, limits; joins its cgroups and
  *          unshares its cgroup namespace; then seccomp → user → capabilities → exec of the
  *          payload / init / stub
  *          (--as-pid2: PID 1 forks the payload as PID 2, then execs the stub from a sealed memfd)
+ *     └─ per nspawnctl shell/login: a session process (control.h), into the running container
  *
  * Parent and child talk over a SOCK_SEQPACKET socket pair: the start-up protocol (protocol.h).
  */
@@ -32,6 +33,8 @@ struct cgroup_context;
 struct machined;
 struct guard;
 struct network;
+struct control;
+struct userns;
 
 struct spawn_params {
         const struct settings *settings; /* merged and validated */
@@ -52,6 +55,8 @@ struct spawn_params {
         struct machined *machined;             /* systemd-machined registration (machined.h), NULL: none */
         struct guard *guard;                   /* undoes what we leave behind (guard.h) */
         struct network *network;               /* the container's links (network.h), NULL: none */
+        struct control *control;               /* the control socket (control.h), NULL: none */
+        struct userns *userns;                 /* --private-users (userns.h), NULL: none */
 };
 
 /* What the child takes from the host, made by the supervisor before each clone with the host's

@@ -20,6 +20,7 @@
 
 #include "chase.h"
 #include "errmsg.h"
+#include "fdutil.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -256,7 +257,8 @@ _Noreturn static void helper_child(const struct user_helper *h, int out_fd, int 
         if (null_fd >= 0)
                 null_fd = fcntl(null_fd, F_DUPFD_CLOEXEC, 4);
         if (out_fd < 0 || report < 0 || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-            dup2(out_fd, STDOUT_FILENO) < 0 || dup2(null_fd, STDERR_FILENO) < 0)
+            dup2(out_fd, STDOUT_FILENO) < 0 ||
+            dup2(h->stderr_to_stdout ? out_fd : null_fd, STDERR_FILENO) < 0)
                 r = negative_errno();
         if (r >= 0 && dup3(report, 3, O_CLOEXEC) >= 0)
                 report = 3;
@@ -265,14 +267,20 @@ _Noreturn static void helper_child(const struct user_helper *h, int out_fd, int 
         /* our controlling terminal (the caller's) is not the helper's, nor our process group */
         if (r >= 0 && setsid() < 0)
                 r = negative_errno();
-        if (r >= 0 && syscall(SYS_close_range, 4, ~0U, 0) < 0)
-                r = negative_errno();
+        if (r >= 0 && h->n_keep_fds > USER_HELPER_MAX_KEEP)
+                r = -E2BIG;
+        if (r >= 0) {
+                int keep[USER_HELPER_MAX_KEEP + 1] = {3};
+                memcpy(keep + 1, h->keep_fds, h->n_keep_fds * sizeof(int));
+                r = close_all_fds_but(keep, h->n_keep_fds + 1);
+        }
         if (r >= 0 && h->sandbox)
                 r = h->sandbox(h->userdata);
         for (const char *const *p = h->paths; r >= 0 && *p; p++) {
-                execve(*p, h->argv, empty_env);
-                if (errno != ENOENT) /* a path that exists tells more than one that does not */
-                        exec_r = -errno;
+                int e = h->exec ? h->exec(*p, h->argv, h->userdata)
+                                : (execve(*p, h->argv, empty_env), -errno);
+                if (e != -ENOENT) /* a path that exists tells more than one that does not */
+                        exec_r = e;
         }
         int err = r < 0 ? -r : -exec_r;
         if (report >= 0)
@@ -397,11 +405,15 @@ int user_helper_run(const struct user_helper *h, char **ret_output, size_t *ret_
 
 /* One getent call: its output if it exited 0. -ESRCH when it says the key is unknown (exit 2) or
  * prints nothing; else -EIO or the helper's error, with a message. */
-static int getent_query(const char *db, const char *key, int (*sandbox)(void *), void *userdata,
-                        char **ret_output, size_t *ret_size, char **ret_error) {
+static int getent_query(const char *db, const char *key, const struct user_helper *how, char **ret_output,
+                        size_t *ret_size, char **ret_error) {
         char *argv[] = {(char *) "getent", (char *) db, (char *) key, NULL};
-        struct user_helper h = {user_getent_paths,     argv, sandbox, userdata, USER_GETENT_MAX_OUTPUT,
-                                USER_GETENT_TIMEOUT_MS};
+        struct user_helper h = *how;
+
+        h.paths = user_getent_paths;
+        h.argv = argv;
+        h.max_output = USER_GETENT_MAX_OUTPUT;
+        h.timeout_ms = USER_GETENT_TIMEOUT_MS;
         _cleanup_free_ char *out = NULL;
         size_t size = 0;
         int status = 0, r;
@@ -427,12 +439,18 @@ static int getent_query(const char *db, const char *key, int (*sandbox)(void *),
 
 int user_resolve_getent(const char *user, int (*sandbox)(void *userdata), void *userdata,
                         struct user_record *ret, char **ret_error) {
+        struct user_helper how = {.sandbox = sandbox, .userdata = userdata};
+        return user_resolve_getent_with(user, &how, ret, ret_error);
+}
+
+int user_resolve_getent_with(const char *user, const struct user_helper *how, struct user_record *ret,
+                             char **ret_error) {
         _cleanup_free_ char *out = NULL;
         struct user_record u = {};
         size_t size;
         int r;
 
-        r = getent_query("passwd", user, sandbox, userdata, &out, &size, ret_error);
+        r = getent_query("passwd", user, how, &out, &size, ret_error);
         if (r < 0)
                 return r;
         r = user_parse_passwd(out, size, user, &u);
@@ -442,7 +460,7 @@ int user_resolve_getent(const char *user, int (*sandbox)(void *userdata), void *
         out = NULL;
 
         /* By the name found: a UID given as USER has no groups of its own name. */
-        r = getent_query("initgroups", u.name, sandbox, userdata, &out, &size, ret_error);
+        r = getent_query("initgroups", u.name, how, &out, &size, ret_error);
         if (r >= 0) {
                 r = user_parse_initgroups(out, size, u.name, &u.groups, &u.n_groups);
                 if (r < 0)

@@ -46,9 +46,10 @@ bool user_getent_present(void);
 
 /*
  * A helper program run for its output: the first of paths that can be executed (execve, so no
- * $PATH), with argv, an empty environment, stdin and stderr on /dev/null, stdout a pipe and every
- * other fd closed, in a session of its own (no controlling terminal). sandbox (may be NULL) runs
- * in the forked child right before the exec; a negative return aborts it.
+ * $PATH), with argv, an empty environment, stdin and stderr on /dev/null (stderr_to_stdout: stderr
+ * is the output too), stdout a pipe and every other fd closed, in a session of its own (no
+ * controlling terminal). sandbox (may be NULL) runs in the forked child right before the exec; a
+ * negative return aborts it.
  */
 struct user_helper {
         const char *const *paths;
@@ -57,7 +58,15 @@ struct user_helper {
         void *userdata;
         size_t max_output;
         int timeout_ms;
+        /* Optional, instead of execve(path, argv, empty environment) for each of paths: does not
+         * return on success, else a negative errno (-ENOENT: the next path is tried). */
+        int (*exec)(const char *path, char *const *argv, void *userdata);
+        /* fds the hooks need (numbered 4 or above): left open for them */
+        const int *keep_fds;
+        size_t n_keep_fds;
+        bool stderr_to_stdout;
 };
+#define USER_HELPER_MAX_KEEP 4
 
 /* Run h and wait for it. On success (it ran and exited) returns 0 with its stdout, NUL-terminated,
  * in *ret_output (its size in *ret_size) and its exit status in *ret_status (128 + the signal if
@@ -81,6 +90,10 @@ int user_parse_initgroups(const char *text, size_t size, const char *name, gid_t
  * *ret_error, e.g. "getent passwd USER did not finish within 10 s". */
 int user_resolve_getent(const char *user, int (*sandbox)(void *userdata), void *userdata,
                         struct user_record *ret, char **ret_error);
+/* The same, with getent run as how says (its sandbox, exec, userdata and keep_fds; the rest is
+ * filled in). */
+int user_resolve_getent_with(const char *user, const struct user_helper *how, struct user_record *ret,
+                             char **ret_error);
 
 /* As systemd-nspawn: create the user's home (0755, owned by uid:gid) if it is missing, with its
  * missing parents (0755, root's). Through fds below root_fd: a symlink on the way to a home

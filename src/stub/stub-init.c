@@ -24,13 +24,16 @@
 
 #define STOP_TIMEOUT_SEC 90
 
+/* The real-time signals as systemd numbers them: glibc's SIGRTMIN is 34, musl's (which builds this
+ * program where it can) 35, and nspawnctl and systemd send 34 + N. */
+#define RTSIG(n) (34 + (n))
+
 enum request { REQ_NONE, REQ_POWEROFF, REQ_REBOOT };
 
 static enum request signal_request(int sig) {
-        if (sig == SIGRTMIN + 3 || sig == SIGRTMIN + 4 || sig == SIGRTMIN + 13 || sig == SIGRTMIN + 14)
+        if (sig == RTSIG(3) || sig == RTSIG(4) || sig == RTSIG(13) || sig == RTSIG(14))
                 return REQ_POWEROFF;
-        if (sig == SIGINT || sig == SIGRTMIN + 5 || sig == SIGRTMIN + 6 || sig == SIGRTMIN + 15 ||
-            sig == SIGRTMIN + 16)
+        if (sig == SIGINT || sig == RTSIG(5) || sig == RTSIG(6) || sig == RTSIG(15) || sig == RTSIG(16))
                 return REQ_REBOOT;
         return REQ_NONE;
 }

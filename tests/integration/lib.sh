@@ -11,8 +11,9 @@
 #
 # Every test snapshots the host when it starts and compares at exit: mount points, network
 # links, addresses, routes, rules and forwarding sysctls, cgroups, /run/systemd/nspawn,
-# /etc/systemd/nspawn, /var/tmp, and processes living in the test's root trees. A difference fails
-# the test and is printed as a diff. (Network tests work in namespaces of their own: lib-net.sh.)
+# /etc/systemd/nspawn, the machines' control sockets (/run/nspawn/control), /var/tmp, and
+# processes living in the test's root trees. A difference fails the test and is printed as a diff.
+# (Network tests work in namespaces of their own: lib-net.sh.)
 
 set -u
 set -o pipefail
@@ -211,7 +212,8 @@ it_snapshot() {
                 [[ -e $d/dm/name ]] && echo "${d##*/} $(cat "$d/dm/name")"
         done 2>/dev/null
         echo "== files"
-        find /run/systemd/nspawn /etc/systemd/nspawn 2>/dev/null | sort
+        find /run/systemd/nspawn /run/systemd/nspawn-uid /etc/systemd/nspawn 2>/dev/null | sort
+        find /run/nspawn/control -mindepth 1 2>/dev/null | sort
         echo "== live machine records"
         it_live_records
         ls -A /var/tmp 2>/dev/null | sed 's|^|/var/tmp/|'

@@ -16,7 +16,7 @@ check 1 "Too many arguments." list extra
 check 1 "Too few arguments." status
 check 1 "Too few arguments." kill
 check 1 "Unknown command verb bogusverb." bogusverb
-check 1 "Command verb export-tar is not supported yet." export-tar foo bar
+check 1 "Too many arguments." login foo bar
 check 1 "Option --host is not supported yet." -H somewhere list
 check 1 "Unknown output 'bogus'." -o bogus list
 check 1 'Failed to parse signal string "BOGUS".' kill --signal=BOGUS x
@@ -89,4 +89,5 @@ assert_eq "$(complete_words nspawnctl st)" "start status stop " "completion of v
 assert_eq "$(complete_words nspawnctl --kill-whom '')" "all leader " "completion of --kill-whom"
 assert_eq "$(complete_words nspawnctl -o json)" "json json-pretty json-seq json-sse " "completion of -o"
 assert_contains "$(complete_words nspawnctl --no)" "--no-legend" "completion of options"
-assert_not_contains "$(complete_words nspawnctl ex)" "export-tar" "completion offers verbs not built yet"
+assert_contains "$(complete_words nspawnctl log)" "login" "completion of login"
+assert_contains "$(complete_words nspawnctl ex)" "export-tar" "completion of a transfer verb"

@@ -33,6 +33,12 @@ for b in nspawn nspawn-guard nspawn-sdbus nspawnctl; do
 done
 cp -L /lib/x86_64-linux-gnu/libjansson.so.4 "$root/usr/lib/x86_64-linux-gnu/" # nspawnctl's
 cp "$unit_file" "$root/usr/local/lib/systemd/system/"
+# no user namespace for the machine (the unit's -U, overridden by its trusted settings): nested in a
+# container whose /proc has masks and read-only binds, a user namespace's root may not mount a
+# fresh /proc (the kernel's "too revealing" rule; systemd-nspawn's too)
+mkdir -p "$root/etc/systemd/nspawn"
+# (the first settings file found is the one used: it has the kill signal too)
+printf '[Exec]\nPrivateUsers=no\nKillSignal=SIGUSR2\n' > "$root/etc/systemd/nspawn/bb.nspawn"
 cp -a "$ROOTFS" "$root/var/lib/machines/bb"
 cat > "$root/var/lib/machines/bb/etc/inittab" <<'X'
 ::sysinit:/bin/sh -c 'echo boot >> /events'

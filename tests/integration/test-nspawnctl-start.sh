@@ -73,7 +73,7 @@ assert_eq "$(ps -o sid= -p "$main" | tr -d ' ')" "$main" "nspawn's session"
 pgrep -P "$main" | grep -qx "$LEADER" || fail "the leader $LEADER is not nspawn's child"
 # nspawn@.service's command line and a service's environment
 assert_eq "$(tr '\0' ' ' < "/proc/$main/cmdline")" \
-        "$BUILD/nspawn --quiet --keep-unit --boot --link-journal=try-guest --settings=override --machine=$name " \
+        "$BUILD/nspawn --quiet --keep-unit --boot --link-journal=try-guest -U --settings=override --machine=$name " \
         "nspawn's command line"
 env=$(tr '\0' '\n' < "/proc/$main/environ" | sort)
 assert_match "$env" "^NOTIFY_SOCKET=@nspawnctl/$name/[0-9a-f]{16}"$'\n'"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$" \
@@ -179,7 +179,7 @@ capture out timeout 20 "$T/bin/nspawnctl" start "$name"
 assert_rc 7 "start when nspawn exits 7"
 assert_eq "$(cat "$T/stderr")" "fake nspawn fails" "start when nspawn exits 7: its output"
 assert_eq "$(cat "$T/fake.args")" \
-        "--quiet --keep-unit --boot --link-journal=try-guest --settings=override --machine=$name" "nspawn's arguments"
+        "--quiet --keep-unit --boot --link-journal=try-guest -U --settings=override --machine=$name" "nspawn's arguments"
 wait_for "[[ ! -e $state ]]" 5 || fail "the supervision of a failed start did not end"
 # exit 133 over and over: started again, until the start limit (5 in 10 s)
 sed -i 's/^exit 7/exit 133/' "$T/bin/nspawn"

@@ -37,6 +37,26 @@ static void test_path_compare(void **state) {
         assert_true(mount_path_compare("/b", "/a/z") > 0);
 }
 
+/* The initializers hold no fd: done on them closes nothing (an fd 0 in them closed stdin). */
+static void test_inits_close_nothing(void **state) {
+        struct mount_context ctx = MOUNT_CONTEXT_INIT;
+        struct mount_sources src = MOUNT_SOURCES_INIT;
+        int fds[4];
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                assert_true((fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+        int saved0 = dup(0);
+        assert_true(saved0 >= 0);
+        mount_context_done(&ctx);
+        mount_sources_done(&src);
+        assert_true(fcntl(0, F_GETFD) >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
+                assert_true(fcntl(fds[i], F_GETFD) >= 0);
+                close(fds[i]);
+        }
+        close(saved0);
+}
+
 static void test_custom_order(void **state) {
         struct custom_mount m[] = {
                 {.destination = (char *) "/tmp/b", .source = (char *) "first"},
@@ -723,6 +743,7 @@ static void test_symlinked_api_dirs_refused(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_path_compare),
+                cmocka_unit_test(test_inits_close_nothing),
                 cmocka_unit_test(test_custom_order),
                 cmocka_unit_test(test_default_mounts),
                 cmocka_unit_test(test_custom_mounts),

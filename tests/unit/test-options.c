@@ -148,8 +148,21 @@ static void test_table_unique(void **state) {
         }
 }
 
+/* nspawn's own options beyond systemd-nspawn 252's, with their settings-file keys (documented as
+ * extensions in nspawn(1) and nspawn.nspawn(5)). */
+static const struct {
+        const char *option, *section, *key;
+} extensions[] = {
+        {"private-users-map", "Exec", "PrivateUsersMap"},
+};
+
 static void test_table_complete(void **state) {
         size_t n_long = 0, n_keys = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(extensions); i++) {
+                assert_non_null(option_find_long(extensions[i].option));
+                assert_non_null(option_find_key(extensions[i].section, extensions[i].key));
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(long_252); i++) {
                 const struct option_def *o = option_find_long(long_252[i]);
@@ -173,8 +186,8 @@ static void test_table_complete(void **state) {
                 n_keys += option_table[i].key != NULL;
         }
         assert_int_equal(ELEMENTSOF(long_252), 70);
-        assert_int_equal(n_long, 70 + 1); /* + --image-policy= (systemd 254) */
-        assert_int_equal(n_keys, 41 + 11 + 9);
+        assert_int_equal(n_long, 70 + 1 + ELEMENTSOF(extensions)); /* + --image-policy= (systemd 254) */
+        assert_int_equal(n_keys, 41 + 11 + 9 + ELEMENTSOF(extensions));
         assert_null(option_find_short('U')->name);
         assert_null(option_find_short('j')->name);
         assert_null(option_find_key("exec", "Boot")); /* case-sensitive */
@@ -500,26 +513,107 @@ static void test_parse_mounts(void **state) {
 
         parse_fails(-EINVAL, "--bind", "--bind=rel", NULL);
         parse_fails(-EINVAL, "--bind-ro", "--bind-ro=/a:rel", NULL);
-        parse_fails(-EOPNOTSUPP, "--bind=/a:/b:idmap", "--bind=/a:/b:idmap", NULL);
+        parse_fails(-EINVAL, "unknown bind option", "--bind=/a:/b:idmapx", NULL);
+        PARSE_OK(&s, "--bind=/a:/b:idmap", "--bind=/c:/d:norbind,rootidmap",
+                 "--bind-ro=/e:/f:owneridmap,noidmap", "--bind=/g");
+        assert_int_equal(s.custom_mounts[0].idmap, IDMAP_RANGE);
+        assert_int_equal(s.custom_mounts[1].idmap, IDMAP_OWNER_TO_ROOT);
+        assert_false(s.custom_mounts[1].recursive);
+        assert_int_equal(s.custom_mounts[2].idmap, IDMAP_NONE);
+        assert_int_equal(s.custom_mounts[3].idmap, IDMAP_NONE);
+        settings_done(&s);
+        PARSE_OK(&s, "--bind=/a:/b:owneridmap");
+        assert_int_equal(s.custom_mounts[0].idmap, IDMAP_OWNER_TO_OWNER);
+        settings_done(&s);
         parse_fails(-EINVAL, "--tmpfs", "--tmpfs=rel", NULL);
         parse_fails(-EINVAL, "--overlay", "--overlay=/a", NULL);
         parse_fails(-EINVAL, "--inaccessible", "--inaccessible=rel", NULL);
 }
 
+static int apply_key(struct settings *s, const char *section, const char *key, const char *value);
+
 static void test_parse_userns(void **state) {
         struct settings s;
+
+        PARSE_OK(&s, "--bind-user=alice", "--bind-user=bob", "--bind-user=alice");
+        assert_int_equal(strv_length(s.bind_users), 2);
+        assert_string_equal(s.bind_users[1], "bob");
+        assert_int_equal(apply_key(&s, "Files", "BindUser", "carol  dave"), 0);
+        assert_int_equal(strv_length(s.bind_users), 4);
+        assert_int_equal(apply_key(&s, "Files", "BindUser", "a:b"), -EINVAL);
+        settings_done(&s);
+        parse_fails(-EINVAL, "--bind-user", "--bind-user=a:b", NULL);
 
         PARSE_OK(&s, "--private-users=no", "--private-users-ownership=off");
         assert_int_equal(s.userns_mode, USER_NS_NO);
         assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_OFF);
         settings_done(&s);
 
-        parse_fails(-EOPNOTSUPP, "--private-users", "--private-users", NULL);
-        parse_fails(-EOPNOTSUPP, "--private-users=pick", "--private-users=pick", NULL);
-        parse_fails(-EOPNOTSUPP, "--private-users", "--private-users=65536:65536", NULL);
+        /* not given: auto with pick, off otherwise */
+        PARSE_OK(&s, "--private-users=pick");
+        assert_int_equal(s.userns_mode, USER_NS_PICK);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_UNSET);
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_AUTO);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users");
+        assert_int_equal(s.userns_mode, USER_NS_FIXED);
+        assert_int_equal(s.uid_shift, UINT32_MAX); /* from the tree */
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_OFF);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=yes", "--private-users-ownership=chown");
+        assert_int_equal(s.userns_mode, USER_NS_FIXED);
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_CHOWN);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=identity");
+        assert_int_equal(s.userns_mode, USER_NS_IDENTITY);
+        assert_int_equal(s.uid_shift, 0);
+        assert_int_equal(s.uid_range, 0x10000);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=65536:1000", "--private-users-ownership=map");
+        assert_int_equal(s.userns_mode, USER_NS_FIXED);
+        assert_int_equal(s.uid_shift, 65536);
+        assert_int_equal(s.uid_range, 1000);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_MAP);
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users=1879048192");
+        assert_int_equal(s.uid_range, 0x10000);
+        settings_done(&s);
+        PARSE_OK(&s, "-U");
+        assert_int_equal(s.userns_mode, USER_NS_PICK);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_AUTO);
+        assert_true(s.set_mask & SETTING_BIT(SETTING_USERNS));
+        settings_done(&s);
+        PARSE_OK(&s, "--private-users-chown");
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_CHOWN);
+        settings_done(&s);
+
+        /* --private-users-map= (an nspawn extension) */
+        PARSE_OK(&s, "--private-users-map=b:0:100000:65536", "--private-users-map=u:65536:1000:1");
+        assert_int_equal(s.userns_mode, USER_NS_CUSTOM);
+        assert_int_equal(strv_length(s.userns_maps), 2);
+        assert_string_equal(s.userns_maps[1], "u:65536:1000:1");
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_OFF);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsersMap", "g:1:2:3 u:1:2:3"), 0);
+        assert_int_equal(strv_length(s.userns_maps), 4);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsersMap", ""), 0); /* resets */
+        assert_null(s.userns_maps);
+        assert_int_equal(s.userns_mode, USER_NS_NO);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsersMap", "u:0:1"), -EINVAL);
+        settings_done(&s);
+        parse_fails(-EINVAL, "expected u|g|b:INSIDE:OUTSIDE:COUNT", "--private-users-map=x:0:0:1", NULL);
+        parse_fails(-EINVAL, "goes beyond", "--private-users-map=u:4294967295:0:2", NULL);
+        parse_fails(-EINVAL, "may not be combined", "-U", "--private-users-map=b:0:100000:65536");
+        parse_fails(-EINVAL, "may not be combined", "--private-users-map=b:0:100000:65536",
+                    "--private-users=pick");
+
         parse_fails(-EINVAL, "UID range", "--private-users=0:0", NULL);
+        parse_fails(-EINVAL, "UID range", "--private-users=4294967295:2", NULL);
         parse_fails(-EINVAL, "--private-users", "--private-users=pickx", NULL);
-        parse_fails(-EOPNOTSUPP, "--private-users-ownership=chown", "--private-users-ownership=chown", NULL);
+        parse_fails(-EINVAL, "--private-users", "--private-users=-1", NULL);
+        parse_fails(-EOPNOTSUPP, "--private-users=managed is not supported yet", "--private-users=managed",
+                    NULL);
+        parse_fails(-EOPNOTSUPP, "--private-users-ownership=foreign is not supported yet",
+                    "--private-users-ownership=foreign", NULL);
         parse_fails(-EINVAL, "--private-users-ownership", "--private-users-ownership=bogus", NULL);
 }
 
@@ -530,12 +624,8 @@ static void test_unsupported(void **state) {
                 const char *good, *bad;
         } cases[] = {
                 {"--oci-bundle=/b", "--oci-bundle="},
-                {"-U", NULL},
-                {"--private-users-chown", NULL},
-                {"--port=tcp:80:8080", "--port=sctp:80"},
                 {"-Zsystem_u:system_r:container_t:s0", "--selinux-context="},
                 {"-Lsystem_u:object_r:container_file_t:s0", "--selinux-apifs-context="},
-                {"--bind-user=alice", "--bind-user=a:b"},
                 {"--share-system", NULL},
         };
 
@@ -556,7 +646,6 @@ static void test_unsupported(void **state) {
                 option_result_done(&res);
                 settings_done(&s);
         }
-        parse_fails(-EOPNOTSUPP, "Option -U is not supported yet.", "-U", NULL);
 }
 
 static void test_stop_at_first_non_option(void **state) {
@@ -745,13 +834,21 @@ static void test_file_source(void **state) {
         assert_int_equal(apply_key(&s, "Exec", "Ephemeral", "yes"), 0);
         assert_true(s.ephemeral);
         assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "no"), 0);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "pick"), 0);
+        assert_int_equal(s.userns_mode, USER_NS_PICK);
+        assert_int_equal(settings_userns_ownership(&s), USER_NS_OWNERSHIP_AUTO);
+        assert_int_equal(apply_key(&s, "Exec", "PrivateUsers", "1879048192:65536"), 0);
+        assert_int_equal(s.uid_shift, 1879048192);
 
         assert_int_equal(apply_key(&s, "Files", "ReadOnly", "yes"), 0);
         assert_true(s.read_only);
         assert_int_equal(apply_key(&s, "Files", "Bind", "/a:/b"), 0);
         assert_int_equal(s.n_custom_mounts, 1);
         assert_int_equal(apply_key(&s, "Files", "PrivateUsersChown", "no"), 0);
-        assert_int_equal(apply_key(&s, "Files", "PrivateUsersChown", "yes"), -EOPNOTSUPP);
+        assert_int_equal(apply_key(&s, "Files", "PrivateUsersChown", "yes"), 0);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_CHOWN);
+        assert_int_equal(apply_key(&s, "Files", "PrivateUsersOwnership", "map"), 0);
+        assert_int_equal(s.userns_ownership, USER_NS_OWNERSHIP_MAP);
 
         assert_int_equal(apply_key(&s, "Network", "Private", "yes"), 0);
         assert_true(s.private_network);
@@ -776,7 +873,10 @@ static void test_file_source(void **state) {
         assert_int_equal(apply_key(&s, "Network", "Zone", "z1"), 0);
         assert_string_equal(s.network_zone, "z1");
         assert_int_equal(apply_key(&s, "Network", "Zone", "averyveryverylongname"), -EINVAL);
-        assert_int_equal(apply_key(&s, "Network", "Port", "80"), -EOPNOTSUPP);
+        assert_int_equal(apply_key(&s, "Network", "Port", "80"), 0);
+        assert_int_equal(apply_key(&s, "Network", "Port", "udp:53:5353"), 0);
+        assert_int_equal(strv_length(s.expose_ports), 2);
+        assert_int_equal(apply_key(&s, "Network", "Port", "sctp:80"), -EINVAL);
         settings_done(&s);
 }
 
@@ -810,6 +910,15 @@ static void test_parse_network(void **state) {
         assert_int_equal(strv_length(s.network_veth_extra), 2);
         assert_true(s.private_network && !s.network_veth);
         settings_done(&s);
+        /* -p is kept as given (the plan needs the pool to carry it out, network.c) */
+        PARSE_OK(&s, "-p", "8080", "--port=udp:53:5353", "-ptcp:1:65535");
+        assert_int_equal(strv_length(s.expose_ports), 3);
+        assert_string_equal(s.expose_ports[1], "udp:53:5353");
+        settings_done(&s);
+        parse_fails(-EINVAL, "Invalid value 'sctp:80' for --port: expected [tcp|udp:]HOSTPORT",
+                    "--port=sctp:80", NULL);
+        parse_fails(-EINVAL, "Invalid value '0' for --port", "-p", "0");
+        parse_fails(-EINVAL, "Invalid value '80:65536' for --port", "--port=80:65536", NULL);
         /* a namespace to join is not a private network: no CAP_NET_ADMIN, lo as it is */
         PARSE_OK(&s, "--network-namespace-path=/run/netns/x");
         assert_string_equal(s.network_namespace_path, "/run/netns/x");
@@ -847,14 +956,15 @@ static void test_error_wording(void **state) {
                 int r;
                 const char *reason, *cli, *file;
         } cases[] = {
+                /* the wording of a row refused whole (no value list, no reason) */
                 {"Port", "80", -EOPNOTSUPP, NULL, "Option --port is not supported yet.",
                  "Port= is not supported yet."},
-                {"Bind", "/a:/b:idmap", -EOPNOTSUPP, "idmapped",
-                 "Option --bind=/a:/b:idmap is not supported yet.",
-                 "Bind=/a:/b:idmap is not supported yet."},
-                {"PrivateUsersOwnership", "map", -EOPNOTSUPP, NULL,
-                 "Option --private-users-ownership=map is not supported yet.",
-                 "PrivateUsersOwnership=map is not supported yet."},
+                {"PrivateUsers", "managed", -EOPNOTSUPP, "not built",
+                 "Option --private-users=managed is not supported yet.",
+                 "PrivateUsers=managed is not supported yet."},
+                {"PrivateUsersOwnership", "foreign", -EOPNOTSUPP, NULL,
+                 "Option --private-users-ownership=foreign is not supported yet.",
+                 "PrivateUsersOwnership=foreign is not supported yet."},
                 {"Volatile", "x", -EINVAL, "expected no, yes, state or overlay",
                  "Invalid value 'x' for --volatile: expected no, yes, state or overlay.",
                  "Invalid value 'x' for Volatile=: expected no, yes, state or overlay."},
@@ -922,7 +1032,7 @@ static void test_file_reset(void **state) {
                         assert_non_null(option_table[i].key); /* only files reset */
                         n_reset++;
                 }
-        assert_int_equal(n_reset, 11);
+        assert_int_equal(n_reset, 12);
 
         settings_init(&s);
         assert_int_equal(apply_key(&s, "Exec", "SystemCallFilter", "@clock"), 0);

@@ -113,9 +113,22 @@ static void test_mount_bind(void **state) {
         parse_fails(CUSTOM_MOUNT_BIND, "", -EINVAL);
         parse_fails(CUSTOM_MOUNT_BIND, "/a:/b/../c", -EINVAL);
         parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:bogus", -EINVAL);
-        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:idmap", -EOPNOTSUPP);
-        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:norbind,rootidmap", -EOPNOTSUPP);
-        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:noidmap", -EOPNOTSUPP);
+        parse_fails(CUSTOM_MOUNT_BIND, "/a:/b:idmapped", -EINVAL);
+
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "/a:/b:idmap");
+        assert_int_equal(m.idmap, IDMAP_RANGE);
+        assert_true(m.recursive);
+        custom_mount_free_contents(&m);
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "/a:/b:norbind,rootidmap");
+        assert_int_equal(m.idmap, IDMAP_OWNER_TO_ROOT);
+        assert_false(m.recursive);
+        custom_mount_free_contents(&m);
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "/a:/b:owneridmap");
+        assert_int_equal(m.idmap, IDMAP_OWNER_TO_OWNER);
+        custom_mount_free_contents(&m);
+        m = parse_ok(CUSTOM_MOUNT_BIND, false, "/a:/b:idmap,noidmap"); /* the last one wins */
+        assert_int_equal(m.idmap, IDMAP_NONE);
+        custom_mount_free_contents(&m);
 }
 
 static void test_mount_tmpfs_inaccessible(void **state) {

@@ -446,6 +446,48 @@ static void test_helper_exec(void **state) {
         assert_int_equal(user_helper_run(&h, &out, &size, &status), -EPERM);
 }
 
+/* The exec hook: it finds the fds it was promised (and no other of ours), and runs instead of
+ * execve(); -ENOENT tries the next path. */
+struct exec_check {
+        int kept, other;
+};
+
+static int checking_exec(const char *path, char *const *argv, void *userdata) {
+        struct exec_check *c = userdata;
+        if (streq(path, "/first"))
+                return -ENOENT;
+        if (fcntl(c->kept, F_GETFD) < 0)
+                return -EBADF;
+        if (fcntl(c->other, F_GETFD) >= 0)
+                return -EEXIST;
+        char *args[] = {(char *) "sh", (char *) "-c", (char *) "echo hooked", NULL};
+        execv("/bin/sh", args);
+        return -errno;
+}
+
+static void test_helper_exec_hook(void **state) {
+        static const char *const paths[] = {"/first", "/second", NULL};
+        char *argv[] = {(char *) "x", NULL};
+        char *out = NULL;
+        size_t size;
+        int status;
+        struct exec_check c = {.kept = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 20),
+                               .other = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 30)};
+        assert_true(c.kept >= 20 && c.other >= 30);
+
+        struct user_helper h = {paths, argv, NULL, &c, 1024, 5000, checking_exec, &c.kept, 1};
+        assert_int_equal(user_helper_run(&h, &out, &size, &status), 0);
+        assert_string_equal(out, "hooked\n");
+        assert_int_equal(status, 0);
+        free(out);
+
+        /* not kept: closed before the hook */
+        h.n_keep_fds = 0;
+        assert_int_equal(user_helper_run(&h, &out, &size, &status), -EBADF);
+        close(c.kept);
+        close(c.other);
+}
+
 /* ---- the home directory ---- */
 
 static void test_make_home(void **state) {
@@ -524,6 +566,7 @@ int main(void) {
                 cmocka_unit_test(test_helper_environment),
                 cmocka_unit_test(test_helper_limits),
                 cmocka_unit_test(test_helper_exec),
+                cmocka_unit_test(test_helper_exec_hook),
                 cmocka_unit_test(test_make_home),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
