@@ -12,8 +12,9 @@
  *   nspawn-net undo-move CIF IF [...]   move CIF from fd 3's network namespace into fd 4's,
  *                                       named IF (the guard's undo, UNDO_EXEC)
  *   nspawn-net undo-zone vz-ZONE PORT   remove the bridge vz-ZONE if no port but PORT is left
- *   nspawn-net undo-pool                the pool's free claims of our network namespace removed,
- *                                       forwarding written back if no holder is left (net-pool.h)
+ *   nspawn-net undo-pool [wait]         the pool's free claims of our network namespace removed,
+ *                                       forwarding written back if no holder is left; "wait":
+ *                                       first for the end of the helper whose pidfd is fd 3 (net-pool.h)
  *
  * Namespaces: we run in the host's network namespace (nspawn's); the container's comes with each
  * 'L' as an fd. Links are made by name in ours, their container ends in the container's by fd
@@ -489,8 +490,9 @@ int main(int argc, char *argv[]) {
                 return undo_move(argc - 2, argv + 2);
         if (argc >= 2 && streq(argv[1], "undo-zone"))
                 return undo_zone(argc - 2, argv + 2);
-        if (argc == 2 && streq(argv[1], "undo-pool"))
-                return pool_undo() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if ((argc == 2 || argc == 3) && streq(argv[1], "undo-pool"))
+                return pool_undo(argc == 3 && streq(argv[2], "wait") ? 3 : -EBADF) < 0 ? EXIT_FAILURE
+                                                                                       : EXIT_SUCCESS;
         st.sock = helper_socket_arg(argc, argv);
         if (st.sock < 0) {
                 fprintf(stderr, "%s: started by nspawn only, as \"%s FD\" (its socket)\n", NET_HELPER,

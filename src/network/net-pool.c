@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,8 +309,9 @@ static void claim_line(char *buf, size_t size, int family, const uint8_t *addr, 
         snprintf(buf + l, size - l, "%c %s/%u\n", family == AF_INET ? '4' : '6', a, len);
 }
 
-/* The subnets: a zone's if it has one (its claim), else new ones; claimed shared. */
-static int claim_subnets(struct pool *p, struct rtnl *r, const char *cname, bool *ret_ra) {
+/* The subnets: a zone's if it has one (its claim), else new ones; claimed shared. -EADDRNOTAVAIL
+ * with *ret_family the pool that has no free subnet left. */
+static int claim_subnets(struct pool *p, struct rtnl *r, const char *cname, bool *ret_ra, int *ret_family) {
         bool zone = p->req.flags & NET_POOL_ZONE;
         char text[256] = "";
         size_t n_use = 0;
@@ -343,6 +345,7 @@ static int claim_subnets(struct pool *p, struct rtnl *r, const char *cname, bool
         const char *key = zone ? p->req.zone : p->req.machine;
         if (p->req.v4_len) {
                 p->len4 = zone ? 24 : 28;
+                *ret_family = AF_INET;
                 if ((k = pick_subnet(AF_INET, p->req.v4, p->req.v4_len, p->len4, key, use, n_use, p->sub4)) <
                     0)
                         return k;
@@ -350,6 +353,7 @@ static int claim_subnets(struct pool *p, struct rtnl *r, const char *cname, bool
         }
         if (p->req.v6_len) {
                 p->len6 = 64;
+                *ret_family = AF_INET6;
                 if ((k = pick_subnet(AF_INET6, p->req.v6, p->req.v6_len, 64, key, use, n_use, p->sub6)) < 0)
                         return k;
                 claim_line(text, sizeof(text), AF_INET6, p->sub6, p->len6);
@@ -420,8 +424,8 @@ int pool_claim(struct pool *p, struct rtnl *r, const struct net_pool_req *req, c
                char *error, size_t error_size) {
         struct lock_file m = LOCK_FILE_INIT;
         bool zone = req->flags & NET_POOL_ZONE, ra = false;
-        char cname[IFNAMSIZ + 8];
-        int k;
+        char cname[IFNAMSIZ + 8], a[INET6_ADDRSTRLEN];
+        int k, family = AF_INET;
 
         p->req = *req;
         if (req->mode == NET_POOL_NO || (!req->v4_len && !req->v6_len))
@@ -437,11 +441,14 @@ int pool_claim(struct pool *p, struct rtnl *r, const struct net_pool_req *req, c
                 return pfail(error, error_size, k, "Failed to open %s: %s", NET_POOL_DIR, strerror(-k));
         }
         snprintf(cname, sizeof(cname), "net-%s", zone ? req->zone : req->link);
-        k = claim_subnets(p, r, cname, &ra);
-        if (k == -EADDRNOTAVAIL)
+        k = claim_subnets(p, r, cname, &ra, &family);
+        if (k == -EADDRNOTAVAIL) /* nspawn adds the file's name */
                 (void) pfail(error, error_size, k,
-                             "The address pool is used up: no free subnet left (%s, IPv4Pool=, IPv6Pool=).",
-                             NET_POOL_DIR);
+                             "The address pool is used up: no free /%u left in %s=%s/%u for %s",
+                             family == AF_INET ? p->len4 : p->len6,
+                             family == AF_INET ? "IPv4Pool" : "IPv6Pool",
+                             inet_ntop(family, family == AF_INET ? req->v4 : req->v6, a, sizeof(a)),
+                             family == AF_INET ? req->v4_len : req->v6_len, zone ? req->zone : req->link);
         else if (k < 0)
                 (void) pfail(error, error_size, k, "Failed to claim addresses from the pool: %s",
                              strerror(-k));
@@ -514,11 +521,19 @@ static void sweep(int dir_fd) {
         }
 }
 
-int pool_undo(void) {
+/* How long the undo waits for a dying helper (the guard gives the undo UNDO_WAIT_MS). */
+#define POOL_UNDO_WAIT_MS 5000
+
+int pool_undo(int pidfd) {
         struct lock_file m = LOCK_FILE_INIT;
         struct rtnl r;
         char name[32];
 
+        if (pidfd >= 0) {
+                struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+                while (poll(&pf, 1, POOL_UNDO_WAIT_MS) < 0 && errno == EINTR)
+                        ;
+        }
         if (access(NET_POOL_DIR, F_OK) < 0 || rtnl_open(&r) < 0)
                 return 0; /* nothing was ever claimed */
         uint64_t cookie = netns_cookie(&r);

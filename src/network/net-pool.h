@@ -62,5 +62,6 @@ void pool_resolv_conf(const struct pool *p, char *buf, size_t size);
 void pool_release(struct pool *p);
 
 /* The guard's "nspawn-net undo-pool": our namespace's free claims removed, forwarding written back
- * if no holder is left. */
-int pool_undo(void);
+ * if no holder is left. pidfd (if >= 0): the helper's, waited for first (it holds its claims until
+ * its end). */
+int pool_undo(int pidfd);

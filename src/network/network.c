@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "errmsg.h"
@@ -295,11 +297,18 @@ static int pool_ask(struct network *n, const struct settings *s, const uint8_t m
                                 getenv(NET_CONFIG_ENV) ?: NET_CONFIG_PATH);
                 return 0;
         }
+        /* The helper's pidfd goes with it (fd 3: "wait"): killed with nspawn, the helper may still
+         * hold its claims' locks while it dies; the undo waits for its end, or it would find them
+         * held and leave them (and the sysctls) behind. */
+        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, n->helper->pid, 0);
+        if (pidfd < 0)
+                return error_setf(ret_error, -errno, "Failed to watch the network helper: %s",
+                                  strerror(errno));
         struct undo u = {.kind = UNDO_EXEC,
-                         .path = "undo-pool",
+                         .path = "undo-pool wait",
                          .path2 = NET_HELPER,
-                         .fds = {n->prog_fd},
-                         .n_fds = 1};
+                         .fds = {n->prog_fd, pidfd},
+                         .n_fds = 2};
         if ((n->pool_undo = guard_push(n->guard, &u)) < 0)
                 return error_setf(ret_error, n->pool_undo, "Failed to register the address pool's undo: %s",
                                   strerror(-n->pool_undo));
@@ -336,6 +345,10 @@ int network_resolv_conf(struct network *n, const char **ret, char ***ret_warning
                         n->pool_text = TAKE_PTR(resolv);
                 }
         }
+        if (n->pool_error == -EADDRNOTAVAIL) /* the helper does not know the file */
+                return error_setf(ret_error, n->pool_error, "%s (%s).",
+                                  n->pool_text ?: "The address pool is used up.",
+                                  getenv(NET_CONFIG_ENV) ?: NET_CONFIG_PATH);
         if (n->pool_error < 0)
                 return error_setf(ret_error, n->pool_error, "%s",
                                   n->pool_text ?: "The network helper failed.");
