@@ -11,7 +11,8 @@
  *   nspawn-net FD                       serve nspawn on FD (helper.h)
  *   nspawn-net undo-move CIF IF [...]   move CIF from fd 3's network namespace into fd 4's,
  *                                       named IF (the guard's undo, UNDO_EXEC)
- *   nspawn-net undo-zone vz-ZONE PORT   remove the bridge vz-ZONE if no port but PORT is left
+ *   nspawn-net undo-zone vz-ZONE PORT [INDEX]  remove the bridge vz-ZONE (if INDEX: only if that
+ *                                       is still its index) if no port but PORT is left
  *   nspawn-net undo-pool [wait]         the pool's free claims of our network namespace removed,
  *                                       forwarding written back if no holder is left; "wait":
  *                                       first for the end of the helper whose pidfd is fd 3 (net-pool.h)
@@ -91,6 +92,7 @@ struct state {
         size_t n_veths;
         /* a zone bridge we made or joined: removed at the end if no other port is left */
         char zone[IFNAMSIZ], zone_port[IFNAMSIZ];
+        int zone_port_index; /* our port's index once made (0: by name) */
         /* the pool (net-pool.h) and what serves it */
         struct pool pool;
         struct nft_ctx *nft;
@@ -125,16 +127,22 @@ static void zone_unlock(int fd) {
         close(fd);
 }
 
-/* Remove zone if no port but port is left on it (and it is a bridge). */
-static int zone_remove(struct rtnl *r, const char *zone, const char *port) {
+/* Remove zone if no port but port (by its index port_index if > 0) is left on it (and it is a
+ * bridge). By index where we know it: the same machine started again at once has a port of the
+ * same name on the zone, which a check by name would take for ours and remove the bridge under.
+ * bridge > 0: only the bridge of that index (the guard's late undo; a new run may have made another
+ * of the same name meanwhile). */
+static int zone_remove(struct rtnl *r, const char *zone, const char *port, int port_index, int bridge) {
         char kind[32];
         int lock = zone_lock();
         if (lock < 0)
                 return lock;
         int k = link_get(r, zone, kind);
+        if (k > 0 && bridge > 0 && k != bridge)
+                k = -ENODEV; /* not the bridge we joined: a new one of another run's */
         if (k > 0 && streq(kind, "bridge")) {
                 int idx = k;
-                k = bridge_has_other_ports(r, idx, port);
+                k = bridge_has_other_ports(r, idx, port, port_index);
                 if (k == 0)
                         k = link_delete(r, idx);
         }
@@ -208,6 +216,8 @@ static int setup_veth(struct state *st, const struct net_link *l, int *ret_ifind
         if (k < 0)
                 return k;
         int idx = link_get(&st->rtnl, l->host, NULL);
+        if ((l->flags & NET_LINK_ZONE) && idx > 0)
+                st->zone_port_index = idx;
         if (l->altname[0] && idx > 0 && (k = link_add_altname(&st->rtnl, idx, l->altname)) < 0)
                 warn(rp, "Failed to set alternative interface name '%s' to '%s', ignoring: %s", l->altname,
                      l->host, strerror(-k));
@@ -320,7 +330,7 @@ static int run_teardown(struct state *st, bool delete_veths, struct reply *rp) {
 
 static int end(struct state *st, struct reply *rp) {
         int r = st->netns >= 0 ? run_teardown(st, false, rp) : 0;
-        int k = st->zone[0] ? zone_remove(&st->rtnl, st->zone, st->zone_port) : 0;
+        int k = st->zone[0] ? zone_remove(&st->rtnl, st->zone, st->zone_port, st->zone_port_index, 0) : 0;
         if (k < 0)
                 r = fail(rp, k, "Failed to remove bridge %s: %s", st->zone, strerror(-k));
         return r;
@@ -476,9 +486,11 @@ static int undo_move(int argc, char *argv[]) {
 static int undo_zone(int argc, char *argv[]) {
         struct rtnl r;
 
-        if (argc != 2 || !ifname_is_valid(argv[0]) || !ifname_is_valid(argv[1]) || rtnl_open(&r) < 0)
+        int bridge = 0;
+        if (argc < 2 || argc > 3 || !ifname_is_valid(argv[0]) || !ifname_is_valid(argv[1]) ||
+            (argc == 3 && (bridge = atoi(argv[2])) <= 0) || rtnl_open(&r) < 0)
                 return EXIT_FAILURE;
-        int k = zone_remove(&r, argv[0], argv[1]);
+        int k = zone_remove(&r, argv[0], argv[1], 0, bridge);
         rtnl_close(&r);
         return k < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

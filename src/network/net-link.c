@@ -231,6 +231,7 @@ int link_add_altname(struct rtnl *r, int ifindex, const char *altname) {
 struct ports {
         int bridge;
         const char *except;
+        int except_index;
         bool other;
 };
 
@@ -242,14 +243,15 @@ static int on_port(const struct nlmsghdr *nlh, void *data) {
                 return MNL_CB_OK;
         link_info_parse(nlh, &li);
         /* the kernel filters by master; a kernel that did not would send every link */
-        if (li.master == p->bridge && !streq(li.name, p->except))
+        if (li.master == p->bridge &&
+            (p->except_index > 0 ? li.ifindex != p->except_index : !streq(li.name, p->except)))
                 p->other = true;
         return MNL_CB_OK;
 }
 
-int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except) {
+int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except, int except_index) {
         struct nlmsghdr *nlh = link_msg(RTM_GETLINK, NLM_F_DUMP, 0);
-        struct ports p = {.bridge = bridge, .except = except};
+        struct ports p = {.bridge = bridge, .except = except, .except_index = except_index};
 
         nlh->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
         mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) bridge);

@@ -40,8 +40,9 @@ int link_add_vlan(struct rtnl *r, const struct net_link *l, int parent, int netn
 int link_move(struct rtnl *r, int ifindex, int netns_fd, const char *name);
 int link_delete(struct rtnl *r, int ifindex);
 int link_add_altname(struct rtnl *r, int ifindex, const char *altname);
-/* Does bridge have a port that is not named except? 1 yes, 0 no. */
-int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except);
+/* Does bridge have a port other than except (by its index if except_index > 0: a port of the same
+ * name may be a new run's of the same machine)? 1 yes, 0 no. */
+int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except, int except_index);
 
 /* ---- addresses and routes (the pool, net-pool.h) ---- */
 

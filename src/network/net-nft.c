@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "macro.h"
 
@@ -101,12 +102,21 @@ int nft_setup(struct nft_ctx **ret, const struct pool *p, char *error, size_t es
                 return -ENOMEM;
         }
         (void) nft_ctx_buffer_error(ctx);
-        int k = nft_run_cmd_from_buffer(ctx, b.s);
+        /* The same machine started again at once: the table of its last run may still exist, owned
+         * by that run's helper, which is exiting (another owner's table: EPERM). Wait for it, as for
+         * a ve- link still going away (up to 2 s). */
+        char msg[256] = "";
+        int k;
+        for (int i = 0; (k = nft_run_cmd_from_buffer(ctx, b.s)) != 0; i++) {
+                const char *e = nft_ctx_get_error_buffer(ctx) ?: ""; /* read once: then reset */
+                snprintf(msg, sizeof(msg), "%.*s", (int) strcspn(e, "\n"), e);
+                if (i >= 40 || !strstr(msg, "Operation not permitted"))
+                        break;
+                (void) nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+        }
         free(b.s);
         if (k != 0) {
-                const char *e = nft_ctx_get_error_buffer(ctx);
-                snprintf(error, esize, "Failed to add the nftables table nspawn-%s: %.*s", p->req.link,
-                         (int) strcspn(e ?: "", "\n"), e ?: "");
+                snprintf(error, esize, "Failed to add the nftables table nspawn-%s: %s", p->req.link, msg);
                 nft_ctx_free(ctx);
                 return -EIO;
         }

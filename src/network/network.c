@@ -169,24 +169,36 @@ fail:
 
 /* ---- the helper ---- */
 
-/* "undo-zone vz-ZONE vb-NAME": the guard's duty for a zone bridge we may create (net-helper.c). */
-static int register_zone_undo(struct network *n) {
+/* "undo-zone vz-ZONE vb-NAME [INDEX]": the guard's duty for a zone bridge we may create
+ * (net-helper.c). Registered before the bridge exists; once the helper has answered, updated with
+ * the bridge's index (bridge 0: not known yet), so that a late undo leaves alone a bridge of the
+ * same name that a new run of the same machine made meanwhile (its port has our port's name). */
+static int zone_undo(struct network *n, int bridge) {
         for (size_t i = 0; i < n->plan.n_links; i++) {
                 const struct net_link *l = &n->plan.links[i];
-                char args[64];
+                char args[80];
                 if (!(l->flags & NET_LINK_ZONE))
                         continue;
-                snprintf(args, sizeof(args), "undo-zone %s %s", l->master, l->host);
+                if (bridge > 0)
+                        snprintf(args, sizeof(args), "undo-zone %s %s %d", l->master, l->host, bridge);
+                else
+                        snprintf(args, sizeof(args), "undo-zone %s %s", l->master, l->host);
                 struct undo u = {.kind = UNDO_EXEC,
                                  .path = args,
                                  .path2 = NET_HELPER,
                                  .fds = {n->prog_fd},
                                  .n_fds = 1};
+                if (bridge > 0)
+                        return guard_update(n->guard, n->zone_undo, &u);
                 n->has_zone = true;
                 n->zone_undo = guard_push(n->guard, &u);
                 return n->zone_undo < 0 ? n->zone_undo : 0;
         }
         return 0;
+}
+
+static int register_zone_undo(struct network *n) {
+        return zone_undo(n, 0);
 }
 
 static int read_plan_inputs(const struct settings *s, uint8_t machine_id[16], uint8_t mac[ETHER_ADDR_LEN],
@@ -483,6 +495,9 @@ int network_wait(struct network *n, int *ret_ifindex, char ***ret_warnings, char
         }
         if (text)
                 (void) strv_split(text, "\n", ret_warnings);
+        if (n->zone_undo > 0 && *ret_ifindex > 0 && (r = zone_undo(n, *ret_ifindex)) < 0)
+                return error_setf(ret_error, r, "Failed to update the zone bridge's removal: %s",
+                                  strerror(-r));
         return 0;
 }
 
