@@ -13,7 +13,7 @@ ASAN_BUILD ?= build-asan
 NSPAWN ?= $(abspath $(BUILD))/nspawn
 
 PACKAGES = meson ninja-build pkg-config gcc clang scdoc \
-	libseccomp-dev libcap-dev libsystemd-dev libblkid-dev libmnl-dev libnftables-dev \
+	libseccomp-dev libcap-dev libsystemd-dev libblkid-dev libmnl-dev libnftables-dev nftables \
 	libjansson-dev libarchive-dev libcurl4-openssl-dev libcmocka-dev \
 	busybox-static debootstrap iproute2 util-linux bubblewrap crun systemd-container hyperfine \
 	btrfs-progs attr musl-tools \

@@ -8,25 +8,8 @@
 # Environment: BUILD (default <repo>/build), NSPAWN (default $BUILD/nspawn). Needs root.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
-runs=50
-settle=0.02
-root=
-nspawn=${NSPAWN:-$BUILD/nspawn}
-
-while getopts n:r:b:s:h opt; do
-        case $opt in
-        n) runs=$OPTARG ;;
-        r) root=$OPTARG ;;
-        b) nspawn=$OPTARG ;;
-        s) settle=$OPTARG ;;
-        *) sed -n '2,8p' "$0"; exit 2 ;;
-        esac
-done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "runs must be a positive number" >&2; exit 2; }
-[[ $(id -u) == 0 ]] || { echo "bench/network.sh must run as root" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+bench_options 2,8 "$@"
 
 work=$(mktemp -d /tmp/nspawn-bench-net.XXXXXX)
 netns=$work/netns
@@ -34,11 +17,7 @@ cleanup() { umount -l "$netns" 2>/dev/null; rm -rf --one-file-system "$work"; }
 trap cleanup EXIT
 touch "$netns"
 unshare --net="$netns" true || { echo "cannot make a network namespace" >&2; exit 1; }
-if [[ -z $root ]]; then
-        root=$BUILD/tests/rootfs-busybox
-        "$repo/tests/rootfs/busybox.sh" "$root" > /dev/null || exit 1
-fi
-root=$(cd "$root" && pwd)
+bench_root
 helper=$(dirname "$(command -v "${nspawn%% *}")")/nspawn-net
 
 # ---- the contenders: name and command, run with `nsenter --net=NETNS` ----
@@ -48,6 +27,8 @@ q() { printf '%q ' "$@"; }
 # -M bench: a short name, so no shortening (and its extra request) is measured
 add "nspawn" "$(q "$nspawn") -q -D $(q "$root") -M bench /bin/true"
 add "nspawn --private-network" "$(q "$nspawn") -q -D $(q "$root") -M bench --private-network /bin/true"
+printf 'Pool=no\n' > "$work/pool-no.conf"
+add "nspawn -n (Pool=no)" "NSPAWN_NETWORK_CONF=$work/pool-no.conf $(q "$nspawn") -q -D $(q "$root") -M bench -n /bin/true"
 add "nspawn -n" "$(q "$nspawn") -q -D $(q "$root") -M bench -n /bin/true"
 [[ -x $helper ]] && add "nspawn-net start alone" "$(q "$helper") --version"
 # every sample forks bash and nsenter: what that costs alone
@@ -59,8 +40,6 @@ if command -v systemd-nspawn > /dev/null; then
         add "systemd-nspawn $v -n" "$sd -n /bin/true"
 fi
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-pct() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; print a[i] }'; }
 run() { nsenter --net="$netns" bash -c "$1" < /dev/null > /dev/null 2>&1; }
 sample() {
         local t0 t1
@@ -102,12 +81,14 @@ for k in "${turns[@]}"; do
         printf '%-30s %10.2f %10.2f %10.2f\n' "${names[k]}" "${med[$k]}" "${p10[$k]}" "${p90[$k]}"
 done
 plain=$(find_med nspawn) veth=$(find_med "nspawn -n") priv=$(find_med "nspawn --private-network")
+bare=$(find_med "nspawn -n (Pool=no)")
 sdn=$(for k in "${turns[@]}"; do [[ ${names[k]} == systemd-nspawn*-n ]] && echo "${med[$k]}"; done)
 helper_med=$(find_med "nspawn-net start alone") floor=$(find_med "floor (/bin/true)")
 echo
 [[ -n $helper_med && -n $floor ]] &&
         awk -v h="$helper_med" -v f="$floor" 'BEGIN { printf "nspawn-net exec + libmnl load (over the floor): %.2f ms, overlapped with the start\n", h - f }'
 [[ -n $plain && -n $veth ]] &&
-        awk -v v="$veth" -v p="$plain" -v q="$priv" 'BEGIN { printf "-n over a plain start: %+.2f ms (over --private-network: %+.2f ms)\n", v - p, v - q }'
+        awk -v v="$veth" -v p="$plain" -v q="$priv" -v b="$bare" 'BEGIN { printf "-n over a plain start: %+.2f ms (over --private-network: %+.2f ms; the pool over Pool=no: %+.2f ms)\n", v - p, v - q, v - b }'
 [[ -n $veth && -n $sdn ]] &&
         awk -v v="$veth" -v s="$sdn" 'BEGIN { printf "nspawn -n / systemd-nspawn -n: %.2fx\n", v / s }'
+

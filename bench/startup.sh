@@ -5,34 +5,12 @@
 # Environment: BUILD (default <repo>/build), NSPAWN (default $BUILD/nspawn). Needs root.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
-runs=50
-settle=0.02
-root=
-nspawn=${NSPAWN:-$BUILD/nspawn}
-
-while getopts n:r:b:s:h opt; do
-        case $opt in
-        n) runs=$OPTARG ;;
-        r) root=$OPTARG ;;
-        b) nspawn=$OPTARG ;;
-        s) settle=$OPTARG ;;
-        *) sed -n '2,6p' "$0"; exit 2 ;;
-        esac
-done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "runs must be a positive number" >&2; exit 2; }
-[[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "settle must be a number of seconds" >&2; exit 2; }
-[[ $(id -u) == 0 ]] || { echo "bench/startup.sh must run as root" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+bench_options 2,6 "$@"
 
 work=$(mktemp -d /tmp/nspawn-bench.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
-if [[ -z $root ]]; then
-        root=$BUILD/tests/rootfs-busybox
-        "$repo/tests/rootfs/busybox.sh" "$root" || exit 1
-fi
-root=$(cd "$root" && pwd)
+bench_root
 
 # ---- the contenders: name, then the command (an array literal, evaluated per run) ----
 names=() cmds=() inns=()
@@ -81,8 +59,6 @@ fi
 # Timing uses bash's $EPOCHREALTIME (no extra process per sample); one sample = fork + the
 # whole container life + wait. The contenders take turns, one run each per round, so a change
 # in the machine's speed during the benchmark (a VM's neighbours) hits them all alike.
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-pct() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; print a[i] }'; }
 
 # check CMD OUT: CMD works (its output in OUT.log), then 3 warm-up runs.
 check() {

@@ -4,13 +4,18 @@
  * nspawn-net: nspawn's network helper (protocol: net-protocol.h). nspawn is linked statically and
  * Debian has no static libmnl; this program is linked against it, started by nspawn only when a
  * container wants links beyond --private-network, and serves nspawn's requests on its socket
- * until 'E' or EOF — as long as the container runs. (Part 2 — addresses, DHCP, DNS, NAT, port
- * forwarding — lives here too: the loop polls, other sources join it.)
+ * until 'E' or EOF — as long as the container runs. With the address pool ('P', net-pool.h) it
+ * also configures the container's addresses, holds its nft table (net-nft.h) and serves DHCP
+ * (net-dhcp.h) and DNS (net-dns.h) to it: one poll loop, one thread.
  *
  *   nspawn-net FD                       serve nspawn on FD (helper.h)
  *   nspawn-net undo-move CIF IF [...]   move CIF from fd 3's network namespace into fd 4's,
  *                                       named IF (the guard's undo, UNDO_EXEC)
- *   nspawn-net undo-zone vz-ZONE PORT   remove the bridge vz-ZONE if no port but PORT is left
+ *   nspawn-net undo-zone vz-ZONE PORT [INDEX]  remove the bridge vz-ZONE (if INDEX: only if that
+ *                                       is still its index) if no port but PORT is left
+ *   nspawn-net undo-pool [wait]         the pool's free claims of our network namespace removed,
+ *                                       forwarding written back if no holder is left; "wait":
+ *                                       first for the end of the helper whose pidfd is fd 3 (net-pool.h)
  *
  * Namespaces: we run in the host's network namespace (nspawn's); the container's comes with each
  * 'L' as an fd. Links are made by name in ours, their container ends in the container's by fd
@@ -37,7 +42,11 @@
 #include "detach.h"
 #include "macro.h"
 #include "name-valid.h"
+#include "net-dhcp.h"
+#include "net-dns.h"
 #include "net-link.h"
+#include "net-nft.h"
+#include "net-pool.h"
 #include "net-protocol.h"
 
 /* The message of a failed request (systemd-nspawn's words) and its warnings. */
@@ -83,6 +92,12 @@ struct state {
         size_t n_veths;
         /* a zone bridge we made or joined: removed at the end if no other port is left */
         char zone[IFNAMSIZ], zone_port[IFNAMSIZ];
+        int zone_port_index; /* our port's index once made (0: by name) */
+        /* the pool (net-pool.h) and what serves it */
+        struct pool pool;
+        struct nft_ctx *nft;
+        struct dhcp dhcp;
+        struct dns dns;
 };
 
 /* ---- the zone lock: systemd-nspawn's, so that the two share zones safely ---- */
@@ -112,16 +127,22 @@ static void zone_unlock(int fd) {
         close(fd);
 }
 
-/* Remove zone if no port but port is left on it (and it is a bridge). */
-static int zone_remove(struct rtnl *r, const char *zone, const char *port) {
+/* Remove zone if no port but port (by its index port_index if > 0) is left on it (and it is a
+ * bridge). By index where we know it: the same machine started again at once has a port of the
+ * same name on the zone, which a check by name would take for ours and remove the bridge under.
+ * bridge > 0: only the bridge of that index (the guard's late undo; a new run may have made another
+ * of the same name meanwhile). */
+static int zone_remove(struct rtnl *r, const char *zone, const char *port, int port_index, int bridge) {
         char kind[32];
         int lock = zone_lock();
         if (lock < 0)
                 return lock;
         int k = link_get(r, zone, kind);
+        if (k > 0 && bridge > 0 && k != bridge)
+                k = -ENODEV; /* not the bridge we joined: a new one of another run's */
         if (k > 0 && streq(kind, "bridge")) {
                 int idx = k;
-                k = bridge_has_other_ports(r, idx, port);
+                k = bridge_has_other_ports(r, idx, port, port_index);
                 if (k == 0)
                         k = link_delete(r, idx);
         }
@@ -195,6 +216,8 @@ static int setup_veth(struct state *st, const struct net_link *l, int *ret_ifind
         if (k < 0)
                 return k;
         int idx = link_get(&st->rtnl, l->host, NULL);
+        if ((l->flags & NET_LINK_ZONE) && idx > 0)
+                st->zone_port_index = idx;
         if (l->altname[0] && idx > 0 && (k = link_add_altname(&st->rtnl, idx, l->altname)) < 0)
                 warn(rp, "Failed to set alternative interface name '%s' to '%s', ignoring: %s", l->altname,
                      l->host, strerror(-k));
@@ -307,44 +330,144 @@ static int run_teardown(struct state *st, bool delete_veths, struct reply *rp) {
 
 static int end(struct state *st, struct reply *rp) {
         int r = st->netns >= 0 ? run_teardown(st, false, rp) : 0;
-        int k = st->zone[0] ? zone_remove(&st->rtnl, st->zone, st->zone_port) : 0;
+        int k = st->zone[0] ? zone_remove(&st->rtnl, st->zone, st->zone_port, st->zone_port_index, 0) : 0;
         if (k < 0)
                 r = fail(rp, k, "Failed to remove bridge %s: %s", st->zone, strerror(-k));
         return r;
 }
 
+/* ---- the pool's services ---- */
+
+static void services_stop(struct state *st) {
+        dhcp_stop(&st->dhcp);
+        dns_stop(&st->dns);
+}
+
+/* After the run's links: addresses, the nft table (once: it outlives a restart), DHCP, DNS. */
+static int services_start(struct state *st, struct reply *rp) {
+        const char *link = st->pool.req.flags & NET_POOL_ZONE ? st->pool.req.zone : st->pool.req.link;
+        int k;
+
+        if (!st->pool.active)
+                return 0;
+        if ((k = pool_configure(&st->pool, &st->rtnl, st->netns, st->host_netns, rp->error,
+                                sizeof(rp->error))) < 0)
+                return k;
+        if (!st->nft && (k = nft_setup(&st->nft, &st->pool, rp->error, sizeof(rp->error))) < 0)
+                return k;
+        int idx = link_get(&st->rtnl, link, NULL);
+        if (idx < 0 || (k = dhcp_start(&st->dhcp, link, idx, &st->pool)) < 0)
+                return fail(rp, idx < 0 ? idx : k, "Failed to start the DHCP server on %s: %s", link,
+                            strerror(-(idx < 0 ? idx : k)));
+        if ((k = dns_start(&st->dns, &st->pool)) < 0)
+                return fail(rp, k, "Failed to start the DNS forwarder on %s: %s", link, strerror(-k));
+        return 0;
+}
+
+static int pool_request(struct state *st, const struct net_pool_req *req, struct reply *rp) {
+        char resolv[256];
+        if (st->pool.req.machine[0])
+                return fail(rp, -EBUSY, "The network helper has a pool already.");
+        int k = pool_claim(&st->pool, &st->rtnl, req, rp->warnings, sizeof(rp->warnings), rp->error,
+                           sizeof(rp->error));
+        if (k < 0)
+                return k;
+        /* the guest's resolv.conf first, then the warnings */
+        pool_resolv_conf(&st->pool, resolv, sizeof(resolv));
+        if (resolv[0]) {
+                size_t l = strlen(resolv), w = strnlen(rp->warnings, sizeof(rp->warnings) - 1 - l);
+                memmove(rp->warnings + l, rp->warnings, w);
+                memcpy(rp->warnings, resolv, l);
+                rp->warnings[l + w] = 0;
+        }
+        return 0;
+}
+
+static void end_pool(struct state *st) {
+        services_stop(st);
+        st->nft = nft_done(st->nft);
+        pool_release(&st->pool);
+}
+
 /* ---- modes ---- */
+
+/* One request: 1 to go on, else the end (0 or a negative errno). */
+static int handle_request(struct state *st) {
+        struct net_link *links = NULL;
+        struct net_pool_req req;
+        struct reply rp = {};
+        int netns = -EBADF, ifindex = 0, r;
+        size_t n = 0;
+        char op = 0;
+
+        int k = net_request_recv(st->sock, &op, &links, &n, &netns, &req);
+        if (k == -EINTR || k == -EAGAIN)
+                return 1;
+        if (k == 0 || (k < 0 && k != -EBADMSG)) {
+                r = end(st, &rp); /* nspawn is done, or dead */
+                end_pool(st);
+                return r;
+        }
+        if (k == -EBADMSG)
+                r = fail(&rp, k, "Malformed request to %s.", NET_HELPER);
+        else if (op == NET_OP_POOL)
+                r = pool_request(st, &req, &rp);
+        else if (op == NET_OP_LINKS && st->netns >= 0) {
+                r = fail(&rp, -EBUSY, "The network helper has a run already.");
+                safe_close(netns);
+                free(links);
+        } else if (op == NET_OP_LINKS) {
+                st->netns = netns;
+                st->links = links;
+                st->n_links = n;
+                r = run_links(st, &ifindex, &rp);
+                if (r >= 0)
+                        r = services_start(st, &rp);
+        } else if (op == NET_OP_TEARDOWN) {
+                services_stop(st);
+                r = st->netns >= 0 ? run_teardown(st, true, &rp) : 0;
+        } else {
+                r = end(st, &rp);
+                end_pool(st);
+        }
+        (void) net_reply_send(st->sock, r, ifindex, r < 0 ? rp.error : rp.warnings);
+        return op == NET_OP_END ? r : 1;
+}
 
 static int serve(struct state *st) {
         for (;;) {
-                struct net_link *links = NULL;
-                struct reply rp = {};
-                int netns = -EBADF, ifindex = 0, r;
+                struct pollfd pfd[5 + DNS_QUERIES_MAX];
                 size_t n = 0;
-                char op = 0;
+                int fds[] = {st->sock, st->dhcp.packet_fd, st->dhcp.udp_fd, st->dns.listen4,
+                             st->dns.listen6};
 
-                int k = net_request_recv(st->sock, &op, &links, &n, &netns);
-                if (k == -EINTR)
-                        continue;
-                if (k == 0 || (k < 0 && k != -EBADMSG))
-                        return end(st, &rp); /* nspawn is done, or dead */
-                if (k == -EBADMSG)
-                        r = fail(&rp, k, "Malformed request to %s.", NET_HELPER);
-                else if (op == NET_OP_LINKS && st->netns >= 0) {
-                        r = fail(&rp, -EBUSY, "The network helper has a run already.");
-                        safe_close(netns);
-                        free(links);
-                } else if (op == NET_OP_LINKS) {
-                        st->netns = netns;
-                        st->links = links;
-                        st->n_links = n;
-                        r = run_links(st, &ifindex, &rp);
-                } else
-                        r = op == NET_OP_TEARDOWN ? (st->netns >= 0 ? run_teardown(st, true, &rp) : 0)
-                                                  : end(st, &rp);
-                (void) net_reply_send(st->sock, r, ifindex, r < 0 ? rp.error : rp.warnings);
-                if (op == NET_OP_END)
-                        return r;
+                for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                        if (fds[i] >= 0)
+                                pfd[n++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                for (size_t i = 0; i < DNS_QUERIES_MAX; i++)
+                        if (st->dns.q[i].fd >= 0)
+                                pfd[n++] = (struct pollfd){.fd = st->dns.q[i].fd, .events = POLLIN};
+                if (poll(pfd, n, dns_timeouts(&st->dns)) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                /* the services first: the request may stop them */
+                for (size_t i = 1; i < n; i++) {
+                        if (!pfd[i].revents)
+                                continue;
+                        if (pfd[i].fd == st->dhcp.packet_fd)
+                                dhcp_dispatch(&st->dhcp);
+                        else if (pfd[i].fd == st->dhcp.udp_fd)
+                                dhcp_drain(&st->dhcp);
+                        else
+                                dns_dispatch(&st->dns, pfd[i].fd);
+                }
+                if (pfd[0].revents) {
+                        int k = handle_request(st);
+                        if (k <= 0)
+                                return k;
+                }
         }
 }
 
@@ -363,20 +486,25 @@ static int undo_move(int argc, char *argv[]) {
 static int undo_zone(int argc, char *argv[]) {
         struct rtnl r;
 
-        if (argc != 2 || !ifname_is_valid(argv[0]) || !ifname_is_valid(argv[1]) || rtnl_open(&r) < 0)
+        int bridge = 0;
+        if (argc < 2 || argc > 3 || !ifname_is_valid(argv[0]) || !ifname_is_valid(argv[1]) ||
+            (argc == 3 && (bridge = atoi(argv[2])) <= 0) || rtnl_open(&r) < 0)
                 return EXIT_FAILURE;
-        int k = zone_remove(&r, argv[0], argv[1]);
+        int k = zone_remove(&r, argv[0], argv[1], 0, bridge);
         rtnl_close(&r);
         return k < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 int main(int argc, char *argv[]) {
-        struct state st = {.host_netns = -EBADF, .netns = -EBADF};
+        struct state st = {.host_netns = -EBADF, .netns = -EBADF, .dhcp = DHCP_INIT};
 
         if (argc >= 2 && streq(argv[1], "undo-move"))
                 return undo_move(argc - 2, argv + 2);
         if (argc >= 2 && streq(argv[1], "undo-zone"))
                 return undo_zone(argc - 2, argv + 2);
+        if ((argc == 2 || argc == 3) && streq(argv[1], "undo-pool"))
+                return pool_undo(argc == 3 && streq(argv[2], "wait") ? 3 : -EBADF) < 0 ? EXIT_FAILURE
+                                                                                       : EXIT_SUCCESS;
         st.sock = helper_socket_arg(argc, argv);
         if (st.sock < 0) {
                 fprintf(stderr, "%s: started by nspawn only, as \"%s FD\" (its socket)\n", NET_HELPER,
@@ -385,6 +513,8 @@ int main(int argc, char *argv[]) {
         }
         if (helper_detach(st.sock, true) < 0)
                 return EXIT_FAILURE;
+        pool_init(&st.pool);
+        dns_init(&st.dns);
         (void) prctl(PR_SET_NAME, NET_HELPER);
         st.host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         int k = st.host_netns < 0 ? -errno : rtnl_open(&st.rtnl);

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -229,6 +231,7 @@ int link_add_altname(struct rtnl *r, int ifindex, const char *altname) {
 struct ports {
         int bridge;
         const char *except;
+        int except_index;
         bool other;
 };
 
@@ -240,17 +243,154 @@ static int on_port(const struct nlmsghdr *nlh, void *data) {
                 return MNL_CB_OK;
         link_info_parse(nlh, &li);
         /* the kernel filters by master; a kernel that did not would send every link */
-        if (li.master == p->bridge && !streq(li.name, p->except))
+        if (li.master == p->bridge &&
+            (p->except_index > 0 ? li.ifindex != p->except_index : !streq(li.name, p->except)))
                 p->other = true;
         return MNL_CB_OK;
 }
 
-int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except) {
+int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except, int except_index) {
         struct nlmsghdr *nlh = link_msg(RTM_GETLINK, NLM_F_DUMP, 0);
-        struct ports p = {.bridge = bridge, .except = except};
+        struct ports p = {.bridge = bridge, .except = except, .except_index = except_index};
 
         nlh->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
         mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) bridge);
         int k = rtnl_call(r, nlh, on_port, &p);
         return k < 0 ? k : p.other;
+}
+
+/* ---- addresses and routes ---- */
+
+struct prefixes {
+        struct net_prefix *p;
+        size_t n;
+        bool ra;
+        int error;
+};
+
+static void prefixes_add(struct prefixes *ps, int family, const void *addr, uint8_t len) {
+        size_t alen = family == AF_INET ? 4 : 16;
+        struct net_prefix *n = realloc(ps->p, (ps->n + 1) * sizeof(*n));
+        if (!n) {
+                ps->error = -ENOMEM;
+                return;
+        }
+        ps->p = n;
+        n = &ps->p[ps->n++];
+        *n = (struct net_prefix){.family = family, .len = len};
+        memcpy(n->addr, addr, alen);
+        for (size_t bit = len; bit < alen * 8; bit++) /* the subnet, not the address */
+                n->addr[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+}
+
+static int on_addr(const struct nlmsghdr *nlh, void *data) {
+        const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+        const struct nlattr *a;
+        size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
+
+        if (nlh->nlmsg_type != RTM_NEWADDR || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+                return MNL_CB_OK;
+        mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+                if (mnl_attr_get_type(a) == IFA_ADDRESS && mnl_attr_get_payload_len(a) == alen)
+                        prefixes_add(data, ifa->ifa_family, mnl_attr_get_payload(a), ifa->ifa_prefixlen);
+        }
+        return MNL_CB_OK;
+}
+
+static int on_route(const struct nlmsghdr *nlh, void *data) {
+        const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+        struct prefixes *ps = data;
+        const struct nlattr *a;
+        size_t alen = rtm->rtm_family == AF_INET ? 4 : 16;
+        uint32_t table = rtm->rtm_table;
+
+        if (nlh->nlmsg_type != RTM_NEWROUTE || (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+                return MNL_CB_OK;
+        mnl_attr_for_each(a, nlh, sizeof(*rtm)) if (mnl_attr_get_type(a) == RTA_TABLE) table =
+                mnl_attr_get_u32(a);
+        if (rtm->rtm_protocol == RTPROT_RA)
+                ps->ra = true;
+        if (table != RT_TABLE_MAIN || rtm->rtm_dst_len == 0 || rtm->rtm_type != RTN_UNICAST)
+                return MNL_CB_OK;
+        mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+                if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == alen)
+                        prefixes_add(ps, rtm->rtm_family, mnl_attr_get_payload(a), rtm->rtm_dst_len);
+        }
+        return MNL_CB_OK;
+}
+
+static int dump(struct rtnl *r, uint16_t type, size_t hdr, mnl_cb_t cb, void *data) {
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = type;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, hdr);
+        g->rtgen_family = AF_UNSPEC;
+        return rtnl_call(r, nlh, cb, data);
+}
+
+int rtnl_prefixes(struct rtnl *r, struct net_prefix **ret, size_t *ret_n, bool *ret_ra) {
+        struct prefixes ps = {};
+        int k = dump(r, RTM_GETADDR, sizeof(struct ifaddrmsg), on_addr, &ps);
+        if (k >= 0)
+                k = dump(r, RTM_GETROUTE, sizeof(struct rtmsg), on_route, &ps);
+        if (k >= 0 && ps.error < 0)
+                k = ps.error;
+        if (k < 0) {
+                free(ps.p);
+                return k;
+        }
+        *ret = ps.p;
+        *ret_n = ps.n;
+        *ret_ra = ps.ra;
+        return 0;
+}
+
+int addr_add(struct rtnl *r, int ifindex, int family, const uint8_t *addr, uint8_t len) {
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        size_t alen = family == AF_INET ? 4 : 16;
+
+        nlh->nlmsg_type = RTM_NEWADDR;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+        struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+        ifa->ifa_family = (uint8_t) family;
+        ifa->ifa_prefixlen = len;
+        ifa->ifa_index = (uint32_t) ifindex;
+        ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+        mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
+        mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+        if (family == AF_INET6) {
+                ifa->ifa_flags = IFA_F_NODAD;
+                mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+        } else {
+                uint8_t brd[4];
+                uint32_t a;
+                memcpy(&a, addr, 4);
+                a |= len >= 32 ? 0 : htonl(UINT32_MAX >> len);
+                memcpy(brd, &a, 4);
+                mnl_attr_put(nlh, IFA_BROADCAST, 4, brd);
+        }
+        return rtnl_call(r, nlh, NULL, NULL);
+}
+
+int route_add_default(struct rtnl *r, int family, const uint8_t *gw, int ifindex) {
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+        nlh->nlmsg_type = RTM_NEWROUTE;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+        struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+        rtm->rtm_family = (uint8_t) family;
+        rtm->rtm_table = RT_TABLE_MAIN;
+        rtm->rtm_protocol = RTPROT_STATIC;
+        rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+        rtm->rtm_type = RTN_UNICAST;
+        mnl_attr_put(nlh, RTA_GATEWAY, family == AF_INET ? 4 : 16, gw);
+        mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t) ifindex);
+        return rtnl_call(r, nlh, NULL, NULL);
+}
+
+int link_set_up(struct rtnl *r, int ifindex) {
+        struct nlmsghdr *nlh = link_msg(RTM_NEWLINK, 0, ifindex);
+        struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+        return rtnl_call(r, nlh, NULL, NULL);
 }

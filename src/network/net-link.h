@@ -7,6 +7,7 @@
  * errno, negative. A link is named by its index in the socket's network namespace.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "net-protocol.h"
@@ -39,5 +40,24 @@ int link_add_vlan(struct rtnl *r, const struct net_link *l, int parent, int netn
 int link_move(struct rtnl *r, int ifindex, int netns_fd, const char *name);
 int link_delete(struct rtnl *r, int ifindex);
 int link_add_altname(struct rtnl *r, int ifindex, const char *altname);
-/* Does bridge have a port that is not named except? 1 yes, 0 no. */
-int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except);
+/* Does bridge have a port other than except (by its index if except_index > 0: a port of the same
+ * name may be a new run's of the same machine)? 1 yes, 0 no. */
+int bridge_has_other_ports(struct rtnl *r, int bridge, const char *except, int except_index);
+
+/* ---- addresses and routes (the pool, net-pool.h) ---- */
+
+struct net_prefix {
+        int family;
+        uint8_t addr[16];
+        uint8_t len;
+};
+
+/* What the socket's namespace uses: the subnet of every address and every main-table route but the
+ * default ones, IPv4 and IPv6 (malloc'ed, *ret_n of them); *ret_ra: a route was learned from a
+ * router advertisement (the host needs them: IPv6 forwarding would make the kernel ignore them). */
+int rtnl_prefixes(struct rtnl *r, struct net_prefix **ret, size_t *ret_n, bool *ret_ra);
+/* addr/len on ifindex (IPv6 without duplicate address detection: usable at once). -EEXIST if there. */
+int addr_add(struct rtnl *r, int ifindex, int family, const uint8_t *addr, uint8_t len);
+/* The default route via gw on ifindex. */
+int route_add_default(struct rtnl *r, int family, const uint8_t *gw, int ifindex);
+int link_set_up(struct rtnl *r, int ifindex);

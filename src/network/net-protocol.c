@@ -4,6 +4,7 @@
 #include "net-protocol.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,13 +56,33 @@ int net_links_send(int fd, const struct net_link *links, size_t n, int netns_fd)
         return msg_send_fds(fd, NET_OP_LINKS, buf, size, &netns_fd, 1);
 }
 
+int net_pool_req_validate(const struct net_pool_req *p) {
+        if (p->mode >= _NET_POOL_MODE_MAX || (p->flags & ~(NET_POOL_BOOT | NET_POOL_ZONE)) ||
+            p->v4_len > 30 || p->v6_len > 64 || p->n_ports > NET_PORTS_MAX)
+                return -EBADMSG;
+        if (strnlen(p->machine, sizeof(p->machine)) >= sizeof(p->machine) || !p->machine[0] ||
+            !name_ok(p->link, sizeof(p->link), false) || !name_ok(p->zone, sizeof(p->zone), true) ||
+            !!(p->flags & NET_POOL_ZONE) != !!p->zone[0])
+                return -EBADMSG;
+        for (size_t i = 0; i < p->n_ports; i++)
+                if ((p->ports[i].proto != IPPROTO_TCP && p->ports[i].proto != IPPROTO_UDP) ||
+                    !p->ports[i].host || !p->ports[i].container)
+                        return -EBADMSG;
+        return 0;
+}
+
+int net_pool_send(int fd, const struct net_pool_req *p) {
+        return msg_send_fds(fd, NET_OP_POOL, p, sizeof(*p), NULL, 0);
+}
+
 int net_op_send(int fd, enum net_op op) {
         if (op != NET_OP_TEARDOWN && op != NET_OP_END)
                 return -EINVAL;
         return msg_send_fds(fd, (char) op, NULL, 0, NULL, 0);
 }
 
-int net_request_recv(int fd, char *ret_op, struct net_link **ret_links, size_t *ret_n, int *ret_netns_fd) {
+int net_request_recv(int fd, char *ret_op, struct net_link **ret_links, size_t *ret_n, int *ret_netns_fd,
+                     struct net_pool_req *ret_pool) {
         /* one byte more than the largest request: a longer one (cut by recvmsg) is malformed */
         size_t max = sizeof(uint32_t) + NET_LINKS_MAX * sizeof(struct net_link) + 1;
         _cleanup_free_ char *buf = malloc(max);
@@ -76,6 +97,20 @@ int net_request_recv(int fd, char *ret_op, struct net_link **ret_links, size_t *
         if (size <= 0)
                 return (int) size;
         size--; /* the type byte */
+        if (op == NET_OP_POOL) {
+                bool good = n_fds == 0 && (size_t) size == sizeof(*ret_pool);
+                if (good)
+                        memcpy(ret_pool, buf, sizeof(*ret_pool));
+                if (!good || net_pool_req_validate(ret_pool) < 0) {
+                        close_many(fds, n_fds);
+                        return -EBADMSG;
+                }
+                *ret_op = op;
+                *ret_links = NULL;
+                *ret_n = 0;
+                *ret_netns_fd = -EBADF;
+                return 1;
+        }
         bool ok = op == NET_OP_TEARDOWN || op == NET_OP_END
                           ? size == 0 && n_fds == 0
                           : op == NET_OP_LINKS && n_fds == 1 && (size_t) size >= sizeof(n);

@@ -8,6 +8,14 @@
  * one message per request and per reply, host byte order; the helper is "nspawn-net FD".
  *
  * Requests (the first byte, then the payload):
+ *   'P' POOL      before 'L', at most once: struct net_pool_req. The container's addresses from the
+ *                 pool (net-config.h), for the veth of -n or --network-zone=, when the pool is in
+ *                 use (not "no", and in "auto" only where systemd-networkd does not manage ve-/vz-
+ *                 links in our namespace); its ports (-p) too. The helper claims the addresses now;
+ *                 'L' then configures both ends (the container's only without NET_POOL_BOOT: a
+ *                 booted guest asks by DHCP), masquerades, forwards the ports and serves DHCP and
+ *                 DNS on the host end until the end. The reply's text: the guest's resolv.conf
+ *                 ("nameserver" lines; none: the pool is not in use), then warnings, one per line.
  *   'L' LINKS     make a run's links: uint32_t n, then n × struct net_link (byte-packed, no
  *                 padding); one fd: the container's network namespace. At most one run at a time.
  *                 Done in this order (systemd-nspawn's): MOVE, VETH, VETH_EXTRA, MACVLAN, IPVLAN.
@@ -40,6 +48,7 @@
 #define NET_ZONE_LOCK "/run/systemd/nspawn-network-zone"
 
 enum net_op {
+        NET_OP_POOL = 'P',
         NET_OP_LINKS = 'L',
         NET_OP_TEARDOWN = 'T',
         NET_OP_END = 'E',
@@ -71,6 +80,46 @@ struct net_link {
         uint8_t container_mac[6];
 } __attribute__((packed));
 
+#define NET_PORTS_MAX 64
+#define NET_MACHINE_MAX 65 /* a machine name and its NUL */
+
+/* -p [tcp|udp:]HOSTPORT[:CONTAINERPORT] */
+struct net_port {
+        uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+        uint16_t host, container;
+} __attribute__((packed));
+
+enum net_pool_mode {
+        NET_POOL_AUTO, /* unless systemd-networkd manages ve-/vz- links in our namespace */
+        NET_POOL_YES,
+        NET_POOL_NO,
+        _NET_POOL_MODE_MAX,
+};
+
+enum {
+        NET_POOL_BOOT = 1 << 0, /* -b: host0 is the guest's (DHCP); else configured before the payload */
+        NET_POOL_ZONE = 1 << 1, /* link is a zone's bridge (vz-ZONE), shared with its other members */
+};
+
+struct net_pool_req {
+        uint8_t mode; /* enum net_pool_mode */
+        uint8_t flags;
+        uint8_t v4[4]; /* IPv4 pool, network byte order; v4_len 0: none */
+        uint8_t v4_len;
+        uint8_t v6[16]; /* IPv6 pool; v6_len 0: none */
+        uint8_t v6_len;
+        char machine[NET_MACHINE_MAX];
+        char link[IFNAMSIZ];      /* the host end of host0's veth: ve-NAME, or vb-NAME in a zone */
+        char zone[IFNAMSIZ];      /* the zone's bridge vz-ZONE, or "" */
+        uint8_t container_mac[6]; /* host0's: the only client the DHCP server answers */
+        uint8_t n_ports;
+        struct net_port ports[NET_PORTS_MAX];
+} __attribute__((packed));
+
+/* Ports, names and lengths sound: 0 or -EBADMSG. */
+int net_pool_req_validate(const struct net_pool_req *p);
+int net_pool_send(int fd, const struct net_pool_req *p);
+
 const char *net_link_kind_to_string(enum net_link_kind k);
 
 /* Names NUL-terminated and valid where the kind needs them, kind and flags known: 0 or -EBADMSG. */
@@ -80,8 +129,10 @@ int net_links_send(int fd, const struct net_link *links, size_t n, int netns_fd)
 /* 'T' or 'E'. */
 int net_op_send(int fd, enum net_op op);
 /* The helper's side: one request. Returns 1 (*ret_op; 'L': *ret_links malloc'ed, *ret_netns_fd
- * the namespace), 0 at EOF, -EBADMSG for a malformed one (its fds closed), or another -errno. */
-int net_request_recv(int fd, char *ret_op, struct net_link **ret_links, size_t *ret_n, int *ret_netns_fd);
+ * the namespace; 'P': *ret_pool), 0 at EOF, -EBADMSG for a malformed one (its fds closed), or
+ * another -errno. */
+int net_request_recv(int fd, char *ret_op, struct net_link **ret_links, size_t *ret_n, int *ret_netns_fd,
+                     struct net_pool_req *ret_pool);
 
 int net_reply_send(int fd, int error, int ifindex, const char *text);
 /* *ret_text malloc'ed, NULL if empty. -ECONNRESET if the helper is gone, -EBADMSG if malformed. */

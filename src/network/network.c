@@ -5,15 +5,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "errmsg.h"
 #include "fdutil.h"
 #include "guard.h"
 #include "helper.h"
+#include "net-config.h"
 #include "macro.h"
 #include "name-valid.h"
 #include "strv.h"
@@ -26,9 +30,15 @@ struct network {
         int host_netns; /* ours: where moved interfaces go back to */
         int zone_undo;  /* the guard's duties (ids), 0: none */
         int move_undo;
+        int pool_undo;
+        bool pool_asked; /* 'P' sent */
+        bool pool_read;  /* its reply read: */
+        int pool_error;
+        char *pool_text; /* the guest's resolv.conf ("" without the pool), or the error */
+        char **pool_warnings;
         bool pending; /* 'L' sent, its reply not read yet */
         bool running; /* a run's links may exist: 'L' sent, no 'T' since */
-        bool has_zone, has_moves;
+        bool has_zone, has_moves, has_ports;
 };
 
 /* ---- the plan ---- */
@@ -159,24 +169,36 @@ fail:
 
 /* ---- the helper ---- */
 
-/* "undo-zone vz-ZONE vb-NAME": the guard's duty for a zone bridge we may create (net-helper.c). */
-static int register_zone_undo(struct network *n) {
+/* "undo-zone vz-ZONE vb-NAME [INDEX]": the guard's duty for a zone bridge we may create
+ * (net-helper.c). Registered before the bridge exists; once the helper has answered, updated with
+ * the bridge's index (bridge 0: not known yet), so that a late undo leaves alone a bridge of the
+ * same name that a new run of the same machine made meanwhile (its port has our port's name). */
+static int zone_undo(struct network *n, int bridge) {
         for (size_t i = 0; i < n->plan.n_links; i++) {
                 const struct net_link *l = &n->plan.links[i];
-                char args[64];
+                char args[80];
                 if (!(l->flags & NET_LINK_ZONE))
                         continue;
-                snprintf(args, sizeof(args), "undo-zone %s %s", l->master, l->host);
+                if (bridge > 0)
+                        snprintf(args, sizeof(args), "undo-zone %s %s %d", l->master, l->host, bridge);
+                else
+                        snprintf(args, sizeof(args), "undo-zone %s %s", l->master, l->host);
                 struct undo u = {.kind = UNDO_EXEC,
                                  .path = args,
                                  .path2 = NET_HELPER,
                                  .fds = {n->prog_fd},
                                  .n_fds = 1};
+                if (bridge > 0)
+                        return guard_update(n->guard, n->zone_undo, &u);
                 n->has_zone = true;
                 n->zone_undo = guard_push(n->guard, &u);
                 return n->zone_undo < 0 ? n->zone_undo : 0;
         }
         return 0;
+}
+
+static int register_zone_undo(struct network *n) {
+        return zone_undo(n, 0);
 }
 
 static int read_plan_inputs(const struct settings *s, uint8_t machine_id[16], uint8_t mac[ETHER_ADDR_LEN],
@@ -223,6 +245,139 @@ static int start_helper(struct network *n, char **ret_error) {
         return 0;
 }
 
+/* ---- the address pool ---- */
+
+/* The veth the pool serves: -n's, alone or in a zone (not in a bridge of the admin's). */
+static const struct net_link *pool_link(const struct net_plan *p) {
+        for (size_t i = 0; i < p->n_links; i++) {
+                const struct net_link *l = &p->links[i];
+                if (l->kind == NET_LINK_VETH && (!l->master[0] || (l->flags & NET_LINK_ZONE)))
+                        return l;
+        }
+        return NULL;
+}
+
+int network_pool_request(const struct settings *s, const struct net_plan *plan,
+                         const struct net_pool_config *c, struct net_pool_req *ret, char **ret_error) {
+        const struct net_link *l = pool_link(plan);
+        struct net_pool_req req = {.mode = (uint8_t) c->mode, .v4_len = c->v4_len, .v6_len = c->v6_len};
+
+        if (!l) {
+                if (s->expose_ports)
+                        return error_setf(ret_error, -EOPNOTSUPP,
+                                          "--port= needs -n or --network-zone= (the address pool); with "
+                                          "--network-bridge= or without a veth it is not supported yet.");
+                *ret = (struct net_pool_req){};
+                return 0;
+        }
+        memcpy(req.v4, c->v4, 4);
+        memcpy(req.v6, c->v6, 16);
+        req.flags = (s->start_mode == START_BOOT ? NET_POOL_BOOT : 0) |
+                    (l->flags & NET_LINK_ZONE ? NET_POOL_ZONE : 0);
+        snprintf(req.machine, sizeof(req.machine), "%s", s->machine);
+        memcpy(req.link, l->host, sizeof(req.link));
+        if (l->flags & NET_LINK_ZONE)
+                memcpy(req.zone, l->master, sizeof(req.zone));
+        memcpy(req.container_mac, l->container_mac, 6);
+        STRV_FOREACH(w, s->expose_ports) {
+                if (req.n_ports >= NET_PORTS_MAX)
+                        return error_setf(ret_error, -E2BIG, "Too many ports (at most %d).", NET_PORTS_MAX);
+                if (net_port_parse(*w, &req.ports[req.n_ports++]) < 0)
+                        return error_setf(ret_error, -EINVAL, "Invalid port: %s", *w);
+        }
+        *ret = req;
+        return 0;
+}
+
+/* 'P' (net-protocol.h), with the guard's undo registered first: the helper may set the forwarding
+ * sysctls and leave claims that only the guard removes if the helper is killed. */
+static int pool_ask(struct network *n, const struct settings *s, const uint8_t machine_id[16],
+                    char **ret_error) {
+        struct net_pool_config c;
+        struct net_pool_req req;
+        int r;
+
+        if ((r = net_pool_config_load(machine_id, &c, ret_error)) < 0)
+                return r;
+        if ((r = network_pool_request(s, &n->plan, &c, &req, ret_error)) < 0)
+                return r;
+        if (!req.machine[0] || c.mode == NET_POOL_NO || (!c.v4_len && !c.v6_len)) {
+                if (s->expose_ports)
+                        return error_setf(
+                                ret_error, -EOPNOTSUPP,
+                                "--port= without the address pool (Pool=no in %s) is not supported yet.",
+                                getenv(NET_CONFIG_ENV) ?: NET_CONFIG_PATH);
+                return 0;
+        }
+        /* The helper's pidfd goes with it (fd 3: "wait"): killed with nspawn, the helper may still
+         * hold its claims' locks while it dies; the undo waits for its end, or it would find them
+         * held and leave them (and the sysctls) behind. */
+        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, n->helper->pid, 0);
+        if (pidfd < 0)
+                return error_setf(ret_error, -errno, "Failed to watch the network helper: %s",
+                                  strerror(errno));
+        struct undo u = {.kind = UNDO_EXEC,
+                         .path = "undo-pool wait",
+                         .path2 = NET_HELPER,
+                         .fds = {n->prog_fd, pidfd},
+                         .n_fds = 2};
+        if ((n->pool_undo = guard_push(n->guard, &u)) < 0)
+                return error_setf(ret_error, n->pool_undo, "Failed to register the address pool's undo: %s",
+                                  strerror(-n->pool_undo));
+        if ((r = net_pool_send(n->helper->fd, &req)) < 0)
+                return error_setf(ret_error, r, "Failed to ask the network helper for addresses: %s",
+                                  strerror(-r));
+        n->pool_asked = true;
+        return 0;
+}
+
+static int helper_reply(struct network *n, int *ret_ifindex, char **ret_text);
+
+int network_resolv_conf(struct network *n, const char **ret, char ***ret_warnings, char **ret_error) {
+        *ret = NULL;
+        if (!n || !n->pool_asked)
+                return 0;
+        if (!n->pool_read) {
+                n->pool_read = true;
+                n->pool_error = helper_reply(n, NULL, &n->pool_text);
+                if (n->pool_error >= 0) {
+                        /* "nameserver" lines for the guest, then warnings */
+                        _cleanup_strv_free_ char **lines = NULL;
+                        _cleanup_free_ char *resolv = strdup("");
+                        (void) strv_split(n->pool_text ?: "", "\n", &lines);
+                        STRV_FOREACH(l, lines) {
+                                if (startswith(*l, "nameserver ")) {
+                                        char *x = NULL;
+                                        if (asprintf(&x, "%s%s\n", resolv ?: "", *l) >= 0)
+                                                free(resolv), resolv = x;
+                                } else if (**l)
+                                        (void) strv_extend(&n->pool_warnings, *l);
+                        }
+                        free(n->pool_text);
+                        n->pool_text = TAKE_PTR(resolv);
+                }
+        }
+        if (n->pool_error == -EADDRNOTAVAIL) /* the helper does not know the file */
+                return error_setf(ret_error, n->pool_error, "%s (%s).",
+                                  n->pool_text ?: "The address pool is used up.",
+                                  getenv(NET_CONFIG_ENV) ?: NET_CONFIG_PATH);
+        if (n->pool_error < 0)
+                return error_setf(ret_error, n->pool_error, "%s",
+                                  n->pool_text ?: "The network helper failed.");
+        if (ret_warnings) {
+                *ret_warnings = TAKE_PTR(n->pool_warnings);
+        }
+        if (n->pool_text && n->pool_text[0])
+                *ret = n->pool_text;
+        else if (n->plan.n_links && n->pool_text && !n->pool_text[0] && n->has_ports)
+                return error_setf(
+                        ret_error, -EOPNOTSUPP,
+                        "--port= where systemd-networkd manages the container's links is not supported "
+                        "yet (Pool=yes in %s takes them over).",
+                        getenv(NET_CONFIG_ENV) ?: NET_CONFIG_PATH);
+        return 0;
+}
+
 int network_new(const struct settings *s, struct guard *guard, struct network **ret, char ***ret_warnings,
                 char **ret_error) {
         uint8_t machine_id[16] = {}, mac[ETHER_ADDR_LEN];
@@ -230,8 +385,13 @@ int network_new(const struct settings *s, struct guard *guard, struct network **
         int r;
 
         *ret = NULL;
-        if (!network_wants_links(s))
+        if (!network_wants_links(s)) {
+                if (s->expose_ports)
+                        return error_setf(ret_error, -EOPNOTSUPP,
+                                          "--port= needs -n or --network-zone= (the address pool); with "
+                                          "--private-network alone it is not supported yet.");
                 return 0;
+        }
         if (!HAVE_NETWORK)
                 return error_setf(
                         ret_error, -EOPNOTSUPP,
@@ -245,12 +405,15 @@ int network_new(const struct settings *s, struct guard *guard, struct network **
         r = network_plan(s, machine_id, mac_set ? mac : NULL, &n->plan, ret_error);
         for (size_t i = 0; r >= 0 && i < n->plan.n_links; i++)
                 n->has_moves = n->has_moves || n->plan.links[i].kind == NET_LINK_MOVE;
+        n->has_ports = s->expose_ports;
         if (r >= 0)
                 r = start_helper(n, ret_error);
         /* before the first link exists (the helper makes none before 'L') */
         if (r >= 0 && (r = register_zone_undo(n)) < 0)
                 (void) error_setf(ret_error, r, "Failed to register the zone bridge's removal: %s",
                                   strerror(-r));
+        if (r >= 0)
+                r = pool_ask(n, s, machine_id, ret_error);
         if (r < 0) {
                 network_free(n);
                 return r;
@@ -332,6 +495,9 @@ int network_wait(struct network *n, int *ret_ifindex, char ***ret_warnings, char
         }
         if (text)
                 (void) strv_split(text, "\n", ret_warnings);
+        if (n->zone_undo > 0 && *ret_ifindex > 0 && (r = zone_undo(n, *ret_ifindex)) < 0)
+                return error_setf(ret_error, r, "Failed to update the zone bridge's removal: %s",
+                                  strerror(-r));
         return 0;
 }
 
@@ -339,6 +505,9 @@ int network_wait(struct network *n, int *ret_ifindex, char ***ret_warnings, char
 static int helper_finish(struct network *n, enum net_op op) {
         _cleanup_free_ char *text = NULL;
 
+        if (n->pool_asked && !n->pool_read)
+                (void) network_resolv_conf(n, &(const char *){NULL}, NULL, &text);
+        free(TAKE_PTR(text));
         if (n->pending) {
                 n->pending = false;
                 (void) helper_reply(n, NULL, &text);
@@ -365,9 +534,15 @@ struct network *network_free(struct network *n) {
                 return NULL;
         /* Interfaces back and the zone bridge gone before nspawn exits, as systemd-nspawn; without
          * either, EOF is enough (the helper releases the namespace as it exits). */
-        if (n->helper && ((n->running && n->has_moves) || n->has_zone) &&
-            helper_finish(n, NET_OP_END) >= 0 && n->zone_undo > 0)
-                (void) guard_cancel(n->guard, n->zone_undo);
+        if (n->helper && ((n->running && n->has_moves) || n->has_zone || n->pool_asked) &&
+            helper_finish(n, NET_OP_END) >= 0) {
+                if (n->zone_undo > 0)
+                        (void) guard_cancel(n->guard, n->zone_undo);
+                if (n->pool_undo > 0)
+                        (void) guard_cancel(n->guard, n->pool_undo);
+        }
+        free(n->pool_text);
+        strv_free(n->pool_warnings);
         helper_free(n->helper, false);
         safe_close(n->prog_fd);
         safe_close(n->host_netns);

@@ -51,10 +51,19 @@ int network_plan(const struct settings *s, const uint8_t machine_id[16], const u
                  struct net_plan *ret, char **ret_error);
 void net_plan_done(struct net_plan *p);
 
+struct net_pool_config;
+/* The pool request for plan (empty machine: no veth the pool serves; -p then fails). */
+int network_pool_request(const struct settings *s, const struct net_plan *plan,
+                         const struct net_pool_config *c, struct net_pool_req *ret, char **ret_error);
+
 /* *ret NULL when s wants no links. Warnings (shortened names) go to *ret_warnings for the caller
  * to log. */
 int network_new(const struct settings *s, struct guard *guard, struct network **ret, char ***ret_warnings,
                 char **ret_error);
+/* The pool's answer ('P', sent by network_new()): *ret the guest's resolv.conf ("nameserver" lines,
+ * owned by n) where the pool serves the container, NULL where it does not. Read once (it waits for
+ * the helper's claim); warnings to *ret_warnings if not NULL. */
+int network_resolv_conf(struct network *n, const char **ret, char ***ret_warnings, char **ret_error);
 int network_start(struct network *n, pid_t pid, char **ret_error);
 /* *ret_ifindex: the host-side interface of the machine (0: none); *ret_warnings: the helper's. */
 int network_wait(struct network *n, int *ret_ifindex, char ***ret_warnings, char **ret_error);

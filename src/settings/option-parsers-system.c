@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "macro.h"
 #include "name-valid.h"
+#include "net-config.h"
 #include "parse-util.h"
 #include "proc-names.h"
 #include "strv.h"
@@ -272,23 +273,16 @@ int parse_veth(const struct option_def *o, enum option_source src, const char *v
         return 0;
 }
 
-/* [tcp|udp:]HOSTPORT[:CONTAINERPORT] */
+/* [tcp|udp:]HOSTPORT[:CONTAINERPORT] (net-config.h), kept as given: the network plan reads it. */
 int parse_expose_port(const struct option_def *o, enum option_source src, const char *value,
                       struct settings *s, const char **ret_reason) {
-        _cleanup_free_ char *host = NULL;
-        const char *p, *colon;
-        uint16_t port;
+        struct net_port port;
 
-        p = startswith(value, "tcp:") ?: startswith(value, "udp:") ?: value;
-        colon = strchr(p, ':');
-        host = colon ? strndup(p, (size_t) (colon - p)) : strdup(p);
-        if (!host)
-                return -ENOMEM;
-        if (parse_port(host, &port) < 0 || (colon && parse_port(colon + 1, &port) < 0)) {
+        if (net_port_parse(value, &port) < 0) {
                 *ret_reason = "expected [tcp|udp:]HOSTPORT[:CONTAINERPORT], ports 1-65535";
                 return -EINVAL;
         }
-        return -EOPNOTSUPP;
+        return strv_extend(&s->expose_ports, value);
 }
 
 /* ---- security ---- */

@@ -19,7 +19,9 @@
 
 #include "errmsg.h"
 #include "macro.h"
+#include "network.h"
 #include "spawn.h"
+#include "strv.h"
 #include "userns.h"
 
 /* The host PID 1's limits the payload starts with (spawn.h); our own where PID 1's cannot be read. */
@@ -47,6 +49,30 @@ static int open_netns(const char *path, int *ret, char **ret_error) {
         return 0;
 }
 
+/* With the address pool, --resolv-conf=auto (systemd-nspawn's "off" with a private network) copies
+ * the pool's resolv.conf — its DNS forwarder on the gateway — into the image. The pool's warnings
+ * go with the integration's: the child reports them. */
+static int pool_resolv_conf(const struct spawn_params *p, struct spawn_host *host, char **ret_error) {
+        _cleanup_strv_free_ char **warnings = NULL;
+        const char *text;
+        int r = network_resolv_conf(p->network, &text, &warnings, ret_error);
+
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, warnings)
+        (void) strv_extend(&host->integ.warnings, *w);
+        if (!text || p->settings->resolv_conf != RESOLV_CONF_AUTO || !integration_etc_writable(p->settings))
+                return 0;
+        char *data = strdup(text);
+        if (!data)
+                return -ENOMEM;
+        free(host->integ.resolv_data);
+        host->integ.resolv_data = data;
+        host->integ.resolv_size = strlen(data);
+        host->integ.resolv = RESOLV_CONF_COPY_STATIC;
+        return 0;
+}
+
 int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, char **ret_error) {
         const struct settings *s = p->settings;
         int r;
@@ -71,6 +97,8 @@ int spawn_host_prepare(const struct spawn_params *p, struct spawn_host *host, ch
         if (r < 0)
                 return error_setf(ret_error, r, "Failed to prepare /etc/resolv.conf and /etc/localtime: %s",
                                   strerror(-r));
+        if ((r = pool_resolv_conf(p, host, ret_error)) < 0)
+                return r;
         r = journal_prepare(s, p->uuid, p->root, JOURNAL_HOST_DIR, "/etc/machine-id", &host->journal);
         if (r < 0) {
                 *ret_error = TAKE_PTR(host->journal.error);

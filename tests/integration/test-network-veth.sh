@@ -3,10 +3,13 @@
 # names and addresses (compared with systemd-nspawn 252's own where it is installed); lo up;
 # CAP_NET_ADMIN; NETIF= in the record; the pair goes after a normal exit, a failed start and
 # SIGKILL of nspawn. Long names are shortened as systemd-nspawn does. --network-veth-extra.
-# Everything in a test-made "host" network namespace (lib-net.sh).
+# Everything in a test-made "host" network namespace (lib-net.sh). The links as systemd-nspawn
+# leaves them: without the address pool (Pool=no; the pool is test-network-pool.sh's).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-net.sh"
 net_setup
+printf 'Pool=no\n' > "$T/network.conf"
+export NSPAWN_NETWORK_CONF=$T/network.conf
 
 name=it-veth-$$
 long=averyveryverylongname

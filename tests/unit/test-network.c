@@ -7,12 +7,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "macro.h"
+#include "net-config.h"
 #include "net-protocol.h"
 #include "netif-name.h"
 #include "network.h"
@@ -262,6 +265,7 @@ static void test_plan_too_many(void **state) {
 static void test_wire(void **state) {
         int pair[2], netns;
         struct net_link l = {.kind = NET_LINK_VETH, .flags = NET_LINK_PRIMARY}, *got = NULL;
+        struct net_pool_req pool;
         size_t n = 0;
         char op = 0;
 
@@ -270,7 +274,7 @@ static void test_wire(void **state) {
         assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
         int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         assert_int_equal(net_links_send(pair[0], &l, 1, fd), 0);
-        assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns), 1);
+        assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns, &pool), 1);
         assert_int_equal(op, NET_OP_LINKS);
         assert_int_equal(n, 1);
         assert_memory_equal(got, &l, sizeof(l));
@@ -286,13 +290,14 @@ static void test_wire(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 assert_int_equal(net_link_validate(&bad[i]), -EBADMSG);
                 assert_int_equal(net_links_send(pair[0], &bad[i], 1, fd), 0);
-                assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns), -EBADMSG);
+                assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns, &pool), -EBADMSG);
         }
         assert_int_equal(send(pair[0], (char[]){NET_OP_LINKS}, 1, 0), 1);
-        assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns), -EBADMSG); /* no fd, no count */
+        assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns, &pool),
+                         -EBADMSG); /* no fd, no count */
 
         assert_int_equal(net_op_send(pair[0], NET_OP_END), 0);
-        assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns), 1);
+        assert_int_equal(net_request_recv(pair[1], &op, &got, &n, &netns, &pool), 1);
         assert_int_equal(op, NET_OP_END);
 
         /* replies */
@@ -313,6 +318,122 @@ static void test_wire(void **state) {
         close(fd);
 }
 
+/* ---- the pool's configuration and -p ---- */
+
+static void test_pool_config(void **state) {
+        struct net_pool_config c;
+        char *error = NULL;
+
+        assert_int_equal(net_pool_config_parse("", "f", &c, &error), 0);
+        assert_int_equal(c.mode, NET_POOL_AUTO);
+        assert_int_equal(c.v4_len, 16);
+        assert_memory_equal(c.v4, ((uint8_t[]){10, 99, 0, 0}), 4);
+        assert_true(c.v6_auto);
+
+        assert_int_equal(
+                net_pool_config_parse("# comment\n; also\n  Pool = yes \nIPv4Pool=192.168.128.0/20\n"
+                                      "IPv6Pool=fd00:1:2::/48\n",
+                                      "f", &c, &error),
+                0);
+        assert_int_equal(c.mode, NET_POOL_YES);
+        assert_int_equal(c.v4_len, 20);
+        assert_memory_equal(c.v4, ((uint8_t[]){192, 168, 128, 0}), 4);
+        assert_int_equal(c.v6_len, 48);
+        assert_false(c.v6_auto);
+        assert_int_equal(c.v6[0], 0xfd);
+        assert_int_equal(c.v6[3], 1);
+
+        assert_int_equal(net_pool_config_parse("Pool=no\nIPv4Pool=no\nIPv6Pool=no\n", "f", &c, &error), 0);
+        assert_int_equal(c.mode, NET_POOL_NO);
+        assert_int_equal(c.v4_len, 0);
+        assert_int_equal(c.v6_len, 0);
+
+        /* errors name the file and line */
+        static const char *const bad[] = {
+                "Pool=maybe\n",           "IPv4Pool=10.0.0.1/16\n", /* host bits */
+                "IPv4Pool=10.0.0.0/25\n",                           /* no room for a zone's /24 */
+                "IPv4Pool=10.0.0.0\n",    "IPv6Pool=fd00::/65\n",   "Other=1\n", "novalue\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char text[128];
+                snprintf(text, sizeof(text), "# x\n%s", bad[i]);
+                assert_int_equal(net_pool_config_parse(text, "/etc/nspawn/network.conf", &c, &error),
+                                 -EINVAL);
+                assert_non_null(strstr(error, "/etc/nspawn/network.conf:2:"));
+                free(error);
+                error = NULL;
+        }
+
+        /* the default ULA: fd, then the machine ID's hash; the same ID, the same prefix */
+        uint8_t id[16] = {1, 2, 3}, other[16] = {4};
+        struct net_pool_config a, b;
+        net_pool_config_default(&a);
+        net_pool_config_finish(&a, id);
+        net_pool_config_default(&b);
+        net_pool_config_finish(&b, id);
+        assert_int_equal(a.v6[0], 0xfd);
+        assert_int_equal(a.v6_len, 48);
+        assert_memory_equal(a.v6, b.v6, 16);
+        net_pool_config_default(&b);
+        net_pool_config_finish(&b, other);
+        assert_memory_not_equal(a.v6, b.v6, 6);
+        assert_memory_equal(a.v6 + 6, ((uint8_t[10]){}), 10);
+}
+
+static void test_port_parse(void **state) {
+        struct net_port p;
+
+        assert_int_equal(net_port_parse("8080", &p), 0);
+        assert_int_equal(p.proto, IPPROTO_TCP);
+        assert_int_equal(p.host, 8080);
+        assert_int_equal(p.container, 8080);
+        assert_int_equal(net_port_parse("udp:53:5353", &p), 0);
+        assert_int_equal(p.proto, IPPROTO_UDP);
+        assert_int_equal(p.host, 53);
+        assert_int_equal(p.container, 5353);
+        assert_int_equal(net_port_parse("tcp:1:65535", &p), 0);
+        assert_int_equal(p.container, 65535);
+        static const char *const bad[] = {
+                "", "0", "65536", "sctp:80", "tcp:", "80:", "80:0", "x", "80:90:100", "udp:-1"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(net_port_parse(bad[i], &p), -EINVAL);
+}
+
+static void test_pool_wire(void **state) {
+        struct net_pool_req req = {.mode = NET_POOL_YES,
+                                   .v4 = {10, 99},
+                                   .v4_len = 16,
+                                   .n_ports = 1,
+                                   .ports = {{.proto = IPPROTO_UDP, .host = 53, .container = 53}}},
+                            got;
+        struct net_link *links = NULL;
+        int pair[2], netns;
+        size_t n;
+        char op;
+
+        strcpy(req.machine, "m");
+        strcpy(req.link, "ve-m");
+        assert_int_equal(net_pool_req_validate(&req), 0);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+        assert_int_equal(net_pool_send(pair[0], &req), 0);
+        assert_int_equal(net_request_recv(pair[1], &op, &links, &n, &netns, &got), 1);
+        assert_int_equal(op, NET_OP_POOL);
+        assert_memory_equal(&got, &req, sizeof(req));
+
+        struct net_pool_req bad[] = {req, req, req, req};
+        bad[0].ports[0].proto = 132;  /* not TCP or UDP */
+        bad[1].flags = NET_POOL_ZONE; /* a zone without its bridge */
+        bad[2].machine[0] = 0;
+        bad[3].n_ports = NET_PORTS_MAX + 1;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                assert_int_equal(net_pool_req_validate(&bad[i]), -EBADMSG);
+                assert_int_equal(net_pool_send(pair[0], &bad[i]), 0);
+                assert_int_equal(net_request_recv(pair[1], &op, &links, &n, &netns, &got), -EBADMSG);
+        }
+        close(pair[0]);
+        close(pair[1]);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_siphash),
@@ -324,6 +445,9 @@ int main(void) {
                 cmocka_unit_test(test_plan_order),
                 cmocka_unit_test(test_plan_too_many),
                 cmocka_unit_test(test_wire),
+                cmocka_unit_test(test_pool_config),
+                cmocka_unit_test(test_port_parse),
+                cmocka_unit_test(test_pool_wire),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -624,7 +624,6 @@ static void test_unsupported(void **state) {
                 const char *good, *bad;
         } cases[] = {
                 {"--oci-bundle=/b", "--oci-bundle="},
-                {"--port=tcp:80:8080", "--port=sctp:80"},
                 {"-Zsystem_u:system_r:container_t:s0", "--selinux-context="},
                 {"-Lsystem_u:object_r:container_file_t:s0", "--selinux-apifs-context="},
                 {"--share-system", NULL},
@@ -874,7 +873,10 @@ static void test_file_source(void **state) {
         assert_int_equal(apply_key(&s, "Network", "Zone", "z1"), 0);
         assert_string_equal(s.network_zone, "z1");
         assert_int_equal(apply_key(&s, "Network", "Zone", "averyveryverylongname"), -EINVAL);
-        assert_int_equal(apply_key(&s, "Network", "Port", "80"), -EOPNOTSUPP);
+        assert_int_equal(apply_key(&s, "Network", "Port", "80"), 0);
+        assert_int_equal(apply_key(&s, "Network", "Port", "udp:53:5353"), 0);
+        assert_int_equal(strv_length(s.expose_ports), 2);
+        assert_int_equal(apply_key(&s, "Network", "Port", "sctp:80"), -EINVAL);
         settings_done(&s);
 }
 
@@ -908,6 +910,15 @@ static void test_parse_network(void **state) {
         assert_int_equal(strv_length(s.network_veth_extra), 2);
         assert_true(s.private_network && !s.network_veth);
         settings_done(&s);
+        /* -p is kept as given (the plan needs the pool to carry it out, network.c) */
+        PARSE_OK(&s, "-p", "8080", "--port=udp:53:5353", "-ptcp:1:65535");
+        assert_int_equal(strv_length(s.expose_ports), 3);
+        assert_string_equal(s.expose_ports[1], "udp:53:5353");
+        settings_done(&s);
+        parse_fails(-EINVAL, "Invalid value 'sctp:80' for --port: expected [tcp|udp:]HOSTPORT",
+                    "--port=sctp:80", NULL);
+        parse_fails(-EINVAL, "Invalid value '0' for --port", "-p", "0");
+        parse_fails(-EINVAL, "Invalid value '80:65536' for --port", "--port=80:65536", NULL);
         /* a namespace to join is not a private network: no CAP_NET_ADMIN, lo as it is */
         PARSE_OK(&s, "--network-namespace-path=/run/netns/x");
         assert_string_equal(s.network_namespace_path, "/run/netns/x");
@@ -945,6 +956,7 @@ static void test_error_wording(void **state) {
                 int r;
                 const char *reason, *cli, *file;
         } cases[] = {
+                /* the wording of a row refused whole (no value list, no reason) */
                 {"Port", "80", -EOPNOTSUPP, NULL, "Option --port is not supported yet.",
                  "Port= is not supported yet."},
                 {"PrivateUsers", "managed", -EOPNOTSUPP, "not built",

@@ -162,12 +162,23 @@ static void test_errors(void **state) {
 }
 
 static void test_not_supported(void **state) {
-        /* A key none of whose values is built yet is named alone... */
-        expect_error("[Exec]\nHostname=a\n[Network]\nPort=80\n", -EOPNOTSUPP,
-                     "test.nspawn:4: Port= is not supported yet.");
-        /* ...one with some values built names the value. */
+        /* A key with some values built names the value. */
         expect_error("[Exec]\nPrivateUsers=managed\n", -EOPNOTSUPP,
                      "test.nspawn:2: PrivateUsers=managed is not supported yet.");
+}
+
+/* Port= is parsed where it is read: a bad one names the file and line. */
+static void test_port(void **state) {
+        struct settings s;
+        _cleanup_free_ char *error = NULL;
+
+        expect_error("[Network]\nVirtualEthernet=yes\nPort=sctp:80\n", -EINVAL,
+                     "test.nspawn:3: Invalid value 'sctp:80' for Port=: expected "
+                     "[tcp|udp:]HOSTPORT[:CONTAINERPORT], ports 1-65535.");
+        settings_init(&s);
+        assert_int_equal(parse_text("[Network]\nPort=80\nPort=udp:53:5353\n", &s, NULL, &error), 0);
+        assert_int_equal(strv_length(s.expose_ports), 2);
+        settings_done(&s);
 }
 
 /* The file's text in messages: at most OPTION_QUOTE_MAX bytes, control characters escaped — a file
@@ -713,6 +724,7 @@ int main(void) {
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_network_keys),
                 cmocka_unit_test(test_not_supported),
+                cmocka_unit_test(test_port),
                 cmocka_unit_test(test_messages_bounded),
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_file_too_large),
