@@ -533,8 +533,12 @@ struct network *network_free(struct network *n) {
         if (!n)
                 return NULL;
         /* Interfaces back and the zone bridge gone before nspawn exits, as systemd-nspawn; without
-         * either, EOF is enough (the helper releases the namespace as it exits). */
-        if (n->helper && ((n->running && n->has_moves) || n->has_zone || n->pool_asked) &&
+         * either, EOF is enough (the helper releases the namespace as it exits). The pool's state
+         * (its nft table, claims, forwarding count, the DHCP server's packet socket, whose close
+         * alone waits ~10 ms for an RCU grace period) goes after nspawn has exited, as the cgroups
+         * do: the helper undoes it at EOF, and the guard's undo-pool duty, which waits for the
+         * helper's end, sweeps whatever is left. */
+        if (n->helper && ((n->running && n->has_moves) || n->has_zone) &&
             helper_finish(n, NET_OP_END) >= 0) {
                 if (n->zone_undo > 0)
                         (void) guard_cancel(n->guard, n->zone_undo);
