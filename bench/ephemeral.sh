@@ -8,13 +8,10 @@
 #   (default $BUILD/tests). Needs root.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
+. "$(dirname "$0")/lib.sh"
 runs=20
 sdruns=3
 image=
-nspawn=${NSPAWN:-$BUILD/nspawn}
 sdnspawn=systemd-nspawn
 
 while getopts n:m:i:b:s:h opt; do
@@ -30,25 +27,13 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ && $sdruns =~ ^[0-9]+$ ]] || { echo "runs must be numbers" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "bench/ephemeral.sh must run as root" >&2; exit 1; }
 
-if [[ -z $image ]]; then
-        image=${DEBIAN_IMAGES:-$BUILD/tests}/rootfs-debian-systemd
-        echo "building or checking the Debian systemd image $image (minutes the first time)" >&2
-        "$repo/tests/rootfs/debian.sh" systemd "$image" > /dev/null || exit 1
-fi
-busybox=$BUILD/tests/rootfs-busybox
-"$repo/tests/rootfs/busybox.sh" "$busybox" > /dev/null || exit 1
+bench_trees ephemeral
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/nspawn-bench-ephemeral.XXXXXX")
-trap 'rm -rf --one-file-system "$work"' EXIT
-
-# Copies in a directory of ours: a tree is never run from the caches, and systemd-nspawn's
-# throw-away copies (.#machine.* siblings) land here too.
+# The trees are copies in a directory of ours: systemd-nspawn's throw-away copies (.#machine.*
+# siblings) land there too.
 trees=(busybox debian)
-cp -a --reflink=auto "$busybox" "$work/busybox" && cp -a --reflink=auto "$image" "$work/debian" || exit 1
 
-read -r -a nspawn_cmd <<< "$nspawn"
-command -v "${nspawn_cmd[0]}" >/dev/null || { echo "$nspawn not found (build it: make build)" >&2; exit 1; }
-ns="$(printf '%q ' "${nspawn_cmd[@]}") -q"
+bench_nspawn_cmd
 sd=
 if (( sdruns > 0 )) && command -v "$sdnspawn" >/dev/null; then
         sd="$(printf %q "$sdnspawn") --register=no --keep-unit -q"
@@ -56,7 +41,6 @@ if (( sdruns > 0 )) && command -v "$sdnspawn" >/dev/null; then
 fi
 
 # ---- measure ----
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # once CMD FILE: one run of CMD (wall time in ms appended to FILE); non-zero if CMD failed.
 once() {

@@ -9,13 +9,10 @@
 #   (default $BUILD/tests). Needs root.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-BUILD=${BUILD:-$repo/build}
+. "$(dirname "$0")/lib.sh"
 runs=30
 chown_runs=3
 image=
-nspawn=${NSPAWN:-$BUILD/nspawn}
 
 while getopts n:c:i:b:h opt; do
         case $opt in
@@ -29,24 +26,11 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ && $chown_runs =~ ^[0-9]+$ ]] || { echo "runs must be numbers" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "bench/userns.sh must run as root" >&2; exit 1; }
 
-if [[ -z $image ]]; then
-        image=${DEBIAN_IMAGES:-$BUILD/tests}/rootfs-debian-systemd
-        echo "building or checking the Debian systemd image $image (minutes the first time)" >&2
-        "$repo/tests/rootfs/debian.sh" systemd "$image" > /dev/null || exit 1
-fi
-busybox=$BUILD/tests/rootfs-busybox
-"$repo/tests/rootfs/busybox.sh" "$busybox" > /dev/null || exit 1
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/nspawn-bench-userns.XXXXXX")
-trap 'rm -rf --one-file-system "$work"' EXIT
+bench_trees userns
 trees=(busybox debian)
-cp -a --reflink=auto "$busybox" "$work/busybox" && cp -a --reflink=auto "$image" "$work/debian" || exit 1
 
-read -r -a nspawn_cmd <<< "$nspawn"
-command -v "${nspawn_cmd[0]}" >/dev/null || { echo "$nspawn not found (build it: make build)" >&2; exit 1; }
-ns="$(printf '%q ' "${nspawn_cmd[@]}") -q"
+bench_nspawn_cmd
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # once CMD FILE: one run of CMD (wall time in ms appended to FILE); non-zero if CMD failed.
 once() {
