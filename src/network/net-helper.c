@@ -6,7 +6,8 @@
  * container wants links beyond --private-network, and serves nspawn's requests on its socket
  * until 'E' or EOF — as long as the container runs. With the address pool ('P', net-pool.h) it
  * also configures the container's addresses, holds its nft table (net-nft.h) and serves DHCP
- * (net-dhcp.h) and DNS (net-dns.h) to it: one poll loop, one thread.
+ * (net-dhcp.h) and DNS (net-dns.h) to it, and relays -p from the host's ::1 (net-proxy.h): one poll
+ * loop, one thread.
  *
  *   nspawn-net FD                       serve nspawn on FD (helper.h)
  *   nspawn-net undo-move CIF IF [...]   move CIF from fd 3's network namespace into fd 4's,
