@@ -45,8 +45,9 @@ static void conn_close(struct proxy_conn *c, bool reset) {
         *c = (struct proxy_conn){.client = -EBADF, .server = -EBADF};
 }
 
-/* Move what can move from "from" through b to "to" without blocking (from_ok/to_ok: that side is
- * connected). A negative errno: the connection is broken. */
+/* Move what can move from "from" through b to "to" without blocking (b has room to read into
+ * while len < PROXY_BUF: compacted first; from_ok/to_ok: that side is connected). A negative errno: the
+ * connection is broken. */
 static int pump(int from, bool from_ok, int to, bool to_ok, struct proxy_buf *b) {
         if (b->len == 0)
                 b->start = 0;
@@ -68,6 +69,8 @@ static int pump(int from, bool from_ok, int to, bool to_ok, struct proxy_buf *b)
                 if (n > 0) {
                         b->start += (size_t) n;
                         b->len -= (size_t) n;
+                        if (b->len == 0)
+                                b->start = 0;
                 } else if (n < 0 && errno != EAGAIN && errno != EINTR)
                         return -errno;
         }
@@ -101,15 +104,13 @@ client:
 }
 
 static short conn_events_client(const struct proxy_conn *c) {
-        return (!c->up.eof && c->up.start + c->up.len < PROXY_BUF ? POLLIN : 0) |
-               (c->down.len > 0 ? POLLOUT : 0);
+        return (!c->up.eof && c->up.len < PROXY_BUF ? POLLIN : 0) | (c->down.len > 0 ? POLLOUT : 0);
 }
 
 static short conn_events_server(const struct proxy_conn *c) {
         if (c->connecting)
                 return POLLOUT;
-        return (!c->down.eof && c->down.start + c->down.len < PROXY_BUF ? POLLIN : 0) |
-               (c->up.len > 0 ? POLLOUT : 0);
+        return (!c->down.eof && c->down.len < PROXY_BUF ? POLLIN : 0) | (c->up.len > 0 ? POLLOUT : 0);
 }
 
 static struct proxy_conn *conn_free_slot(struct proxy *p) {
