@@ -6,7 +6,8 @@
  * container wants links beyond --private-network, and serves nspawn's requests on its socket
  * until 'E' or EOF — as long as the container runs. With the address pool ('P', net-pool.h) it
  * also configures the container's addresses, holds its nft table (net-nft.h) and serves DHCP
- * (net-dhcp.h) and DNS (net-dns.h) to it: one poll loop, one thread.
+ * (net-dhcp.h) and DNS (net-dns.h) to it, and relays -p from the host's ::1 (net-proxy.h): one poll
+ * loop, one thread.
  *
  *   nspawn-net FD                       serve nspawn on FD (helper.h)
  *   nspawn-net undo-move CIF IF [...]   move CIF from fd 3's network namespace into fd 4's,
@@ -27,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -48,6 +50,7 @@
 #include "net-nft.h"
 #include "net-pool.h"
 #include "net-protocol.h"
+#include "net-proxy.h"
 
 /* The message of a failed request (systemd-nspawn's words) and its warnings. */
 struct reply {
@@ -98,6 +101,7 @@ struct state {
         struct nft_ctx *nft;
         struct dhcp dhcp;
         struct dns dns;
+        struct proxy proxy; /* -p from the host's ::1 (net-proxy.h) */
 };
 
 /* ---- the zone lock: systemd-nspawn's, so that the two share zones safely ---- */
@@ -341,6 +345,34 @@ static int end(struct state *st, struct reply *rp) {
 static void services_stop(struct state *st) {
         dhcp_stop(&st->dhcp);
         dns_stop(&st->dns);
+        proxy_stop(&st->proxy);
+}
+
+/* -p from ::1: to the container's IPv6 address, or its IPv4 one if it has no IPv6 (a note, for
+ * nspawn's debug log, where the host has no ::1). */
+static int proxy_setup(struct state *st, struct reply *rp) {
+        struct sockaddr_storage ss = {};
+        socklen_t len;
+        char note[256] = "";
+
+        if (!st->pool.req.n_ports)
+                return 0;
+        if (st->pool.len6) {
+                struct sockaddr_in6 *a = (struct sockaddr_in6 *) &ss;
+                a->sin6_family = AF_INET6;
+                memcpy(&a->sin6_addr, st->pool.guest6, 16);
+                len = sizeof(*a);
+        } else {
+                struct sockaddr_in *a = (struct sockaddr_in *) &ss;
+                a->sin_family = AF_INET;
+                memcpy(&a->sin_addr, st->pool.guest4, 4);
+                len = sizeof(*a);
+        }
+        int k = proxy_start(&st->proxy, st->pool.req.ports, st->pool.req.n_ports, (struct sockaddr *) &ss,
+                            len, note, sizeof(note), rp->error, sizeof(rp->error));
+        if (k >= 0 && note[0])
+                warn(rp, "%s%s", NET_REPLY_DEBUG, note);
+        return k;
 }
 
 /* After the run's links: addresses, the nft table (once: it outlives a restart), DHCP, DNS. */
@@ -361,7 +393,7 @@ static int services_start(struct state *st, struct reply *rp) {
                             strerror(-(idx < 0 ? idx : k)));
         if ((k = dns_start(&st->dns, &st->pool)) < 0)
                 return fail(rp, k, "Failed to start the DNS forwarder on %s: %s", link, strerror(-k));
-        return 0;
+        return proxy_setup(st, rp);
 }
 
 static int pool_request(struct state *st, const struct net_pool_req *req, struct reply *rp) {
@@ -436,7 +468,7 @@ static int handle_request(struct state *st) {
 
 static int serve(struct state *st) {
         for (;;) {
-                struct pollfd pfd[5 + DNS_QUERIES_MAX];
+                struct pollfd pfd[5 + DNS_QUERIES_MAX + PROXY_POLL_MAX];
                 size_t n = 0;
                 int fds[] = {st->sock, st->dhcp.packet_fd, st->dhcp.udp_fd, st->dns.listen4,
                              st->dns.listen6};
@@ -447,13 +479,19 @@ static int serve(struct state *st) {
                 for (size_t i = 0; i < DNS_QUERIES_MAX; i++)
                         if (st->dns.q[i].fd >= 0)
                                 pfd[n++] = (struct pollfd){.fd = st->dns.q[i].fd, .events = POLLIN};
-                if (poll(pfd, n, dns_timeouts(&st->dns)) < 0) {
+                size_t n_proxy = n; /* the proxy's pollfds follow the others */
+                n += proxy_poll(&st->proxy, pfd + n, ELEMENTSOF(pfd) - n);
+                int t = dns_timeouts(&st->dns), tp = proxy_timeouts(&st->proxy);
+                if (tp >= 0 && (t < 0 || tp < t))
+                        t = tp;
+                if (poll(pfd, n, t) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
                 /* the services first: the request may stop them */
-                for (size_t i = 1; i < n; i++) {
+                proxy_dispatch(&st->proxy, pfd + n_proxy, n - n_proxy);
+                for (size_t i = 1; i < n_proxy; i++) {
                         if (!pfd[i].revents)
                                 continue;
                         if (pfd[i].fd == st->dhcp.packet_fd)
@@ -515,6 +553,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         pool_init(&st.pool);
         dns_init(&st.dns);
+        proxy_init(&st.proxy);
         (void) prctl(PR_SET_NAME, NET_HELPER);
         st.host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         int k = st.host_netns < 0 ? -errno : rtnl_open(&st.rtnl);

@@ -14,7 +14,7 @@
  *                hairpin: the answer must come back through the host)
  *   prerouting   -p: to any local address of the host, DNAT to the container
  *   output       -p: the same for the host's own connections (also to 127.0.0.1: the host end has
- *                route_localnet; IPv6 has none, so ::1 is not forwarded by the kernel)
+ *                route_localnet; IPv6 has none, so ::1 is left to the helper's proxy, net-proxy.h)
  */
 
 #include "net-pool.h"

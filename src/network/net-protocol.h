@@ -45,6 +45,8 @@
 #define NET_LINKS_MAX 128
 #define NET_ALTNAME_MAX 128 /* ALTIFNAMSIZ */
 #define NET_REPLY_MAX 4096
+/* A line of a reply's warnings that starts so is a note for nspawn's debug log, not a warning. */
+#define NET_REPLY_DEBUG "debug: "
 #define NET_ZONE_LOCK "/run/systemd/nspawn-network-zone"
 
 enum net_op {

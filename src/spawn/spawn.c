@@ -31,6 +31,7 @@
 #include "machined.h"
 #include "macro.h"
 #include "mount.h"
+#include "net-protocol.h"
 #include "network.h"
 #include "notify.h"
 #include "nsenter.h"
@@ -386,8 +387,13 @@ static int network_ready(struct supervisor *sv, int sock, char **ret_error) {
         if (!sv->p->network)
                 return 0;
         int r = network_wait(sv->p->network, &ifindex, &warnings, ret_error);
-        STRV_FOREACH(w, warnings)
-        log_warning("%s", *w);
+        STRV_FOREACH(w, warnings) {
+                const char *note = startswith(*w, NET_REPLY_DEBUG);
+                if (note)
+                        log_debug("%s", note);
+                else
+                        log_warning("%s", *w);
+        }
         if (r >= 0 && ifindex > 0 && sv->p->registry)
                 r = registry_set_netif(sv->p->registry, &ifindex, 1);
         if (r >= 0)
