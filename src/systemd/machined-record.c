@@ -155,9 +155,9 @@ static int add_listed(char ***l, const char *value) {
         return strv_extend(l, value);
 }
 
-static int parse_item(struct machined_record *r, const char *key, const char *value) {
+char **machined_record_string(struct machined_record *r, const char *name) {
         static const struct {
-                const char *key;
+                const char *name;
                 size_t offset;
         } strings[] = {
                 {"Name", offsetof(struct machined_record, name)},
@@ -169,8 +169,15 @@ static int parse_item(struct machined_record *r, const char *key, const char *va
                 {"ControlGroup", offsetof(struct machined_record, control_group)},
         };
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                if (streq(key, strings[i].key))
-                        return set_string((char **) ((uint8_t *) r + strings[i].offset), value);
+                if (streq(name, strings[i].name))
+                        return (char **) ((uint8_t *) r + strings[i].offset);
+        return NULL;
+}
+
+static int parse_item(struct machined_record *r, const char *key, const char *value) {
+        char **slot = machined_record_string(r, key);
+        if (slot)
+                return set_string(slot, value);
         if (streq(key, "Id"))
                 return parse_id(value, r->id);
         if (streq(key, "Timestamp"))

@@ -42,6 +42,10 @@ struct machined_record {
         char **addresses; /* NULL-terminated; NULL when none */
 };
 
+/* Where machined's string property NAME (Name, Service, Unit, Class, RootDirectory, State,
+ * ControlGroup: the D-Bus names, which the text form uses too) goes in r; NULL for any other. */
+char **machined_record_string(struct machined_record *r, const char *name);
+
 void machined_record_done(struct machined_record *r);
 
 /* The record as items (malloc'ed, *ret_size bytes). r->name must be set. */

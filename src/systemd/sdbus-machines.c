@@ -45,28 +45,15 @@ static int no_bus(const struct sdbus_conn *c, char **ret_text) {
 /* One property of org.freedesktop.machine1.Machine (the reply is in its variant). */
 static int read_property(sd_bus_message *m, const char *name, const char *type,
                          struct machined_record *rec) {
-        static const struct {
-                const char *name;
-                size_t offset;
-        } strings[] = {
-                {"Name", offsetof(struct machined_record, name)},
-                {"Service", offsetof(struct machined_record, service)},
-                {"Unit", offsetof(struct machined_record, unit)},
-                {"Class", offsetof(struct machined_record, class)},
-                {"RootDirectory", offsetof(struct machined_record, root)},
-                {"State", offsetof(struct machined_record, state)},
-        };
         const void *p;
         size_t n;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+        char **slot = streq(type, "s") ? machined_record_string(rec, name) : NULL;
+        if (slot) {
                 const char *s;
-                if (!streq(name, strings[i].name) || !streq(type, "s"))
-                        continue;
                 if ((r = sd_bus_message_read(m, "s", &s)) < 0)
                         return r;
-                char **slot = (char **) ((uint8_t *) rec + strings[i].offset);
                 free(*slot);
                 return (*slot = strdup(s)) ? 0 : -ENOMEM;
         }
