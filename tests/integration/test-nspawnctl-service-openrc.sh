@@ -33,7 +33,7 @@ install -m 0755 "$script" "$root/etc/init.d/nspawn"
 # in a container whose /proc has masks and read-only binds, a user namespace's root may not mount a
 # fresh /proc (the kernel's "too revealing" rule; systemd-nspawn's too)
 mkdir -p "$root/etc/systemd/nspawn"
-for m in bb stubborn; do printf '[Exec]\nPrivateUsers=no\n' > "$root/etc/systemd/nspawn/$m.nspawn"; done
+for m in bb stubborn; do printf '[Exec]\nPrivateUsers=no\n[Network]\nVirtualEthernet=no\n' > "$root/etc/systemd/nspawn/$m.nspawn"; done
 for m in bb stubborn; do cp -a "$ROOTFS" "$root/var/lib/machines/$m"; done
 cat > "$root/var/lib/machines/bb/etc/inittab" <<'X'
 ::sysinit:/bin/sh -c 'echo boot >> /events; echo Booted busybox'
@@ -137,7 +137,7 @@ expect RUNLEVEL_LINK /etc/init.d/nspawn.bb "the runlevel's link"
 expect START_RC 0 "rc-service nspawn.bb start"
 expect STATE running "the machine when rc-service start returned"
 expect PIDFILE_EXE "$bindir/nspawn" "the pid file's process"
-expect CMDLINE "$bindir/nspawn --quiet --boot --link-journal=try-guest -U --settings=override --machine=bb " "nspawn's command line"
+expect CMDLINE "$bindir/nspawn --quiet --boot --link-journal=try-guest --network-veth -U --settings=override --machine=bb " "nspawn's command line"
 expect STATUS "status:started" "rc-service nspawn.bb status"
 expect LOG 1 "the console in the log"
 expect REBOOT_LEADER changed "the leader after reboot"

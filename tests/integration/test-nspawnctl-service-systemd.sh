@@ -38,7 +38,7 @@ cp "$unit_file" "$root/usr/local/lib/systemd/system/"
 # fresh /proc (the kernel's "too revealing" rule; systemd-nspawn's too)
 mkdir -p "$root/etc/systemd/nspawn"
 # (the first settings file found is the one used: it has the kill signal too)
-printf '[Exec]\nPrivateUsers=no\nKillSignal=SIGUSR2\n' > "$root/etc/systemd/nspawn/bb.nspawn"
+printf '[Exec]\nPrivateUsers=no\nKillSignal=SIGUSR2\n[Network]\nVirtualEthernet=no\n' > "$root/etc/systemd/nspawn/bb.nspawn"
 cp -a "$ROOTFS" "$root/var/lib/machines/bb"
 cat > "$root/var/lib/machines/bb/etc/inittab" <<'X'
 ::sysinit:/bin/sh -c 'echo boot >> /events'

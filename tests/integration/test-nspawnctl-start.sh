@@ -16,6 +16,13 @@
 [[ -d /run/systemd/system ]] && skip "systemd is PID 1 here: start goes through systemctl (test-nspawnctl-service-systemd)"
 
 name=it-start-$$
+# --network-veth (as nspawn@.service): ve-NAME, the address pool's claims, nft table and forwarding
+# sysctls must not land in the real host's network namespace: the supervisor (and so nspawn) is
+# started in one of this test's own, entered by fd
+netns=$T/netns
+touch "$netns" && unshare --net="$netns" true || fail "cannot make a network namespace"
+at_exit "umount -l $netns"
+ctl_start() { timeout -k 5 "${IT_CMD_TIMEOUT:-20}" nsenter --net="$netns" "$NSPAWNCTL" --no-pager start "$@" < /dev/null; }
 machines=/var/lib/machines logdir=/var/log/nspawn servicedir=/run/nspawn/service
 unit="nspawn@$name.service"
 img=$machines/$name log=$logdir/$name.log state=$servicedir/$name
@@ -54,7 +61,7 @@ cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 unit_cgroups() { ls -d /sys/fs/cgroup/*/machine.slice/"$unit" /sys/fs/cgroup/machine.slice/"$unit" 2>/dev/null; }
 
 # ---- start: returns once the machine runs ----
-capture out ctl start "$name"
+capture out ctl_start "$name"
 assert_rc 0 "start"
 assert_eq "$out$(cat "$T/stderr")" "" "start's output"
 assert_eq "$(ctl show -p State --value "$name")" running "the machine when start returned"
@@ -73,8 +80,14 @@ assert_eq "$(ps -o sid= -p "$main" | tr -d ' ')" "$main" "nspawn's session"
 pgrep -P "$main" | grep -qx "$LEADER" || fail "the leader $LEADER is not nspawn's child"
 # nspawn@.service's command line and a service's environment
 assert_eq "$(tr '\0' ' ' < "/proc/$main/cmdline")" \
-        "$BUILD/nspawn --quiet --keep-unit --boot --link-journal=try-guest -U --settings=override --machine=$name " \
+        "$BUILD/nspawn --quiet --keep-unit --boot --link-journal=try-guest --network-veth -U --settings=override --machine=$name " \
         "nspawn's command line"
+# --network-veth: the host end in the supervisor's network namespace (this test's), with the
+# address pool's gateway address (a booted guest takes its own by DHCP); host0 in the guest
+assert_eq "$(nsenter --net="$netns" ip -o link show | grep -c ': ve-')" 1 "ve- links in the test's namespace"
+assert_match "$(nsenter --net="$netns" ip -4 -o addr show | grep ': ve-')" "inet 10\." \
+        "the host end has the pool's gateway address"
+nsenter --net="/proc/$LEADER/ns/net" ip link show dev host0 > /dev/null || fail "no host0 in the guest"
 env=$(tr '\0' '\n' < "/proc/$main/environ" | sort)
 assert_match "$env" "^NOTIFY_SOCKET=@nspawnctl/$name/[0-9a-f]{16}"$'\n'"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$" \
         "nspawn's environment"
@@ -98,7 +111,7 @@ capture out bash -c '. "$1"; COMP_WORDS=(nspawnctl start it-start-); COMP_CWORD=
 assert_line "$out" "$name" "the completion of start's operand"
 
 # ---- a second start changes nothing ----
-capture out ctl start "$name"
+capture out ctl_start "$name"
 assert_rc 0 "a second start"
 assert_eq "$out$(cat "$T/stderr")" "" "a second start's output"
 assert_eq "$(field SUPERVISOR)" "$sv" "the supervisor after a second start"
@@ -131,7 +144,7 @@ assert_eq "$(unit_cgroups)" "" "the unit's cgroups after poweroff"
 
 # ---- terminate: nspawn halts the guest (busybox: SIGUSR2), the supervision ends ----
 printf '[Exec]\nKillSignal=SIGUSR2\n' > "$img.nspawn"
-capture out ctl start "$name"
+capture out ctl_start "$name"
 assert_rc 0 "start after poweroff"
 sv=$(field SUPERVISOR)
 capture out ctl terminate "$name"
@@ -142,7 +155,7 @@ assert_eq "$(count boot)" 3 "boots after terminate (no restart)"
 assert_eq "$(count shutdown)" 3 "shutdowns after terminate"
 
 # ---- a stop: SIGTERM to the supervisor (what an init sends at shutdown) ----
-capture out ctl start "$name"
+capture out ctl_start "$name"
 assert_rc 0 "start after terminate"
 sv=$(field SUPERVISOR)
 kill -TERM "$sv"
@@ -156,7 +169,7 @@ assert_eq "$(unit_cgroups)" "" "the unit's cgroups after the stop"
 
 # ---- a start that fails: nspawn's error and exit status; nothing is left ----
 mkdir -p "$img-bad/usr"
-capture out ctl start "$name-bad"
+capture out ctl_start "$name-bad"
 assert_rc 1 "a failing start"
 assert_eq "$(cat "$T/stderr")" \
         "Directory $img-bad doesn't look like an OS root directory (os-release file is missing). Refusing." \
@@ -175,16 +188,16 @@ echo "fake nspawn fails"
 exit 7
 X
 chmod 0755 "$T/bin/nspawn"
-capture out timeout 20 "$T/bin/nspawnctl" start "$name"
+capture out timeout 20 nsenter --net="$netns" "$T/bin/nspawnctl" start "$name"
 assert_rc 7 "start when nspawn exits 7"
 assert_eq "$(cat "$T/stderr")" "fake nspawn fails" "start when nspawn exits 7: its output"
 assert_eq "$(cat "$T/fake.args")" \
-        "--quiet --keep-unit --boot --link-journal=try-guest -U --settings=override --machine=$name" "nspawn's arguments"
+        "--quiet --keep-unit --boot --link-journal=try-guest --network-veth -U --settings=override --machine=$name" "nspawn's arguments"
 wait_for "[[ ! -e $state ]]" 5 || fail "the supervision of a failed start did not end"
 # exit 133 over and over: started again, until the start limit (5 in 10 s)
 sed -i 's/^exit 7/exit 133/' "$T/bin/nspawn"
 : > "$T/fake.args"
-capture out timeout 20 "$T/bin/nspawnctl" start "$name"
+capture out timeout 20 nsenter --net="$netns" "$T/bin/nspawnctl" start "$name"
 assert_rc 1 "start when nspawn exits 133 at once"
 assert_eq "$(wc -l < "$T/fake.args")" 5 "starts of nspawn up to the start limit"
 assert_contains "$(cat "$T/stderr")" "Machine $name ended before it ran; see $log." "the start limit"
@@ -194,13 +207,13 @@ wait_for "[[ ! -e $state ]]" 5 || fail "the supervision did not end at the start
 assert_eq "$(unit_cgroups)" "" "the unit's cgroups after the start limit"
 
 # ---- bad names start nothing ----
-capture out ctl start "nosuch-$$"
+capture out ctl_start "nosuch-$$"
 assert_rc 1 "start of an unknown machine"
 assert_eq "$(cat "$T/stderr")" "Machine image 'nosuch-$$' does not exist." "start of an unknown machine"
-capture out ctl start "$name" "bad/x"
+capture out ctl_start "$name" "bad/x"
 assert_rc 1 "start with an invalid name"
 assert_eq "$(cat "$T/stderr")" "Invalid machine name bad/x." "start with an invalid name"
-capture out ctl start "$name" "nosuch-$$"
+capture out ctl_start "$name" "nosuch-$$"
 assert_rc 1 "start of a known and an unknown machine"
 [[ ! -e $state ]] || fail "a start with an unknown name started $name"
 assert_eq "$(count boot)" 4 "boots after starts with bad names"
@@ -212,7 +225,7 @@ cat > "$img-log/etc/inittab" <<'X'
 ::sysinit:/bin/sh -c 'yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 6000000'
 ::respawn:/bin/sleep 1000
 X
-capture out ctl start "$name-log"
+capture out ctl_start "$name-log"
 assert_rc 0 "start of a chatty guest"
 wait_for "[[ -f $logdir/$name-log.log.1 ]]" 20 || fail "the log was not moved: $(ls -l "$logdir")"
 (( $(stat -c %s "$logdir/$name-log.log.1") > 4 * 1024 * 1024 )) || fail "the old log is too small: $(ls -l "$logdir")"
