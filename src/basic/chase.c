@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chase.h"
+#include "fdutil.h"
 #include "macro.h"
 
 static int openat2_resolve(int dir_fd, const char *path, int flags, mode_t mode, uint64_t resolve) {
@@ -44,6 +45,23 @@ int chase_open(int root_fd, const char *path, int flags, mode_t mode) {
 int chase_open_nofollow(int root_fd, const char *path, int flags, mode_t mode) {
         return openat2_resolve(root_fd, path, flags, mode,
                                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+}
+
+int chase_open_regular(int root_fd, const char *path) {
+        /* O_NONBLOCK: a FIFO or a tty put there must not hang the open */
+        _cleanup_close_ int fd = chase_open(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+        struct stat st;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        return S_ISREG(st.st_mode) ? TAKE_FD(fd) : -EBADMSG;
+}
+
+int chase_read_regular(int root_fd, const char *path, size_t max, char **ret) {
+        _cleanup_close_ int fd = chase_open_regular(root_fd, path);
+        return fd < 0 ? fd : read_fd(fd, ret, max);
 }
 
 /* One step of mkdir -p: create name below dir_fd (fine if it exists) and open it, refusing a

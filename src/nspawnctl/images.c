@@ -165,16 +165,7 @@ static void metadata_done(struct image_metadata *m) {
 }
 
 static int read_in_root(int root_fd, const char *path, char **ret) {
-        _cleanup_close_ int fd = chase_open(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
-        struct stat st;
-
-        if (fd < 0)
-                return fd;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADMSG;
-        return read_fd(fd, ret, 64 * 1024);
+        return chase_read_regular(root_fd, path, 64 * 1024, ret);
 }
 
 /* KEY of an environment-like file (os-release, machine-info) in the image; NULL if none. */

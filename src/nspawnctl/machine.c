@@ -238,15 +238,7 @@ int os_release_parse(const char *text, char ***ret) {
 
 /* A regular file inside root_fd, opened without leaving it and without blocking on a FIFO. */
 static int read_guest_file(int root_fd, const char *path, char **ret) {
-        _cleanup_close_ int fd = chase_open(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
-        struct stat st;
-        if (fd < 0)
-                return fd;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADMSG;
-        return read_fd(fd, ret, OS_RELEASE_MAX);
+        return chase_read_regular(root_fd, path, OS_RELEASE_MAX, ret);
 }
 
 int machine_os_release(struct machine *m, char ***ret) {

@@ -174,14 +174,11 @@ int image_lock(int tree_fd, bool read_only) {
 }
 
 int image_read_machine_id(int root_fd, uint8_t ret[16]) {
-        /* O_NONBLOCK: the image may make this a FIFO or a tty, which must not hang us. */
-        _cleanup_close_ int fd =
-                chase_open(root_fd, "etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
-        if (fd < 0)
-                return fd == -ENOENT ? 0 : fd;
-
+        /* not there, or not a regular file (a FIFO or a tty the image made): no machine ID */
         _cleanup_free_ char *s = NULL;
-        int r = read_fd(fd, &s, 64);
+        int r = chase_read_regular(root_fd, "etc/machine-id", 64, &s);
+        if (r == -ENOENT || r == -EBADMSG)
+                return 0;
         if (r < 0)
                 return r;
         s[strcspn(s, "\n")] = 0;

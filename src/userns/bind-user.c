@@ -24,16 +24,10 @@ const struct bind_user_files bind_user_files_host = {.passwd = "/etc/passwd", .g
 /* A file of the tree (its /etc/passwd or /etc/group), read only if it is a regular file. NULL
  * with errno 0 when it does not exist. */
 static FILE *tree_fopen(int tree_fd, const char *path) {
-        int fd = chase_open(tree_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-        struct stat st;
+        int fd = chase_open_regular(tree_fd, path);
 
         if (fd < 0) {
                 errno = fd == -ENOENT ? 0 : -fd;
-                return NULL;
-        }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                safe_close(fd);
-                errno = EBADF;
                 return NULL;
         }
         FILE *f = fdopen(fd, "re");

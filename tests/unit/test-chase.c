@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "chase.h"
@@ -155,6 +157,28 @@ static void test_create(void **state) {
         assert_int_equal(faccessat(t->root_fd, "dir/new", F_OK, AT_SYMLINK_NOFOLLOW), 0);
 }
 
+/* chase_open_regular()/chase_read_regular(): a regular file only (a FIFO neither blocks nor is
+ * read, a directory is refused), its contents bounded, a symlink still resolved inside */
+static void test_read_regular(void **state) {
+        struct tree *t = *state;
+        char *text = NULL;
+
+        int fd = chase_open(t->root_fd, "dir/text", O_WRONLY | O_CREAT | O_EXCL, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "hello\n", 6), 6);
+        close(fd);
+        assert_int_equal(mkfifoat(t->root_fd, "dir/fifo", 0600), 0);
+
+        assert_int_equal(chase_read_regular(t->root_fd, "/abs/dir/text", 64, &text), 6);
+        assert_string_equal(text, "hello\n");
+        free(text);
+        assert_int_equal(chase_read_regular(t->root_fd, "dir/fifo", 64, &text), -EBADMSG);
+        assert_int_equal(chase_read_regular(t->root_fd, "dir", 64, &text), -EBADMSG);
+        assert_int_equal(chase_read_regular(t->root_fd, "dir/none", 64, &text), -ENOENT);
+        /* a symlink to the host's directory is resolved inside the root: not the host's file */
+        assert_true(chase_open_regular(t->root_fd, "/esc/secret") < 0);
+}
+
 static void test_mkdir_p(void **state) {
         struct tree *t = *state;
         char p[256];
@@ -197,6 +221,7 @@ int main(void) {
                 cmocka_unit_test(test_magic_links_refused),
                 cmocka_unit_test(test_nofollow),
                 cmocka_unit_test(test_create),
+                cmocka_unit_test(test_read_regular),
                 cmocka_unit_test(test_mkdir_p),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
