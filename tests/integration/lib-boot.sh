@@ -4,6 +4,11 @@
 #   boot_root_copy SRC DIR    a private copy of an image for one test (the guest writes to it)
 #   boot_console SECS LOG STEPS -- ARGS...   drive nspawn's interactive console through a pty
 #   boot_check_host [WHAT]    the guest did not act on the host (root rw, links, clock)
+#   boot_nested SECS NAME TEST WHAT   boot ROOT (as machine NAME) whose own test, a service of the
+#                             guest, writes KEY=VALUE lines ending in DONE=yes to /TEST.result
+#                             (its trace to /TEST.log) and powers off: result = those lines;
+#                             fails with the boot log and the trace if it did not finish
+#   expect KEY ERE WHAT       KEY's last value in result matches ERE, else fail with the trace
 # Environment: DEBIAN_IMAGES  where the Debian images are cached (default: $BUILD/tests); the
 #   runner builds them before the tests (tests/run-integration.sh), a test alone builds them
 #   itself under a lock (slow: a few minutes the first time).
@@ -146,3 +151,27 @@ if not eof:
 _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 '
+
+# ---- a test that runs inside a booted guest ----
+
+boot_nested() {
+        local secs=$1 name=$2 test=$3 what=$4 rc
+        BOOT_NESTED_LOG=$root/$test.log
+        IT_CMD_TIMEOUT=$secs nspawn -q -M "$name" -D "$root" -b --console=passive > "$T/boot.log" 2>&1
+        rc=$?
+        boot_check_host "$what"
+        result=$(cat "$root/$test.result" 2>/dev/null)
+        sed 's/^/# result: /' <<< "$result" >&2
+        if [[ $rc != 0 || $result != *DONE=yes* ]]; then
+                tail -n 40 "$T/boot.log" | sed 's/^/# boot: /' >&2
+                [[ -f $BOOT_NESTED_LOG ]] && sed 's/^/# guest: /' "$BOOT_NESTED_LOG" >&2
+        fi
+        [[ $rc == 0 ]] || fail "$what's poweroff: exit $rc"
+        [[ $result == *DONE=yes* ]] || fail "the nested test did not finish"
+}
+
+expect() {
+        local v
+        v=$(sed -n "s/^$1=//p" <<< "$result" | tail -n 1)
+        [[ $v =~ ^$2$ ]] || { sed 's/^/# guest: /' "$BOOT_NESTED_LOG" >&2; fail "$3: $1='$v', expected /$2/"; }
+}

@@ -114,23 +114,7 @@ chmod 0755 "$root/usr/local/bin/service-test"
 # after the default runlevel, outside any OpenRC service
 echo 'st:2:once:/usr/local/bin/service-test' >> "$root/etc/inittab"
 
-IT_CMD_TIMEOUT=150 nspawn -q -M "svc-$$" -D "$root" -b --console=passive > "$T/boot.log" 2>&1
-RC=$?
-boot_check_host "the OpenRC guest"
-result=$(cat "$root/service-test.result" 2>/dev/null)
-sed 's/^/# result: /' <<< "$result" >&2
-if [[ $RC != 0 || $result != *DONE=yes* ]]; then
-        tail -n 40 "$T/boot.log" | sed 's/^/# boot: /' >&2
-        [[ -f $root/service-test.log ]] && sed 's/^/# guest: /' "$root/service-test.log" >&2
-fi
-assert_rc 0 "the guest's poweroff"
-[[ $result == *DONE=yes* ]] || fail "the nested test did not finish"
-
-expect() { # expect KEY ERE WHAT
-        local v
-        v=$(sed -n "s/^$1=//p" <<< "$result" | tail -n 1)
-        [[ $v =~ ^$2$ ]] || { sed 's/^/# guest: /' "$root/service-test.log" >&2; fail "$3: $1='$v', expected /$2/"; }
-}
+boot_nested 150 "svc-$$" service-test "the OpenRC guest"
 expect ENABLE "0 Created symlink /etc/init.d/nspawn.bb → nspawn.  \* service nspawn.bb added to runlevel default " "enable"
 expect INITD_LINK nspawn "the script's link"
 expect RUNLEVEL_LINK /etc/init.d/nspawn.bb "the runlevel's link"

@@ -140,23 +140,7 @@ EOF
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 ln -s ../service-test.service "$root/etc/systemd/system/multi-user.target.wants/service-test.service"
 
-IT_CMD_TIMEOUT=180 nspawn -q -M "svc-$$" -D "$root" -b --console=passive > "$T/boot.log" 2>&1
-RC=$?
-boot_check_host "the systemd guest"
-result=$(cat "$root/service-test.result" 2>/dev/null)
-sed 's/^/# result: /' <<< "$result" >&2
-if [[ $RC != 0 || $result != *DONE=yes* ]]; then
-        tail -n 40 "$T/boot.log" | sed 's/^/# boot: /' >&2
-        [[ -f $root/service-test.log ]] && sed 's/^/# guest: /' "$root/service-test.log" >&2
-fi
-assert_rc 0 "the guest's poweroff"
-[[ $result == *DONE=yes* ]] || fail "the nested test did not finish"
-
-expect() { # expect KEY ERE WHAT
-        local v
-        v=$(sed -n "s/^$1=//p" <<< "$result" | tail -n 1)
-        [[ $v =~ ^$2$ ]] || { sed 's/^/# guest: /' "$root/service-test.log" >&2; fail "$3: $1='$v', expected /$2/"; }
-}
+boot_nested 180 "svc-$$" service-test "the systemd guest"
 expect START_RC 0 "nspawnctl start"
 expect ACTIVE active "the unit when start returned (Type=notify)"
 expect STATE running "the machine when start returned"
