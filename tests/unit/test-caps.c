@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,6 +256,36 @@ static void test_apply_root(void **state) {
         assert_int_equal(wait_child(pid), 0);
 }
 
+/* caps_set_fs_ids(): what is created is the given ids', the file system capabilities stay in
+ * effect (a root-only directory is still written), and (0, 0) goes back. */
+static void test_set_fs_ids(void **state) {
+        pid_t pid;
+
+        if (geteuid() != 0)
+                skip();
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                char dir[] = "/tmp/test-caps.XXXXXX", path[64];
+                struct capsets c;
+                struct stat st;
+
+                CHECK(mkdtemp(dir) != NULL && chmod(dir, 0700) == 0);
+                snprintf(path, sizeof(path), "%s/made", dir);
+                CHECK(caps_set_fs_ids(655360, 655361) == 0);
+                CHECK(self_caps(&c) == 0 && (c.eff & BIT(CAP_DAC_OVERRIDE)) && (c.eff & BIT(CAP_CHOWN)));
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                CHECK(fd >= 0 && fstat(fd, &st) == 0);
+                CHECK(st.st_uid == 655360 && st.st_gid == 655361);
+                close(fd);
+                CHECK(caps_set_fs_ids(0, 0) == 0 && unlink(path) == 0);
+                CHECK(mkdir(path, 0700) == 0 && stat(path, &st) == 0 && st.st_uid == 0);
+                CHECK(rmdir(path) == 0 && rmdir(dir) == 0);
+                _exit(0);
+        }
+        assert_int_equal(wait_child(pid), 0);
+}
+
 /* Non-root payload: change user, apply, exec, and look at the caps of the new program. */
 static void test_apply_user_ambient(void **state) {
         uint64_t keep = caps_default_set() & caps_current_bounding();
@@ -338,6 +370,7 @@ int main(void) {
                 cmocka_unit_test(test_list_parse),
                 cmocka_unit_test(test_compute),
                 cmocka_unit_test(test_wanted),
+                cmocka_unit_test(test_set_fs_ids),
                 cmocka_unit_test(test_current_bounding),
                 cmocka_unit_test(test_apply_root),
                 cmocka_unit_test(test_apply_user_ambient),
