@@ -193,3 +193,15 @@ int close_all_fds_but(const int *keep, size_t n) {
         }
         return syscall(SYS_close_range, from, ~0U, 0) < 0 ? -errno : 0;
 }
+
+int link_tmpfile(int fd, int dir_fd, const char *name) {
+        char proc[64];
+
+        if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) >= 0)
+                return 0;
+        if (errno != ENOENT && errno != EPERM)
+                return negative_errno();
+        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without. */
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? negative_errno() : 0;
+}

@@ -24,6 +24,8 @@ int read_file_at(int dir_fd, const char *path, char **ret, size_t max);
 /* mkdir -p of an absolute host path: missing parents get 0755, the last component mode; the
  * directories it creates get exactly those modes whatever the umask. Existing ones are left. */
 int mkdir_p(const char *path, mode_t mode);
+/* Give the anonymous file fd (O_TMPFILE) the name dir_fd/name: -EEXIST if it is taken. */
+int link_tmpfile(int fd, int dir_fd, const char *name);
 /* Create/truncate a file at path (relative to dir_fd, no symlink followed) with contents. */
 int write_file_at(int dir_fd, const char *path, const char *contents, mode_t mode);
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdutil.h"
 #include "macro.h"
 
 static int ofd_lock(int fd, int operation) {
@@ -35,19 +36,6 @@ static bool name_is_fd(int dir_fd, const char *name, int fd) {
         struct stat ours, now;
         return fstat(fd, &ours) >= 0 && fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) >= 0 &&
                ours.st_dev == now.st_dev && ours.st_ino == now.st_ino;
-}
-
-/* Give the anonymous file fd the name dir_fd/name unless it exists. */
-static int link_tmpfile(int fd, int dir_fd, const char *name) {
-        char proc[64];
-
-        if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) >= 0)
-                return 0;
-        if (errno != ENOENT && errno != EPERM)
-                return negative_errno();
-        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without. */
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? negative_errno() : 0;
 }
 
 /* A new lock file: an O_TMPFILE locked and shown to the hook before it is linked (where the file

@@ -228,17 +228,6 @@ static int record_fd_new(int dir_fd, const struct transfer_record *rec, off_t *r
         return TAKE_FD(fd);
 }
 
-static int record_link(int fd, int dir_fd, const char *name) {
-        char proc[64];
-
-        if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) >= 0)
-                return 0;
-        if (errno != ENOENT && errno != EPERM)
-                return negative_errno();
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? negative_errno() : 0;
-}
-
 static struct transfer_entry *entry_free(struct transfer_entry *e) {
         if (e) {
                 safe_close(e->fd);
@@ -260,7 +249,7 @@ static int entry_publish(struct transfer_entry *e) {
                 if (e->fd < 0)
                         return e->fd;
                 snprintf(e->name, sizeof e->name, "%" PRIu32, e->rec.id);
-                r = record_link(e->fd, e->dir_fd, e->name);
+                r = link_tmpfile(e->fd, e->dir_fd, e->name);
                 if (r != -EEXIST)
                         return r;
                 (void) entry_check(e->dir_fd, e->name, NULL); /* a stale one: gone for the next */

@@ -16,6 +16,7 @@
 #include "image.h"
 #include "images.h"
 #include "log.h"
+#include "fdutil.h"
 #include "macro.h"
 #include "os-tree.h"
 #include "transfer-record.h"
@@ -253,17 +254,6 @@ static int remove_existing(struct transfer *t) {
         if (r < 0)
                 return log_error("Failed to replace image '%s': %s", t->local, error ? error : strerror(-r));
         return 0;
-}
-
-static int link_tmpfile(int fd, int dir_fd, const char *name) {
-        char proc[64];
-
-        if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) >= 0)
-                return 0;
-        if (errno != ENOENT && errno != EPERM)
-                return negative_errno();
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? negative_errno() : 0;
 }
 
 static int install_raw(struct transfer *t) {

@@ -390,18 +390,6 @@ static int record_fd_new(int dir_fd, const struct machine_record *rec, int *ret_
         return k < 0 ? k : TAKE_FD(fd);
 }
 
-/* Give the anonymous file fd the name name; -EEXIST if it is taken. */
-static int record_fd_link(int fd, int dir_fd, const char *name) {
-        char proc[64];
-        if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) == 0)
-                return 0;
-        if (errno != ENOENT && errno != EPERM)
-                return -errno;
-        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without. */
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
-}
-
 static int record_copy(const struct machine_record *from, struct machine_record *to) {
         _cleanup_free_ char *text = NULL;
         int k = machine_record_format(from, &text);
@@ -421,7 +409,7 @@ static int entry_publish(struct registry_entry *e) {
                 if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) < 0)
                         rnd = now_usec(CLOCK_REALTIME) ^ ((uint64_t) getpid() << 32) ^ (uint64_t) attempt;
                 snprintf(tmp, sizeof tmp, TEMP_PREFIX "%s.%016llx", e->rec.name, (unsigned long long) rnd);
-                int k = record_fd_link(fd, e->dir_fd, tmp);
+                int k = link_tmpfile(fd, e->dir_fd, tmp);
                 if (k == -EEXIST)
                         continue;
                 if (k < 0)
@@ -485,7 +473,7 @@ int registry_claim(const char *dir, const struct machine_record *rec, struct gua
         if (k >= 0)
                 k = entry_undo_register(e);
         for (int attempt = 0; k >= 0 && attempt < 16; attempt++) {
-                k = record_fd_link(e->fd, e->dir_fd, rec->name);
+                k = link_tmpfile(e->fd, e->dir_fd, rec->name);
                 if (k != -EEXIST) {
                         if (k >= 0) {
                                 *ret = e;

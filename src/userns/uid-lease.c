@@ -115,7 +115,7 @@ static int lease_undo(struct guard *guard, int dir_fd, const char *name, int fd)
 /* Take the lease of base: an existing unlocked file (left by a killed nspawn) or a new one.
  * Returns the locked fd, -EBUSY if it is someone else's. */
 static int lease_take(int dir_fd, uint32_t base, struct guard *guard) {
-        char name[16], proc[64];
+        char name[16];
 
         snprintf(name, sizeof name, "%u", base);
         for (int attempt = 0; attempt < 8; attempt++) {
@@ -140,10 +140,8 @@ static int lease_take(int dir_fd, uint32_t base, struct guard *guard) {
                 int id = lease_undo(guard, dir_fd, name, fd); /* before the file has its name */
                 if (id < 0)
                         return id;
-                snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-                if (linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) >= 0)
+                if ((r = link_tmpfile(fd, dir_fd, name)) >= 0)
                         return TAKE_FD(fd);
-                r = -errno;
                 (void) guard_cancel(guard, id);
                 if (r != -EEXIST)
                         return r;
